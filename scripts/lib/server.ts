@@ -1,0 +1,33 @@
+/**
+ * Builds (when asked) and serves the production build with its real headers through `vite preview`,
+ * plus local folders (models, datasets) under URL prefixes: the same server for tests, benchmarks
+ * and the CLI.
+ */
+import { build, preview } from 'vite';
+import { resolve } from 'node:path';
+
+export interface Served {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** `dirs` maps URL prefixes ('/models/') to folders. */
+export async function serveApp(opts: { dirs?: Record<string, string>; build?: boolean; port?: number } = {}): Promise<Served> {
+  const spec = Object.entries(opts.dirs ?? {})
+    .map(([p, d]) => `${p}=${resolve(d)}`)
+    .join(';');
+  process.env['RAGTAB_SERVE'] = spec;
+  if (opts.build) await build({ logLevel: 'warn' });
+  const server = await preview({ preview: { port: opts.port ?? 0, strictPort: false, host: '127.0.0.1' }, logLevel: 'warn' });
+  const addr = server.httpServer.address();
+  if (!addr || typeof addr === 'string') throw new Error('preview server has no address');
+  return {
+    url: `http://localhost:${addr.port}/`,
+    close: () => new Promise<void>((res) => server.httpServer.close(() => res())),
+  };
+}
+
+/** Where ../shared lives (RAGTAB_SHARED overrides). */
+export function sharedDir(): string {
+  return resolve(process.env['RAGTAB_SHARED'] ?? '../shared');
+}
