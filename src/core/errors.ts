@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'MalformedTsv'
   | 'BeirMissingFile'
   | 'FileTooLarge'
+  | 'CorruptGzip'
   | 'FetchFailed'
   | 'ModelNotFound'
   | 'ModelNotOnnx'
@@ -33,6 +34,8 @@ export type ErrorCode =
   | 'PromptTooLong'
   | 'GenerationFailed'
   | 'Interrupted'
+  | 'DeviceLost'
+  | 'ModelTooLarge'
   | 'Unknown';
 
 export class RagtabError extends Error {
