@@ -1,0 +1,39 @@
+/**
+ * End-to-end tests: the production build, served by `vite preview` with its real headers, in real
+ * Chromium (RAGTAB_CHROMIUM → /usr/bin/chromium → Playwright's own), with the local models and
+ * datasets of ../shared (RAGTAB_SHARED overrides) served at /models/ and /datasets/.
+ */
+import { defineConfig } from '@playwright/test';
+import { resolve } from 'node:path';
+import { BASE_FLAGS, EAGER_MEMORY_FLAG, WEBGPU_FLAGS, resolveChromium } from './scripts/lib/chromium';
+
+const shared = resolve(process.env['RAGTAB_SHARED'] ?? '../shared');
+const port = Number(process.env['RAGTAB_TEST_PORT'] ?? 4391);
+
+export default defineConfig({
+  testDir: 'tests/e2e',
+  outputDir: process.env['RAGTAB_TEST_OUT'] ?? 'test-results',
+  timeout: 10 * 60_000,
+  expect: { timeout: 60_000 },
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  reporter: process.env['CI'] ? [['list']] : [['list']],
+  use: {
+    baseURL: `http://localhost:${port}/`,
+    headless: true,
+    launchOptions: {
+      executablePath: resolveChromium(),
+      args: [...BASE_FLAGS, ...WEBGPU_FLAGS, EAGER_MEMORY_FLAG],
+    },
+    trace: 'retain-on-failure',
+  },
+  webServer: {
+    command: `npx vite build --logLevel warn && npx vite preview --port ${port} --strictPort --host 127.0.0.1`,
+    url: `http://localhost:${port}/`,
+    timeout: 300_000,
+    reuseExistingServer: !process.env['CI'],
+    env: { RAGTAB_SERVE: `/models=${shared}/models;/datasets=${shared}/datasets` },
+    stdout: 'pipe',
+  },
+});

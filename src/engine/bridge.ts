@@ -1,0 +1,99 @@
+/**
+ * A worker behind a typed Comlink proxy, called one call at a time (in the style of squoosh's
+ * WorkerBridge). Each call is timed as a round trip on this thread; cancelling terminates the worker
+ * (the only way to stop work already running inside it) and the next call starts a fresh one.
+ * A worker that crashes rejects the pending call with WorkerCrashed instead of hanging.
+ */
+import * as Comlink from 'comlink';
+import { RagtabError } from '../core/errors';
+
+export interface Timed<R> {
+  value: R;
+  /** Main-thread round trip of the call, ms. */
+  roundTripMs: number;
+  start: number;
+}
+
+export class WorkerBridge<T> {
+  private worker: Worker | null = null;
+  private remote: Comlink.Remote<T> | null = null;
+  private crash: Promise<never> | null = null;
+  private queue: Promise<unknown> = Promise.resolve();
+  /** Increments every time a fresh worker is started: callers use it to know state was lost. */
+  generation = 0;
+
+  constructor(
+    readonly name: string,
+    private readonly factory: () => Worker,
+  ) {}
+
+  private ensure(): { remote: Comlink.Remote<T>; crash: Promise<never> } {
+    if (!this.worker || !this.remote || !this.crash) {
+      const w = this.factory();
+      this.worker = w;
+      this.remote = Comlink.wrap<T>(w);
+      this.crash = new Promise<never>((_, reject) => {
+        w.addEventListener('error', (ev) => {
+          ev.preventDefault();
+          reject(new RagtabError('WorkerCrashed', `The ${this.name} worker crashed: ${ev.message || 'no message (often out of memory)'}`));
+          if (this.worker === w) this.drop();
+        });
+        w.addEventListener('messageerror', () => {
+          reject(new RagtabError('WorkerCrashed', `The ${this.name} worker sent a message that could not be read.`));
+        });
+      });
+      this.crash.catch(() => undefined);
+      this.generation++;
+    }
+    return { remote: this.remote, crash: this.crash };
+  }
+
+  private drop(): void {
+    this.worker?.terminate();
+    this.worker = null;
+    this.remote = null;
+    this.crash = null;
+  }
+
+  get running(): boolean {
+    return this.worker !== null;
+  }
+
+  /** Runs `fn` against the worker after every earlier call has settled. */
+  call<R>(label: string, fn: (api: Comlink.Remote<T>) => Promise<R>, signal?: AbortSignal): Promise<Timed<R>> {
+    const run = async (): Promise<Timed<R>> => {
+      if (signal?.aborted) throw new RagtabError('Cancelled', `${label}: cancelled.`);
+      const { remote, crash } = this.ensure();
+      const start = performance.now();
+      let onAbort: (() => void) | null = null;
+      const aborted = new Promise<never>((_, reject) => {
+        onAbort = () => {
+          this.drop();
+          reject(new RagtabError('Cancelled', `${label}: cancelled.`));
+        };
+        signal?.addEventListener('abort', onAbort, { once: true });
+      });
+      try {
+        const value = await Promise.race([fn(remote), crash, aborted]);
+        return { value, roundTripMs: performance.now() - start, start };
+      } finally {
+        if (onAbort) signal?.removeEventListener('abort', onAbort);
+      }
+    };
+    const p = this.queue.then(run, run);
+    this.queue = p.catch(() => undefined);
+    return p;
+  }
+
+  terminate(): void {
+    this.drop();
+  }
+}
+
+export function createEmbedderWorker(): Worker {
+  return new Worker(new URL('../../workers/embedder.worker.ts', import.meta.url), { type: 'module', name: 'embedder' });
+}
+
+export function createIndexWorker(): Worker {
+  return new Worker(new URL('../../workers/index.worker.ts', import.meta.url), { type: 'module', name: 'index' });
+}

@@ -1,0 +1,487 @@
+/**
+ * The app's state and its workers: one object owns the embedder and index workers, runs ingestion
+ * and queries with every stage timed, and announces changes with a 'change' event. The Lit UI and
+ * the tests read it; nothing here touches the DOM beyond events on `window`.
+ *
+ * Ingestion builds into fresh workers state and swaps it in only when it completes, so a cancel or
+ * an error (bad file, missing model, ...) leaves the previous corpus and index usable.
+ */
+import type {
+  BatchTiming,
+  BuildResult,
+  EmbedderApi,
+  EmbedderInfo,
+  IndexApi,
+  IndexKind,
+  LoadedFile,
+  LoadProgress,
+  SearchHit,
+} from '../../workers/api';
+import * as Comlink from 'comlink';
+import { WorkerBridge, createEmbedderWorker, createIndexWorker } from './bridge';
+import { loadCorpus } from './corpus-loader';
+import { chunkDocuments, type Chunk } from '../core/chunking';
+import { formatContext } from '../core/context';
+import type { Corpus } from '../core/documents';
+import { RagtabError, errorInfo, type ErrorInfo } from '../core/errors';
+import { embeddingModelInfo } from '../core/models';
+import { sameEmbedder, type Settings } from '../core/settings';
+
+export interface StageTiming {
+  name: string;
+  /** Main-thread wall time of the stage (for worker calls: the round trip). */
+  ms: number;
+  /** Time measured inside the worker, when the stage ran in one. */
+  workerMs?: number;
+  extra?: Record<string, number | string>;
+}
+
+export interface Progress {
+  phase: 'model' | 'read' | 'chunk' | 'embed' | 'index' | 'check' | 'reload';
+  label: string;
+  done: number;
+  total: number;
+  unit: string;
+  startedAt: number;
+  /** Estimated ms left, from the rate so far (null until there is a rate). */
+  etaMs: number | null;
+  files?: Record<string, { loaded: number; total: number; source: string }>;
+}
+
+export interface IngestReport {
+  corpusName: string;
+  corpusHash: string;
+  docs: number;
+  chunks: number;
+  emptyDocs: number;
+  tokens: number;
+  truncatedChunks: number;
+  embedder: EmbedderInfo;
+  modelLoad: { ms: number; workerMs: number; files: LoadedFile[]; reused: boolean };
+  stages: StageTiming[];
+  batches: BatchTiming[];
+  builds: BuildResult[];
+  /** voy's recall@k against the exact scan over the corpus's queries (or sampled chunks). */
+  voyRecall: { k: number; queries: number; mean: number; min: number } | null;
+  totalMs: number;
+}
+
+export interface RetrievedChunk {
+  rank: number;
+  id: string;
+  docId: string;
+  title: string;
+  text: string;
+  start: number;
+  end: number;
+  score: number;
+}
+
+export interface QueryResult {
+  question: string;
+  k: number;
+  kind: IndexKind;
+  stages: StageTiming[];
+  hits: RetrievedChunk[];
+  /** The other index kind's result, when both are built (voy beside exact). */
+  compare: { kind: IndexKind; ids: string[]; recallAgainstExact: number } | null;
+  context: { text: string; used: number; dropped: number; truncated: boolean };
+  totalMs: number;
+}
+
+interface Active {
+  settings: Settings;
+  corpus: Corpus;
+  chunks: Chunk[];
+  titles: Map<string, string>;
+  embedder: WorkerBridge<EmbedderApi>;
+  embedderGen: number;
+  index: WorkerBridge<IndexApi>;
+  report: IngestReport;
+}
+
+export type SessionStatus = 'idle' | 'ingesting' | 'ready' | 'querying';
+
+/** Model base URLs are relative to the page; the worker resolves URLs against its own script. */
+function resolveModel(spec: Settings['model']): Settings['model'] {
+  if (!spec.baseUrl) return spec;
+  const base = spec.baseUrl.endsWith('/') ? spec.baseUrl : spec.baseUrl + '/';
+  return { ...spec, baseUrl: new URL(base, document.baseURI).href };
+}
+
+function mark(name: string, start: number, end = performance.now()): void {
+  try {
+    performance.measure(`ragtab:${name}`, { start, end });
+  } catch {
+    /* measure is best effort */
+  }
+}
+
+export class RagSession extends EventTarget {
+  status: SessionStatus = 'idle';
+  progress: Progress | null = null;
+  active: Active | null = null;
+  lastIngest: IngestReport | null = null;
+  lastQuery: QueryResult | null = null;
+  error: ErrorInfo | null = null;
+  warnings: string[] = [];
+  private abort: AbortController | null = null;
+  private spareEmbedder: { bridge: WorkerBridge<EmbedderApi>; settings: Settings } | null = null;
+
+  private changed(): void {
+    this.dispatchEvent(new Event('change'));
+  }
+
+  private fail(e: unknown): ErrorInfo {
+    this.error = errorInfo(e);
+    this.changed();
+    window.dispatchEvent(new CustomEvent('ragtab-error', { detail: this.error }));
+    return this.error;
+  }
+
+  clearError(): void {
+    this.error = null;
+    this.changed();
+  }
+
+  get busy(): boolean {
+    return this.status === 'ingesting' || this.status === 'querying';
+  }
+
+  cancel(): void {
+    this.abort?.abort();
+  }
+
+  private setProgress(p: Omit<Progress, 'etaMs' | 'startedAt'> & { startedAt?: number }): void {
+    const startedAt = p.startedAt ?? (this.progress?.phase === p.phase ? this.progress.startedAt : performance.now());
+    const elapsed = performance.now() - startedAt;
+    const etaMs = p.done > 0 && p.total > p.done ? (elapsed / p.done) * (p.total - p.done) : p.total > 0 && p.done >= p.total ? 0 : null;
+    this.progress = { ...p, startedAt, etaMs };
+    this.changed();
+  }
+
+  /** Loads the embedding model into a bridge, reusing an equivalent loaded one. */
+  private async embedderFor(
+    settings: Settings,
+    signal: AbortSignal,
+  ): Promise<{ bridge: WorkerBridge<EmbedderApi>; info: EmbedderInfo; load: IngestReport['modelLoad'] }> {
+    const candidates = [this.active && { bridge: this.active.embedder, settings: this.active.settings, gen: this.active.embedderGen }, this.spareEmbedder && { ...this.spareEmbedder, gen: this.spareEmbedder.bridge.generation }];
+    for (const c of candidates) {
+      if (c && sameEmbedder(c.settings, settings) && c.bridge.running && c.bridge.generation === c.gen) {
+        const info = (await c.bridge.call('info', (api) => api.info(), signal)).value;
+        if (info) return { bridge: c.bridge, info, load: { ms: 0, workerMs: 0, files: [], reused: true } };
+      }
+    }
+    const bridge = new WorkerBridge<EmbedderApi>('embedder', createEmbedderWorker);
+    const files: Progress['files'] = {};
+    this.setProgress({ phase: 'model', label: `Loading ${settings.model.id}`, done: 0, total: 0, unit: 'bytes', files, startedAt: performance.now() });
+    const onProgress = (p: LoadProgress): void => {
+      if (p.kind === 'file') files[p.file] = { loaded: p.loaded, total: p.total, source: p.source };
+      const all = Object.values(files);
+      this.setProgress({
+        phase: 'model',
+        label: p.kind === 'status' ? p.message : `Loading ${settings.model.id}: ${p.file} (${p.source})`,
+        done: all.reduce((s, f) => s + f.loaded, 0),
+        total: all.reduce((s, f) => s + f.total, 0),
+        unit: 'bytes',
+        files,
+      });
+    };
+    const info = embeddingModelInfo(settings.model.id);
+    try {
+      const t = await bridge.call(
+        'load model',
+        (api) =>
+          api.load(
+            resolveModel(settings.model),
+            {
+              device: settings.device,
+              dtype: settings.dtype,
+              threads: settings.threads,
+              batchSize: settings.batchSize,
+              pooling: info?.pooling ?? 'mean',
+              normalize: info?.normalize ?? true,
+            },
+            Comlink.proxy(onProgress),
+          ),
+        signal,
+      );
+      mark('model-load', t.start);
+      return { bridge, info: t.value.info, load: { ms: t.roundTripMs, workerMs: t.value.workerMs, files: t.value.files, reused: false } };
+    } catch (e) {
+      bridge.terminate();
+      throw e;
+    }
+  }
+
+  /** Ingests a corpus with the given settings; on success it replaces the active index. */
+  async ingest(settings: Settings, files: File[] = []): Promise<IngestReport | null> {
+    if (this.busy) throw new RagtabError('InvalidArgument', 'Busy: wait for the current work to finish or cancel it.');
+    const abort = new AbortController();
+    this.abort = abort;
+    const { signal } = abort;
+    this.status = 'ingesting';
+    this.error = null;
+    this.warnings = [];
+    this.changed();
+    const t0 = performance.now();
+    const stages: StageTiming[] = [];
+    let embedder: WorkerBridge<EmbedderApi> | null = null;
+    const index = new WorkerBridge<IndexApi>('index', createIndexWorker);
+    try {
+      // 1. read + parse
+      let ts = performance.now();
+      this.setProgress({ phase: 'read', label: 'Reading corpus', done: 0, total: 0, unit: 'docs', startedAt: ts });
+      const loaded = await loadCorpus(settings.corpus, {
+        files,
+        onProgress: (p) => this.setProgress({ phase: 'read', label: `Reading ${p.file}`, done: p.docs, total: 0, unit: 'docs' }),
+      });
+      if (signal.aborted) throw new RagtabError('Cancelled', 'Ingestion cancelled.');
+      const { corpus } = loaded;
+      stages.push({ name: 'read+parse', ms: performance.now() - ts, extra: { docs: corpus.docs.length, bytes: loaded.bytes } });
+      mark('read+parse', ts);
+
+      // 2. model
+      const emb = await this.embedderFor(settings, signal);
+      embedder = emb.bridge;
+      const embInfo = emb.info;
+      if (embInfo.fallbackReason) this.warnings.push(embInfo.fallbackReason);
+      stages.push({ name: 'model load', ms: emb.load.ms, workerMs: emb.load.workerMs, extra: { reused: emb.load.reused ? 'yes' : 'no' } });
+
+      // 3. chunk (token counts come from the embedder's own tokenizer)
+      ts = performance.now();
+      let countMs = 0;
+      const total = corpus.docs.length;
+      const chunks: Chunk[] = [];
+      const CHUNK_BATCH = 256;
+      for (let i = 0; i < total; i += CHUNK_BATCH) {
+        const part = await chunkDocuments(
+          corpus.docs.slice(i, i + CHUNK_BATCH),
+          settings.chunking,
+          async (texts) => {
+            const r = await embedder!.call('count tokens', (api) => api.countTokens(texts), signal);
+            countMs += r.value.workerMs;
+            return r.value.counts;
+          },
+          { maxTokens: embInfo.maxTokens },
+        );
+        for (const c of part) chunks.push(c);
+        this.setProgress({ phase: 'chunk', label: 'Chunking', done: Math.min(total, i + CHUNK_BATCH), total, unit: 'docs', startedAt: ts });
+      }
+      const emptyDocs = corpus.docs.length - new Set(chunks.map((c) => c.docId)).size;
+      const truncatedChunks = chunks.filter((c) => c.tokens > embInfo.maxTokens).length;
+      if (chunks.length === 0) throw new RagtabError('EmptyCorpus', `The corpus "${corpus.name}" has no text to embed.`);
+      stages.push({ name: 'chunk', ms: performance.now() - ts, workerMs: countMs, extra: { chunks: chunks.length } });
+      mark('chunk', ts);
+      if (truncatedChunks > 0) {
+        this.warnings.push(`${truncatedChunks} chunk(s) are longer than the model's ${embInfo.maxTokens}-token limit and were truncated when embedded.`);
+      }
+      if (emptyDocs > 0) this.warnings.push(`${emptyDocs} document(s) had no text and were skipped.`);
+
+      // 4. embed, in calls of a few batches (progress and cancel between calls), into the index
+      await index.call('reset', (api) => api.reset(embInfo.dims), signal);
+      ts = performance.now();
+      const batches: BatchTiming[] = [];
+      let tokens = 0;
+      let embedWorkerMs = 0;
+      let addMs = 0;
+      const per = embInfo.batchSize * 4;
+      for (let i = 0; i < chunks.length; i += per) {
+        const part = chunks.slice(i, i + per);
+        const r = await embedder.call('embed', (api) => api.embed(part.map((c) => c.text)), signal);
+        embedWorkerMs += r.value.workerMs;
+        tokens += r.value.tokens;
+        batches.push(...r.value.batches);
+        const a0 = performance.now();
+        const vecs = r.value.vectors;
+        await index.call('add', (api) => api.add(part.map((c) => c.id), Comlink.transfer(vecs, [vecs.buffer])), signal);
+        addMs += performance.now() - a0;
+        this.setProgress({ phase: 'embed', label: 'Embedding', done: Math.min(chunks.length, i + per), total: chunks.length, unit: 'chunks', startedAt: ts });
+      }
+      const embedMs = performance.now() - ts - addMs;
+      stages.push({
+        name: 'embed',
+        ms: embedMs,
+        workerMs: embedWorkerMs,
+        extra: { chunks: chunks.length, tokens, chunksPerSecond: (chunks.length / embedMs) * 1000, tokensPerSecond: (tokens / embedMs) * 1000 },
+      });
+      mark('embed', ts);
+
+      // 5. build the index kinds
+      this.setProgress({ phase: 'index', label: `Building ${settings.indexKinds.join(' + ')} index`, done: 0, total: 1, unit: 'step', startedAt: performance.now() });
+      ts = performance.now();
+      const b = await index.call('build', (api) => api.build(settings.indexKinds), signal);
+      stages.push({ name: 'index build', ms: b.roundTripMs + addMs, workerMs: b.value.reduce((s, x) => s + x.ms, 0), extra: { vectors: chunks.length } });
+      mark('index-build', ts);
+
+      // 6. voy against the exact scan, over the corpus's queries (or a sample of chunks)
+      let voyRecall: IngestReport['voyRecall'] = null;
+      if (settings.indexKinds.includes('voy') && settings.indexKinds.includes('exact')) {
+        const probeTexts = corpus.queries.length > 0 ? corpus.queries.slice(0, 100).map((q) => q.text) : chunks.filter((_, i) => i % Math.max(1, Math.floor(chunks.length / 20)) === 0).slice(0, 20).map((c) => c.text);
+        this.setProgress({ phase: 'check', label: 'Checking voy against the exact scan', done: 0, total: probeTexts.length, unit: 'queries', startedAt: performance.now() });
+        const qv = await embedder.call('embed probes', (api) => api.embed(probeTexts.map((t) => this.queryText(t, settings))), signal);
+        const recalls: number[] = [];
+        const k = Math.min(settings.k, chunks.length);
+        for (let i = 0; i < probeTexts.length; i++) {
+          const q = qv.value.vectors.slice(i * embInfo.dims, (i + 1) * embInfo.dims);
+          if (q.every((x) => x === 0)) continue;
+          const ex = await index.call('search exact', (api) => api.search(q, k, 'exact'), signal);
+          const vy = await index.call('search voy', (api) => api.search(q, k, 'voy'), signal);
+          const truth = new Set(ex.value.hits.map((h) => h.index));
+          recalls.push(vy.value.hits.filter((h) => truth.has(h.index)).length / Math.max(1, truth.size));
+        }
+        if (recalls.length > 0) voyRecall = { k, queries: recalls.length, mean: recalls.reduce((s, x) => s + x, 0) / recalls.length, min: Math.min(...recalls) };
+      }
+
+      const report: IngestReport = {
+        corpusName: corpus.name,
+        corpusHash: loaded.hash,
+        docs: corpus.docs.length,
+        chunks: chunks.length,
+        emptyDocs,
+        tokens,
+        truncatedChunks,
+        embedder: embInfo,
+        modelLoad: emb.load,
+        stages,
+        batches,
+        builds: b.value,
+        voyRecall,
+        totalMs: performance.now() - t0,
+      };
+      // swap in
+      const old = this.active;
+      const titles = new Map(corpus.docs.map((d) => [d.id, d.title] as const));
+      this.active = { settings: structuredClone(settings), corpus, chunks, titles, embedder, embedderGen: embedder.generation, index, report };
+      if (old) {
+        old.index.terminate();
+        if (old.embedder !== embedder) {
+          if (this.spareEmbedder && this.spareEmbedder.bridge !== old.embedder) this.spareEmbedder.bridge.terminate();
+          this.spareEmbedder = { bridge: old.embedder, settings: old.settings };
+        }
+      }
+      if (this.spareEmbedder?.bridge === embedder) this.spareEmbedder = null;
+      this.lastIngest = report;
+      this.lastQuery = null;
+      this.status = 'ready';
+      this.progress = null;
+      this.changed();
+      window.dispatchEvent(new CustomEvent('ragtab-ingested', { detail: report }));
+      return report;
+    } catch (e) {
+      index.terminate();
+      if (embedder && embedder !== this.active?.embedder && embedder !== this.spareEmbedder?.bridge) embedder.terminate();
+      this.status = this.active ? 'ready' : 'idle';
+      this.progress = null;
+      if (signal.aborted) {
+        this.warnings.push('Ingestion cancelled: the previous index (if any) is still in use.');
+        this.changed();
+        window.dispatchEvent(new CustomEvent('ragtab-cancelled'));
+        return null;
+      }
+      this.fail(e);
+      return null;
+    } finally {
+      this.abort = null;
+    }
+  }
+
+  private queryText(text: string, settings: Settings): string {
+    return (embeddingModelInfo(settings.model.id)?.queryPrefix ?? '') + text;
+  }
+
+  /** Reloads the active embedder if its worker was terminated (by a cancel) since ingestion. */
+  private async ensureActiveEmbedder(): Promise<void> {
+    const a = this.active;
+    if (!a || (a.embedder.running && a.embedder.generation === a.embedderGen)) return;
+    this.setProgress({ phase: 'reload', label: `Reloading ${a.settings.model.id}`, done: 0, total: 0, unit: '', startedAt: performance.now() });
+    const info = embeddingModelInfo(a.settings.model.id);
+    await a.embedder.call('reload model', (api) =>
+      api.load(resolveModel(a.settings.model), {
+        device: a.settings.device,
+        dtype: a.settings.dtype,
+        threads: a.settings.threads,
+        batchSize: a.settings.batchSize,
+        pooling: info?.pooling ?? 'mean',
+        normalize: info?.normalize ?? true,
+      }),
+    );
+    a.embedderGen = a.embedder.generation;
+    this.progress = null;
+  }
+
+  /** Embeds texts with the active embedder (as documents: no query prefix). For tests and the CLI. */
+  async embedTexts(texts: string[]): Promise<{ vectors: Float32Array; dims: number; device: string }> {
+    const a = this.active;
+    if (!a) throw new RagtabError('IndexEmpty', 'Nothing is ingested yet: no embedder is loaded.');
+    await this.ensureActiveEmbedder();
+    const r = await a.embedder.call('embed texts', (api) => api.embed(texts));
+    return { vectors: r.value.vectors, dims: r.value.dims, device: a.report.embedder.device };
+  }
+
+  /** Runs a question through the retrieval stages: embed query → search → format context. */
+  async query(question: string, opts: { k?: number; kind?: IndexKind } = {}): Promise<QueryResult | null> {
+    const a = this.active;
+    try {
+      if (!a) throw new RagtabError('IndexEmpty', 'Nothing is ingested yet: ingest a corpus first.');
+      if (this.busy) throw new RagtabError('InvalidArgument', 'Busy: wait for the current work to finish.');
+      const text = question.trim();
+      if (!text) throw new RagtabError('EmptyQuery', 'The question is empty: type a question or pick one of the corpus queries.');
+      this.status = 'querying';
+      this.error = null;
+      this.changed();
+      await this.ensureActiveEmbedder();
+      const k = Math.max(1, Math.min(opts.k ?? a.settings.k, a.chunks.length));
+      const kind = opts.kind ?? (a.settings.indexKinds[0] as IndexKind);
+      const stages: StageTiming[] = [];
+      const t0 = performance.now();
+
+      const e = await a.embedder.call('embed query', (api) => api.embed([this.queryText(text, a.settings)]));
+      mark('embed-query', e.start);
+      stages.push({ name: 'embed query', ms: e.roundTripMs, workerMs: e.value.workerMs, extra: { tokens: e.value.tokens } });
+      const qv = e.value.vectors;
+      if (qv.every((x) => x === 0)) {
+        this.warnings = [`No token of "${text.slice(0, 60)}" is known to the model: its vector is zero, so every score is 0.`];
+      }
+
+      const s = await a.index.call('search', (api) => api.search(qv.slice(), k, kind));
+      mark('search', s.start);
+      stages.push({ name: 'search', ms: s.roundTripMs, workerMs: s.value.workerMs, extra: { kind, k, vectors: a.chunks.length } });
+
+      const f0 = performance.now();
+      const byId = new Map(a.chunks.map((c) => [c.id, c] as const));
+      const hits: RetrievedChunk[] = s.value.hits.map((h: SearchHit, r: number) => {
+        const c = byId.get(h.id) as Chunk;
+        return { rank: r + 1, id: c.id, docId: c.docId, title: a.titles.get(c.docId) ?? '', text: c.text, start: c.start, end: c.end, score: h.score };
+      });
+      const context = formatContext(
+        hits.map((h) => ({ rank: h.rank, chunk: { id: h.id, docId: h.docId, text: h.text }, title: h.title, score: h.score })),
+        a.settings.contextChars,
+      );
+      const f1 = performance.now();
+      mark('format-context', f0, f1);
+      stages.push({ name: 'format context', ms: f1 - f0, extra: { chars: context.text.length, chunks: context.used } });
+      const totalMs = performance.now() - t0;
+
+      let compare: QueryResult['compare'] = null;
+      const other = a.settings.indexKinds.find((x) => x !== kind);
+      if (other) {
+        const o = await a.index.call('search other', (api) => api.search(qv, k, other));
+        const exactIds = new Set((kind === 'exact' ? s.value.hits : o.value.hits).map((h) => h.id));
+        const approx = kind === 'exact' ? o.value.hits : s.value.hits;
+        compare = { kind: other, ids: o.value.hits.map((h) => h.id), recallAgainstExact: approx.filter((h) => exactIds.has(h.id)).length / Math.max(1, exactIds.size) };
+      }
+      const result: QueryResult = { question: text, k, kind, stages, hits, compare, context, totalMs };
+      this.lastQuery = result;
+      this.status = 'ready';
+      this.changed();
+      window.dispatchEvent(new CustomEvent('ragtab-query-done', { detail: result }));
+      return result;
+    } catch (err) {
+      this.status = this.active ? 'ready' : 'idle';
+      this.progress = null;
+      this.fail(err);
+      return null;
+    }
+  }
+}

@@ -1,0 +1,101 @@
+import { LitElement, css, html, nothing } from 'lit';
+import { RagSession } from '../engine/session';
+import { defaultSettings, settingsFromParams, type Settings } from '../core/settings';
+import { errorInfo } from '../core/errors';
+import './ragtab-isolation';
+import './ragtab-error';
+import './ragtab-progress';
+import './ragtab-setup';
+import './ragtab-query';
+import './ragtab-results';
+import './ragtab-timings';
+import './ragtab-ingest-report';
+
+declare global {
+  interface Window {
+    /** The running session, for the end-to-end tests and the headless CLI. */
+    ragtab?: RagSession;
+  }
+}
+
+/**
+ * The root element: owns the RagSession (state and workers) and lays out the panels.
+ * Window events: `ragtab-ready` once mounted, then the session's `ragtab-ingested`,
+ * `ragtab-query-done`, `ragtab-error`, `ragtab-cancelled`.
+ */
+export class RagtabApp extends LitElement {
+  static override properties = { _tick: { state: true }, _relevant: { state: true } };
+  declare _tick: number;
+  declare _relevant: Map<string, number> | null;
+
+  private readonly session = new RagSession();
+  private settings: Settings;
+
+  constructor() {
+    super();
+    this._tick = 0;
+    this._relevant = null;
+    try {
+      this.settings = settingsFromParams(new URLSearchParams(location.search), navigator.hardwareConcurrency);
+    } catch (e) {
+      this.settings = defaultSettings(navigator.hardwareConcurrency);
+      this.session.error = errorInfo(e);
+    }
+    this.session.addEventListener('change', () => this._tick++);
+    window.ragtab = this.session;
+  }
+
+  static override styles = css`
+    :host { display: block; max-width: 1080px; margin: 0 auto; padding: 20px 18px 60px; }
+    header { display: flex; align-items: center; gap: 14px; margin-bottom: 16px; flex-wrap: wrap; }
+    h1 { font-size: 22px; margin: 0; letter-spacing: -0.01em; }
+    h1 span { color: var(--accent); }
+    .tag { color: var(--muted); font-size: 14px; flex: 1; }
+    .col { display: grid; gap: 14px; }
+    .two { display: grid; grid-template-columns: 1fr 1fr; gap: 14px; }
+    @media (max-width: 860px) { .two { grid-template-columns: 1fr; } }
+    footer { margin-top: 28px; color: var(--muted); font-size: 12px; }
+  `;
+
+  override firstUpdated(): void {
+    window.dispatchEvent(new CustomEvent('ragtab-ready'));
+  }
+
+  override render() {
+    const s = this.session;
+    const a = s.active;
+    return html`<header>
+        <h1>rag<span>tab</span></h1>
+        <span class="tag">How fast, and how good, is retrieval-augmented generation in this browser, on this machine?</span>
+        <ragtab-isolation></ragtab-isolation>
+      </header>
+      <div class="col">
+        <ragtab-error .error=${s.error} .warnings=${s.warnings} @dismiss=${() => s.clearError()}></ragtab-error>
+        <ragtab-setup .settings=${this.settings} ?busy=${s.busy} @ingest=${this._onIngest}></ragtab-setup>
+        ${s.progress ? html`<ragtab-progress .progress=${s.progress} @cancel=${() => s.cancel()}></ragtab-progress>` : nothing}
+        ${a ? html`<ragtab-ingest-report .report=${a.report}></ragtab-ingest-report>` : nothing}
+        ${a ? html`<ragtab-timings heading="Ingestion stages" .stages=${a.report.stages} .total=${a.report.totalMs}></ragtab-timings>` : nothing}
+        ${a ? html`<ragtab-query .queries=${a.corpus.queries} ?busy=${s.busy} @ask=${this._onAsk}></ragtab-query>` : nothing}
+        ${s.lastQuery ? html`<ragtab-timings heading="Query stages" .stages=${s.lastQuery.stages} .total=${s.lastQuery.totalMs}></ragtab-timings>` : nothing}
+        ${s.lastQuery ? html`<ragtab-results .result=${s.lastQuery} .relevant=${this._relevant}></ragtab-results>` : nothing}
+      </div>
+      <footer>ragtab ${__RAGTAB_VERSION__} (${__RAGTAB_COMMIT__}) · every figure is measured in this tab; round trip = main thread, in worker = the worker's own clock.</footer>`;
+  }
+
+  private _onIngest(e: CustomEvent<{ settings: Settings; files: File[] }>): void {
+    this.settings = e.detail.settings;
+    void this.session.ingest(e.detail.settings, e.detail.files);
+  }
+
+  private _onAsk(e: CustomEvent<{ question: string; queryId?: string }>): void {
+    const qrels = this.session.active?.corpus.qrels;
+    this._relevant = e.detail.queryId && qrels ? (qrels.get(e.detail.queryId) ?? null) : null;
+    void this.session.query(e.detail.question);
+  }
+}
+customElements.define('ragtab-app', RagtabApp);
+declare global {
+  interface HTMLElementTagNameMap {
+    'ragtab-app': RagtabApp;
+  }
+}

@@ -1,0 +1,76 @@
+import { LitElement, css, html, nothing } from 'lit';
+import type { IngestReport } from '../engine/session';
+import { cardStyles } from './shared-styles';
+import { bytes, ms, num } from './format';
+
+/**
+ * What ingestion did and how fast: corpus, model and the device that actually ran, throughput,
+ * per-batch embedding times as a small chart, index builds, voy against the exact scan.
+ * Property: `report`.
+ */
+export class RagtabIngestReport extends LitElement {
+  static override properties = { report: { attribute: false } };
+  declare report: IngestReport | null;
+
+  constructor() {
+    super();
+    this.report = null;
+  }
+
+  static override styles = [
+    cardStyles,
+    css`
+      .kv { display: grid; grid-template-columns: repeat(auto-fill, minmax(170px, 1fr)); gap: 10px; margin-bottom: 12px; }
+      .kv div { background: var(--bg); border: 1px solid var(--line); border-radius: 8px; padding: 8px 10px; }
+      .kv b { display: block; font-size: 18px; font-variant-numeric: tabular-nums; }
+      .kv span { font-size: 12px; color: var(--muted); }
+      svg { width: 100%; height: 70px; display: block; }
+      .note { font-size: 12px; color: var(--muted); }
+    `,
+  ];
+
+  private batchChart() {
+    const b = this.report?.batches ?? [];
+    if (b.length < 2) return nothing;
+    const rates = b.map((x) => (x.ms > 0 ? (x.size / x.ms) * 1000 : 0));
+    const max = Math.max(...rates, 1);
+    const w = 600;
+    const h = 70;
+    const pts = rates.map((r, i) => `${((i / (rates.length - 1)) * w).toFixed(1)},${(h - 4 - (r / max) * (h - 10)).toFixed(1)}`).join(' ');
+    return html`<div class="note">Embedding throughput per batch (texts/s; peak ${num(max, 0)}), first batch at the left: a slow start is warm-up.</div>
+      <svg viewBox="0 0 ${w} ${h}" preserveAspectRatio="none" role="img" aria-label="texts per second per batch">
+        <polyline points=${pts} fill="none" stroke="var(--accent)" stroke-width="1.5" vector-effect="non-scaling-stroke"></polyline>
+      </svg>`;
+  }
+
+  override render() {
+    const r = this.report;
+    if (!r) return nothing;
+    const embed = r.stages.find((s) => s.name === 'embed');
+    const e = r.embedder;
+    const fromCache = r.modelLoad.files.filter((f) => f.source === 'cache').length;
+    return html`<div class="card">
+      <h2>Ingestion <span class="muted">· ${r.corpusName} · ${ms(r.totalMs)}</span></h2>
+      <div class="kv">
+        <div><b>${num(r.docs)}</b><span>documents</span></div>
+        <div><b>${num(r.chunks)}</b><span>chunks (${num(r.tokens)} tokens embedded)</span></div>
+        <div><b data-figure="chunks-per-second">${num(Number(embed?.extra?.['chunksPerSecond'] ?? NaN), 1)}</b><span>chunks/s embedded</span></div>
+        <div><b>${num(Number(embed?.extra?.['tokensPerSecond'] ?? NaN), 0)}</b><span>tokens/s embedded</span></div>
+        <div><b data-device=${e.device}>${e.device.toUpperCase()}${e.device === 'wasm' ? ` · ${e.threads} thr` : ''}</b><span>${e.model.id} · ${e.dtype} · ${e.dims} dims</span></div>
+        ${r.voyRecall
+          ? html`<div><b data-figure="voy-recall">${(r.voyRecall.mean * 100).toFixed(1)}%</b><span>voy recall@${r.voyRecall.k} vs exact (${r.voyRecall.queries} queries)</span></div>`
+          : nothing}
+        <div><b>${r.modelLoad.reused ? 'reused' : ms(r.modelLoad.ms)}</b><span>model load${r.modelLoad.reused ? ' (already loaded)' : ` · ${bytes(r.modelLoad.files.reduce((s, f) => s + f.bytes, 0))}, ${fromCache}/${r.modelLoad.files.length} files from cache`}</span></div>
+      </div>
+      ${e.fallbackReason ? html`<p class="note" data-fallback>⚠ ${e.fallbackReason}</p>` : nothing}
+      ${this.batchChart()}
+      <p class="note">Corpus hash ${r.corpusHash.slice(0, 16)}…; index builds: ${r.builds.map((b) => `${b.kind} ${ms(b.ms)}${b.kind === 'voy' ? ` (${num(b.vectorsPerSecond, 0)} vectors/s)` : ''}`).join(', ')}.</p>
+    </div>`;
+  }
+}
+customElements.define('ragtab-ingest-report', RagtabIngestReport);
+declare global {
+  interface HTMLElementTagNameMap {
+    'ragtab-ingest-report': RagtabIngestReport;
+  }
+}

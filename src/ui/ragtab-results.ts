@@ -1,0 +1,66 @@
+import { LitElement, css, html, nothing } from 'lit';
+import type { QueryResult } from '../engine/session';
+import { cardStyles } from './shared-styles';
+
+/**
+ * The retrieved chunks: rank, cosine score, source document, text. Property: `result`.
+ */
+export class RagtabResults extends LitElement {
+  static override properties = { result: { attribute: false }, relevant: { attribute: false } };
+  declare result: QueryResult | null;
+  /** Judged documents of the picked corpus query (doc id → grade), when known. */
+  declare relevant: Map<string, number> | null;
+
+  constructor() {
+    super();
+    this.result = null;
+    this.relevant = null;
+  }
+
+  static override styles = [
+    cardStyles,
+    css`
+      ol { list-style: none; padding: 0; margin: 0; }
+      li { border-top: 1px solid var(--line); padding: 10px 0; display: grid; grid-template-columns: 34px 1fr; gap: 4px 10px; }
+      .rank { font-weight: 650; color: var(--muted); font-variant-numeric: tabular-nums; }
+      .head { display: flex; gap: 10px; align-items: baseline; flex-wrap: wrap; font-size: 13px; }
+      .score { font-family: ui-monospace, monospace; }
+      .meter { display: inline-block; width: 60px; height: 6px; background: var(--bar); border-radius: 3px; overflow: hidden; vertical-align: middle; }
+      .meter > span { display: block; height: 100%; background: var(--accent); }
+      .doc { color: var(--muted); }
+      .text { grid-column: 2; font-size: 13.5px; line-height: 1.45; white-space: pre-wrap; max-height: 7.5em; overflow: hidden; }
+      .rel { color: var(--accent-2); font-size: 12px; }
+    `,
+  ];
+
+  override render() {
+    const r = this.result;
+    if (!r) return nothing;
+    return html`<div class="card">
+      <h2>Top ${r.hits.length} chunks <span class="muted">(${r.kind === 'exact' ? 'exact scan' : 'voy'}, cosine similarity)</span></h2>
+      ${r.compare
+        ? html`<p class="muted" style="font-size:13px;margin:0 0 8px">${r.compare.kind === 'voy' ? 'voy' : 'exact scan'} beside it: recall@${r.k} of voy against the exact scan = ${(r.compare.recallAgainstExact * 100).toFixed(0)}%</p>`
+        : nothing}
+      <ol>
+        ${r.hits.map((h) => {
+          const grade = this.relevant?.get(h.docId);
+          return html`<li data-doc-id=${h.docId} data-chunk-id=${h.id} data-score=${h.score.toFixed(6)}>
+            <span class="rank">${h.rank}</span>
+            <div class="head">
+              <span class="score">${h.score.toFixed(4)}</span><span class="meter"><span style="width:${Math.max(0, Math.min(1, h.score)) * 100}%"></span></span>
+              <b>${h.title || h.docId}</b><span class="doc">${h.docId} · chars ${h.start}–${h.end}</span>
+              ${grade !== undefined && grade > 0 ? html`<span class="rel">✓ judged relevant (${grade})</span>` : nothing}
+            </div>
+            <div class="text">${h.text}</div>
+          </li>`;
+        })}
+      </ol>
+    </div>`;
+  }
+}
+customElements.define('ragtab-results', RagtabResults);
+declare global {
+  interface HTMLElementTagNameMap {
+    'ragtab-results': RagtabResults;
+  }
+}

@@ -1,0 +1,72 @@
+/** Shared steps of the end-to-end tests: drive the real app through its UI, read its state. */
+import { expect, type Page } from '@playwright/test';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+export const SHARED = resolve(process.env['RAGTAB_SHARED'] ?? '../shared');
+
+export interface BeirDoc {
+  _id: string;
+  title: string;
+  text: string;
+}
+
+export function readJsonl<T>(path: string): T[] {
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as T);
+}
+
+/** Opens the app with URL params and waits until it is mounted. */
+export async function openApp(page: Page, params: Record<string, string | number> = {}): Promise<void> {
+  const qs = new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)])).toString();
+  const ready = page.evaluate(() => new Promise<void>((r) => (window.ragtab ? r() : window.addEventListener('ragtab-ready', () => r(), { once: true })))).catch(() => undefined);
+  await page.goto(qs ? `./?${qs}` : './');
+  await ready;
+  await page.waitForFunction(() => !!window.ragtab);
+}
+
+/** Arms a listener for the first of the named window events; `await` the result after acting. */
+async function armEvents(page: Page, names: string[]): Promise<void> {
+  await page.evaluate((names) => {
+    const w = window as unknown as { __ragtabNext?: Promise<string> };
+    w.__ragtabNext = new Promise<string>((resolve) => {
+      for (const n of names) window.addEventListener(n, () => resolve(n), { once: true });
+    });
+  }, names);
+}
+
+async function awaitArmed(page: Page, timeout: number): Promise<string> {
+  return page.evaluate(
+    (timeout) =>
+      Promise.race([
+        (window as unknown as { __ragtabNext: Promise<string> }).__ragtabNext,
+        new Promise<string>((r) => setTimeout(() => r('timeout'), timeout)),
+      ]),
+    timeout,
+  );
+}
+
+/** Clicks Ingest and waits for it to end: 'ragtab-ingested', 'ragtab-error' or 'ragtab-cancelled'. */
+export async function ingestViaUi(page: Page, timeout = 8 * 60_000): Promise<string> {
+  await armEvents(page, ['ragtab-ingested', 'ragtab-error', 'ragtab-cancelled']);
+  await page.locator('ragtab-setup #ingest').click();
+  return awaitArmed(page, timeout);
+}
+
+/** Types a question, clicks Retrieve, waits: 'ragtab-query-done' or 'ragtab-error'. */
+export async function askViaUi(page: Page, question: string): Promise<string> {
+  await armEvents(page, ['ragtab-query-done', 'ragtab-error']);
+  await page.locator('ragtab-query input[name=question]').fill(question);
+  await page.locator('ragtab-query button[type=submit]').click();
+  return awaitArmed(page, 120_000);
+}
+
+/** The error banner's name, as the user sees it. */
+export async function shownError(page: Page): Promise<string | null> {
+  const el = page.locator('ragtab-error [role=alert]');
+  if ((await el.count()) === 0) return null;
+  await expect(el).toBeVisible();
+  return el.getAttribute('data-error-name');
+}

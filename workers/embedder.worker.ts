@@ -1,0 +1,272 @@
+/// <reference lib="webworker" />
+/**
+ * Embedder worker: transformers.js (ONNX Runtime Web) on WebGPU or WASM, behind EmbedderApi.
+ * Tokenises, runs the model and pools here; returns one Float32Array (rows × dims) per call with
+ * its buffer transferred, and this worker's own timings.
+ */
+import * as Comlink from 'comlink';
+import { env, pipeline, type FeatureExtractionPipeline, type Tensor } from '@huggingface/transformers';
+import type {
+  BatchTiming,
+  Device,
+  EmbedderApi,
+  EmbedderInfo,
+  EmbedderLoadOptions,
+  EmbedResult,
+  LoadedFile,
+  LoadProgress,
+  ModelSpec,
+  TokenCountResult,
+} from './api';
+import { RagtabError } from '../src/core/errors';
+import { probeWebGpu } from './lib/webgpu-probe';
+
+const CACHE_NAME = 'transformers-cache';
+
+let extractor: FeatureExtractionPipeline | null = null;
+let current: EmbedderInfo | null = null;
+
+/** ONNX Runtime's files come from the app itself (/ort/), never from a CDN. */
+function configureRuntime(threads: number): number {
+  const ort = env.backends.onnx as { wasm?: { wasmPaths?: unknown; numThreads?: number; proxy?: boolean } };
+  // The worker script sits in assets/ (build) or workers/ (dev): ort/ is its sibling folder.
+  const ortBase = new URL('../ort/', self.location.href).href;
+  if (ort.wasm) {
+    ort.wasm.wasmPaths = {
+      mjs: `${ortBase}ort-wasm-simd-threaded.asyncify.mjs`,
+      wasm: `${ortBase}ort-wasm-simd-threaded.asyncify.wasm`,
+    };
+    const effective = self.crossOriginIsolated ? Math.max(1, threads) : 1;
+    ort.wasm.numThreads = effective;
+    ort.wasm.proxy = false;
+    return effective;
+  }
+  return 1;
+}
+
+/** Where the model's files are read from: the hub by id, or `${baseUrl}${id}/`. */
+function configureSource(spec: ModelSpec): string {
+  env.allowLocalModels = false;
+  env.allowRemoteModels = true;
+  env.useBrowserCache = true;
+  if (spec.baseUrl) {
+    env.remoteHost = new URL(spec.baseUrl.endsWith('/') ? spec.baseUrl : spec.baseUrl + '/', self.location.href).href;
+    env.remotePathTemplate = '{model}/';
+  } else {
+    env.remoteHost = 'https://huggingface.co/';
+    env.remotePathTemplate = '{model}/resolve/{revision}/';
+  }
+  return env.remoteHost + env.remotePathTemplate.replaceAll('{model}', spec.id).replaceAll('{revision}', encodeURIComponent(spec.revision ?? 'main'));
+}
+
+/** Checks the model exists before handing it to transformers.js, whose errors are less clear. */
+async function checkModelExists(spec: ModelSpec, root: string): Promise<void> {
+  const url = root + 'config.json';
+  let res: Response;
+  try {
+    res = await fetch(url, { method: 'GET', cache: 'no-store' });
+  } catch (e) {
+    // Offline with a cached model is fine: transformers.js reads from its cache.
+    const cache = await caches.open(CACHE_NAME).catch(() => null);
+    if (cache && (await cache.match(url))) return;
+    throw new RagtabError('FetchFailed', `Could not reach ${url} to load model "${spec.id}": ${(e as Error).message}`);
+  }
+  if (res.status === 404 || res.status === 401) {
+    throw new RagtabError('ModelNotFound', `Model "${spec.id}" was not found: ${url} answered HTTP ${res.status}.`);
+  }
+  if (!res.ok) throw new RagtabError('FetchFailed', `Loading model "${spec.id}": ${url} answered HTTP ${res.status}.`);
+  try {
+    JSON.parse(await res.text());
+  } catch {
+    throw new RagtabError('ModelNotFound', `Model "${spec.id}": ${url} is not a model config (not JSON).`);
+  }
+}
+
+async function cachedUrls(): Promise<Set<string>> {
+  try {
+    const cache = await caches.open(CACHE_NAME);
+    return new Set((await cache.keys()).map((r) => r.url));
+  } catch {
+    return new Set();
+  }
+}
+
+function classifyLoadError(e: unknown, spec: ModelSpec): RagtabError {
+  if (e instanceof RagtabError) return e;
+  const msg = e instanceof Error ? e.message : String(e);
+  if (/protobuf|parse|invalid model|model_path|Can't create a session|ERROR_CODE: (2|7)|failed to load model/i.test(msg)) {
+    return new RagtabError('ModelNotOnnx', `Model "${spec.id}": its ONNX file could not be read as an ONNX model (${msg.slice(0, 200)}).`);
+  }
+  if (/Could not locate file|not found|404/i.test(msg)) {
+    return new RagtabError('ModelNotFound', `Model "${spec.id}": a file is missing (${msg.slice(0, 200)}).`);
+  }
+  return new RagtabError('ModelLoadFailed', `Model "${spec.id}" failed to load: ${msg.slice(0, 300)}`);
+}
+
+function meanPool(hidden: Float32Array, mask: ArrayLike<bigint | number>, rows: number, seq: number, dims: number, out: Float32Array, outOffset: number): void {
+  for (let r = 0; r < rows; r++) {
+    let n = 0;
+    const o = outOffset + r * dims;
+    for (let t = 0; t < seq; t++) {
+      if (Number(mask[r * seq + t]) === 0) continue;
+      n++;
+      const h = (r * seq + t) * dims;
+      for (let d = 0; d < dims; d++) out[o + d] = (out[o + d] as number) + (hidden[h + d] as number);
+    }
+    if (n > 0) for (let d = 0; d < dims; d++) out[o + d] = (out[o + d] as number) / n;
+  }
+}
+
+function clsPool(hidden: Float32Array, rows: number, seq: number, dims: number, out: Float32Array, outOffset: number): void {
+  for (let r = 0; r < rows; r++) out.set(hidden.subarray(r * seq * dims, r * seq * dims + dims), outOffset + r * dims);
+}
+
+function normalizeRange(v: Float32Array, from: number, rows: number, dims: number): void {
+  for (let r = 0; r < rows; r++) {
+    const o = from + r * dims;
+    let s = 0;
+    for (let d = 0; d < dims; d++) s += (v[o + d] as number) ** 2;
+    if (s === 0) continue; // a text with no known token pools to zero: keep it zero, never NaN
+    const inv = 1 / Math.sqrt(s);
+    for (let d = 0; d < dims; d++) v[o + d] = (v[o + d] as number) * inv;
+  }
+}
+
+const api: EmbedderApi = {
+  async load(spec: ModelSpec, options: EmbedderLoadOptions, onProgress?: (p: LoadProgress) => void) {
+    const t0 = performance.now();
+    if (!spec.id.trim()) throw new RagtabError('InvalidArgument', 'No model id given.');
+    if (extractor) {
+      await extractor.dispose().catch(() => undefined);
+      extractor = null;
+      current = null;
+    }
+    let device: Device = options.device;
+    let fallbackReason: string | null = null;
+    if (device === 'webgpu') {
+      const probe = await probeWebGpu();
+      if (!probe.ok) {
+        device = 'wasm';
+        fallbackReason = `WebGPU unavailable: ${probe.reason}. Running on WASM instead.`;
+      }
+    }
+    const threads = configureRuntime(options.threads);
+    const root = configureSource(spec);
+    await checkModelExists(spec, root);
+    const cached = await cachedUrls();
+    const files = new Map<string, LoadedFile>();
+    const progress = (ev: { status: string; file?: string; loaded?: number; total?: number }): void => {
+      if (!ev.file) return;
+      const url = root + ev.file;
+      const source = cached.has(url) ? 'cache' : 'network';
+      if (ev.status === 'progress' || ev.status === 'done') {
+        const prev = files.get(ev.file) ?? { file: ev.file, bytes: 0, source };
+        if (typeof ev.loaded === 'number') prev.bytes = Math.max(prev.bytes, ev.total ?? ev.loaded);
+        files.set(ev.file, prev);
+        onProgress?.({ kind: 'file', file: ev.file, loaded: ev.loaded ?? prev.bytes, total: ev.total ?? prev.bytes, source });
+      } else if (ev.status === 'initiate') {
+        onProgress?.({ kind: 'file', file: ev.file, loaded: 0, total: 0, source });
+      }
+    };
+    const create = (dev: Device) =>
+      pipeline('feature-extraction', spec.id, {
+        device: dev,
+        dtype: options.dtype,
+        revision: spec.revision ?? 'main',
+        progress_callback: progress as never,
+        session_options: dev === 'wasm' ? { intraOpNumThreads: threads, interOpNumThreads: 1 } : {},
+      }) as Promise<FeatureExtractionPipeline>;
+    onProgress?.({ kind: 'status', message: `Loading ${spec.id} on ${device}` });
+    try {
+      extractor = await create(device);
+    } catch (e) {
+      const err = classifyLoadError(e, spec);
+      if (device === 'webgpu' && err.code === 'ModelLoadFailed') {
+        // WebGPU device creation or the session failed on this adapter: say so and fall back.
+        fallbackReason = `WebGPU session failed (${err.message.slice(0, 160)}). Running on WASM instead.`;
+        device = 'wasm';
+        try {
+          extractor = await create('wasm');
+        } catch (e2) {
+          throw classifyLoadError(e2, spec);
+        }
+      } else {
+        throw err;
+      }
+    }
+    const cfg = extractor.model.config as unknown as { hidden_size?: number; dim?: number };
+    const tok = extractor.tokenizer as unknown as { model_max_length?: number };
+    // Probe dims with one tiny text: the only reliable way across architectures.
+    const probe = (await extractor.model(extractor.tokenizer(['a'], { padding: true, truncation: true }))) as Record<string, Tensor>;
+    const hidden = probe['last_hidden_state'] ?? probe['token_embeddings'] ?? Object.values(probe)[0];
+    const dims = hidden ? (hidden.dims[hidden.dims.length - 1] as number) : (cfg.hidden_size ?? cfg.dim ?? 0);
+    const maxTokens = Math.min(tok.model_max_length ?? 512, 8192);
+    current = {
+      model: { ...spec },
+      requestedDevice: options.device,
+      device,
+      fallbackReason,
+      dtype: options.dtype,
+      pooling: options.pooling,
+      normalize: options.normalize,
+      threads: device === 'wasm' ? threads : 0,
+      batchSize: Math.max(1, options.batchSize),
+      dims,
+      maxTokens,
+      crossOriginIsolated: self.crossOriginIsolated,
+    };
+    return { info: current, files: [...files.values()], workerMs: performance.now() - t0 };
+  },
+
+  async embed(texts: string[]): Promise<EmbedResult> {
+    const t0 = performance.now();
+    if (!extractor || !current) throw new RagtabError('ModelNotLoaded', 'The embedding model is not loaded yet.');
+    const { dims, batchSize, pooling, normalize } = current;
+    const out = new Float32Array(texts.length * dims);
+    const batches: BatchTiming[] = [];
+    let tokens = 0;
+    for (let i = 0; i < texts.length; i += batchSize) {
+      const b0 = performance.now();
+      const batch = texts.slice(i, i + batchSize);
+      const inputs = extractor.tokenizer(batch, { padding: true, truncation: true }) as Record<string, Tensor>;
+      const mask = inputs['attention_mask'] as Tensor;
+      const seq = mask.dims[1] as number;
+      let bt = 0;
+      const m = mask.data as ArrayLike<bigint | number>;
+      for (let j = 0; j < m.length; j++) bt += Number(m[j]);
+      const result = (await extractor.model(inputs)) as Record<string, Tensor>;
+      const hiddenT = result['last_hidden_state'] ?? result['token_embeddings'];
+      if (!hiddenT) throw new RagtabError('ModelLoadFailed', 'The model has no last_hidden_state output.');
+      const hidden = hiddenT.data as Float32Array;
+      if (pooling === 'cls') clsPool(hidden, batch.length, seq, dims, out, i * dims);
+      else meanPool(hidden, m, batch.length, seq, dims, out, i * dims);
+      if (normalize) normalizeRange(out, i * dims, batch.length, dims);
+      hiddenT.dispose?.();
+      tokens += bt;
+      batches.push({ size: batch.length, tokens: bt, ms: performance.now() - b0 });
+    }
+    const res: EmbedResult = { vectors: out, rows: texts.length, dims, tokens, batches, workerMs: performance.now() - t0 };
+    return Comlink.transfer(res, [out.buffer]);
+  },
+
+  async countTokens(texts: string[]): Promise<TokenCountResult> {
+    const t0 = performance.now();
+    if (!extractor) throw new RagtabError('ModelNotLoaded', 'The embedding model is not loaded yet.');
+    const counts = new Int32Array(texts.length);
+    const tk = extractor.tokenizer as unknown as { encode(t: string, o?: { add_special_tokens?: boolean }): number[] };
+    for (let i = 0; i < texts.length; i++) counts[i] = tk.encode(texts[i] as string, { add_special_tokens: false }).length;
+    return Comlink.transfer({ counts, workerMs: performance.now() - t0 }, [counts.buffer]);
+  },
+
+  async info() {
+    return current;
+  },
+
+  async wasmMemoryBytes() {
+    // ONNX Runtime keeps its WebAssembly.Memory private; the page attributes this worker's memory
+    // through measureUserAgentSpecificMemory() instead.
+    return null;
+  },
+};
+
+Comlink.expose(api);
