@@ -145,3 +145,214 @@ export interface IndexApi {
   search(query: Float32Array, k: number, kind: IndexKind): Promise<SearchResult>;
   stats(): Promise<IndexStats>;
 }
+
+// ───────────────────────────── LLM (issue 5) ─────────────────────────────
+// One interface, two workers: workers/llm-wllama.worker.ts (llama.cpp in WebAssembly, any GGUF)
+// and workers/llm-webllm.worker.ts (web-llm on WebGPU, models of its prebuilt list).
+
+export type LlmEngine = 'wllama' | 'webllm';
+/** What actually computes: llama.cpp WASM with or without threads, or WebGPU. */
+export type LlmBackend = 'wasm-multi-thread' | 'wasm-single-thread' | 'webgpu';
+
+export interface LlmLoadSpec {
+  engine: LlmEngine;
+  /** wllama: a GGUF URL (absolute, or relative to the page). webllm: a `model_id` of web-llm's list. */
+  model: string;
+  /** wllama: CPU threads (n_threads). More than 1 only on a cross-origin-isolated page. Default 1. */
+  threads?: number;
+  /** Context window in tokens. Default: wllama min(trained context, 4096); webllm the model's own. */
+  contextSize?: number;
+  /** wllama: layers offloaded to WebGPU; 0 = CPU only (default), 'all' = every layer (wllama's own default). */
+  gpuLayers?: number | 'all';
+  /** wllama: prompt-processing batch (n_batch). Default 512. */
+  batchSize?: number;
+  /** Sampling seed used by every generation unless the request gives one. Default 42. */
+  seed?: number;
+  /** Keep the downloaded model in the browser's Cache Storage and read it from there next time. Default true. */
+  useCache?: boolean;
+  /** Run and time a short greedy generation after loading (a fresh instance's first request is slow). Default true. */
+  warmup?: boolean;
+  /** webllm: a record for a model outside the prebuilt list (weights URL + model library URL). */
+  webllmRecord?: WebLlmModelRecord;
+}
+
+/** The fields of web-llm's ModelRecord the app uses (a structural subset: it crosses as plain data). */
+export interface WebLlmModelRecord {
+  model: string;
+  model_id: string;
+  model_lib: string;
+  vram_required_MB?: number;
+  low_resource_required?: boolean;
+  buffer_size_required_bytes?: number;
+  required_features?: string[];
+  overrides?: { context_window_size?: number };
+}
+
+export type LlmLoadPhase = 'download' | 'verify' | 'init' | 'warmup';
+
+export type LlmLoadProgress =
+  | { kind: 'file'; file: string; loaded: number; total: number; source: 'network' | 'cache' | 'unknown' }
+  | { kind: 'phase'; phase: LlmLoadPhase; state: 'start' | 'end'; ms?: number }
+  | { kind: 'status'; message: string; progress?: number };
+
+export interface LlmInfo {
+  engine: LlmEngine;
+  /** As given in the spec (URL or model id). */
+  model: string;
+  /** GGUF `general.name`, or the web-llm model id. */
+  modelName: string | null;
+  backend: LlmBackend;
+  /** Threads that actually run (1 for WebGPU and single-threaded WASM). */
+  threads: number;
+  requestedThreads: number;
+  /** Quantisation that runs: web-llm `q4f16_1` / `q4f32_1` ...; wllama the GGUF file type (`Q8_0`, `F32` ...). */
+  variant: string | null;
+  /** One readable sentence per decision (threads, backend, variant, context). */
+  why: string[];
+  contextSize: number;
+  trainedContextSize: number | null;
+  vocabSize: number | null;
+  architecture: string | null;
+  hasChatTemplate: boolean;
+  /** Whether the engine puts a BOS token before every prompt (null: unknown). */
+  addsBos: boolean | null;
+  crossOriginIsolated: boolean;
+  /** wllama: layers on WebGPU as llama.cpp reported them (null: not reported). */
+  gpuLayers: { offloaded: number; total: number } | null;
+  /** web-llm's `vram_required_MB` for the model (null for wllama). */
+  vramRequiredMB: number | null;
+  /** e.g. `@wllama/wllama 3.8.1 (llama.cpp b6327-…)`, `@mlc-ai/web-llm 0.2.86`. */
+  engineVersion: string;
+}
+
+export interface LlmLoadTimings {
+  /** Fetching the model (from network or cache: see `files[].source`). */
+  downloadMs: number;
+  /** Checking the file (GGUF header and size). */
+  verifyMs: number;
+  /** Engine initialisation (WASM start and model load; web-llm: including shader compilation). */
+  initMs: number;
+  /** The warm-up generation, null when not asked for. */
+  warmupMs: number | null;
+  totalMs: number;
+}
+
+export interface LlmLoadResult {
+  info: LlmInfo;
+  files: LoadedFile[];
+  timings: LlmLoadTimings;
+  workerMs: number;
+}
+
+export interface LlmMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+export interface LlmGenerateRequest {
+  /** A raw prompt, sent as is (the engine adds BOS when the model wants one). Give prompt or messages. */
+  prompt?: string;
+  /** Chat messages: the engine applies the model's own chat template. */
+  messages?: LlmMessage[];
+  maxNewTokens: number;
+  /** Default: the seed given at load. */
+  seed?: number;
+  /** Only greedy decoding is supported. */
+  temperature?: 0;
+  /** Generate past end-of-generation tokens (benchmarks: exactly maxNewTokens). Default false. */
+  ignoreEos?: boolean;
+  /** Report each token's id (wllama: asks llama.cpp for one probability per token, a small cost). Default true. */
+  tokenIds?: boolean;
+}
+
+/** One streamed token; `t` is performance.now() in the worker when the token reached it. */
+export interface LlmTokenEvent {
+  kind: 'token';
+  index: number;
+  id: number | null;
+  text: string;
+  t: number;
+}
+
+/** llama.cpp server timings as wllama reports them (per request). */
+export interface WllamaTimings {
+  cache_n: number;
+  prompt_n: number;
+  prompt_ms: number;
+  prompt_per_token_ms: number;
+  prompt_per_second: number;
+  predicted_n: number;
+  predicted_ms: number;
+  predicted_per_token_ms: number;
+  predicted_per_second: number;
+}
+
+/** web-llm's `usage` object of the final stream chunk (`stream_options: {include_usage: true}`). */
+export interface WebLlmUsage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+  extra: {
+    e2e_latency_s: number;
+    prefill_tokens_per_s: number;
+    decode_tokens_per_s: number;
+    time_to_first_token_s: number;
+    time_per_output_token_s: number;
+    [key: string]: unknown;
+  };
+}
+
+export type LlmEngineReport = { engine: 'wllama'; timings: WllamaTimings } | { engine: 'webllm'; usage: WebLlmUsage };
+
+export interface LlmGenerateResult {
+  text: string;
+  /** Ids of the generated tokens (null when not asked for or not available). */
+  tokenIds: number[] | null;
+  /** Prompt tokens as the engine counted them (BOS included). */
+  promptTokens: number;
+  /** Generated tokens as the engine counted them. */
+  generatedTokens: number;
+  /** Token events sent through the callback. */
+  streamedTokens: number;
+  finishReason: 'stop' | 'length' | 'interrupted';
+  /** The engine's own figures, untouched (null when the engine gave none, e.g. interrupted). */
+  engineReport: LlmEngineReport | null;
+  /** Worker performance.now(): request started, first and last token arrived (null: no token). */
+  tStart: number;
+  tFirstToken: number | null;
+  tLastToken: number | null;
+  /** The worker's performance.timeOrigin: timeOrigin + t puts worker times on a clock shared with the page. */
+  timeOrigin: number;
+  workerMs: number;
+}
+
+export interface TokenCount {
+  /** Tokens the engine feeds for this text used as a whole prompt (BOS included when the model adds one). */
+  tokens: number;
+  workerMs: number;
+}
+
+export interface LlmStats {
+  loaded: boolean;
+  info: LlmInfo | null;
+  generations: number;
+  generatedTokens: number;
+  /** Set when the engine failed and must be loaded again (its reason). */
+  broken: string | null;
+}
+
+export interface LlmApi {
+  /** Loads a model (replacing any loaded one). Rejects with ModelNotFound (404), FetchFailed, InvalidGguf, LlmLoadFailed, WebGpuUnavailable, ModelTooLarge. */
+  load(spec: LlmLoadSpec, onProgress?: (p: LlmLoadProgress) => void): Promise<LlmLoadResult>;
+  /** Greedy generation, streaming each token through `onToken`. Resolves with finishReason 'interrupted' after interrupt(). */
+  generate(request: LlmGenerateRequest, onToken?: (e: LlmTokenEvent) => void): Promise<LlmGenerateResult>;
+  countTokens(text: string): Promise<TokenCount>;
+  /** The prompt text the model's chat template makes of `messages` (with the generation prompt), or null when the model has none. */
+  applyTemplate(messages: LlmMessage[]): Promise<string | null>;
+  stats(): Promise<LlmStats>;
+  /** Stops a running generation promptly; the engine stays usable. No-op when idle. */
+  interrupt(): Promise<void>;
+  unload(): Promise<void>;
+  /** web-llm's prebuilt model list (empty for wllama). */
+  catalog(): Promise<WebLlmModelRecord[]>;
+}

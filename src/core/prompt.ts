@@ -10,7 +10,7 @@
  *   the full prompt is tried first, then a binary search over how many chunks fit, so a prompt of
  *   n chunks costs at most 2 + ⌈log2 n⌉ counts.
  */
-import { RagtabError, errorInfo } from './errors';
+import { RagtabError, errorInfo, hasCode } from './errors';
 
 export interface RetrievedChunk {
   id: string;
@@ -136,7 +136,14 @@ export async function buildPrompt(input: BuildPromptInput): Promise<BuiltPrompt>
     if (hit) return hit;
     const r = await render(k);
     counts++;
-    const tokens = await input.countTokens(r.text);
+    let tokens: number;
+    try {
+      tokens = await input.countTokens(r.text);
+    } catch (e) {
+      // A counter that refuses texts longer than the context: that text does not fit.
+      if (!hasCode(e, 'PromptTooLong')) throw e;
+      tokens = Number.POSITIVE_INFINITY;
+    }
     const m = { ...r, tokens };
     memo.set(k, m);
     return m;

@@ -97,6 +97,20 @@ describe('buildPrompt', () => {
     expect(broken.layoutReason).toMatch(/chat template failed \(unknown filter "tojson"\)/);
   });
 
+  it('a counter that refuses texts over the context (PromptTooLong) means "does not fit"', async () => {
+    const chunks = Array.from({ length: 6 }, (_, i) => chunk(i + 1, 40));
+    const strict = async (text: string) => {
+      const n = await wordCounter(text);
+      if (n > 200) throw Object.assign(new Error(`request (${n} tokens) exceeds the available context size`), { name: 'PromptTooLong' });
+      return n;
+    };
+    const p = await buildPrompt({ question: 'q?', chunks, contextSize: 256, maxNewTokens: 32, countTokens: strict });
+    expect(p.included.map((c) => c.id)).toEqual(['c1', 'c2', 'c3']);
+    expect(p.tokens).toBeLessThanOrEqual(p.budget);
+    const err = await buildPrompt({ question: 'q?', chunks, contextSize: 256, maxNewTokens: 32, countTokens: async () => { throw new Error('boom'); } }).catch((e) => e);
+    expect(err.message).toBe('boom');
+  });
+
   it('an empty question is refused', async () => {
     const err = await buildPrompt({ question: '  ', chunks: [], contextSize: 512, maxNewTokens: 32, countTokens: wordCounter }).catch((e) => e);
     expect(hasCode(err, 'EmptyQuery')).toBe(true);

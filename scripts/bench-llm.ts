@@ -1,0 +1,280 @@
+/**
+ * The LLM micro-benchmark, in the style of llama-bench: prompt processing of N tokens (pp) and
+ * generation of M tokens (tg), warm-ups then repetitions, mean ± sd, for each thread count:
+ *
+ *   npx tsx scripts/bench-llm.ts [--json FILE] [--threads 1,2] [--pp 512] [--tg 128] [--reps 5]
+ *                                [--warmups 1] [--model PATH.gguf] [--url http://host:port/] [--browser PATH]
+ *
+ * Browser: the app's production build served with its isolation headers, /bench/llm.html in
+ * Chromium, llama.cpp in WebAssembly (wllama) in the app's LLM worker. Native: the same GGUF, the
+ * same prompt tokens and thread counts through llama.cpp in this Node process (node-llama-cpp
+ * 3.21.1, CPU). Printed: our figures (main thread) beside the engine's own (llama.cpp's timings in
+ * the browser), native, and the ratio browser / native. `--url` uses an app already served there.
+ */
+import { writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join, relative, sep } from 'node:path';
+import { chromium } from '@playwright/test';
+import { getLlama, type LlamaModel, type Token } from 'node-llama-cpp';
+import { BASE_FLAGS, resolveChromium } from './lib/chromium';
+import { serveApp, sharedDir, type Served } from './lib/server';
+import { summarize, type Summary } from '../src/core/stats';
+import type { MicroConfig, MicroResult, MicroRun } from '../bench/llm';
+
+interface Options {
+  json: string | null;
+  threads: number[];
+  pp: number;
+  tg: number;
+  reps: number;
+  warmups: number;
+  model: string;
+  url: string | null;
+  browser: string | undefined;
+}
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = {
+    json: null,
+    threads: [1, 2],
+    pp: 512,
+    tg: 128,
+    reps: 5,
+    warmups: 1,
+    model: join(sharedDir(), 'models/stories260K/stories260K.gguf'),
+    url: null,
+    browser: undefined,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    const int = (what: string, v: string, min: number): number => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < min) throw new Error(`${what} must be an integer ≥ ${min}, got ${v}`);
+      return n;
+    };
+    if (a === '--json') o.json = value();
+    else if (a === '--threads') o.threads = value().split(',').map((t) => int('--threads', t, 1));
+    else if (a === '--pp') o.pp = int('--pp', value(), 2);
+    else if (a === '--tg') o.tg = int('--tg', value(), 2);
+    else if (a === '--reps') o.reps = int('--reps', value(), 1);
+    else if (a === '--warmups') o.warmups = int('--warmups', value(), 0);
+    else if (a === '--model') o.model = value();
+    else if (a === '--url') o.url = value();
+    else if (a === '--browser') o.browser = value();
+    else if (a === '--help' || a === '-h') {
+      console.log('usage: tsx scripts/bench-llm.ts [--json FILE] [--threads 1,2] [--pp 512] [--tg 128] [--reps 5] [--warmups 1] [--model GGUF] [--url URL] [--browser PATH]');
+      process.exit(0);
+    } else throw new Error(`unknown argument ${a}`);
+  }
+  return o;
+}
+
+const STORY =
+  'Once upon a time, there was a little girl named Lily. She loved to play outside in the park with her friends. ' +
+  'One day, she saw a big red ball under a tree. She wanted to play with it, so she ran to get it. ' +
+  'Her mom said, "Be careful, Lily!" Lily was happy and they played all day until the sun went down. ';
+const TG_PROMPT = 'Once upon a time';
+
+/** A text whose tokens, with BOS, number exactly `n` for this model. */
+function promptOfTokens(model: LlamaModel, n: number): { text: string; tokens: Token[] } {
+  const bos = model.tokens.bos;
+  const withBos = model.tokens.shouldPrependBosToken && bos !== null;
+  const want = withBos ? n - 1 : n;
+  let long = STORY;
+  while (model.tokenize(long).length < want + 16) long += STORY;
+  const all = model.tokenize(long);
+  // Cutting between tokens can merge differently when re-tokenized: try cut points around `want`.
+  for (let cut = want; cut < all.length; cut++) {
+    const text = model.detokenize(all.slice(0, cut));
+    const again = model.tokenize(text);
+    if (again.length === want) return { text, tokens: withBos ? [bos as Token, ...again] : again };
+  }
+  throw new Error(`could not make a prompt of exactly ${n} tokens`);
+}
+
+interface NativeRun {
+  test: 'pp' | 'tg';
+  rep: number;
+  warmup: boolean;
+  tokensPerS: number;
+  ms: number;
+}
+
+async function runNative(model: LlamaModel, threads: number, o: Options, ppTokens: Token[], tgTokens: Token[]): Promise<NativeRun[]> {
+  const context = await model.createContext({ contextSize: Math.max(1024, o.pp + o.tg + 64), threads, batchSize: Math.max(512, o.pp) });
+  const runs: NativeRun[] = [];
+  try {
+    for (const test of ['pp', 'tg'] as const) {
+      for (let i = 0; i < o.warmups + o.reps; i++) {
+        const warmup = i < o.warmups;
+        const rep = warmup ? i : i - o.warmups;
+        const seq = context.getSequence();
+        try {
+          if (test === 'pp') {
+            const t0 = performance.now();
+            await seq.evaluateWithoutGeneratingNewTokens(ppTokens);
+            const ms = performance.now() - t0;
+            runs.push({ test, rep, warmup, ms, tokensPerS: (ppTokens.length * 1000) / ms });
+          } else {
+            const times: number[] = [];
+            for await (const _t of seq.evaluate(tgTokens, { temperature: 0 })) {
+              times.push(performance.now());
+              if (times.length >= o.tg) break;
+            }
+            const span = (times[times.length - 1] as number) - (times[0] as number);
+            runs.push({ test, rep, warmup, ms: span, tokensPerS: ((times.length - 1) * 1000) / span });
+          }
+        } finally {
+          seq.dispose();
+        }
+      }
+    }
+  } finally {
+    await context.dispose();
+  }
+  return runs;
+}
+
+function mean(runs: number[]): Summary {
+  return summarize(runs);
+}
+
+function fmt(s: Summary | null, digits = 1): string {
+  if (!s || s.mean === null) return '–';
+  return s.sd === null ? s.mean.toFixed(digits) : `${s.mean.toFixed(digits)} ± ${s.sd.toFixed(digits)}`;
+}
+
+function pad(s: string, n: number): string {
+  return s.length >= n ? s : s + ' '.repeat(n - s.length);
+}
+
+async function main(): Promise<void> {
+  const o = parseArgs(process.argv.slice(2));
+  console.log(`LLM micro-benchmark: ${o.model}\npp ${o.pp}, tg ${o.tg}, ${o.warmups} warm-up(s) + ${o.reps} repetitions, threads ${o.threads.join(', ')}`);
+  console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}\n`);
+
+  const llama = await getLlama({ gpu: false, build: 'never', logLevel: 'error' as never });
+  const model = await llama.loadModel({ modelPath: o.model });
+  const pp = promptOfTokens(model, o.pp);
+  const tgTokens = [...(model.tokens.shouldPrependBosToken && model.tokens.bos !== null ? [model.tokens.bos] : []), ...model.tokenize(TG_PROMPT)];
+
+  // Models are served from the folder of the GGUF.
+  const dir = o.model.slice(0, o.model.lastIndexOf('/'));
+  const file = o.model.slice(o.model.lastIndexOf('/') + 1);
+  let served: Served | null = null;
+  const base = o.url ?? (served = await serveApp({ build: true, dirs: { '/llm-models/': dir } })).url;
+  // An app served elsewhere (--url) serves ../shared/models at /models/.
+  const modelUrl = o.url ? `/models/${relative(join(sharedDir(), 'models'), o.model).split(sep).join('/')}` : `/llm-models/${file}`;
+  const browser = await chromium.launch({ executablePath: resolveChromium(o.browser), args: [...BASE_FLAGS] });
+  const rows: Array<Record<string, unknown>> = [];
+  const out: Record<string, unknown> = {
+    model: o.model,
+    pp: o.pp,
+    tg: o.tg,
+    reps: o.reps,
+    warmups: o.warmups,
+    machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memGiB: totalmem() / 2 ** 30, node: process.version },
+    browser: { executable: resolveChromium(o.browser), version: browser.version() },
+    native: { engine: 'node-llama-cpp 3.21.1 (CPU)' },
+    runs: [] as unknown[],
+  };
+  try {
+    for (const threads of o.threads) {
+      const page = await browser.newPage();
+      page.on('console', (m) => {
+        if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) console.log('[page]', m.text().slice(0, 300));
+      });
+      await page.goto(new URL('bench/llm.html', base).href);
+      await page.waitForFunction(() => !!(window as unknown as { llmBench?: unknown }).llmBench);
+      const cfg: MicroConfig = {
+        spec: { engine: 'wllama', model: modelUrl, threads, contextSize: Math.max(1024, o.pp + o.tg + 64), gpuLayers: 0, batchSize: Math.max(512, o.pp), warmup: true },
+        ppText: pp.text,
+        ppTokens: o.pp,
+        tgPrompt: TG_PROMPT,
+        tgTokens: o.tg,
+        warmups: o.warmups,
+        reps: o.reps,
+      };
+      const r = (await page.evaluate((c) => (window as unknown as { llmBench: { micro(c: MicroConfig): Promise<unknown> } }).llmBench.micro(c), cfg)) as
+        | MicroResult
+        | { error: { name: string; message: string } };
+      await page.close();
+      if ('error' in r) throw new Error(`browser run failed: ${r.error.name}: ${r.error.message}`);
+      const nat = await runNative(model, threads, o, pp.tokens, tgTokens);
+      (out['runs'] as unknown[]).push({ threads, browser: r, native: nat });
+
+      const measured = (test: 'pp' | 'tg'): MicroRun[] => r.runs.filter((x) => x.test === test && !x.warmup);
+      const ppRuns = measured('pp');
+      const tgRuns = measured('tg');
+      const nPp = nat.filter((x) => x.test === 'pp' && !x.warmup).map((x) => x.tokensPerS);
+      const nTg = nat.filter((x) => x.test === 'tg' && !x.warmup).map((x) => x.tokensPerS);
+      const ppPromptTokens = [...new Set(ppRuns.map((x) => x.promptTokens))];
+      if (ppPromptTokens.length !== 1 || ppPromptTokens[0] !== o.pp) {
+        console.log(`note: the browser counted ${ppPromptTokens.join('/')} prompt tokens for the ${o.pp}-token prompt`);
+      }
+      const tgCounts = [...new Set(tgRuns.map((x) => `${x.streamedTokens}/${x.generatedTokens}`))];
+      const s = {
+        ppOurs: mean(ppRuns.map((x) => x.ours.prefillTokensPerS ?? NaN).filter(Number.isFinite)),
+        ppWorker: mean(ppRuns.map((x) => (x.worker.ttftMs ? (x.promptTokens * 1000) / x.worker.ttftMs : NaN)).filter(Number.isFinite)),
+        ppEngine: mean(ppRuns.map((x) => x.engine?.prefillTokensPerS ?? NaN).filter(Number.isFinite)),
+        ppNative: mean(nPp),
+        tgOurs: mean(tgRuns.map((x) => x.ours.decodeTokensPerS ?? NaN).filter(Number.isFinite)),
+        tgWorker: mean(tgRuns.map((x) => x.worker.decodeTokensPerS ?? NaN).filter(Number.isFinite)),
+        tgEngine: mean(tgRuns.map((x) => x.engine?.decodeTokensPerS ?? NaN).filter(Number.isFinite)),
+        tgNative: mean(nTg),
+        ttftOurs: mean(ppRuns.map((x) => x.ours.ttftMs ?? NaN).filter(Number.isFinite)),
+        ttftEngine: mean(ppRuns.map((x) => x.engine?.ttftMs ?? NaN).filter(Number.isFinite)),
+        itlP50: mean(tgRuns.map((x) => x.ours.interTokenMs?.p50 ?? NaN).filter(Number.isFinite)),
+        itlP99: mean(tgRuns.map((x) => x.ours.interTokenMs?.p99 ?? NaN).filter(Number.isFinite)),
+        hopRequest: mean(ppRuns.map((x) => x.hops.requestMs)),
+        hopFirstToken: mean(ppRuns.map((x) => x.hops.firstTokenMs ?? NaN).filter(Number.isFinite)),
+      };
+      const ratio = (a: Summary, b: Summary): number | null => (a.mean !== null && b.mean ? a.mean / b.mean : null);
+      const diff = (a: Summary, b: Summary): number | null => (a.mean !== null && b.mean ? ((a.mean - b.mean) / b.mean) * 100 : null);
+      const row = {
+        threads,
+        backend: r.info.backend,
+        actualThreads: r.info.threads,
+        loadMs: r.loadTimings,
+        tgTokenCounts: tgCounts,
+        ...Object.fromEntries(Object.entries(s).map(([k, v]) => [k, { mean: v.mean, sd: v.sd, n: v.count }])),
+        ratioPp: ratio(s.ppEngine, s.ppNative),
+        ratioTg: ratio(s.tgOurs, s.tgNative),
+        oursVsEnginePpPct: diff(s.ppOurs, s.ppEngine),
+        oursVsEngineTgPct: diff(s.tgOurs, s.tgEngine),
+      };
+      rows.push(row);
+      const p = (x: number | null, d = 2): string => (x === null ? '–' : x.toFixed(d));
+      console.log(`threads ${threads} (browser: ${r.info.backend}, ${r.info.threads} thread(s); tg tokens streamed/engine: ${tgCounts.join(' ')})`);
+      console.log(`  ${pad('test', 8)}${pad('ours (main thread)', 22)}${pad('ours (worker)', 20)}${pad('engine (llama.cpp)', 22)}${pad('native', 20)}browser/native`);
+      console.log(`  ${pad(`pp${o.pp}`, 8)}${pad(fmt(s.ppOurs), 22)}${pad(fmt(s.ppWorker), 20)}${pad(fmt(s.ppEngine), 22)}${pad(fmt(s.ppNative), 20)}${p(row.ratioPp)} (engine)`);
+      console.log(`  ${pad(`tg${o.tg}`, 8)}${pad(fmt(s.tgOurs), 22)}${pad(fmt(s.tgWorker), 20)}${pad(fmt(s.tgEngine), 22)}${pad(fmt(s.tgNative), 20)}${p(row.ratioTg)} (ours)`);
+      console.log(
+        `  tokens/s, mean ± sd of ${o.reps}. ours vs engine: pp ${p(row.oursVsEnginePpPct, 1)}%, tg ${p(row.oursVsEngineTgPct, 1)}%; ` +
+          `TTFT ours ${fmt(s.ttftOurs, 2)} ms vs engine prefill ${fmt(s.ttftEngine, 2)} ms ` +
+          `(page → worker ${fmt(s.hopRequest, 2)} ms, first token worker → page ${fmt(s.hopFirstToken, 2)} ms); ` +
+          `inter-token p50 ${fmt(s.itlP50, 2)} ms, p99 ${fmt(s.itlP99, 2)} ms\n`,
+      );
+    }
+  } finally {
+    await browser.close();
+    if (served) await served.close();
+    await model.dispose();
+    await llama.dispose();
+  }
+  out['summary'] = rows;
+  if (o.json) {
+    writeFileSync(o.json, JSON.stringify(out, null, 2));
+    console.log(`figures written to ${o.json}`);
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
