@@ -139,6 +139,12 @@ export class RagSession extends EventTarget {
     return this.error;
   }
 
+  /** Warnings are replaced, never mutated, so the elements that show them see a new value. */
+  private warn(message: string): void {
+    this.warnings = [...this.warnings, message];
+    this.changed();
+  }
+
   clearError(): void {
     this.error = null;
     this.changed();
@@ -245,7 +251,7 @@ export class RagSession extends EventTarget {
       const emb = await this.embedderFor(settings, signal);
       embedder = emb.bridge;
       const embInfo = emb.info;
-      if (embInfo.fallbackReason) this.warnings.push(embInfo.fallbackReason);
+      if (embInfo.fallbackReason) this.warn(embInfo.fallbackReason);
       stages.push({ name: 'model load', ms: emb.load.ms, workerMs: emb.load.workerMs, extra: { reused: emb.load.reused ? 'yes' : 'no' } });
 
       // 3. chunk (token counts come from the embedder's own tokenizer)
@@ -274,9 +280,9 @@ export class RagSession extends EventTarget {
       stages.push({ name: 'chunk', ms: performance.now() - ts, workerMs: countMs, extra: { chunks: chunks.length } });
       mark('chunk', ts);
       if (truncatedChunks > 0) {
-        this.warnings.push(`${truncatedChunks} chunk(s) are longer than the model's ${embInfo.maxTokens}-token limit and were truncated when embedded.`);
+        this.warn(`${truncatedChunks} chunk(s) are longer than the model's ${embInfo.maxTokens}-token limit and were truncated when embedded.`);
       }
-      if (emptyDocs > 0) this.warnings.push(`${emptyDocs} document(s) had no text and were skipped.`);
+      if (emptyDocs > 0) this.warn(`${emptyDocs} document(s) had no text and were skipped.`);
 
       // 4. embed, in calls of a few batches (progress and cancel between calls), into the index
       await index.call('reset', (api) => api.reset(embInfo.dims), signal);
@@ -374,7 +380,7 @@ export class RagSession extends EventTarget {
       this.status = this.active ? 'ready' : 'idle';
       this.progress = null;
       if (signal.aborted) {
-        this.warnings.push('Ingestion cancelled: the previous index (if any) is still in use.');
+        this.warn('Ingestion cancelled: the previous index (if any) is still in use.');
         this.changed();
         window.dispatchEvent(new CustomEvent('ragtab-cancelled'));
         return null;
@@ -483,5 +489,12 @@ export class RagSession extends EventTarget {
       this.fail(err);
       return null;
     }
+  }
+}
+
+declare global {
+  interface Window {
+    /** The running session, for the end-to-end tests and the headless CLI. */
+    ragtab?: RagSession;
   }
 }

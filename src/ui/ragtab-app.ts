@@ -11,13 +11,6 @@ import './ragtab-results';
 import './ragtab-timings';
 import './ragtab-ingest-report';
 
-declare global {
-  interface Window {
-    /** The running session, for the end-to-end tests and the headless CLI. */
-    ragtab?: RagSession;
-  }
-}
-
 /**
  * The root element: owns the RagSession (state and workers) and lays out the panels.
  * Window events: `ragtab-ready` once mounted, then the session's `ragtab-ingested`,

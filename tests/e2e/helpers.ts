@@ -2,6 +2,7 @@
 import { expect, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type {} from '../../src/engine/session'; // declares window.ragtab
 
 export const SHARED = resolve(process.env['RAGTAB_SHARED'] ?? '../shared');
 
