@@ -26,6 +26,8 @@ import type { Corpus } from '../core/documents';
 import { RagtabError, errorInfo, type ErrorInfo } from '../core/errors';
 import { embeddingModelInfo } from '../core/models';
 import { sameEmbedder, type Settings } from '../core/settings';
+import { evaluateRun, rankDocuments, type RunQuality } from '../core/metrics';
+import { summarize, type Summary } from '../core/stats';
 
 export interface StageTiming {
   name: string;
@@ -89,6 +91,19 @@ export interface QueryResult {
   totalMs: number;
 }
 
+/** Every judged corpus query run through the retrieval stages: quality and latency together. */
+export interface EvaluationReport {
+  queries: number;
+  /** Chunks retrieved per query (documents are ranked by their best chunk). */
+  depth: number;
+  kind: IndexKind;
+  quality: RunQuality;
+  /** Per stage: summary of the round-trip times (ms) over the queries, after one warm-up query. */
+  latency: Array<{ stage: string; roundTrip: Summary; inWorker: Summary | null }>;
+  warmups: number;
+  totalMs: number;
+}
+
 interface Active {
   settings: Settings;
   corpus: Corpus;
@@ -123,6 +138,7 @@ export class RagSession extends EventTarget {
   active: Active | null = null;
   lastIngest: IngestReport | null = null;
   lastQuery: QueryResult | null = null;
+  lastEvaluation: EvaluationReport | null = null;
   error: ErrorInfo | null = null;
   warnings: string[] = [];
   private abort: AbortController | null = null;
@@ -369,6 +385,7 @@ export class RagSession extends EventTarget {
       if (this.spareEmbedder?.bridge === embedder) this.spareEmbedder = null;
       this.lastIngest = report;
       this.lastQuery = null;
+      this.lastEvaluation = null;
       this.status = 'ready';
       this.progress = null;
       this.changed();
@@ -423,6 +440,81 @@ export class RagSession extends EventTarget {
     await this.ensureActiveEmbedder();
     const r = await a.embedder.call('embed texts', (api) => api.embed(texts));
     return { vectors: r.value.vectors, dims: r.value.dims, device: a.report.embedder.device };
+  }
+
+  /**
+   * Runs every corpus query that has judgments through embed query → search (one warm-up query
+   * first, excluded from the figures), ranks documents by their best chunk, and computes nDCG@10,
+   * recall@10/100 and MRR@10 beside the stage latencies.
+   */
+  async evaluate(): Promise<EvaluationReport | null> {
+    const a = this.active;
+    const abort = new AbortController();
+    try {
+      if (!a) throw new RagtabError('IndexEmpty', 'Nothing is ingested yet: ingest a corpus first.');
+      if (this.busy) throw new RagtabError('InvalidArgument', 'Busy: wait for the current work to finish.');
+      const judged = a.corpus.queries.filter((q) => a.corpus.qrels.has(q.id));
+      if (judged.length === 0) throw new RagtabError('InvalidArgument', `The corpus "${a.corpus.name}" has no judged queries, so its retrieval quality cannot be measured.`);
+      this.abort = abort;
+      this.status = 'querying';
+      this.error = null;
+      this.changed();
+      await this.ensureActiveEmbedder();
+      const kind = a.settings.indexKinds[0] as IndexKind;
+      const depth = Math.min(a.chunks.length, a.settings.chunking.mode === 'document' ? 100 : 500);
+      const t0 = performance.now();
+      const run = new Map<string, string[]>();
+      const embedRt: number[] = [];
+      const embedW: number[] = [];
+      const searchRt: number[] = [];
+      const searchW: number[] = [];
+      const warmups = 1;
+      const startedAt = performance.now();
+      for (let i = -warmups; i < judged.length; i++) {
+        // Cancel is checked between queries: terminating the index worker would lose the index.
+        if (abort.signal.aborted) throw new RagtabError('Cancelled', 'Evaluation cancelled.');
+        const q = judged[Math.max(0, i)]!;
+        const e = await a.embedder.call('embed query', (api) => api.embed([this.queryText(q.text, a.settings)]));
+        const s = await a.index.call('search', (api) => api.search(e.value.vectors, depth, kind));
+        if (i < 0) continue;
+        embedRt.push(e.roundTripMs);
+        embedW.push(e.value.workerMs);
+        searchRt.push(s.roundTripMs);
+        searchW.push(s.value.workerMs);
+        const byIndex = s.value.hits.map((h) => ({ docId: a.chunks[h.index]!.docId, score: h.score }));
+        run.set(q.id, rankDocuments(byIndex));
+        this.setProgress({ phase: 'check', label: 'Evaluating the corpus queries', done: i + 1, total: judged.length, unit: 'queries', startedAt });
+      }
+      const report: EvaluationReport = {
+        queries: judged.length,
+        depth,
+        kind,
+        quality: evaluateRun(run, a.corpus.qrels),
+        latency: [
+          { stage: 'embed query', roundTrip: summarize(embedRt), inWorker: summarize(embedW) },
+          { stage: 'search', roundTrip: summarize(searchRt), inWorker: summarize(searchW) },
+        ],
+        warmups,
+        totalMs: performance.now() - t0,
+      };
+      this.lastEvaluation = report;
+      this.status = 'ready';
+      this.progress = null;
+      this.changed();
+      window.dispatchEvent(new CustomEvent('ragtab-evaluated', { detail: report }));
+      return report;
+    } catch (err) {
+      this.status = this.active ? 'ready' : 'idle';
+      this.progress = null;
+      if (abort.signal.aborted) {
+        this.warn('Evaluation cancelled.');
+        return null;
+      }
+      this.fail(err);
+      return null;
+    } finally {
+      if (this.abort === abort) this.abort = null;
+    }
   }
 
   /** Runs a question through the retrieval stages: embed query → search → format context. */

@@ -10,6 +10,7 @@ import './ragtab-query';
 import './ragtab-results';
 import './ragtab-timings';
 import './ragtab-ingest-report';
+import './ragtab-quality';
 
 /**
  * The root element: owns the RagSession (state and workers) and lays out the panels.
@@ -68,6 +69,10 @@ export class RagtabApp extends LitElement {
         ${s.progress ? html`<ragtab-progress .progress=${s.progress} @cancel=${() => s.cancel()}></ragtab-progress>` : nothing}
         ${a ? html`<ragtab-ingest-report .report=${a.report}></ragtab-ingest-report>` : nothing}
         ${a ? html`<ragtab-timings heading="Ingestion stages" .stages=${a.report.stages} .total=${a.report.totalMs}></ragtab-timings>` : nothing}
+        ${a
+          ? html`<ragtab-quality .report=${s.lastEvaluation} ?canEvaluate=${a.corpus.qrels.size > 0} ?busy=${s.busy}
+              .queries=${a.corpus.queries.filter((q) => a.corpus.qrels.has(q.id)).length} @evaluate=${() => void s.evaluate()}></ragtab-quality>`
+          : nothing}
         ${a ? html`<ragtab-query .queries=${a.corpus.queries} ?busy=${s.busy} @ask=${this._onAsk}></ragtab-query>` : nothing}
         ${s.lastQuery ? html`<ragtab-timings heading="Query stages" .stages=${s.lastQuery.stages} .total=${s.lastQuery.totalMs}></ragtab-timings>` : nothing}
         ${s.lastQuery ? html`<ragtab-results .result=${s.lastQuery} .relevant=${this._relevant}></ragtab-results>` : nothing}

@@ -55,6 +55,10 @@ export class RagtabResults extends LitElement {
           </li>`;
         })}
       </ol>
+      <details>
+        <summary class="muted" style="font-size:13px;cursor:pointer">Context for the LLM: ${r.context.used} chunks, ${r.context.text.length.toLocaleString('en-US')} characters${r.context.dropped ? `, ${r.context.dropped} dropped to fit the budget` : ''}</summary>
+        <pre data-context style="white-space:pre-wrap;font-size:12.5px;background:var(--bg);border:1px solid var(--line);border-radius:8px;padding:10px">${r.context.text}</pre>
+      </details>
     </div>`;
   }
 }
