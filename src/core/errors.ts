@@ -28,6 +28,7 @@ export type ErrorCode =
   | 'WorkerCrashed'
   | 'QuotaExceeded'
   | 'StorageError'
+  | 'StorageClosed'
   | 'LlmLoadFailed'
   | 'LlmNotLoaded'
   | 'InvalidGguf'

@@ -3,9 +3,10 @@
  * Parsed from the page's URL search params (so tests, the CLI and bookmarks can preset them), with
  * a clear message naming the parameter when a value is invalid.
  */
-import type { Device, Dtype, IndexKind, ModelSpec } from '../../workers/api';
+import type { Device, Dtype, IndexKind, LlmEngine, ModelSpec } from '../../workers/api';
 import { RagtabError } from './errors';
 import { DEFAULT_EMBEDDING_MODEL, embeddingModelInfo } from './models';
+import { DEFAULT_WLLAMA_MODEL } from './capabilities';
 
 export type ChunkSettings = { mode: 'document' } | { mode: 'tokens'; size: number; overlap: number };
 
@@ -15,6 +16,17 @@ export type CorpusChoice =
   | { kind: 'beir-catalog'; name: string; maxDocs: number | null }
   | { kind: 'files' }
   | { kind: 'beir-folder'; maxDocs: number | null };
+
+export interface LlmSettings {
+  engine: 'none' | LlmEngine;
+  /** wllama: a GGUF URL (relative to the page or absolute); web-llm: a model id of its list. */
+  model: string;
+  threads: number;
+  maxNewTokens: number;
+  /** null: the engine's default. */
+  contextSize: number | null;
+  seed: number;
+}
 
 export interface Settings {
   corpus: CorpusChoice;
@@ -27,6 +39,7 @@ export interface Settings {
   indexKinds: IndexKind[];
   k: number;
   contextChars: number;
+  llm: LlmSettings;
 }
 
 export function defaultThreads(hardwareConcurrency: number | undefined): number {
@@ -45,6 +58,7 @@ export function defaultSettings(hardwareConcurrency?: number): Settings {
     indexKinds: ['exact', 'voy'],
     k: 10,
     contextChars: 4000,
+    llm: { engine: 'wllama', model: DEFAULT_WLLAMA_MODEL, threads: defaultThreads(hardwareConcurrency), maxNewTokens: 128, contextSize: null, seed: 42 },
   };
 }
 
@@ -109,6 +123,15 @@ export function settingsFromParams(params: URLSearchParams, hardwareConcurrency?
   else if (index === 'voy') s.indexKinds = ['voy', 'exact'];
   else if (index === 'both') s.indexKinds = ['exact', 'voy'];
   s.k = int(params, 'k', 1, 1000) ?? s.k;
+  const engine = oneOf(params, 'llm', ['none', 'wllama', 'webllm'] as const);
+  if (engine) s.llm.engine = engine;
+  const llmModel = params.get('llmModel');
+  if (llmModel) s.llm.model = llmModel;
+  else if (engine === 'webllm') s.llm.model = '';
+  s.llm.threads = int(params, 'llmThreads', 1, 64) ?? s.llm.threads;
+  s.llm.maxNewTokens = int(params, 'maxTokens', 1, 4096) ?? s.llm.maxNewTokens;
+  s.llm.contextSize = int(params, 'llmContext', 16, 131072) ?? s.llm.contextSize;
+  s.llm.seed = int(params, 'seed', 0, 2 ** 31 - 1) ?? s.llm.seed;
   return s;
 }
 

@@ -26,6 +26,8 @@ import type { Corpus } from '../core/documents';
 import { RagtabError, errorInfo, type ErrorInfo } from '../core/errors';
 import { embeddingModelInfo } from '../core/models';
 import { sameEmbedder, type Settings } from '../core/settings';
+import { Generator, type GenerationReport, type LlmLoadReport } from './generation';
+import type { LlmSettings } from '../core/settings';
 import { evaluateRun, rankDocuments, type RunQuality } from '../core/metrics';
 import { summarize, type Summary } from '../core/stats';
 
@@ -39,7 +41,7 @@ export interface StageTiming {
 }
 
 export interface Progress {
-  phase: 'model' | 'read' | 'chunk' | 'embed' | 'index' | 'check' | 'reload';
+  phase: 'model' | 'read' | 'chunk' | 'embed' | 'index' | 'check' | 'reload' | 'llm';
   label: string;
   done: number;
   total: number;
@@ -88,6 +90,10 @@ export interface QueryResult {
   /** The other index kind's result, when both are built (voy beside exact). */
   compare: { kind: IndexKind; ids: string[]; recallAgainstExact: number } | null;
   context: { text: string; used: number; dropped: number; truncated: boolean };
+  /** The LLM's answer and its figures; null when no LLM is loaded or generation was not asked for. */
+  generation: GenerationReport | null;
+  /** Set when generation failed (the retrieval result above still stands). */
+  generationError: ErrorInfo | null;
   totalMs: number;
 }
 
@@ -115,7 +121,7 @@ interface Active {
   report: IngestReport;
 }
 
-export type SessionStatus = 'idle' | 'ingesting' | 'ready' | 'querying';
+export type SessionStatus = 'idle' | 'ingesting' | 'ready' | 'querying' | 'loading-llm' | 'generating';
 
 /** Model base URLs are relative to the page; the worker resolves URLs against its own script. */
 function resolveModel(spec: Settings['model']): Settings['model'] {
@@ -141,6 +147,11 @@ export class RagSession extends EventTarget {
   lastEvaluation: EvaluationReport | null = null;
   error: ErrorInfo | null = null;
   warnings: string[] = [];
+  /** The LLM (none until loaded). */
+  readonly generator = new Generator();
+  llmLoad: LlmLoadReport | null = null;
+  /** The answer being streamed: text so far and tokens received. */
+  streaming: { text: string; tokens: number } | null = null;
   private abort: AbortController | null = null;
   private spareEmbedder: { bridge: WorkerBridge<EmbedderApi>; settings: Settings } | null = null;
 
@@ -167,7 +178,45 @@ export class RagSession extends EventTarget {
   }
 
   get busy(): boolean {
-    return this.status === 'ingesting' || this.status === 'querying';
+    return this.status !== 'idle' && this.status !== 'ready';
+  }
+
+  private settle(): void {
+    this.status = this.active ? 'ready' : 'idle';
+    this.progress = null;
+  }
+
+  /** Loads (or switches to) an LLM; on failure the app and the index keep working, and the previous model stays loaded if it can. */
+  async loadLlm(settings: LlmSettings): Promise<LlmLoadReport | null> {
+    try {
+      if (this.busy) throw new RagtabError('InvalidArgument', 'Busy: wait for the current work to finish.');
+      this.status = 'loading-llm';
+      this.error = null;
+      const startedAt = performance.now();
+      const files: Progress['files'] = {};
+      this.setProgress({ phase: 'llm', label: `Loading ${settings.model}`, done: 0, total: 0, unit: 'bytes', files, startedAt });
+      const report = await this.generator.loadModel(settings, (p) => {
+        if (p.kind === 'file') files[p.file] = { loaded: p.loaded, total: p.total, source: p.source };
+        const all = Object.values(files);
+        const label = p.kind === 'phase' ? `LLM ${p.phase}${p.state === 'end' ? ' done' : '…'}` : p.kind === 'status' ? p.message : `Downloading ${p.file} (${p.source})`;
+        this.setProgress({ phase: 'llm', label, done: all.reduce((s, f) => s + f.loaded, 0), total: all.reduce((s, f) => s + f.total, 0), unit: 'bytes', files });
+      });
+      mark('llm-load', startedAt);
+      this.llmLoad = report;
+      this.settle();
+      this.changed();
+      window.dispatchEvent(new CustomEvent('ragtab-llm-loaded', { detail: report }));
+      return report;
+    } catch (e) {
+      this.settle();
+      this.fail(e);
+      return null;
+    }
+  }
+
+  /** Stops a running generation; the engine stays loaded and usable. */
+  async interrupt(): Promise<void> {
+    await this.generator.interrupt();
   }
 
   cancel(): void {
@@ -518,7 +567,7 @@ export class RagSession extends EventTarget {
   }
 
   /** Runs a question through the retrieval stages: embed query → search → format context. */
-  async query(question: string, opts: { k?: number; kind?: IndexKind } = {}): Promise<QueryResult | null> {
+  async query(question: string, opts: { k?: number; kind?: IndexKind; generate?: boolean } = {}): Promise<QueryResult | null> {
     const a = this.active;
     try {
       if (!a) throw new RagtabError('IndexEmpty', 'Nothing is ingested yet: ingest a corpus first.');
@@ -569,8 +618,43 @@ export class RagSession extends EventTarget {
         const approx = kind === 'exact' ? o.value.hits : s.value.hits;
         compare = { kind: other, ids: o.value.hits.map((h) => h.id), recallAgainstExact: approx.filter((h) => exactIds.has(h.id)).length / Math.max(1, exactIds.size) };
       }
-      const result: QueryResult = { question: text, k, kind, stages, hits, compare, context, totalMs };
+      const result: QueryResult = { question: text, k, kind, stages, hits, compare, context, generation: null, generationError: null, totalMs };
       this.lastQuery = result;
+      if (opts.generate !== false && this.generator.ready) {
+        this.status = 'generating';
+        this.streaming = { text: '', tokens: 0 };
+        this.changed();
+        try {
+          const g = await this.generator.answer(
+            text,
+            hits.map((h) => ({ id: h.id, text: h.text, title: h.title })),
+            (a, soFar) => {
+              this.streaming = { text: soFar, tokens: a.index + 1 };
+              this.changed();
+            },
+          );
+          const f = g.figures;
+          stages.push({ name: 'build prompt', ms: g.promptMs, extra: { promptTokens: g.prompt.tokens, chunks: g.prompt.included.length, dropped: g.prompt.dropped.length, layout: g.prompt.layout } });
+          mark('build-prompt', g.tRequest - g.promptMs, g.tRequest);
+          if (f.ttftMs !== null) {
+            stages.push({ name: 'time to first token', ms: f.ttftMs, ...(g.engine?.ttftMs != null ? { workerMs: g.engine.ttftMs } : {}), extra: { promptTokens: g.promptTokens, ...(f.prefillTokensPerS !== null ? { prefillTokensPerSecond: f.prefillTokensPerS } : {}) } });
+            mark('ttft', g.tRequest, g.tRequest + f.ttftMs);
+          }
+          if (g.arrivals.length > 1) {
+            const first = g.arrivals[0]!;
+            const last = g.arrivals[g.arrivals.length - 1]!;
+            stages.push({ name: 'decode', ms: last - first, extra: { tokens: g.arrivals.length, ...(f.decodeTokensPerS !== null ? { tokensPerSecond: f.decodeTokensPerS } : {}), ...(g.engine?.decodeTokensPerS != null ? { engineTokensPerSecond: g.engine.decodeTokensPerS } : {}) } });
+            mark('decode', first, last);
+          }
+          result.generation = g;
+          result.totalMs = performance.now() - t0;
+        } catch (ge) {
+          result.generationError = errorInfo(ge);
+          this.fail(ge);
+        } finally {
+          this.streaming = null;
+        }
+      }
       this.status = 'ready';
       this.changed();
       window.dispatchEvent(new CustomEvent('ragtab-query-done', { detail: result }));

@@ -11,6 +11,8 @@ import './ragtab-results';
 import './ragtab-timings';
 import './ragtab-ingest-report';
 import './ragtab-quality';
+import './ragtab-llm';
+import './ragtab-answer';
 
 /**
  * The root element: owns the RagSession (state and workers) and lays out the panels.
@@ -73,7 +75,16 @@ export class RagtabApp extends LitElement {
           ? html`<ragtab-quality .report=${s.lastEvaluation} ?canEvaluate=${a.corpus.qrels.size > 0} ?busy=${s.busy}
               .queries=${a.corpus.queries.filter((q) => a.corpus.qrels.has(q.id)).length} @evaluate=${() => void s.evaluate()}></ragtab-quality>`
           : nothing}
+        <ragtab-llm .settings=${this.settings.llm} .load=${s.llmLoad} ?busy=${s.busy}
+          @llm-settings=${(e: CustomEvent<Settings['llm']>) => (this.settings = { ...this.settings, llm: e.detail })}
+          @load-llm=${(e: CustomEvent<Settings['llm']>) => void s.loadLlm(e.detail)}
+          @unload-llm=${() => void s.generator.unload().then(() => { s.llmLoad = null; this._tick++; })}></ragtab-llm>
         ${a ? html`<ragtab-query .queries=${a.corpus.queries} ?busy=${s.busy} @ask=${this._onAsk}></ragtab-query>` : nothing}
+        ${s.streaming || s.lastQuery?.generation
+          ? html`<ragtab-answer .streaming=${s.streaming} .report=${s.streaming ? null : (s.lastQuery?.generation ?? null)}
+              .titles=${new Map((s.lastQuery?.hits ?? []).map((h) => [h.id, h.title || h.docId] as const))}
+              @stop=${() => void s.interrupt()} @cite=${(e: CustomEvent<{ id: string }>) => this.renderRoot.querySelector('ragtab-results')?.showChunk(e.detail.id)}></ragtab-answer>`
+          : nothing}
         ${s.lastQuery ? html`<ragtab-timings heading="Query stages" .stages=${s.lastQuery.stages} .total=${s.lastQuery.totalMs}></ragtab-timings>` : nothing}
         ${s.lastQuery ? html`<ragtab-results .result=${s.lastQuery} .relevant=${this._relevant}></ragtab-results>` : nothing}
       </div>

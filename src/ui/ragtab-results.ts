@@ -33,6 +33,14 @@ export class RagtabResults extends LitElement {
     `,
   ];
 
+  /** Scrolls to a chunk and flashes it (from a citation in the answer). */
+  showChunk(id: string): void {
+    const li = this.renderRoot.querySelector<HTMLElement>(`li[data-chunk-id="${CSS.escape(id)}"]`);
+    if (!li) return;
+    li.scrollIntoView({ behavior: 'smooth', block: 'center' });
+    li.animate([{ background: 'color-mix(in srgb, var(--accent) 18%, transparent)' }, { background: 'transparent' }], { duration: 1600 });
+  }
+
   override render() {
     const r = this.result;
     if (!r) return nothing;
