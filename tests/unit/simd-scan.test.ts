@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { exactTopK, normalizeRows } from '../../src/core/topk';
-import { SimdStore, buildScanModule, instantiateScan, simdSupported, topKOfScores } from '../../workers/lib/simd-scan';
+import { SimdStore, buildScanModule, instantiateScan, mergeTopK, scanRange, simdSupported, topKOfScores } from '../../workers/lib/simd-scan';
 
 /** Seeded PRNG (mulberry32) so failures reproduce. */
 function rng(seed: number): () => number {
@@ -131,4 +131,44 @@ describe('simd-scan', () => {
     expect(Array.from(r.indices)).toEqual([1, 3, 2]);
     expect(topKOfScores(s, 0, 3).indices.length).toBe(0);
   });
+
+  it('splits a scan over one shared memory in ranges and merges to the exact result', () => {
+    const dims = 384;
+    const count = 1001;
+    const v = randomUnit(count, dims, 11);
+    const q = randomUnit(1, dims, 12);
+    const vecPtr = 4096;
+    const out0 = vecPtr + count * dims * 4;
+    const out1 = out0 + 4096;
+    const memory = new WebAssembly.Memory({ initial: Math.ceil((out1 + 4096) / 65536), maximum: 1024, shared: true });
+    const f32 = new Float32Array(memory.buffer);
+    f32.set(q, 0);
+    f32.set(v, vecPtr / 4);
+    // two instances, as two workers would have
+    const k0 = instantiateScan(memory, { stride: dims, shared: true });
+    const k1 = instantiateScan(memory, { stride: dims, shared: true });
+    const a = scanRange(k0, memory, { vecPtr, stride: dims, queryPtr: 0, outPtr: out0 }, 0, 500, 10);
+    const b = scanRange(k1, memory, { vecPtr, stride: dims, queryPtr: 0, outPtr: out1 }, 500, 501, 10);
+    expectSame(mergeTopK([a, b], 10), exactTopK(v, dims, count, q, 10));
+    expect(mergeTopK([], 10).indices.length).toBe(0);
+  });
+
+  for (const [rows, unroll, split] of [[1, 1, 1], [2, 2, 1], [4, 4, 4], [1, 8, 2]] as const) {
+    it(`kernel variant rows ${rows} unroll ${unroll} split ${split} gives the same scores`, () => {
+      const dims = 96;
+      const count = 37;
+      const v = randomUnit(count, dims, 21);
+      const q = randomUnit(1, dims, 22);
+      const memory = new WebAssembly.Memory({ initial: 1 });
+      const f32 = new Float32Array(memory.buffer);
+      const vecPtr = 1024;
+      const outPtr = vecPtr + count * dims * 4;
+      f32.set(q, 0);
+      f32.set(v, vecPtr / 4);
+      const k = instantiateScan(memory, { stride: dims, rows, unroll, split });
+      k.scores(vecPtr, count, dims, 0, outPtr);
+      const got = topKOfScores(new Float32Array(memory.buffer, outPtr, count), count, 5);
+      expectSame(got, exactTopK(v, dims, count, q, 5));
+    });
+  }
 });
