@@ -1,0 +1,304 @@
+/**
+ * The storage benchmark: figures, not tests.
+ *
+ *   npx tsx scripts/bench-storage.ts [--json FILE] [--count N] [--block N] [--writes N] [--loads N] [--browser PATH]
+ *
+ * (defaults: 50,000 vectors, blocks of 1,024, 3 write rounds (each: one write with every block
+ * awaited, one with 2 blocks in flight), 7 cold loads)
+ *
+ * Builds and serves the app, opens /bench/storage.html in Chromium with a persistent profile in a
+ * temporary folder (an incognito context keeps IndexedDB in memory: see ENVIRONMENT.md) and, with
+ * 384-dimensional vectors written through the app's repository (src/storage/indexes.ts):
+ * - write throughput: `count` vectors in blocks of `block`, one transaction per block, begin →
+ *   last commit (vectors/s), each block awaited and with 2 in flight, `writes` rounds into fresh
+ *   indexes; then `complete` (which merges the blocks into ~4,096-vector ones) timed apart;
+ * - cold load: a fresh page opens the database, reads every block, assembles one Float32Array
+ *   (the exact-scan store) and answers one top-10 query; repeated `loads` times, and once more
+ *   after restarting the browser on the same profile;
+ * - bytes on disk per vector: growth of `navigator.storage.estimate().usage` over one write,
+ *   divided by the vector count, relative to the raw 1,536 bytes.
+ * Prints a table and writes the same figures as JSON (keys: bench/README-storage.md).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type BrowserContext, type Page } from '@playwright/test';
+import { BASE_FLAGS, resolveChromium } from './lib/chromium';
+import { serveApp } from './lib/server';
+import { exactTopK } from '../src/core/topk';
+import { DIMS, VECTOR_SEED, pct, randomUnitVectors } from '../bench/lib/vectors';
+import type { Failure, StorageBench } from '../bench/storage';
+
+interface Options {
+  json: string | null;
+  count: number;
+  block: number;
+  writes: number;
+  loads: number;
+  browser: string | undefined;
+}
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = { json: null, count: 50_000, block: 1_024, writes: 3, loads: 7, browser: undefined };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    const int = (name: string): number => {
+      const n = Number(value());
+      if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer`);
+      return n;
+    };
+    if (a === '--json') o.json = value();
+    else if (a === '--count') o.count = int('--count');
+    else if (a === '--block') o.block = int('--block');
+    else if (a === '--writes') o.writes = int('--writes');
+    else if (a === '--loads') o.loads = int('--loads');
+    else if (a === '--browser') o.browser = value();
+    else if (a === '--help' || a === '-h') {
+      console.log('usage: tsx scripts/bench-storage.ts [--json FILE] [--count N] [--block N] [--writes N] [--loads N] [--browser PATH]');
+      process.exit(0);
+    } else throw new Error(`unknown argument ${a}`);
+  }
+  return o;
+}
+
+const K = 10;
+const RAW_BYTES_PER_VECTOR = DIMS * 4;
+const DB = 'ragtab-bench-storage';
+
+// ─────────────────────────────── figures ───────────────────────────────
+
+interface Figure {
+  value: number | null;
+  unit: string;
+  target?: string;
+  status?: string;
+  note?: string;
+}
+const figures: Record<string, Figure> = {};
+
+function fmt(v: number | null | undefined): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return '—';
+  const a = Math.abs(v);
+  if (a >= 1000) return Math.round(v).toLocaleString('en-US');
+  if (a >= 100) return v.toFixed(0);
+  if (a >= 10) return v.toFixed(1);
+  if (a >= 1) return v.toFixed(2);
+  return v.toFixed(3);
+}
+
+function fig(key: string, value: number | null | undefined, unit: string, extra: { note?: string } = {}): void {
+  figures[key] = { value: value ?? null, unit, ...extra };
+}
+
+function target(key: string, value: number | null | undefined, unit: string, op: '<=' | '>=', limit: number, note?: string): void {
+  const v = value ?? null;
+  const pass = v !== null && (op === '<=' ? v <= limit : v >= limit);
+  figures[key] = { value: v, unit, target: `${op} ${fmt(limit)}`, status: v === null ? 'not measured' : pass ? 'meets' : `misses (${fmt(op === '<=' ? v / limit : limit / v)}× off)`, ...(note ? { note } : {}) };
+}
+
+function printTable(): void {
+  const rows = Object.entries(figures).map(([k, f]) => [k, fmt(f.value), f.unit, f.target ?? '', f.status ?? '', f.note ?? '']);
+  const head = ['figure', 'value', 'unit', 'target', 'where it stands', 'note'];
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
+  const line = (r: string[]) => r.map((c, i) => (i === 1 ? c.padStart(w[i] as number) : c.padEnd(w[i] as number))).join('  ').trimEnd();
+  console.log('\n' + line(head));
+  console.log(w.map((n) => '─'.repeat(n)).join('  '));
+  let group = '';
+  for (const r of rows) {
+    const g = (r[0] as string).split('.')[0] as string;
+    if (group && g !== group) console.log('');
+    group = g;
+    console.log(line(r));
+  }
+}
+
+// ─────────────────────────────── page ───────────────────────────────
+
+type Api = StorageBench;
+type Ok<T> = Exclude<Awaited<T>, Failure>;
+
+async function pageCall<M extends keyof Api>(page: Page, method: M, arg?: Parameters<Api[M]>[0]): Promise<Ok<ReturnType<Api[M]>>> {
+  const r = (await page.evaluate(
+    ([m, a]) => {
+      const b = window.storageBench;
+      if (!b) throw new Error('window.storageBench missing');
+      return (b as unknown as Record<string, (x: unknown) => unknown>)[m as string]!(a);
+    },
+    [method, arg] as const,
+  )) as Awaited<ReturnType<Api[M]>>;
+  if (r && typeof r === 'object' && 'error' in (r as object)) {
+    const e = (r as Failure).error;
+    throw new Error(`storageBench.${String(method)}: ${e.name}: ${e.message}`);
+  }
+  return r as Ok<ReturnType<Api[M]>>;
+}
+
+async function openPage(ctx: BrowserContext, url: string): Promise<Page> {
+  const page = await ctx.newPage();
+  page.on('console', (m) => {
+    if (m.type() === 'error') console.log(`  [page error] ${m.text()}`);
+  });
+  page.on('pageerror', (e) => console.log(`  [page exception] ${e.message}`));
+  // the build folder is shared: a concurrent `vite build` empties it for a moment, so retry
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await page.goto(new URL('bench/storage.html', url).href);
+      await page.waitForFunction(() => window.storageBenchReady === true, null, { timeout: 60_000 });
+      return page;
+    } catch (e) {
+      if (attempt >= 10) throw e;
+      console.log(`  (page did not load, attempt ${attempt}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}; retrying)`);
+      await new Promise((r) => setTimeout(r, 3_000));
+    }
+  }
+}
+
+function median(xs: number[]): number | null {
+  return pct(xs, 0.5);
+}
+
+// ─────────────────────────────── main ───────────────────────────────
+
+async function main(): Promise<void> {
+  const opts = parseArgs(process.argv.slice(2));
+  const started = Date.now();
+  const loadStart = loadavg();
+  console.log(`ragtab storage benchmark: ${opts.count.toLocaleString('en-US')} × ${DIMS} vectors, blocks of ${opts.block}; ${cpus().length} cores, load average ${loadStart.map((x) => x.toFixed(2)).join(' ')}`);
+  if ((loadStart[0] ?? 0) > 0.5) console.log('  note: the machine is busy: timings will be noisier and slower than on an idle machine.');
+
+  // the expected top-10 of the query, computed in Node on the same deterministic vectors
+  const queryRow = 123;
+  const vectors = randomUnitVectors(opts.count, DIMS, VECTOR_SEED);
+  const expected = exactTopK(vectors, DIMS, opts.count, vectors.slice(queryRow * DIMS, (queryRow + 1) * DIMS), K);
+  const expectedTop = Array.from(expected.indices);
+
+  console.log('building and serving the app …');
+  const served = await serveApp({ build: true });
+  const profile = mkdtempSync(join(tmpdir(), 'ragtab-bench-storage-'));
+  const executablePath = resolveChromium(opts.browser);
+  const launch = () => chromium.launchPersistentContext(profile, { executablePath, args: [...BASE_FLAGS], headless: true });
+  let ctx = await launch();
+  const raw: Record<string, unknown> = {};
+  try {
+    let page = await openPage(ctx, served.url);
+    const env = await pageCall(page, 'env');
+    raw['page'] = env;
+    const chromiumVersion = ctx.browser()?.version() ?? (env.userAgent.match(/Chrome\/([\d.]+)/)?.[1] ?? 'unknown');
+    console.log(`Chromium ${chromiumVersion}, persistent profile in ${profile}`);
+
+    // writes: each into a fresh index, awaiting each block (inflight 1) and with 2 blocks in flight,
+    // interleaved; the first one's usage growth gives the bytes per vector
+    const writes: Array<Ok<ReturnType<Api['benchWrite']>>> = [];
+    for (let w = 0; w < opts.writes; w++) {
+      for (const inflight of [1, 2]) {
+        const r = await pageCall(page, 'benchWrite', { db: DB, count: opts.count, dims: DIMS, blockSize: opts.block, label: `bench-${w}-${inflight}`, seed: VECTOR_SEED, inflight });
+        writes.push(r);
+        console.log(
+          `  write ${w + 1}/${opts.writes}, ${inflight} in flight: ${fmt(r.vectorsPerSecond)} vectors/s (${fmt(r.appendMs)} ms, ${r.blocks} blocks; complete + compaction ${fmt(r.completeMs)} ms → ${r.blocksStored} blocks), usage +${fmt(((r.usageAfter ?? 0) - (r.usageBefore ?? 0)) / 2 ** 20)} MiB`,
+        );
+      }
+    }
+    // for context: the same write in blocks 4× larger (fewer transactions)
+    const big = await pageCall(page, 'benchWrite', { db: DB, count: opts.count, dims: DIMS, blockSize: opts.block * 4, label: 'bench-big', seed: VECTOR_SEED, inflight: 1 });
+    console.log(`  write in blocks of ${opts.block * 4}: ${fmt(big.vectorsPerSecond)} vectors/s (${fmt(big.appendMs)} ms, ${big.blocks} blocks)`);
+    raw['writes'] = writes;
+    raw['writeBigBlocks'] = big;
+    const keep = writes[0]!;
+    const seq = writes.filter((w) => w.inflight === 1);
+    const piped = writes.filter((w) => w.inflight === 2);
+    const range = (xs: number[]) => `${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))}`;
+    const rates = seq.map((w) => w.vectorsPerSecond);
+    const pipedRates = piped.map((w) => w.vectorsPerSecond);
+    target('write.vectorsPerSecond', median(rates), 'vectors/s', '>=', 100_000, `median of ${rates.length} (${range(rates)}); a transaction per block of ${opts.block}, each awaited`);
+    target('write.pipelined.vectorsPerSecond', median(pipedRates), 'vectors/s', '>=', 100_000, `median of ${pipedRates.length} (${range(pipedRates)}); 2 appendBlock calls in flight`);
+    fig(`write.block${opts.block * 4}.vectorsPerSecond`, big.vectorsPerSecond, 'vectors/s', { note: `one write, blocks of ${opts.block * 4} (context, not the target's block size)` });
+    fig('write.completeMs', median(writes.map((w) => w.completeMs)), 'ms', { note: `mark complete + compact ${keep.blocks} blocks into ${keep.blocksStored}` });
+    fig('write.withComplete.vectorsPerSecond', median(seq.map((w) => w.vectorsPerSecondWithComplete)), 'vectors/s', { note: 'begin → complete (compaction included), each awaited' });
+    const grow = writes.map((w) => (w.usageAfter !== null && w.usageBefore !== null ? (w.usageAfter - w.usageBefore) / w.count : null)).filter((x): x is number => x !== null);
+    target('disk.bytesPerVector.ratio', grow.length ? median(grow)! / RAW_BYTES_PER_VECTOR : null, '× raw', '<=', 1.2, `usage growth per vector over a write, median of ${grow.length}; raw = ${RAW_BYTES_PER_VECTOR} bytes`);
+    fig('disk.bytesPerVector', grow.length ? median(grow) : null, 'bytes');
+    fig('disk.repoBytesPerVector', keep.metaBytes !== null ? keep.metaBytes / keep.count : null, 'bytes', { note: "the repository's own size estimate (vectors + chunk refs)" });
+
+    // delete the extra indexes (the first one is loaded below): usage must drop by about their size
+    if (writes.length > 1) {
+      const before = (await pageCall(page, 'estimate'))?.usage ?? null;
+      for (const w of [...writes.slice(1), big]) await pageCall(page, 'deleteIndex', { db: DB, key: w.key });
+      const after = (await pageCall(page, 'estimate'))?.usage ?? null;
+      const freed = before !== null && after !== null ? (before - after) / (writes.length * opts.count) : null;
+      fig('disk.freedPerVector.ratio', freed !== null ? freed / RAW_BYTES_PER_VECTOR : null, '× raw', { note: 'usage drop on deleting an index, per vector' });
+    }
+
+    // cold loads: a fresh page each time
+    const loads: Array<Ok<ReturnType<Api['benchLoad']>>> = [];
+    for (let l = 0; l < opts.loads; l++) {
+      await page.close();
+      page = await openPage(ctx, served.url);
+      const r = await pageCall(page, 'benchLoad', { db: DB, key: keep.key, k: K, queryRow });
+      loads.push(r);
+      console.log(`  cold load ${l + 1}/${opts.loads} (fresh page): ${fmt(r.totalMs)} ms (open ${fmt(r.openMs)}, read ${fmt(r.readMs)}, assemble ${fmt(r.assembleMs)}, query ${fmt(r.queryMs)})`);
+    }
+    // and after restarting the browser on the same profile
+    await ctx.close();
+    ctx = await launch();
+    page = await openPage(ctx, served.url);
+    const restart = await pageCall(page, 'benchLoad', { db: DB, key: keep.key, k: K, queryRow });
+    console.log(`  cold load after a browser restart: ${fmt(restart.totalMs)} ms (open ${fmt(restart.openMs)}, read ${fmt(restart.readMs)}, assemble ${fmt(restart.assembleMs)}, query ${fmt(restart.queryMs)})`);
+    raw['loads'] = loads;
+    raw['restartLoad'] = restart;
+    const all = [...loads, restart];
+    const mismatches = all.filter((r) => r.top.join() !== expectedTop.join()).length;
+    const tot = loads.map((r) => r.totalMs);
+    target('load.coldMs', median(tot), 'ms', '<=', 300, `median of ${loads.length} fresh pages; ${fmt(Math.min(...tot))}–${fmt(Math.max(...tot))}`);
+    target('load.afterRestartMs', restart.totalMs, 'ms', '<=', 300, 'browser restarted on the same profile');
+    fig('load.openMs', median(loads.map((r) => r.openMs)), 'ms', { note: 'open the database (schema check)' });
+    fig('load.readMs', median(loads.map((r) => r.readMs)), 'ms', { note: 'one read transaction: meta + every block' });
+    fig('load.assembleMs', median(loads.map((r) => r.assembleMs)), 'ms', { note: 'copy into one Float32Array + chunk refs' });
+    fig('load.queryMs', median(loads.map((r) => r.queryMs)), 'ms', { note: 'top-10 exact scan, plain JavaScript' });
+    fig('load.vectors', loads[0]?.count ?? null, 'vectors');
+    fig('load.top10Mismatches', mismatches, 'loads', { note: 'top-10 ≠ the same scan in Node' });
+
+    const loadEnd = loadavg();
+    const record = {
+      schema: 'ragtab.bench.storage/1',
+      startedAt: new Date(started).toISOString(),
+      durationS: (Date.now() - started) / 1000,
+      config: { count: opts.count, dims: DIMS, blockSize: opts.block, writes: opts.writes, loads: opts.loads, k: K, queryRow, rawBytesPerVector: RAW_BYTES_PER_VECTOR, context: 'persistent' },
+      machine: {
+        cpus: cpus().length,
+        cpuModel: cpus()[0]?.model ?? null,
+        memoryBytes: totalmem(),
+        loadavgStart: loadStart,
+        loadavgEnd: loadEnd,
+        node: process.version,
+        chromium: chromiumVersion,
+        userAgent: env.userAgent,
+        crossOriginIsolated: env.crossOriginIsolated,
+      },
+      figures,
+      raw,
+    };
+    printTable();
+    console.log(`\n${((Date.now() - started) / 1000).toFixed(0)} s; load average ${loadEnd.map((x) => x.toFixed(2)).join(' ')}`);
+    if (opts.json) {
+      writeFileSync(opts.json, JSON.stringify(record, null, 2) + '\n');
+      console.log(`figures written to ${opts.json}`);
+    }
+  } finally {
+    await ctx.close();
+    await served.close();
+    rmSync(profile, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    console.error(`bench-storage: ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,353 @@
+/**
+ * Stored indexes: a meta record per index key and its vectors as binary blocks (one record per
+ * block: an ArrayBuffer of count × dims float32 and the block's chunk refs, column by column).
+ *
+ * Writing is resumable: `begin` creates the meta or finds the one a closed page left behind and
+ * says how many chunks are committed; each `appendBlock` writes one block AND advances the meta's
+ * committed count in ONE transaction, so after any interruption the stored blocks are exactly the
+ * first `committedChunks` chunks: resume from there, nothing duplicated or missing.
+ * Take `withIndexWriteLock(key, …)` (locks.ts) around begin → appendBlock… → complete so only one
+ * tab writes a given index.
+ */
+import type { Chunk } from '../core/chunking';
+import { embeddingText, type Doc } from '../core/documents';
+import { RagtabError } from '../core/errors';
+import { INDEX_FORMAT_VERSION, type IndexKey } from '../core/index-key';
+import { blockBytes, packRefs, unpackRefs, type BlockRecord, type ChunkRef, type IndexMeta, type RagtabDb } from './db';
+import { guarded, mapStorageError, quiet } from './errors';
+
+export interface BeginInput {
+  /** From `indexKey(indexKeyParts(settings, corpusHash))`. */
+  key: IndexKey;
+  dims: number;
+  /** Chunks the finished index will hold. */
+  totalChunks: number;
+  /** `chunkListHash(chunks)`: a stored partial index built from another chunk list is restarted. */
+  chunksHash?: string | null;
+  /** Informational: the device computing the vectors. */
+  device?: string | null;
+}
+
+export interface BeginResult {
+  meta: IndexMeta;
+  /** Chunks already stored: embed and append from `chunks[committedChunks]` on. */
+  committedChunks: number;
+  /** The block number the next `appendBlock` must use. */
+  nextBlock: number;
+  /** The index is stored whole: `load` it instead of embedding. */
+  complete: boolean;
+  /** A partial index was found and is being continued. */
+  resumed: boolean;
+  /** Why a stored partial index was thrown away and started again (null when it was not). */
+  restarted: string | null;
+}
+
+export interface LoadedIndex {
+  meta: IndexMeta;
+  /** The committed chunks, in order (texts: see `chunksFromRefs`). */
+  chunks: ChunkRef[];
+  /** committed × dims, row-major, one contiguous array. */
+  vectors: Float32Array;
+  /** Time in the read transaction waiting for blocks, and copying them into place, ms. */
+  readMs: number;
+  assembleMs: number;
+}
+
+/** Compaction merges blocks up to this many bytes of vectors (4,096 vectors of 384 dims). */
+export const COMPACT_TARGET_BYTES = 6 * 2 ** 20;
+
+function blockRange(key: string): IDBKeyRange {
+  return IDBKeyRange.bound([key, -Infinity], [key, Infinity]);
+}
+
+function fail(message: string): RagtabError {
+  return new RagtabError('StorageError', message);
+}
+
+/** Why a stored meta cannot be continued with this input (null when it can). */
+function mismatch(m: IndexMeta, input: BeginInput): string | null {
+  if (m.formatVersion !== INDEX_FORMAT_VERSION) return `it was written in format v${m.formatVersion}`;
+  if (m.dims !== input.dims) return `it has ${m.dims} dimensions, the model gives ${input.dims}`;
+  if (m.totalChunks !== input.totalChunks) return `it was for ${m.totalChunks} chunks, this chunking gives ${input.totalChunks}`;
+  if (input.chunksHash && m.chunksHash && m.chunksHash !== input.chunksHash) return 'it was built from a different chunk list';
+  return null;
+}
+
+export class IndexesRepo {
+  constructor(private readonly db: RagtabDb) {}
+
+  async get(key: string): Promise<IndexMeta | null> {
+    return (await guarded(this.db, 'read the stored index', () => this.db.get('indexes', key))) ?? null;
+  }
+
+  /** Every index meta, newest first. */
+  async list(): Promise<IndexMeta[]> {
+    const all = await guarded(this.db, 'list the stored indexes', () => this.db.getAll('indexes'));
+    return all.sort((a, b) => b.updatedAt - a.updatedAt);
+  }
+
+  /**
+   * Creates the index meta, or finds the stored one: complete (load it), partial (resume from
+   * `committedChunks`), or partial but incompatible (its blocks are deleted and it starts again).
+   */
+  async begin(input: BeginInput): Promise<BeginResult> {
+    const db = this.db;
+    const { key, canonical, parts } = input.key;
+    if (!Number.isInteger(input.dims) || input.dims < 1) throw new RagtabError('InvalidArgument', `dims must be a positive integer, got ${input.dims}`);
+    if (!Number.isInteger(input.totalChunks) || input.totalChunks < 0) throw new RagtabError('InvalidArgument', `totalChunks must be a non-negative integer, got ${input.totalChunks}`);
+    return guarded(db, 'start storing the index', async () => {
+      const tx = db.transaction(['indexes', 'blocks'], 'readwrite');
+      const metas = tx.objectStore('indexes');
+      const found = await metas.get(key);
+      const now = Date.now();
+      let restarted: string | null = null;
+      if (found) {
+        const why = mismatch(found, input);
+        if (!why) {
+          let meta = found;
+          if (!found.complete && (input.chunksHash ?? null) !== found.chunksHash && input.chunksHash) {
+            meta = { ...found, chunksHash: input.chunksHash, updatedAt: now };
+            quiet(metas.put(meta));
+          }
+          await tx.done;
+          return { meta, committedChunks: meta.committedChunks, nextBlock: meta.committedBlocks, complete: meta.complete, resumed: !meta.complete && meta.committedChunks > 0, restarted: null };
+        }
+        restarted = `The stored index for this configuration was started again: ${why}.`;
+        quiet(tx.objectStore('blocks').delete(blockRange(key)));
+      }
+      const meta: IndexMeta = {
+        key,
+        canonical,
+        parts: structuredClone(parts),
+        corpusHash: parts.corpusHash,
+        formatVersion: INDEX_FORMAT_VERSION,
+        dims: input.dims,
+        totalChunks: input.totalChunks,
+        chunksHash: input.chunksHash ?? null,
+        committedChunks: 0,
+        committedBlocks: 0,
+        complete: false,
+        bytes: 0,
+        device: input.device ?? null,
+        createdAt: now,
+        updatedAt: now,
+        completedAt: null,
+      };
+      quiet(metas.put(meta));
+      await tx.done;
+      return { meta, committedChunks: 0, nextBlock: 0, complete: false, resumed: false, restarted };
+    });
+  }
+
+  /**
+   * Stores block `blockNo` (chunks `committedChunks …` on) and advances the committed count, in one
+   * transaction. `vectors` (chunks.length × dims) is copied before this returns its promise, so
+   * its buffer may be transferred to a worker right after the call. Rejects with QuotaExceeded
+   * (nothing of this block stored), StorageClosed, or StorageError when the block does not follow
+   * the committed ones (another writer, a deleted index).
+   */
+  async appendBlock(key: string, blockNo: number, chunks: ReadonlyArray<ChunkRef>, vectors: Float32Array): Promise<IndexMeta> {
+    const db = this.db;
+    const n = chunks.length;
+    if (n === 0) throw new RagtabError('InvalidArgument', 'appendBlock: a block needs at least one chunk');
+    if (vectors.length % n !== 0) throw new RagtabError('DimensionMismatch', `appendBlock: ${vectors.length} floats are not ${n} rows`);
+    const dims = vectors.length / n;
+    // copied now (synchronously): the caller may transfer or reuse its buffer
+    const buf = new Float32Array(vectors).buffer;
+    const cols = packRefs(chunks);
+    let block: BlockRecord | null = null;
+    const needed = blockBytes({ vectors: buf, ...cols });
+    const what = `store block ${blockNo} of the index (${n} vectors)`;
+    try {
+      const tx = db.transaction(['indexes', 'blocks'], 'readwrite', { durability: 'relaxed' });
+      const metas = tx.objectStore('indexes');
+      const meta = await metas.get(key);
+      let problem: string | null = null;
+      if (!meta) problem = 'the index is no longer stored (deleted in the storage panel or another tab?)';
+      else if (meta.complete) problem = 'the index is already complete';
+      else if (meta.dims !== dims) problem = `the index has ${meta.dims} dimensions, the block ${dims}`;
+      else if (blockNo !== meta.committedBlocks) problem = `block ${blockNo} does not follow the ${meta.committedBlocks} committed block(s): is another tab writing it?`;
+      else if (meta.committedChunks + n > meta.totalChunks) problem = `${meta.committedChunks} + ${n} chunks is more than the index's ${meta.totalChunks}`;
+      if (problem || !meta) {
+        tx.abort();
+        await tx.done.catch(() => undefined);
+        throw fail(`Could not ${what}: ${problem}.`);
+      }
+      block = { indexKey: key, blockNo, first: meta.committedChunks, count: n, dims, vectors: buf, ...cols };
+      const next: IndexMeta = {
+        ...meta,
+        committedChunks: meta.committedChunks + n,
+        committedBlocks: meta.committedBlocks + 1,
+        bytes: meta.bytes + needed,
+        updatedAt: Date.now(),
+      };
+      quiet(tx.objectStore('blocks').put(block));
+      quiet(metas.put(next));
+      await tx.done;
+      return next;
+    } catch (e) {
+      throw await mapStorageError(db, what, e, needed);
+    }
+  }
+
+  /**
+   * Marks the index complete once every chunk is committed, then (unless `compact: false`)
+   * merges small blocks into blocks of about COMPACT_TARGET_BYTES (see `compact`).
+   */
+  async complete(key: string, opts: { compact?: boolean } = {}): Promise<IndexMeta> {
+    const db = this.db;
+    const done = await guarded(db, 'mark the index complete', async () => {
+      const tx = db.transaction('indexes', 'readwrite');
+      const meta = await tx.store.get(key);
+      if (!meta) throw fail('Could not mark the index complete: it is no longer stored.');
+      if (meta.committedChunks !== meta.totalChunks) {
+        tx.abort();
+        await tx.done.catch(() => undefined);
+        throw fail(`Could not mark the index complete: ${meta.committedChunks} of its ${meta.totalChunks} chunks are stored.`);
+      }
+      const now = Date.now();
+      const next: IndexMeta = { ...meta, complete: true, updatedAt: now, completedAt: meta.completedAt ?? now };
+      quiet(tx.store.put(next));
+      await tx.done;
+      return next;
+    });
+    if (opts.compact !== false) await this.compact(key);
+    return done;
+  }
+
+  /**
+   * Merges consecutive small blocks of a complete index into blocks of about `targetBytes` of
+   * vectors (default COMPACT_TARGET_BYTES), one transaction per merged block, so the index is
+   * whole and loadable after every step (a page closed mid-way leaves some blocks merged).
+   * Ingestion commits small blocks (one per embedding call, for a fine-grained resume); loading
+   * reads a few large blocks much faster than many small ones. Does nothing when the blocks are
+   * already large on average. Returns the number of blocks before and after.
+   */
+  async compact(key: string, targetBytes = COMPACT_TARGET_BYTES): Promise<{ before: number; after: number; ms: number }> {
+    const db = this.db;
+    const t0 = performance.now();
+    return guarded(db, 'compact the stored index', async () => {
+      const meta = await db.get('indexes', key);
+      const before = await db.count('blocks', blockRange(key));
+      if (!meta || !meta.complete || before <= 1) return { before, after: before, ms: performance.now() - t0 };
+      if ((meta.committedChunks * meta.dims * 4) / before >= targetBytes / 2) return { before, after: before, ms: performance.now() - t0 };
+      let from = -Infinity;
+      for (;;) {
+        // one merged block per transaction: the index is whole after every step
+        const tx = db.transaction('blocks', 'readwrite', { durability: 'relaxed' });
+        const group: BlockRecord[] = [];
+        let bytes = 0;
+        let cursor = await tx.store.openCursor(IDBKeyRange.bound([key, from], [key, Infinity], true, false));
+        for (; cursor && (group.length === 0 || bytes + cursor.value.vectors.byteLength <= targetBytes); cursor = await cursor.continue()) {
+          group.push(cursor.value);
+          bytes += cursor.value.vectors.byteLength;
+          if (group.length > 1) quiet(cursor.delete());
+        }
+        if (group.length > 1) {
+          const head = group[0]!;
+          const count = group.reduce((n, b) => n + b.count, 0);
+          const vectors = new Float32Array(count * meta.dims);
+          const refs: ChunkRef[] = [];
+          let at = 0;
+          for (const b of group) {
+            vectors.set(new Float32Array(b.vectors), at * meta.dims);
+            unpackRefs(b, refs);
+            at += b.count;
+          }
+          quiet(tx.store.put({ indexKey: key, blockNo: head.blockNo, first: head.first, count, dims: meta.dims, vectors: vectors.buffer, ...packRefs(refs) }));
+        }
+        await tx.done;
+        if (!cursor || group.length === 0) break;
+        from = group[group.length - 1]!.blockNo;
+      }
+      const after = await db.count('blocks', blockRange(key));
+      return { before, after, ms: performance.now() - t0 };
+    });
+  }
+
+  /**
+   * Reads the meta and every committed block in order (one read transaction, a cursor: each block
+   * is copied into place as it arrives) into one contiguous vector array. Works on a partial index
+   * too (it returns the committed prefix; check `meta.complete`). Null when the key is not stored.
+   */
+  async load(key: string): Promise<LoadedIndex | null> {
+    const db = this.db;
+    return guarded(db, 'load the stored index', async () => {
+      const t0 = performance.now();
+      let copyMs = 0;
+      const tx = db.transaction(['indexes', 'blocks'], 'readonly');
+      const meta = await tx.objectStore('indexes').get(key);
+      if (!meta) {
+        await tx.done;
+        return null;
+      }
+      const dims = meta.dims;
+      const total = meta.committedChunks;
+      const vectors = new Float32Array(total * dims);
+      const chunks: ChunkRef[] = [];
+      let at = 0;
+      let problem: string | null = null;
+      let c = await tx.objectStore('blocks').openCursor(blockRange(key));
+      while (c) {
+        const b = c.value;
+        // ask for the next block first: the database fetches it while this one is copied
+        const next = c.continue();
+        const c0 = performance.now();
+        if (b.first !== at || b.dims !== dims || b.vectors.byteLength !== b.count * dims * 4 || at + b.count > total) {
+          problem = `block ${b.blockNo} does not follow (chunk ${b.first}, expected ${at})`;
+          await next;
+          break;
+        }
+        vectors.set(new Float32Array(b.vectors), at * dims);
+        unpackRefs(b, chunks);
+        at += b.count;
+        copyMs += performance.now() - c0;
+        c = await next;
+      }
+      await tx.done;
+      const damaged = (why: string) => fail(`The stored index is damaged (${why}): delete it in the storage panel and ingest again.`);
+      if (problem) throw damaged(problem);
+      if (at !== total) throw damaged(`${at} chunks in the blocks, ${total} committed`);
+      const ms = performance.now() - t0;
+      return { meta, chunks, vectors, readMs: ms - copyMs, assembleMs: copyMs };
+    });
+  }
+
+  /** Deletes an index and its blocks. */
+  async delete(key: string): Promise<void> {
+    const db = this.db;
+    await guarded(db, 'delete the stored index', async () => {
+      const tx = db.transaction(['indexes', 'blocks'], 'readwrite');
+      quiet(tx.objectStore('blocks').delete(blockRange(key)));
+      quiet(tx.objectStore('indexes').delete(key));
+      await tx.done;
+    });
+  }
+}
+
+/** Chunk refs as they came out of `chunkDocuments` (the extra `text` is ignored). */
+export function refsOf(chunks: ReadonlyArray<Chunk>): ChunkRef[] {
+  return chunks.map((c) => {
+    const r: ChunkRef = { id: c.id, docId: c.docId, index: c.index, start: c.start, end: c.end, tokens: c.tokens };
+    if (c.truncated) r.truncated = true;
+    return r;
+  });
+}
+
+/**
+ * Rebuilds full chunks (with their text) from stored refs and the corpus's documents: the text is
+ * `embeddingText(doc).slice(start, end)`, as the chunker made it. Throws StorageError when a
+ * chunk's document is missing or too short (the refs do not belong to these documents).
+ */
+export function chunksFromRefs(refs: ReadonlyArray<ChunkRef>, docs: ReadonlyArray<Doc>): Chunk[] {
+  const texts = new Map<string, string>();
+  for (const d of docs) texts.set(d.id, embeddingText(d));
+  return refs.map((r) => {
+    const t = texts.get(r.docId);
+    if (t === undefined || r.end > t.length || r.start < 0 || r.start > r.end) {
+      throw fail(`The stored chunk ${r.id} does not match the corpus's documents (document ${t === undefined ? 'missing' : 'too short'}).`);
+    }
+    // the chunker always sets the flag: so does this
+    return { id: r.id, docId: r.docId, index: r.index, text: t.slice(r.start, r.end), start: r.start, end: r.end, tokens: r.tokens, truncated: r.truncated === true };
+  });
+}

@@ -1,0 +1,69 @@
+/**
+ * The storage layer in one object: opens the database (db.ts) and builds the repositories over
+ * it. The session holds one `RagtabStore`; the storage panel takes `store.storage`.
+ *
+ * How ingestion uses it (src/engine/session.ts):
+ *
+ *   const store = await openStore({ onVersionChange: () => warn('ragtab was updated in another tab: reload') });
+ *   // after read+parse (loaded.hash = corpusHash(docs)):
+ *   if (settings.corpus.kind === 'files') await store.corpora.put(corpus, { hash: loaded.hash });
+ *   const key = await indexKey(indexKeyParts(settings, loaded.hash));
+ *   const meta = await store.indexes.get(key.key);
+ *   if (meta?.complete) {
+ *     // LOAD stage instead of chunk + embed: nothing is embedded
+ *     const l = (await store.indexes.load(key.key))!;          // {meta, chunks (refs), vectors}
+ *     const chunks = chunksFromRefs(l.chunks, corpus.docs);      // texts back from the documents
+ *     index.add(chunks.map(c => c.id), transfer(l.vectors)); index.build(kinds);
+ *   } else {
+ *     // chunk as today, then, holding the index's write lock:
+ *     await withIndexWriteLock(key.key, { onWait: (w) => warn(w.message), signal }, async () => {
+ *       const b = await store.indexes.begin({ key, dims, totalChunks: chunks.length,
+ *                                             chunksHash: await chunkListHash(chunks), device });
+ *       if (b.complete) → load as above (another tab finished it while we waited)
+ *       if (b.restarted) warn(b.restarted);
+ *       // the first b.committedChunks chunks are stored: load them (store.indexes.load) into the
+ *       // index worker, and embed only chunks.slice(b.committedChunks)
+ *       let blockNo = b.nextBlock;
+ *       for each embed call (part = chunks i..j, vecs = its vectors):
+ *         const saved = store.indexes.appendBlock(key.key, blockNo++, refsOf(part), vecs); // copies vecs now
+ *         index.add(ids, transfer(vecs));                 // the buffer may be transferred right away
+ *         await saved;                                    // or await it before the next appendBlock
+ *       await store.indexes.complete(key.key);            // also merges the small blocks (~1 s per 50k)
+ *     });
+ *   }
+ *
+ * Errors: QuotaExceeded (StorageQuotaError: `needed`, `estimate`), StorageClosed (another tab
+ * upgraded the schema: reload), StorageError. A quota error leaves everything committed intact:
+ * the next ingest resumes from it once space is freed.
+ */
+import { closeRagtabDb, isClosed, openRagtabDb, type OpenOptions, type RagtabDb } from './db';
+import { CorporaRepo } from './corpora';
+import { IndexesRepo } from './indexes';
+import { RunsRepo } from './runs';
+import { StorageRepo } from './storage';
+
+export interface RagtabStore {
+  db: RagtabDb;
+  corpora: CorporaRepo;
+  indexes: IndexesRepo;
+  runs: RunsRepo;
+  storage: StorageRepo;
+  /** True once a versionchange (another tab's newer schema) or the browser closed the connection. */
+  readonly closed: boolean;
+  close(): void;
+}
+
+export async function openStore(opts: OpenOptions & { describeRun?: (record: unknown) => string | null } = {}): Promise<RagtabStore> {
+  const db = await openRagtabDb(opts);
+  return {
+    db,
+    corpora: new CorporaRepo(db),
+    indexes: new IndexesRepo(db),
+    runs: new RunsRepo(db),
+    storage: new StorageRepo(db, opts.describeRun ? { describeRun: opts.describeRun } : {}),
+    get closed() {
+      return isClosed(db);
+    },
+    close: () => closeRagtabDb(db),
+  };
+}
