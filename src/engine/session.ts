@@ -18,14 +18,16 @@ import type {
   SearchHit,
 } from '../../workers/api';
 import * as Comlink from 'comlink';
-import { WorkerBridge, createEmbedderWorker, createIndexWorker } from './bridge';
-import { loadCorpus } from './corpus-loader';
-import { chunkDocuments, type Chunk } from '../core/chunking';
+import { WorkerBridge, createEmbedderWorker } from './bridge';
+import type { Chunk } from '../core/chunking';
 import { formatContext } from '../core/context';
 import type { Corpus } from '../core/documents';
 import { RagtabError, errorInfo, type ErrorInfo } from '../core/errors';
 import { embeddingModelInfo } from '../core/models';
 import { sameEmbedder, type Settings } from '../core/settings';
+import { mark, runIngest } from './ingest';
+import { openStore, type RagtabStore } from '../storage/store';
+import { describeRunRecord } from '../storage/run-store';
 import { Generator, type GenerationReport, type LlmLoadReport } from './generation';
 import type { LlmSettings } from '../core/settings';
 import { evaluateRun, rankDocuments, type RunQuality } from '../core/metrics';
@@ -41,7 +43,7 @@ export interface StageTiming {
 }
 
 export interface Progress {
-  phase: 'model' | 'read' | 'chunk' | 'embed' | 'index' | 'check' | 'reload' | 'llm';
+  phase: 'model' | 'read' | 'chunk' | 'embed' | 'index' | 'check' | 'reload' | 'llm' | 'load';
   label: string;
   done: number;
   total: number;
@@ -67,6 +69,8 @@ export interface IngestReport {
   builds: BuildResult[];
   /** voy's recall@k against the exact scan over the corpus's queries (or sampled chunks). */
   voyRecall: { k: number; queries: number; mean: number; min: number } | null;
+  /** Where the vectors came from and went: IndexedDB key, loaded from storage, resumed. */
+  storage: { key: string; persisted: boolean; fromStorage: boolean; resumedFrom: number; reason: string | null };
   totalMs: number;
 }
 
@@ -130,16 +134,11 @@ function resolveModel(spec: Settings['model']): Settings['model'] {
   return { ...spec, baseUrl: new URL(base, document.baseURI).href };
 }
 
-function mark(name: string, start: number, end = performance.now()): void {
-  try {
-    performance.measure(`ragtab:${name}`, { start, end });
-  } catch {
-    /* measure is best effort */
-  }
-}
 
 export class RagSession extends EventTarget {
   status: SessionStatus = 'idle';
+  /** True once start-up (opening storage) is done: the page fires `ragtab-ready` then. */
+  ready = false;
   progress: Progress | null = null;
   active: Active | null = null;
   lastIngest: IngestReport | null = null;
@@ -154,6 +153,9 @@ export class RagSession extends EventTarget {
   streaming: { text: string; tokens: number } | null = null;
   private abort: AbortController | null = null;
   private spareEmbedder: { bridge: WorkerBridge<EmbedderApi>; settings: Settings } | null = null;
+  /** The IndexedDB storage layer (null until the first ingestion opens it, or when unavailable). */
+  store: RagtabStore | null = null;
+  private storeFailed = false;
 
   private changed(): void {
     this.dispatchEvent(new Event('change'));
@@ -285,6 +287,33 @@ export class RagSession extends EventTarget {
     }
   }
 
+  /** Opens storage at start-up, so the storage panel shows what is kept before anything runs. */
+  async init(): Promise<void> {
+    await this.openStorage();
+    this.ready = true;
+    this.changed();
+  }
+
+  /** Opens the storage layer once; without IndexedDB the app works in memory and says so. */
+  private async openStorage(): Promise<RagtabStore | null> {
+    if (this.store && !this.store.closed) return this.store;
+    if (this.storeFailed) return null;
+    try {
+      this.store = await openStore({
+        onVersionChange: () => {
+          this.store = null;
+          this.warn('ragtab was updated in another tab: its storage was closed here. Reload this page to keep saving.');
+        },
+        describeRun: describeRunRecord,
+      });
+      return this.store;
+    } catch (e) {
+      this.storeFailed = true;
+      this.warn(`Storage is unavailable (${errorInfo(e).message}): ingested vectors are kept in memory only.`);
+      return null;
+    }
+  }
+
   /** Ingests a corpus with the given settings; on success it replaces the active index. */
   async ingest(settings: Settings, files: File[] = []): Promise<IngestReport | null> {
     if (this.busy) throw new RagtabError('InvalidArgument', 'Busy: wait for the current work to finish or cancel it.');
@@ -295,131 +324,26 @@ export class RagSession extends EventTarget {
     this.error = null;
     this.warnings = [];
     this.changed();
-    const t0 = performance.now();
-    const stages: StageTiming[] = [];
-    let embedder: WorkerBridge<EmbedderApi> | null = null;
-    const index = new WorkerBridge<IndexApi>('index', createIndexWorker);
+    let created: WorkerBridge<EmbedderApi> | null = null;
     try {
-      // 1. read + parse
-      let ts = performance.now();
-      this.setProgress({ phase: 'read', label: 'Reading corpus', done: 0, total: 0, unit: 'docs', startedAt: ts });
-      const loaded = await loadCorpus(settings.corpus, {
-        files,
-        onProgress: (p) => this.setProgress({ phase: 'read', label: `Reading ${p.file}`, done: p.docs, total: 0, unit: 'docs' }),
-      });
-      if (signal.aborted) throw new RagtabError('Cancelled', 'Ingestion cancelled.');
-      const { corpus } = loaded;
-      stages.push({ name: 'read+parse', ms: performance.now() - ts, extra: { docs: corpus.docs.length, bytes: loaded.bytes } });
-      mark('read+parse', ts);
-
-      // 2. model
-      const emb = await this.embedderFor(settings, signal);
-      embedder = emb.bridge;
-      const embInfo = emb.info;
-      if (embInfo.fallbackReason) this.warn(embInfo.fallbackReason);
-      stages.push({ name: 'model load', ms: emb.load.ms, workerMs: emb.load.workerMs, extra: { reused: emb.load.reused ? 'yes' : 'no' } });
-
-      // 3. chunk (token counts come from the embedder's own tokenizer)
-      ts = performance.now();
-      let countMs = 0;
-      const total = corpus.docs.length;
-      const chunks: Chunk[] = [];
-      const CHUNK_BATCH = 256;
-      for (let i = 0; i < total; i += CHUNK_BATCH) {
-        const part = await chunkDocuments(
-          corpus.docs.slice(i, i + CHUNK_BATCH),
-          settings.chunking,
-          async (texts) => {
-            const r = await embedder!.call('count tokens', (api) => api.countTokens(texts), signal);
-            countMs += r.value.workerMs;
-            return r.value.counts;
+      const store = await this.openStorage();
+      const out = await runIngest(
+        {
+          signal,
+          store,
+          setProgress: (p) => this.setProgress(p),
+          warn: (m) => this.warn(m),
+          embedderFor: async (s, sig) => {
+            const r = await this.embedderFor(s, sig);
+            if (!r.load.reused) created = r.bridge;
+            return r;
           },
-          { maxTokens: embInfo.maxTokens },
-        );
-        for (const c of part) chunks.push(c);
-        this.setProgress({ phase: 'chunk', label: 'Chunking', done: Math.min(total, i + CHUNK_BATCH), total, unit: 'docs', startedAt: ts });
-      }
-      const emptyDocs = corpus.docs.length - new Set(chunks.map((c) => c.docId)).size;
-      const truncatedChunks = chunks.filter((c) => c.tokens > embInfo.maxTokens).length;
-      if (chunks.length === 0) throw new RagtabError('EmptyCorpus', `The corpus "${corpus.name}" has no text to embed.`);
-      stages.push({ name: 'chunk', ms: performance.now() - ts, workerMs: countMs, extra: { chunks: chunks.length } });
-      mark('chunk', ts);
-      if (truncatedChunks > 0) {
-        this.warn(`${truncatedChunks} chunk(s) are longer than the model's ${embInfo.maxTokens}-token limit and were truncated when embedded.`);
-      }
-      if (emptyDocs > 0) this.warn(`${emptyDocs} document(s) had no text and were skipped.`);
-
-      // 4. embed, in calls of a few batches (progress and cancel between calls), into the index
-      await index.call('reset', (api) => api.reset(embInfo.dims), signal);
-      ts = performance.now();
-      const batches: BatchTiming[] = [];
-      let tokens = 0;
-      let embedWorkerMs = 0;
-      let addMs = 0;
-      const per = embInfo.batchSize * 4;
-      for (let i = 0; i < chunks.length; i += per) {
-        const part = chunks.slice(i, i + per);
-        const r = await embedder.call('embed', (api) => api.embed(part.map((c) => c.text)), signal);
-        embedWorkerMs += r.value.workerMs;
-        tokens += r.value.tokens;
-        batches.push(...r.value.batches);
-        const a0 = performance.now();
-        const vecs = r.value.vectors;
-        await index.call('add', (api) => api.add(part.map((c) => c.id), Comlink.transfer(vecs, [vecs.buffer])), signal);
-        addMs += performance.now() - a0;
-        this.setProgress({ phase: 'embed', label: 'Embedding', done: Math.min(chunks.length, i + per), total: chunks.length, unit: 'chunks', startedAt: ts });
-      }
-      const embedMs = performance.now() - ts - addMs;
-      stages.push({
-        name: 'embed',
-        ms: embedMs,
-        workerMs: embedWorkerMs,
-        extra: { chunks: chunks.length, tokens, chunksPerSecond: (chunks.length / embedMs) * 1000, tokensPerSecond: (tokens / embedMs) * 1000 },
-      });
-      mark('embed', ts);
-
-      // 5. build the index kinds
-      this.setProgress({ phase: 'index', label: `Building ${settings.indexKinds.join(' + ')} index`, done: 0, total: 1, unit: 'step', startedAt: performance.now() });
-      ts = performance.now();
-      const b = await index.call('build', (api) => api.build(settings.indexKinds), signal);
-      stages.push({ name: 'index build', ms: b.roundTripMs + addMs, workerMs: b.value.reduce((s, x) => s + x.ms, 0), extra: { vectors: chunks.length } });
-      mark('index-build', ts);
-
-      // 6. voy against the exact scan, over the corpus's queries (or a sample of chunks)
-      let voyRecall: IngestReport['voyRecall'] = null;
-      if (settings.indexKinds.includes('voy') && settings.indexKinds.includes('exact')) {
-        const probeTexts = corpus.queries.length > 0 ? corpus.queries.slice(0, 100).map((q) => q.text) : chunks.filter((_, i) => i % Math.max(1, Math.floor(chunks.length / 20)) === 0).slice(0, 20).map((c) => c.text);
-        this.setProgress({ phase: 'check', label: 'Checking voy against the exact scan', done: 0, total: probeTexts.length, unit: 'queries', startedAt: performance.now() });
-        const qv = await embedder.call('embed probes', (api) => api.embed(probeTexts.map((t) => this.queryText(t, settings))), signal);
-        const recalls: number[] = [];
-        const k = Math.min(settings.k, chunks.length);
-        for (let i = 0; i < probeTexts.length; i++) {
-          const q = qv.value.vectors.slice(i * embInfo.dims, (i + 1) * embInfo.dims);
-          if (q.every((x) => x === 0)) continue;
-          const ex = await index.call('search exact', (api) => api.search(q, k, 'exact'), signal);
-          const vy = await index.call('search voy', (api) => api.search(q, k, 'voy'), signal);
-          const truth = new Set(ex.value.hits.map((h) => h.index));
-          recalls.push(vy.value.hits.filter((h) => truth.has(h.index)).length / Math.max(1, truth.size));
-        }
-        if (recalls.length > 0) voyRecall = { k, queries: recalls.length, mean: recalls.reduce((s, x) => s + x, 0) / recalls.length, min: Math.min(...recalls) };
-      }
-
-      const report: IngestReport = {
-        corpusName: corpus.name,
-        corpusHash: loaded.hash,
-        docs: corpus.docs.length,
-        chunks: chunks.length,
-        emptyDocs,
-        tokens,
-        truncatedChunks,
-        embedder: embInfo,
-        modelLoad: emb.load,
-        stages,
-        batches,
-        builds: b.value,
-        voyRecall,
-        totalMs: performance.now() - t0,
-      };
+          queryText: (t, s) => this.queryText(t, s),
+        },
+        settings,
+        files,
+      );
+      const { report, corpus, chunks, embedder, index } = out;
       // swap in
       const old = this.active;
       const titles = new Map(corpus.docs.map((d) => [d.id, d.title] as const));
@@ -441,12 +365,11 @@ export class RagSession extends EventTarget {
       window.dispatchEvent(new CustomEvent('ragtab-ingested', { detail: report }));
       return report;
     } catch (e) {
-      index.terminate();
-      if (embedder && embedder !== this.active?.embedder && embedder !== this.spareEmbedder?.bridge) embedder.terminate();
-      this.status = this.active ? 'ready' : 'idle';
-      this.progress = null;
+      const c = created as WorkerBridge<EmbedderApi> | null;
+      if (c && c !== this.active?.embedder && c !== this.spareEmbedder?.bridge) c.terminate();
+      this.settle();
       if (signal.aborted) {
-        this.warn('Ingestion cancelled: the previous index (if any) is still in use.');
+        this.warn('Ingestion cancelled: the previous index (if any) is still in use; vectors committed so far are kept, and the next ingestion of this configuration resumes from them.');
         this.changed();
         window.dispatchEvent(new CustomEvent('ragtab-cancelled'));
         return null;

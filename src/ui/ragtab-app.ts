@@ -13,6 +13,7 @@ import './ragtab-ingest-report';
 import './ragtab-quality';
 import './ragtab-llm';
 import './ragtab-answer';
+import './ragtab-storage';
 
 /**
  * The root element: owns the RagSession (state and workers) and lays out the panels.
@@ -54,7 +55,8 @@ export class RagtabApp extends LitElement {
   `;
 
   override firstUpdated(): void {
-    window.dispatchEvent(new CustomEvent('ragtab-ready'));
+    window.addEventListener('ragtab-ingested', () => void this.renderRoot.querySelector('ragtab-storage')?.refresh());
+    void this.session.init().finally(() => window.dispatchEvent(new CustomEvent('ragtab-ready')));
   }
 
   override render() {
@@ -87,6 +89,7 @@ export class RagtabApp extends LitElement {
           : nothing}
         ${s.lastQuery ? html`<ragtab-timings heading="Query stages" .stages=${s.lastQuery.stages} .total=${s.lastQuery.totalMs}></ragtab-timings>` : nothing}
         ${s.lastQuery ? html`<ragtab-results .result=${s.lastQuery} .relevant=${this._relevant}></ragtab-results>` : nothing}
+        <ragtab-storage .source=${s.store?.storage ?? null}></ragtab-storage>
       </div>
       <footer>ragtab ${__RAGTAB_VERSION__} (${__RAGTAB_COMMIT__}) · every figure is measured in this tab; round trip = main thread, in worker = the worker's own clock.</footer>`;
   }

@@ -63,6 +63,15 @@ export class RagtabIngestReport extends LitElement {
         <div><b>${r.modelLoad.reused ? 'reused' : ms(r.modelLoad.ms)}</b><span>model load${r.modelLoad.reused ? ' (already loaded)' : ` · ${bytes(r.modelLoad.files.reduce((s, f) => s + f.bytes, 0))}, ${fromCache}/${r.modelLoad.files.length} files from cache`}</span></div>
       </div>
       ${e.fallbackReason ? html`<p class="note" data-fallback>⚠ ${e.fallbackReason}</p>` : nothing}
+      <p class="note" data-storage=${r.storage.fromStorage ? 'loaded' : r.storage.persisted ? (r.storage.resumedFrom > 0 ? 'resumed' : 'saved') : 'memory'}>
+        ${r.storage.fromStorage
+          ? '💾 Vectors loaded from storage (IndexedDB): nothing was embedded. Change the corpus, model or chunking to embed again.'
+          : r.storage.persisted
+            ? r.storage.resumedFrom > 0
+              ? `💾 Resumed an interrupted ingestion: ${r.storage.resumedFrom} chunks came from storage, the rest were embedded and saved.`
+              : '💾 Vectors saved to storage: reopening the page with this configuration loads them instead of embedding.'
+            : `Vectors kept in memory only${r.storage.reason ? `: ${r.storage.reason}` : '.'}`}
+      </p>
       ${this.batchChart()}
       <p class="note">Corpus hash ${r.corpusHash.slice(0, 16)}…; index builds: ${r.builds.map((b) => `${b.kind} ${ms(b.ms)}${b.kind === 'voy' ? ` (${num(b.vectorsPerSecond, 0)} vectors/s)` : ''}`).join(', ')}.</p>
     </div>`;

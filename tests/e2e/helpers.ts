@@ -22,10 +22,8 @@ export function readJsonl<T>(path: string): T[] {
 /** Opens the app with URL params and waits until it is mounted. */
 export async function openApp(page: Page, params: Record<string, string | number> = {}): Promise<void> {
   const qs = new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)])).toString();
-  const ready = page.evaluate(() => new Promise<void>((r) => (window.ragtab ? r() : window.addEventListener('ragtab-ready', () => r(), { once: true })))).catch(() => undefined);
   await page.goto(qs ? `./?${qs}` : './');
-  await ready;
-  await page.waitForFunction(() => !!window.ragtab);
+  await page.waitForFunction(() => window.ragtab?.ready === true);
 }
 
 /** Arms a listener for the first of the named window events; `await` the result after acting. */
