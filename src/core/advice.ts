@@ -1,0 +1,184 @@
+/**
+ * Advice derived from a run's figures. Each item names the figure that triggered it, so a reader
+ * can check the reasoning; nothing here is a guess about hardware the record does not describe.
+ * Pure: no DOM.
+ */
+import { summarizeRecord, type RecordSummary, type RunRecord, type StageStats } from './run-record';
+
+export interface Advice {
+  id: string;
+  severity: 'info' | 'warn';
+  title: string;
+  detail: string;
+  /** The figure that triggered the advice. */
+  figure: { name: string; value: number | string | boolean; unit: string };
+}
+
+/** Stages that belong to generation (the session's names). */
+export const GENERATION_STAGES: ReadonlySet<string> = new Set(['build prompt', 'time to first token', 'decode']);
+
+const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
+
+function warm(summary: RecordSummary, stage: string): StageStats | undefined {
+  return summary.stages.find((s) => s.stage === stage && s.phase === 'warm' && s.count > 0);
+}
+
+export function adviseRecord(record: RunRecord, summary: RecordSummary = summarizeRecord(record)): Advice[] {
+  const out: Advice[] = [];
+  const env = record.environment;
+
+  // 1. where a query's time goes
+  const gen = summary.shares.filter((s) => GENERATION_STAGES.has(s.stage)).reduce((t, s) => t + s.share, 0);
+  if (gen > 0.5) {
+    out.push({
+      id: 'generation-dominates',
+      severity: 'info',
+      title: 'Generation is most of the query time.',
+      detail: 'Retrieval is a small part of a RAG query here: a smaller or more quantized LLM, fewer new tokens or WebGPU would change the total far more than a faster embedder or index.',
+      figure: { name: 'generation share of a query', value: round(gen * 100), unit: '%' },
+    });
+  } else if (summary.shares.length > 0) {
+    const top = [...summary.shares].sort((a, b) => b.share - a.share)[0]!;
+    if (top.share > 0.5) {
+      out.push({
+        id: 'stage-dominates',
+        severity: 'info',
+        title: `"${top.stage}" is most of the query time.`,
+        detail: `Optimise "${top.stage}" first: the other stages together take less.`,
+        figure: { name: `${top.stage} share of a query`, value: round(top.share * 100), unit: '%' },
+      });
+    }
+  }
+
+  // 2. threads
+  if (!env.crossOriginIsolated) {
+    out.push({
+      id: 'not-isolated',
+      severity: 'warn',
+      title: 'WebAssembly runs single-threaded: the page is not cross-origin isolated.',
+      detail: 'Without Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp there is no SharedArrayBuffer, so ONNX Runtime and llama.cpp use one thread, and the full memory measurement is unavailable. Serve the app with both headers.',
+      figure: { name: 'crossOriginIsolated', value: false, unit: '' },
+    });
+  }
+  const requested = record.config.embedder.threads;
+  if (record.embedder && typeof requested === 'number' && requested > record.embedder.threads) {
+    out.push({
+      id: 'threads-reduced',
+      severity: 'warn',
+      title: `The embedder runs ${record.embedder.threads} thread(s), not the ${requested} asked for.`,
+      detail: 'ONNX Runtime got fewer threads than configured (multi-threading needs cross-origin isolation).',
+      figure: { name: 'embedder threads', value: record.embedder.threads, unit: '' },
+    });
+  }
+
+  // 3. voy against the exact scan
+  const voy = warm(summary, 'search (voy)');
+  const exact = warm(summary, 'search (exact)');
+  if (voy && exact && voy.duration.p50 !== null && exact.duration.p50 !== null && voy.duration.p50 > exact.duration.p50) {
+    out.push({
+      id: 'voy-slower',
+      severity: 'info',
+      title: 'voy is slower than the exact scan at this size.',
+      detail: `With ${record.corpus?.chunks ?? '?'} vectors a plain scan wins: voy's k-d tree only pays off on larger corpora (and it is exact too, so it buys no recall).`,
+      figure: { name: 'search p50, voy / exact', value: round(voy.duration.p50 / exact.duration.p50, 2), unit: '×' },
+    });
+  }
+
+  // 4. WebGPU: fallback, shader-f16
+  if (record.embedder?.fallbackReason) {
+    out.push({
+      id: 'device-fallback',
+      severity: 'warn',
+      title: `The embedder asked for ${record.embedder.requestedDevice} and ran on ${record.embedder.device}.`,
+      detail: record.embedder.fallbackReason,
+      figure: { name: 'embedder device', value: record.embedder.device, unit: '' },
+    });
+  }
+  if (env.webgpu.available && !env.webgpu.features.includes('shader-f16')) {
+    out.push({
+      id: 'no-shader-f16',
+      severity: 'info',
+      title: 'No shader-f16 on this GPU adapter: f32 weights only on WebGPU.',
+      detail: 'Models and web-llm variants with f16 weights (e.g. q4f16_1) cannot run here on WebGPU; use f32 variants (q4f32_1, fp32).',
+      figure: { name: 'WebGPU features', value: env.webgpu.features.length ? env.webgpu.features.join(' ') : '(none)', unit: '' },
+    });
+  }
+  if (env.webgpu.available && /swiftshader/i.test(`${env.webgpu.architecture} ${env.webgpu.description}`)) {
+    out.push({
+      id: 'software-webgpu',
+      severity: 'warn',
+      title: 'WebGPU runs in software (SwiftShader).',
+      detail: 'WebGPU figures here prove the code path, not GPU speed.',
+      figure: { name: 'WebGPU adapter', value: env.webgpu.architecture || env.webgpu.description, unit: '' },
+    });
+  }
+
+  // 5. the worker boundary
+  const search = warm(summary, 'search') ?? exact;
+  if (search && search.inWorker && search.duration.p50 !== null && search.inWorker.p50 !== null && search.duration.p50 > 0) {
+    const hop = (search.duration.p50 - search.inWorker.p50) / search.duration.p50;
+    if (hop > 0.5 && search.duration.p50 - search.inWorker.p50 > 0.2) {
+      out.push({
+        id: 'boundary-dominates',
+        severity: 'info',
+        title: 'The worker round trip costs more than the search itself.',
+        detail: 'At this corpus size, messaging between the page and the index worker dominates the search stage.',
+        figure: { name: 'search boundary share (p50)', value: round(hop * 100), unit: '%' },
+      });
+    }
+  }
+
+  // 6. method: noise, too few samples, end-to-end agreement
+  const noisy = summary.stages.filter((s) => s.phase === 'warm' && s.duration.cv !== null && s.count >= 5 && (s.duration.mean ?? 0) >= 1 && s.duration.cv > 0.5);
+  if (noisy.length) {
+    const worst = noisy.reduce((a, b) => ((b.duration.cv ?? 0) > (a.duration.cv ?? 0) ? b : a));
+    out.push({
+      id: 'noisy',
+      severity: 'warn',
+      title: `${noisy.length === 1 ? `"${worst.stage}" varies` : `${noisy.length} stages vary`} a lot from one sample to the next.`,
+      detail: `Noisy: ${noisy.map((s) => s.stage).join(', ')}. Close other tabs and applications, plug in the power, or raise the iterations: a comparison against this run will call only large changes.`,
+      figure: { name: `${worst.stage} coefficient of variation`, value: round(worst.duration.cv ?? 0, 2), unit: '' },
+    });
+  }
+  if (record.config.iterations < 5) {
+    out.push({
+      id: 'few-iterations',
+      severity: 'info',
+      title: 'Few iterations: the confidence intervals are wide.',
+      detail: 'Use at least 5 iterations (the standard preset has 20) before comparing runs.',
+      figure: { name: 'iterations', value: record.config.iterations, unit: '' },
+    });
+  }
+  const e = summary.endToEnd;
+  if (e && e.differencePct !== null && e.difference.mean !== null && e.differencePct > 10 && e.difference.mean > 1) {
+    out.push({
+      id: 'end-to-end-gap',
+      severity: 'info',
+      title: 'The stages do not account for all of a query.',
+      detail: 'The measured end-to-end time exceeds the sum of the stages: the rest is the harness, events and rendering, and (with two index kinds) the comparison search.',
+      figure: { name: 'end to end − sum of stages (mean)', value: round(e.differencePct), unit: '%' },
+    });
+  }
+
+  // 7. corpus and memory
+  if (record.corpus && record.corpus.truncatedChunks > 0) {
+    out.push({
+      id: 'truncated-chunks',
+      severity: 'warn',
+      title: 'Some chunks are longer than the model reads.',
+      detail: `Chunks beyond the model's ${record.embedder?.maxTokens ?? '?'}-token limit were truncated when embedded: lower chunking.size.`,
+      figure: { name: 'truncated chunks', value: record.corpus.truncatedChunks, unit: '' },
+    });
+  }
+  const ua = record.memory.find((m) => m.figure === 'ua-memory');
+  if (ua && !ua.available) {
+    out.push({
+      id: 'memory-unavailable',
+      severity: 'info',
+      title: 'The page-level memory measurement is unavailable.',
+      detail: ua.reason,
+      figure: { name: 'measureUserAgentSpecificMemory', value: 'unavailable', unit: '' },
+    });
+  }
+  return out;
+}

@@ -1,0 +1,222 @@
+/**
+ * A run record in the formats people take elsewhere: JSON (the record itself, which imports back
+ * exactly), CSV (one row per sample), a Markdown summary, and OpenMetrics text for Prometheus and
+ * Grafana. Pure: no DOM.
+ */
+import { RagtabError } from './errors';
+import { adviseRecord } from './advice';
+import { parseRunRecord, summarizeRecord, type RecordSummary, type RunRecord } from './run-record';
+import type { Summary } from './stats';
+import type { Comparison } from './compare';
+
+export type ExportFormat = 'json' | 'csv' | 'markdown' | 'openmetrics';
+
+export const EXPORT_FORMATS: ReadonlyArray<{ format: ExportFormat; extension: string; mime: string; label: string }> = Object.freeze([
+  { format: 'json', extension: 'json', mime: 'application/json', label: 'JSON' },
+  { format: 'csv', extension: 'csv', mime: 'text/csv', label: 'CSV' },
+  { format: 'markdown', extension: 'md', mime: 'text/markdown', label: 'Markdown' },
+  { format: 'openmetrics', extension: 'prom', mime: 'application/openmetrics-text; version=1.0.0; charset=utf-8', label: 'OpenMetrics' },
+]);
+
+// ─────────────────────────────── JSON ───────────────────────────────
+
+export function toJson(record: RunRecord): string {
+  return JSON.stringify(record, null, 2) + '\n';
+}
+
+/** Parses and checks an exported record: `fromJson(toJson(r))` deep-equals `r`. */
+export function fromJson(text: string): RunRecord {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    throw new RagtabError('MalformedJson', `The file is not JSON: ${(e as Error).message}`);
+  }
+  return parseRunRecord(data);
+}
+
+// ─────────────────────────────── CSV ───────────────────────────────
+
+function csvCell(x: unknown): string {
+  if (x === null || x === undefined) return '';
+  const s = typeof x === 'string' ? x : String(x);
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** One row per sample (warm-ups included, flagged); the extras as columns `extra.<key>`. */
+export function toCsv(record: RunRecord): string {
+  const keys = [...new Set(record.samples.flatMap((s) => Object.keys(s.extra)))].sort();
+  const head = ['run', 'stage', 'phase', 'iteration', 'warmup', 'start_ms', 'duration_ms', ...keys.map((k) => `extra.${k}`)];
+  const rows = record.samples.map((s) =>
+    [record.id, s.stage, s.phase, s.iteration, s.warmup, s.start, s.duration, ...keys.map((k) => s.extra[k])].map(csvCell).join(','),
+  );
+  return [head.map(csvCell).join(','), ...rows].join('\r\n') + '\r\n';
+}
+
+// ─────────────────────────────── Markdown ───────────────────────────────
+
+function f(x: number | null | undefined, digits = 2): string {
+  if (x === null || x === undefined || !Number.isFinite(x)) return '—';
+  return x.toFixed(digits);
+}
+
+function mb(bytes: number | null): string {
+  return bytes === null ? '—' : `${(bytes / 1048576).toFixed(1)} MB`;
+}
+
+function ci(s: Summary, digits = 2): string {
+  return s.ci95 ? `± ${f((s.ci95[1] - s.ci95[0]) / 2, digits)}` : '';
+}
+
+const esc = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+export function toMarkdown(record: RunRecord, summary: RecordSummary = summarizeRecord(record)): string {
+  const r = record;
+  const env = r.environment;
+  const out: string[] = [];
+  out.push(`# ragtab run ${r.id}`, '');
+  out.push(`- **configuration**: ${r.config.name} (${r.status}), started ${r.startedAt}${r.sweep ? `, sweep cell ${r.sweep.index + 1}/${r.sweep.of}: ${Object.entries(r.sweep.values).map(([k, v]) => `${k}=${String(v)}`).join(', ')}` : ''}`);
+  out.push(`- **corpus**: ${r.corpus ? `${r.corpus.name}: ${r.corpus.docs} documents, ${r.corpus.chunks} chunks, ${r.corpus.tokens} tokens (sha256 ${r.corpus.hash.slice(0, 12)}…)` : r.config.corpus.source}`);
+  if (r.embedder) {
+    out.push(`- **embedder**: ${r.embedder.model} on ${r.embedder.device}${r.embedder.fallbackReason ? ` (asked for ${r.embedder.requestedDevice}: ${r.embedder.fallbackReason})` : ''}, ${r.embedder.dtype}, ${r.embedder.threads} thread(s), batch ${r.embedder.batchSize}`);
+  }
+  out.push(`- **index**: ${r.config.index}, k ${r.config.k}; **LLM**: ${r.llm ? `${r.llm.engine} ${r.llm.model}` : 'none'}`);
+  out.push(`- **method**: ${r.config.warmups} warm-up(s) excluded, ${r.config.iterations} iteration(s) of ${r.config.queries.count} queries${r.config.concurrency > 1 ? `, concurrency ${r.config.concurrency}` : ''}`);
+  out.push(`- **browser**: ${env.userAgent}; ${env.hardwareConcurrency ?? '?'} logical cores; cross-origin isolated: ${env.crossOriginIsolated ? 'yes' : 'no'}; WebGPU: ${env.webgpu.available ? `${env.webgpu.vendor} ${env.webgpu.architecture}` : `no (${env.webgpu.reason})`}`);
+  out.push(`- **app**: ragtab ${env.app.version} (${env.app.commit})`, '');
+
+  out.push('## Stages (ms)', '', '| stage | phase | n | mean | ± 95% CI | sd | min | p50 | p90 | p99 | max | CV | p50 in worker |', '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|');
+  for (const s of summary.stages) {
+    const d = s.duration;
+    out.push(
+      `| ${esc(s.stage)} | ${s.phase} | ${s.count} | ${f(d.mean)} | ${ci(d)} | ${f(d.sd)} | ${f(d.min)} | ${f(d.p50)} | ${f(d.p90)} | ${f(d.p99)} | ${f(d.max)} | ${f(d.cv, 3)} | ${f(s.inWorker?.p50)} |`,
+    );
+  }
+  out.push('');
+  if (summary.throughputs.length) {
+    out.push('## Throughput', '', '| figure | phase | n | mean | p50 | min | max |', '|---|---|--:|--:|--:|--:|--:|');
+    for (const t of summary.throughputs) out.push(`| ${esc(t.name)} | ${t.phase} | ${t.summary.count} | ${f(t.summary.mean, 1)} | ${f(t.summary.p50, 1)} | ${f(t.summary.min, 1)} | ${f(t.summary.max, 1)} |`);
+    out.push('');
+  }
+  const e = summary.endToEnd;
+  if (e) {
+    out.push('## End to end vs the sum of stages', '');
+    out.push(`${e.queries} queries: measured mean ${f(e.measured.mean)} ms (p50 ${f(e.measured.p50)}), sum of stages mean ${f(e.sumOfStages.mean)} ms; difference mean ${f(e.difference.mean)} ms (${f(e.differencePct, 1)}%), max ${f(e.difference.max)} ms.`, '');
+  }
+  if (summary.shares.length) {
+    out.push('## Share of a query', '', '| stage | mean ms | share |', '|---|--:|--:|');
+    for (const s of summary.shares) out.push(`| ${esc(s.stage)} | ${f(s.meanMs)} | ${f(s.share * 100, 1)}% |`);
+    out.push('');
+  }
+  if (summary.concurrency) {
+    const c = summary.concurrency;
+    out.push('## Concurrency', '', `${c.concurrency} queries at once, ${c.batches} batches: ${f(c.queriesPerSecond.mean, 1)} queries/s; latency p50 ${f(c.latency.p50)} ms, p90 ${f(c.latency.p90)} ms, p99 ${f(c.latency.p99)} ms.`, '');
+  }
+  if (r.quality?.mean) {
+    const m = r.quality.mean;
+    out.push('## Retrieval quality', '', `${r.quality.evaluated} judged queries (${r.quality.kind}): nDCG@10 ${f(m.ndcg10, 4)}, recall@10 ${f(m.recall10, 4)}, recall@100 ${f(m.recall100, 4)}, MRR@10 ${f(m.mrr10, 4)}${r.quality.voyRecall ? `; voy recall@${r.quality.voyRecall.k} vs exact ${f(r.quality.voyRecall.mean, 4)}` : ''}.`, '');
+  }
+  if (summary.memory.length) {
+    out.push('## Memory (peak per stage)', '', '| stage | figure | peak | samples | note |', '|---|---|--:|--:|---|');
+    for (const m of summary.memory) out.push(`| ${esc(m.stage)} | ${m.figure} | ${mb(m.peakBytes)} | ${m.samples} | ${m.peakBytes === null ? esc(m.reason ?? 'unavailable') : ''} |`);
+    out.push('');
+  }
+  const advice = adviseRecord(record, summary);
+  if (advice.length) {
+    out.push('## Advice', '');
+    for (const a of advice) out.push(`- **${a.title}** ${a.detail} _(${a.figure.name}: ${a.figure.value}${a.figure.unit ? ' ' + a.figure.unit : ''})_`);
+    out.push('');
+  }
+  if (r.errors.length || r.warnings.length) {
+    out.push('## Errors and warnings', '');
+    for (const x of r.errors) out.push(`- error ${x.name}${x.stage ? ` in ${x.stage}` : ''}: ${x.message}`);
+    for (const w of r.warnings) out.push(`- warning: ${w}`);
+    out.push('');
+  }
+  return out.join('\n');
+}
+
+/** A comparison as a Markdown table (CLI and report). */
+export function comparisonMarkdown(c: Comparison): string {
+  const out = ['| metric | baseline | current | change | noise | verdict |', '|---|--:|--:|--:|--:|---|'];
+  for (const m of c.metrics) {
+    out.push(`| ${esc(m.name)} | ${f(m.baselineMean)} | ${f(m.currentMean)} | ${m.changePct === null ? '—' : `${m.changePct > 0 ? '+' : ''}${f(m.changePct, 1)}%`} | ${m.noisePct === null ? '—' : `${f(m.noisePct, 1)}%`} | ${m.verdict} |`);
+  }
+  return out.join('\n') + `\n\nOverall: **${c.verdict}**${c.regressions.length ? ` (regressions: ${c.regressions.join(', ')})` : ''}\n`;
+}
+
+// ─────────────────────────────── OpenMetrics ───────────────────────────────
+
+function label(v: string): string {
+  return v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}
+
+function labels(l: Record<string, string>): string {
+  return `{${Object.entries(l)
+    .map(([k, v]) => `${k}="${label(v)}"`)
+    .join(',')}}`;
+}
+
+function om(x: number): string {
+  if (Number.isNaN(x)) return 'NaN';
+  if (x === Infinity) return '+Inf';
+  if (x === -Infinity) return '-Inf';
+  return String(x);
+}
+
+/**
+ * OpenMetrics text: stage durations as summaries in seconds (quantiles 0.5, 0.9, 0.99, with
+ * _sum and _count), throughputs, quality and memory peaks as gauges, and an info metric naming the
+ * run. Ends with `# EOF`.
+ */
+export function toOpenMetrics(record: RunRecord, summary: RecordSummary = summarizeRecord(record)): string {
+  const base = { run: record.id, config: record.config.name, model: record.embedder?.model ?? record.config.embedder.model, device: record.embedder?.device ?? record.config.embedder.device };
+  const out: string[] = [];
+  out.push('# TYPE ragtab_run info', '# HELP ragtab_run A ragtab benchmark run.');
+  out.push(`ragtab_run_info${labels({ ...base, status: record.status, started: record.startedAt, commit: record.environment.app.commit, version: record.environment.app.version })} 1`);
+
+  out.push('# TYPE ragtab_stage_duration_seconds summary', '# UNIT ragtab_stage_duration_seconds seconds', '# HELP ragtab_stage_duration_seconds Stage durations, warm-ups excluded.');
+  for (const s of summary.stages) {
+    if (s.count === 0) continue;
+    const l = { ...base, stage: s.stage, phase: s.phase };
+    const d = s.duration;
+    for (const [q, val] of [['0.5', d.p50], ['0.9', d.p90], ['0.99', d.p99]] as const) {
+      if (val !== null) out.push(`ragtab_stage_duration_seconds${labels({ ...l, quantile: q })} ${om(val / 1000)}`);
+    }
+    out.push(`ragtab_stage_duration_seconds_sum${labels(l)} ${om(((d.mean ?? 0) * d.count) / 1000)}`);
+    out.push(`ragtab_stage_duration_seconds_count${labels(l)} ${d.count}`);
+  }
+  out.push('# TYPE ragtab_throughput gauge', '# HELP ragtab_throughput Mean throughput per figure (unit in the label).');
+  for (const t of summary.throughputs) {
+    if (t.summary.mean !== null) out.push(`ragtab_throughput${labels({ ...base, stage: t.stage, phase: t.phase, unit: t.unit })} ${om(t.summary.mean)}`);
+  }
+  if (record.quality?.mean) {
+    out.push('# TYPE ragtab_quality gauge', '# HELP ragtab_quality Retrieval quality over the judged queries.');
+    for (const [k, val] of Object.entries(record.quality.mean)) out.push(`ragtab_quality${labels({ ...base, metric: k })} ${om(val)}`);
+  }
+  out.push('# TYPE ragtab_memory_peak_bytes gauge', '# UNIT ragtab_memory_peak_bytes bytes', '# HELP ragtab_memory_peak_bytes Peak of each available memory figure per stage (unavailable figures are omitted).');
+  for (const m of summary.memory) {
+    if (m.peakBytes !== null) out.push(`ragtab_memory_peak_bytes${labels({ ...base, stage: m.stage, figure: m.figure })} ${om(m.peakBytes)}`);
+  }
+  out.push('# EOF');
+  return out.join('\n') + '\n';
+}
+
+export function exportRecord(record: RunRecord, format: ExportFormat): string {
+  switch (format) {
+    case 'json':
+      return toJson(record);
+    case 'csv':
+      return toCsv(record);
+    case 'markdown':
+      return toMarkdown(record);
+    case 'openmetrics':
+      return toOpenMetrics(record);
+  }
+}
+
+/** File name for an export: `ragtab-<config>-<id>.<ext>`. */
+export function exportFileName(record: RunRecord, format: ExportFormat): string {
+  const ext = EXPORT_FORMATS.find((x) => x.format === format)?.extension ?? 'txt';
+  return `ragtab-${record.config.name.replace(/[^\w.-]+/g, '_')}-${record.id}.${ext}`;
+}

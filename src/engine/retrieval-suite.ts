@@ -1,0 +1,226 @@
+/**
+ * The RAG suite, as data: ingest cold (a fresh embedder worker; the model's files from the network
+ * or the browser cache, as the record says; no stored vectors), ingest again with the model
+ * reloaded in a fresh worker (from the cache) and the vectors read back from IndexedDB when the
+ * session stored them, load the LLM when the configuration has one, run the query set through
+ * `session.query` (warm-ups, then iterations: every stage the session reports becomes a sample,
+ * generation stages included when an LLM is loaded), submit N queries at once (concurrency), and
+ * score the judged queries.
+ *
+ * Everything goes through the session's public methods; the concurrency mode alone drives the
+ * active embedder and index workers directly, because `session.query` runs one query at a time.
+ */
+import { embeddingModelInfo } from '../core/models';
+import { queryKinds, wantsGeneration } from '../core/bench-config';
+import { EMBED_BATCH_STAGE, INGEST_STAGE, QUERY_SET_STAGE, QUERY_STAGE, CONCURRENT_BATCH_STAGE, CONCURRENT_QUERY_STAGE, type Extra } from '../core/run-record';
+import { RagtabError } from '../core/errors';
+import { sessionFailure, type Step, type StepContext, type Suite } from './runner';
+import type { StageTiming } from './session';
+import type { LoadedFile } from '../../workers/api';
+import { loadCorpus } from './corpus-loader';
+import { indexKey, indexKeyParts } from '../core/index-key';
+
+const MODEL_CACHE = 'transformers-cache';
+
+/** Deletes this model's files from transformers.js's cache (a real cold start); returns how many. */
+async function clearModelCache(modelId: string): Promise<number> {
+  if (typeof caches === 'undefined') return 0;
+  const cache = await caches.open(MODEL_CACHE);
+  let n = 0;
+  for (const req of await cache.keys()) {
+    if (req.url.includes(`/${modelId}/`)) {
+      await cache.delete(req);
+      n++;
+    }
+  }
+  return n;
+}
+
+function sourceOf(files: LoadedFile[], reused: boolean): string {
+  if (reused) return 'reused';
+  const s = new Set(files.map((f) => f.source));
+  return s.size === 0 ? 'unknown' : s.size === 1 ? [...s][0]! : 'mixed';
+}
+
+function extraOf(t: StageTiming): Extra {
+  const out: Extra = { ...(t.extra ?? {}) };
+  if (t.workerMs !== undefined) out['workerMs'] = t.workerMs;
+  return out;
+}
+
+/**
+ * Before the cold ingest (outside its timing): the vectors of this configuration, if an earlier
+ * run stored them in IndexedDB, are deleted, so the cold ingest chunks and embeds; the reload
+ * then reads them back from storage, as a page reload would.
+ */
+async function forgetStoredVectors(ctx: StepContext): Promise<void> {
+  const store = ctx.session.store;
+  if (!store || (await store.indexes.list()).length === 0) return;
+  const loaded = await loadCorpus(ctx.settings.corpus, { files: [] });
+  const key = await indexKey(indexKeyParts(ctx.settings, loaded.hash));
+  if (await store.indexes.get(key.key)) {
+    await store.indexes.delete(key.key);
+    ctx.warn('The vectors of this configuration were stored by an earlier ingestion: they were deleted before the cold ingest, which embeds again.');
+  }
+}
+
+async function ingest(ctx: StepContext): Promise<Extra> {
+  const { session, config, settings } = ctx;
+  // a fresh embedder worker, so the model really loads (from the network or the cache)
+  session.active?.embedder.terminate();
+  if (ctx.phase === 'cold' && config.clearCache) {
+    const n = await clearModelCache(settings.model.id);
+    ctx.warn(`Cleared ${n} cached file(s) of ${settings.model.id} before the cold ingest.`);
+  }
+  const t = await ctx.time(`ingest ${ctx.phase}`, () => session.ingest(settings));
+  const report = t.value;
+  if (!report) throw sessionFailure(session, 'Ingestion');
+  if (config.corpus.hash && report.corpusHash !== config.corpus.hash) {
+    throw new RagtabError('InvalidConfig', `corpus.hash: expected ${config.corpus.hash}, the corpus loaded hashes to ${report.corpusHash}`);
+  }
+  ctx.state.ingest = report;
+  ctx.state.questions = null;
+  let start = t.start;
+  let embedStart = t.start;
+  for (const s of report.stages) {
+    const extra = extraOf(s);
+    if (s.name === 'model load') {
+      extra['source'] = sourceOf(report.modelLoad.files, report.modelLoad.reused);
+      extra['bytes'] = report.modelLoad.files.reduce((n, f) => n + f.bytes, 0);
+    }
+    if (s.name === 'index build' && typeof s.extra?.['vectors'] === 'number' && s.ms > 0) extra['vectorsPerSecond'] = (s.extra['vectors'] * 1000) / s.ms;
+    if (s.name === 'embed') embedStart = start;
+    ctx.emit({ stage: s.name, start, duration: s.ms, extra });
+    start += s.ms;
+  }
+  let b0 = embedStart;
+  report.batches.forEach((b, i) => {
+    ctx.emit({
+      stage: EMBED_BATCH_STAGE,
+      start: b0,
+      duration: b.ms,
+      extra: { batch: i, size: b.size, tokens: b.tokens, ...(b.ms > 0 ? { textsPerSecond: (b.size * 1000) / b.ms, tokensPerSecond: (b.tokens * 1000) / b.ms } : {}) },
+    });
+    b0 += b.ms;
+  });
+  // Where the vectors came from (the session keeps them in IndexedDB when it can): a reload that
+  // finds them stored reads them back ('load') instead of chunking and embedding.
+  return { docs: report.docs, chunks: report.chunks, tokens: report.tokens, fromStorage: report.storage.fromStorage, persisted: report.storage.persisted };
+}
+
+/** The questions of one iteration: the configured list, or the corpus's queries (judged first), cycled to `count`. */
+function questions(ctx: StepContext): string[] {
+  if (ctx.state.questions) return ctx.state.questions;
+  const { config } = ctx;
+  let pool: string[];
+  if (config.queries.from === 'list') pool = [...config.queries.list];
+  else {
+    const corpus = ctx.session.active?.corpus;
+    if (!corpus) throw new RagtabError('IndexEmpty', 'Nothing is ingested: the query set needs the corpus.');
+    const judged = corpus.queries.filter((q) => corpus.qrels.has(q.id));
+    const rest = corpus.queries.filter((q) => !corpus.qrels.has(q.id));
+    pool = [...judged, ...rest].map((q) => q.text).filter((t) => t.trim());
+    if (pool.length === 0) throw new RagtabError('InvalidConfig', `queries.from: the corpus "${corpus.name}" has no queries; set queries.from=list and give queries.list`);
+  }
+  const out = Array.from({ length: config.queries.count }, (_, i) => pool[i % pool.length]!);
+  ctx.state.questions = out;
+  return out;
+}
+
+async function querySet(ctx: StepContext): Promise<Extra> {
+  const { session, config } = ctx;
+  const kinds = queryKinds(config);
+  const both = kinds.length > 1;
+  const generate = wantsGeneration(config);
+  let n = 0;
+  for (const q of questions(ctx)) {
+    for (const kind of kinds) {
+      if (ctx.signal.aborted) throw new RagtabError('Cancelled', 'Benchmark cancelled.');
+      const seq = ctx.nextSeq();
+      const t = await ctx.time(`query #${seq}`, () => session.query(q, { kind, generate }));
+      const r = t.value;
+      if (!r) throw sessionFailure(session, 'A query');
+      if (r.generationError) throw new RagtabError('GenerationFailed', `${r.generationError.name}: ${r.generationError.message}`);
+      const suffix = both ? ` (${kind})` : '';
+      ctx.emit({ stage: QUERY_STAGE + suffix, start: t.start, duration: t.duration, extra: { seq, kind, k: r.k, hits: r.hits.length } });
+      let start = t.start;
+      for (const s of r.stages) {
+        const name = s.name === 'search' ? `search${suffix}` : s.name;
+        ctx.emit({ stage: name, start, duration: s.ms, extra: { ...extraOf(s), seq } });
+        start += s.ms;
+      }
+      n++;
+    }
+  }
+  return { queries: n };
+}
+
+async function concurrentBatch(ctx: StepContext): Promise<Extra> {
+  const a = ctx.session.active;
+  if (!a) throw new RagtabError('IndexEmpty', 'Nothing is ingested yet.');
+  const n = ctx.config.concurrency;
+  const pool = questions(ctx);
+  const kind = queryKinds(ctx.config)[0]!;
+  const prefix = embeddingModelInfo(a.settings.model.id)?.queryPrefix ?? '';
+  const k = Math.max(1, Math.min(ctx.config.k, a.chunks.length));
+  const submitted = ctx.now();
+  const one = async (text: string): Promise<number> => {
+    const e = await a.embedder.call('bench embed query', (api) => api.embed([prefix + text]));
+    await a.index.call('bench search', (api) => api.search(e.value.vectors, k, kind));
+    return ctx.now();
+  };
+  const ends = await Promise.all(Array.from({ length: n }, (_, i) => one(pool[i % pool.length]!)));
+  ends.forEach((end, i) => ctx.emit({ stage: CONCURRENT_QUERY_STAGE, start: submitted, duration: end - submitted, extra: { concurrency: n, query: i, kind } }));
+  return { queries: n, concurrency: n };
+}
+
+const ms = 'ms';
+
+export const RETRIEVAL_SUITE: Suite = Object.freeze([
+  Object.freeze<Step>({ name: INGEST_STAGE, unit: ms, phase: 'cold', repeat: 'once', perSecond: 'docs', endsWorkers: true, enabled: () => true, prepare: forgetStoredVectors, run: ingest }),
+  Object.freeze<Step>({ name: INGEST_STAGE, unit: ms, phase: 'reload', repeat: 'once', perSecond: 'docs', endsWorkers: true, enabled: (c) => c.reload, run: ingest }),
+  Object.freeze<Step>({
+    name: 'llm load',
+    unit: ms,
+    phase: 'cold',
+    repeat: 'once',
+    endsWorkers: true,
+    enabled: (c) => wantsGeneration(c),
+    run: async (ctx) => {
+      const r = await ctx.session.loadLlm(ctx.settings.llm);
+      if (!r) throw sessionFailure(ctx.session, 'Loading the LLM');
+      ctx.state.llm = r;
+      const t = r.timings;
+      return {
+        source: r.source,
+        bytes: r.files.reduce((n, f) => n + f.bytes, 0),
+        downloadMs: t.downloadMs,
+        verifyMs: t.verifyMs,
+        initMs: t.initMs,
+        warmupMs: t.warmupMs,
+        backend: r.info.backend,
+        threads: r.info.threads,
+      };
+    },
+  }),
+  Object.freeze<Step>({ name: QUERY_SET_STAGE, unit: ms, phase: 'warm', repeat: 'iterations', perSecond: 'queries', enabled: () => true, run: querySet }),
+  Object.freeze<Step>({ name: CONCURRENT_BATCH_STAGE, unit: ms, phase: 'warm', repeat: 'iterations', perSecond: 'queries', enabled: (c) => c.concurrency > 1, run: concurrentBatch }),
+  Object.freeze<Step>({
+    name: 'evaluate',
+    unit: ms,
+    phase: 'warm',
+    repeat: 'once',
+    enabled: (c) => c.quality,
+    run: async (ctx) => {
+      const corpus = ctx.session.active?.corpus;
+      if (!corpus || ![...corpus.queries].some((q) => corpus.qrels.has(q.id))) {
+        ctx.warn('Quality not measured: the corpus has no judged queries.');
+        return { evaluated: 0 };
+      }
+      const r = await ctx.session.evaluate();
+      if (!r) throw sessionFailure(ctx.session, 'Evaluation');
+      ctx.state.evaluation = r;
+      return { evaluated: r.quality.evaluated, ...(r.quality.mean ? { ndcg10: r.quality.mean.ndcg10 } : {}) };
+    },
+  }),
+]);

@@ -1,0 +1,387 @@
+/**
+ * The benchmark runner. A suite is a frozen list of steps (`{name, unit, phase, repeat, run}`);
+ * the runner owns warm-ups (recorded apart, left out of every statistic), iterations, timing
+ * (`performance.mark`/`measure`, so every step shows in DevTools), memory sampling between and
+ * during steps, and the RunRecord. It knows nothing of the UI: it calls its client's hooks
+ * (`willStart`, `didFinishStage`, `didFinish`, `didFail`). The Lit element is one client, the
+ * headless CLI (through the same element's `window.ragtabBench`) another.
+ */
+import type { Settings } from '../core/settings';
+import type { EmbedderApi, IndexApi, IndexKind } from '../../workers/api';
+import type { Corpus } from '../core/documents';
+import type { EvaluationReport, IngestReport, Progress, QueryResult } from './session';
+import type { LlmLoadReport } from './generation';
+import type { LlmSettings } from '../core/settings';
+import type { WorkerBridge } from './bridge';
+import { sweepCells, toSettings, type BenchConfig } from '../core/bench-config';
+import { errorInfo, type ErrorInfo } from '../core/errors';
+import {
+  RUN_RECORD_SCHEMA,
+  RUN_RECORD_VERSION,
+  type EnvironmentRecord,
+  type Extra,
+  type Phase,
+  type RunRecord,
+} from '../core/run-record';
+import { MemorySampler, REASONS, browserMemorySources, type MemorySources } from './memory';
+import { collectEnvironment } from './environment';
+
+/** The parts of the session the runner uses: its public methods and state (RagSession satisfies it). */
+export interface BenchSession extends EventTarget {
+  ingest(settings: Settings, files?: File[]): Promise<IngestReport | null>;
+  query(question: string, opts?: { k?: number; kind?: IndexKind; generate?: boolean }): Promise<QueryResult | null>;
+  evaluate(): Promise<EvaluationReport | null>;
+  loadLlm(settings: LlmSettings): Promise<LlmLoadReport | null>;
+  cancel(): void;
+  readonly error: ErrorInfo | null;
+  readonly progress: Progress | null;
+  readonly busy: boolean;
+  /** The session's IndexedDB store, where it keeps ingested vectors (null without storage). */
+  readonly store?: { indexes: { list(): Promise<unknown[]>; get(key: string): Promise<unknown>; delete(key: string): Promise<void> } } | null;
+  readonly active: {
+    settings: Settings;
+    corpus: Corpus;
+    chunks: ReadonlyArray<unknown>;
+    embedder: Pick<WorkerBridge<EmbedderApi>, 'call' | 'terminate'>;
+    index: Pick<WorkerBridge<IndexApi>, 'call'>;
+  } | null;
+}
+
+/** What a step sees. Everything it measures goes through `time` and `emit`. */
+export interface StepContext {
+  readonly config: BenchConfig;
+  readonly settings: Settings;
+  readonly session: BenchSession;
+  readonly phase: Phase;
+  readonly iteration: number;
+  readonly warmup: boolean;
+  readonly signal: AbortSignal;
+  /** State shared by the steps of one run (the ingest report, the query set, the LLM load...). */
+  readonly state: RunState;
+  /** ms since the run started. */
+  now(): number;
+  /** Times `fn` (performance.mark/measure as `ragtab-bench:<label>`); start is ms since the run started. */
+  time<T>(label: string, fn: () => Promise<T>): Promise<{ value: T; start: number; duration: number }>;
+  /** Records a sample of this step's phase and iteration. */
+  emit(sample: { stage: string; start: number; duration: number; extra?: Extra }): void;
+  /** A number identifying one query execution (ties a query's stage samples to its end-to-end sample). */
+  nextSeq(): number;
+  warn(message: string): void;
+  /** Marks the memory samples taken from now on with this stage name (null: the step's own name). */
+  memoryStage(stage: string | null): void;
+}
+
+export interface RunState {
+  ingest: IngestReport | null;
+  llm: LlmLoadReport | null;
+  evaluation: EvaluationReport | null;
+  /** The questions of one iteration, resolved once from the configuration and the corpus. */
+  questions: string[] | null;
+}
+
+export interface Step {
+  /** The name of the sample the runner records for each execution of the step. */
+  readonly name: string;
+  readonly unit: string;
+  readonly phase: Phase;
+  /** once: one execution; iterations: the configured warm-ups, then the configured iterations. */
+  readonly repeat: 'once' | 'iterations';
+  /** An extra of the step's result to turn into `<key>PerSecond` over the step's duration. */
+  readonly perSecond?: string;
+  /**
+   * The step ends workers (e.g. a fresh model load): the runner first waits, outside the timing,
+   * for a pending full memory measurement, which would otherwise never resolve.
+   */
+  readonly endsWorkers?: boolean;
+  enabled(config: BenchConfig, state: RunState): boolean;
+  /** Work before the step that is not part of it (outside the timing), e.g. emptying a cache. */
+  prepare?(ctx: StepContext): Promise<void>;
+  /** Runs the step; what it returns becomes the extras of the step's own sample. */
+  run(ctx: StepContext): Promise<Extra>;
+}
+
+export type Suite = readonly Step[];
+
+export interface StageEvent {
+  runId: string;
+  step: string;
+  phase: Phase;
+  iteration: number;
+  warmup: boolean;
+  duration: number;
+  /** Step executions done / planned in this run. */
+  done: number;
+  total: number;
+}
+
+export interface RunnerClient {
+  willStart?(e: { runId: string; config: BenchConfig; cell: number; cells: number }): void;
+  didFinishStage?(e: StageEvent): void;
+  didFinish?(record: RunRecord): void;
+  didFail?(error: ErrorInfo, record: RunRecord): void;
+}
+
+export interface RunnerOptions {
+  session: BenchSession;
+  suite: Suite;
+  client?: RunnerClient;
+  environment?: () => Promise<EnvironmentRecord>;
+  memorySources?: (origin: number) => MemorySources;
+  hardwareConcurrency?: number;
+  /** How long to wait at the end of a run for a pending full memory measurement, ms. */
+  memoryTimeoutMs?: number;
+  suiteName?: string;
+}
+
+/** A run id that sorts by time: `20261125T231339-3fa9c1`. */
+export function newRunId(date = new Date()): string {
+  const stamp = date.toISOString().replace(/[-:]/g, '').slice(0, 15);
+  const rand = Math.floor(Math.random() * 0xffffff)
+    .toString(16)
+    .padStart(6, '0');
+  return `${stamp}-${rand}`;
+}
+
+class StepFailure extends Error {
+  constructor(info: ErrorInfo) {
+    super(info.message);
+    this.name = info.name;
+  }
+}
+
+/** Turns a session failure (a null result and `session.error`) into an error carrying its code. */
+export function sessionFailure(session: BenchSession, what: string): Error {
+  return new StepFailure(session.error ?? { name: 'Cancelled', message: `${what} was cancelled.` });
+}
+
+export class Runner {
+  private abort: AbortController | null = null;
+
+  constructor(private readonly opts: RunnerOptions) {}
+
+  get running(): boolean {
+    return this.abort !== null;
+  }
+
+  /** Stops the run between steps (and cancels an ingestion in progress); the record says 'cancelled'. */
+  cancel(): void {
+    this.abort?.abort();
+    this.opts.session.cancel();
+  }
+
+  /** Runs the configuration: one record per sweep cell (one without axes). */
+  async run(config: BenchConfig): Promise<RunRecord[]> {
+    const cells = sweepCells(config);
+    const sweepId = cells.length > 1 ? newRunId() : null;
+    const out: RunRecord[] = [];
+    for (const cell of cells) {
+      const sweep = sweepId ? { id: sweepId, index: cell.index, of: cells.length, values: { ...cell.values } } : null;
+      const r = await this.runOne(cell.config, sweep, cells.length);
+      out.push(r);
+      if (r.status !== 'complete') break;
+    }
+    return out;
+  }
+
+  private async runOne(config: BenchConfig, sweep: RunRecord['sweep'], cells: number): Promise<RunRecord> {
+    const { session, suite, client } = this.opts;
+    const abort = new AbortController();
+    this.abort = abort;
+    const runId = newRunId();
+    const record: RunRecord = {
+      schema: RUN_RECORD_SCHEMA,
+      version: RUN_RECORD_VERSION,
+      id: runId,
+      suite: this.opts.suiteName ?? 'retrieval',
+      status: 'running',
+      startedAt: new Date().toISOString(),
+      finishedAt: null,
+      config,
+      sweep,
+      environment: await (this.opts.environment ?? collectEnvironment)(),
+      stages: [],
+      samples: [],
+      memory: [],
+      corpus: null,
+      embedder: null,
+      llm: null,
+      quality: null,
+      errors: [],
+      warnings: [],
+    };
+    const origin = performance.now();
+    const now = () => performance.now() - origin;
+    const hc = this.opts.hardwareConcurrency ?? (typeof navigator !== 'undefined' ? navigator.hardwareConcurrency : undefined);
+    const settings = toSettings(config, hc);
+    const state: RunState = { ingest: null, llm: null, evaluation: null, questions: null };
+    const memory = new MemorySampler(
+      {
+        intervalMs: config.memory.intervalMs,
+        full: config.memory.full,
+        blocked: () => {
+          const threads = state.ingest?.embedder.threads ?? 1;
+          if (threads > 1) return REASONS.threadPool(`the embedder (ONNX Runtime, ${threads} threads)`);
+          const llmThreads = state.llm?.info.threads ?? 1;
+          if (llmThreads > 1) return REASONS.threadPool(`the LLM (${state.llm?.info.engine}, ${llmThreads} threads)`);
+          return null;
+        },
+      },
+      (this.opts.memorySources ?? browserMemorySources)(origin),
+    );
+    let seq = 0;
+    let current: { stage: string; phase: Phase } | null = null;
+    const onChange = (): void => {
+      const p = session.progress;
+      if (current) memory.setStage(p ? (PROGRESS_STAGE[p.phase] ?? current.stage) : current.stage, current.phase);
+    };
+    session.addEventListener('change', onChange);
+    client?.willStart?.({ runId, config, cell: sweep?.index ?? 0, cells });
+
+    const plan = suite.flatMap((step) => {
+      const reps = step.repeat === 'once' ? [{ iteration: 0, warmup: false }] : [
+        ...Array.from({ length: config.warmups }, (_, i) => ({ iteration: i, warmup: true })),
+        ...Array.from({ length: config.iterations }, (_, i) => ({ iteration: i, warmup: false })),
+      ];
+      return reps.map((r) => ({ step, ...r }));
+    });
+    let done = 0;
+    memory.start();
+    try {
+      if (session.busy) throw new StepFailure({ name: 'InvalidArgument', message: 'The session is busy: wait for the current work to finish.' });
+      for (const { step, iteration, warmup } of plan) {
+        if (abort.signal.aborted) throw new StepFailure({ name: 'Cancelled', message: 'Benchmark cancelled.' });
+        if (!step.enabled(config, state)) {
+          done++;
+          continue;
+        }
+        const ctx: StepContext = {
+          config,
+          settings,
+          session,
+          phase: step.phase,
+          iteration,
+          warmup,
+          signal: abort.signal,
+          state,
+          now,
+          time: async (label, fn) => {
+            const t = performance.now();
+            const value = await fn();
+            const end = performance.now();
+            try {
+              performance.measure(`ragtab-bench:${label}`, { start: t, end });
+            } catch {
+              /* best effort */
+            }
+            return { value, start: t - origin, duration: end - t };
+          },
+          emit: (s) => record.samples.push({ stage: s.stage, iteration, warmup, phase: step.phase, start: s.start, duration: Math.max(0, s.duration), extra: { ...(s.extra ?? {}) } }),
+          nextSeq: () => seq++,
+          warn: (m) => {
+            if (!record.warnings.includes(m)) record.warnings.push(m);
+          },
+          memoryStage: (name) => memory.setStage(name ?? step.name, step.phase),
+        };
+        if (step.endsWorkers) await memory.settle(this.opts.memoryTimeoutMs ?? 20_000);
+        await step.prepare?.(ctx);
+        current = { stage: step.name, phase: step.phase };
+        memory.setStage(step.name, step.phase);
+        const label = `${step.name} · ${step.phase} #${iteration}${warmup ? ' (warm-up)' : ''}`;
+        const t = await ctx.time(label, () => step.run(ctx));
+        const extra: Extra = { ...t.value };
+        const units = step.perSecond ? t.value[step.perSecond] : undefined;
+        if (typeof units === 'number' && t.duration > 0) extra[`${step.perSecond}PerSecond`] = (units * 1000) / t.duration;
+        record.samples.push({ stage: step.name, iteration, warmup, phase: step.phase, start: t.start, duration: t.duration, extra });
+        current = null;
+        memory.setStage(null, null);
+        const embedder = session.active?.embedder;
+        await memory.between({ stage: step.name, phase: step.phase }, embedder ? () => embedder.call('memory', (api) => api.wasmMemoryBytes()).then((r) => r.value) : null);
+        done++;
+        client?.didFinishStage?.({ runId, step: step.name, phase: step.phase, iteration, warmup, duration: t.duration, done, total: plan.length });
+      }
+      record.status = 'complete';
+    } catch (e) {
+      const info = errorInfo(e);
+      record.status = info.name === 'Cancelled' || abort.signal.aborted ? 'cancelled' : 'failed';
+      record.errors.push({ name: info.name, message: info.message, stage: current?.stage ?? null, t: now() });
+    } finally {
+      session.removeEventListener('change', onChange);
+      this.abort = null;
+    }
+    record.memory = await memory.stop(this.opts.memoryTimeoutMs ?? 20_000);
+    fillFromState(record, state);
+    record.finishedAt = new Date().toISOString();
+    if (record.status === 'complete') client?.didFinish?.(record);
+    else client?.didFail?.(record.errors[record.errors.length - 1] ?? { name: 'Unknown', message: 'failed' }, record);
+    return record;
+  }
+}
+
+/** Which session stage a progress phase belongs to (for tagging memory samples during ingestion). */
+const PROGRESS_STAGE: Readonly<Record<string, string>> = {
+  read: 'read+parse',
+  model: 'model load',
+  chunk: 'chunk',
+  embed: 'embed',
+  index: 'index build',
+  check: 'voy check',
+  reload: 'model reload',
+  llm: 'llm load',
+  load: 'load',
+};
+
+function fillFromState(record: RunRecord, state: RunState): void {
+  const seen = new Set<string>();
+  record.stages = [];
+  for (const s of record.samples) {
+    if (seen.has(s.stage)) continue;
+    seen.add(s.stage);
+    record.stages.push({ name: s.stage, unit: 'ms' });
+  }
+  const ing = state.ingest;
+  if (ing) {
+    record.corpus = { name: ing.corpusName, hash: ing.corpusHash, docs: ing.docs, chunks: ing.chunks, tokens: ing.tokens, emptyDocs: ing.emptyDocs, truncatedChunks: ing.truncatedChunks };
+    const e = ing.embedder;
+    record.embedder = {
+      model: e.model.id,
+      revision: e.model.revision ?? null,
+      baseUrl: e.model.baseUrl ?? null,
+      requestedDevice: e.requestedDevice,
+      device: e.device,
+      fallbackReason: e.fallbackReason,
+      dtype: e.dtype,
+      threads: e.threads,
+      batchSize: e.batchSize,
+      dims: e.dims,
+      maxTokens: e.maxTokens,
+    };
+  }
+  const l = state.llm;
+  if (l) {
+    record.llm = {
+      engine: l.info.engine,
+      model: l.info.model,
+      detail: {
+        modelName: l.info.modelName,
+        backend: l.info.backend,
+        threads: l.info.threads,
+        variant: l.info.variant,
+        contextSize: l.info.contextSize,
+        source: l.source,
+        bytes: l.files.reduce((t, f) => t + f.bytes, 0),
+      },
+    };
+  }
+  const ev = state.evaluation;
+  if (ev || ing?.voyRecall) {
+    record.quality = {
+      kind: ev?.kind ?? '',
+      depth: ev?.depth ?? 0,
+      evaluated: ev?.quality.evaluated ?? 0,
+      skipped: ev ? ev.quality.skipped.noPositiveJudgment.length + ev.quality.skipped.notRun.length : 0,
+      mean: ev?.quality.mean ? { ndcg10: ev.quality.mean.ndcg10, recall10: ev.quality.mean.recall10, recall100: ev.quality.mean.recall100, mrr10: ev.quality.mean.mrr10 } : null,
+      perQuery: (ev?.quality.perQuery ?? []).map((q) => ({ queryId: q.queryId, ndcg10: q.ndcg10, recall10: q.recall10, recall100: q.recall100, mrr10: q.mrr10 })),
+      voyRecall: ing?.voyRecall ? { ...ing.voyRecall } : null,
+    };
+  }
+}

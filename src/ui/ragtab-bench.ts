@@ -1,0 +1,265 @@
+import { LitElement, css, html, nothing } from 'lit';
+import { PRESET_NAMES, applySets, configFromParams, parseBenchConfig, preset, type BenchConfig } from '../core/bench-config';
+import { errorInfo, RagtabError, type ErrorInfo } from '../core/errors';
+import { exportRecord, fromJson } from '../core/exports';
+import { MemoryRunStore, type RunStore } from '../core/run-store';
+import type { RunRecord } from '../core/run-record';
+import { Runner, type BenchSession, type StageEvent } from '../engine/runner';
+import { RETRIEVAL_SUITE } from '../engine/retrieval-suite';
+import type { RagtabBenchApi } from '../engine/bench-api';
+import { cardStyles } from './shared-styles';
+import { ms } from './format';
+import './ragtab-report';
+import './ragtab-history';
+
+/**
+ * The benchmark panel: a preset picker (its configuration editable as JSON), "Run benchmark",
+ * progress and Cancel; it owns a Runner over the session (`session`, else `window.ragtab`), saves
+ * each record in `store` (in memory unless the app gives one bound to IndexedDB), and shows the
+ * report and the saved runs. Installs `window.ragtabBench` (src/engine/bench-api.ts) and fires the
+ * window events `bench-ready`, `bench-progress` (detail: the runner's StageEvent), `bench-done`
+ * (detail: record id) and `bench-error`.
+ * URL: `?bench=<preset>&benchSet=<field=value>...` preselects a configuration.
+ */
+export class RagtabBench extends LitElement {
+  static override properties = {
+    session: { attribute: false },
+    store: { attribute: false },
+    _configText: { state: true },
+    _configError: { state: true },
+    _progress: { state: true },
+    _record: { state: true },
+    _sweep: { state: true },
+    _historyVersion: { state: true },
+  };
+  declare session: BenchSession | null;
+  declare store: RunStore;
+  declare _configText: string;
+  declare _configError: string | null;
+  declare _progress: (StageEvent & { cell: number; cells: number; startedAt: number }) | { done: 0; total: 0; step: string; cell: number; cells: number; startedAt: number } | null;
+  declare _record: RunRecord | null;
+  declare _sweep: RunRecord[];
+  declare _historyVersion: number;
+
+  private runner: Runner | null = null;
+  private preset = 'quick';
+
+  constructor() {
+    super();
+    this.session = null;
+    this.store = new MemoryRunStore();
+    this._configError = null;
+    this._progress = null;
+    this._record = null;
+    this._sweep = [];
+    this._historyVersion = 0;
+    let initial: BenchConfig = preset('quick');
+    try {
+      initial = configFromParams(new URLSearchParams(location.search)) ?? initial;
+      this.preset = (PRESET_NAMES as readonly string[]).includes(initial.name) ? initial.name : 'quick';
+    } catch (e) {
+      this._configError = errorInfo(e).message;
+    }
+    this._configText = JSON.stringify(initial, null, 2);
+  }
+
+  static override styles = [
+    cardStyles,
+    css`
+      :host { display: grid; gap: 14px; }
+      .row { display: flex; gap: 10px; align-items: center; flex-wrap: wrap; }
+      .bar { height: 8px; border-radius: 99px; background: var(--bar); overflow: hidden; margin-top: 8px; }
+      .bar > div { height: 100%; background: var(--accent); transition: width 0.2s; }
+      .note { font-size: 12px; color: var(--muted); }
+      .err { color: var(--err); font-size: 13px; }
+      textarea { width: 100%; box-sizing: border-box; min-height: 260px; font: 12px ui-monospace, monospace; background: var(--bg); color: var(--fg); border: 1px solid var(--line); border-radius: 8px; padding: 8px; }
+      details summary { cursor: pointer; font-size: 13px; color: var(--muted); margin-top: 10px; }
+    `,
+  ];
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    window.ragtabBench = this.api;
+    window.dispatchEvent(new CustomEvent('bench-ready'));
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    if (window.ragtabBench === this.api) delete window.ragtabBench;
+  }
+
+  private get running(): boolean {
+    return this.runner?.running ?? false;
+  }
+
+  /** The API the CLI and tests use: the same path as the button. */
+  readonly api: RagtabBenchApi = this.makeApi();
+
+  private makeApi(): RagtabBenchApi {
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const host = this;
+    return {
+      presets: PRESET_NAMES,
+      get running() {
+        return host.running;
+      },
+      run: (config, sets = []) => {
+        const base = typeof config === 'string' ? preset(config) : parseBenchConfig(config);
+        const c = sets.length ? applySets(base, sets) : base;
+        this._configText = JSON.stringify(c, null, 2);
+        return this.start(c);
+      },
+      cancel: () => this.runner?.cancel(),
+      get: (id) => this.store.get(id),
+      list: () => this.store.list(),
+      export: async (id, format) => {
+        const r = await this.store.get(id);
+        if (!r) throw new RagtabError('InvalidArgument', `No saved run ${id}.`);
+        return exportRecord(r, format);
+      },
+      import: async (json) => (await this.keep(fromJson(json))).id,
+    };
+  }
+
+  override render() {
+    const p = this._progress;
+    const running = this.running;
+    return html`<div class="card">
+        <h2>Benchmark</h2>
+        <div class="row">
+          <label>Preset
+            <select id="preset" ?disabled=${running} @change=${this._onPreset}>
+              ${PRESET_NAMES.map((n) => html`<option value=${n} ?selected=${n === this.preset}>${n}</option>`)}
+            </select></label>
+          <button id="run-bench" class="primary" ?disabled=${running} @click=${this._onRun}>Run benchmark</button>
+          ${running ? html`<button id="cancel-bench" @click=${() => this.runner?.cancel()}>Cancel</button>` : nothing}
+          <span class="note">quick: the demo corpus and the default models, 1 warm-up, 5 iterations · standard: both index kinds, 20 iterations, concurrency 4 · full: a BEIR corpus from the hub</span>
+        </div>
+        ${p
+          ? html`<div id="bench-progress" aria-live="polite">
+              <div class="bar"><div style="width:${p.total ? (p.done / p.total) * 100 : 0}%"></div></div>
+              <p class="note">${p.cells > 1 ? `cell ${p.cell + 1}/${p.cells} · ` : ''}${'phase' in p ? `${p.step} · ${p.phase} · ${p.warmup ? 'warm-up' : 'iteration'} ${p.iteration + 1} · ${p.done}/${p.total} steps` : 'starting…'}
+                · ${ms(performance.now() - p.startedAt)} elapsed</p>
+            </div>`
+          : nothing}
+        ${this._configError ? html`<p class="err" role="alert" id="bench-error">${this._configError}</p>` : nothing}
+        <details>
+          <summary>Configuration (JSON, validated before the run)</summary>
+          <textarea id="bench-config" spellcheck="false" .value=${this._configText} ?disabled=${running}
+            @input=${(e: Event) => (this._configText = (e.target as HTMLTextAreaElement).value)}></textarea>
+        </details>
+      </div>
+      <ragtab-report .record=${this._record} .sweep=${this._sweep} @record-imported=${this._onImported}></ragtab-report>
+      <ragtab-history .store=${this.store} .version=${this._historyVersion} .selected=${this._record?.id ?? null}
+        @open-run=${this._onOpen} @run-deleted=${this._onDeleted}></ragtab-history>`;
+  }
+
+  private _onPreset(e: Event): void {
+    this.preset = (e.target as HTMLSelectElement).value;
+    this._configText = JSON.stringify(preset(this.preset), null, 2);
+    this._configError = null;
+  }
+
+  private _onRun(): void {
+    let config: BenchConfig;
+    try {
+      let data: unknown;
+      try {
+        data = JSON.parse(this._configText);
+      } catch (e) {
+        throw new RagtabError('InvalidConfig', `The configuration is not JSON: ${(e as Error).message}`);
+      }
+      config = parseBenchConfig(data);
+    } catch (e) {
+      this.reportError(errorInfo(e));
+      return;
+    }
+    void this.start(config).catch(() => undefined);
+  }
+
+  private reportError(info: ErrorInfo, id?: string): void {
+    this._configError = `${info.name}: ${info.message}`;
+    window.dispatchEvent(new CustomEvent('bench-error', { detail: { ...info, ...(id ? { id } : {}) } }));
+  }
+
+  private sessionOrThrow(): BenchSession {
+    const s: BenchSession | null = this.session ?? window.ragtab ?? null;
+    if (!s) throw new RagtabError('InvalidArgument', 'No session: the benchmark needs the app (window.ragtab).');
+    return s;
+  }
+
+  private async keep(record: RunRecord): Promise<RunRecord> {
+    await this.store.put(record);
+    this._record = record;
+    this._historyVersion++;
+    return record;
+  }
+
+  /** Runs a validated configuration: one record per sweep cell, each saved and announced. */
+  private async start(config: BenchConfig): Promise<string[]> {
+    if (this.running) throw new RagtabError('InvalidArgument', 'A benchmark is already running.');
+    this._configError = null;
+    let cells = 1;
+    const ids: string[] = [];
+    this._sweep = [];
+    try {
+      this.runner = new Runner({
+        session: this.sessionOrThrow(),
+        suite: RETRIEVAL_SUITE,
+        client: {
+          willStart: (e) => {
+            cells = e.cells;
+            this._progress = { done: 0, total: 0, step: 'starting', cell: e.cell, cells: e.cells, startedAt: performance.now() };
+          },
+          didFinishStage: (e) => {
+            window.dispatchEvent(new CustomEvent('bench-progress', { detail: { ...e, cells } }));
+            const prev = this._progress;
+            this._progress = { ...e, cell: prev?.cell ?? 0, cells, startedAt: prev?.startedAt ?? performance.now() };
+          },
+        },
+      });
+      this.requestUpdate();
+      const records = await this.runner.run(config);
+      for (const r of records) {
+        await this.keep(r);
+        if (r.sweep) this._sweep = [...this._sweep, r];
+        ids.push(r.id);
+        const last = r.errors[r.errors.length - 1];
+        if (r.status !== 'complete' && last) this.reportError(last, r.id);
+        window.dispatchEvent(new CustomEvent('bench-done', { detail: r.id }));
+      }
+      return ids;
+    } catch (e) {
+      this.reportError(errorInfo(e));
+      throw e;
+    } finally {
+      this.runner = null;
+      this._progress = null;
+    }
+  }
+
+  private async _onImported(e: CustomEvent<RunRecord>): Promise<void> {
+    await this.keep(e.detail);
+    this._sweep = [];
+  }
+
+  private async _onOpen(e: CustomEvent<{ id: string }>): Promise<void> {
+    const r = await this.store.get(e.detail.id);
+    if (!r) return;
+    this._record = r;
+    if (r.sweep) {
+      const all = await Promise.all((await this.store.list()).filter((h) => h.sweep?.id === r.sweep!.id).map((h) => this.store.get(h.id)));
+      this._sweep = all.filter((x): x is RunRecord => !!x);
+    } else this._sweep = [];
+  }
+
+  private _onDeleted(e: CustomEvent<{ id: string }>): void {
+    if (this._record?.id === e.detail.id) this._record = null;
+  }
+}
+customElements.define('ragtab-bench', RagtabBench);
+declare global {
+  interface HTMLElementTagNameMap {
+    'ragtab-bench': RagtabBench;
+  }
+}

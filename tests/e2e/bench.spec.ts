@@ -1,0 +1,197 @@
+/**
+ * The benchmark end to end: a run from the UI (the "Run benchmark" button) and one from the
+ * headless CLI on the same small configuration produce records of the same shape with every
+ * sample present; the CLI's exit code against a baseline; JSON export → import; unavailable memory
+ * figures marked so. Shapes and counts only: no assertion on timings.
+ */
+import { expect, test, type Page } from '@playwright/test';
+import { execFile } from 'node:child_process';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RunRecord } from '../../src/core/run-record';
+import type {} from '../../src/engine/bench-api'; // declares window.ragtabBench
+
+/** The page with the benchmark panel (see scripts/lib/bench-args.ts DEFAULT_BENCH_PAGE). */
+const PAGE = './';
+const SETS = ['embedder.model=lsa-wordpiece-256', 'embedder.baseUrl=models/', 'llm.engine=none'];
+
+function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile('npx', ['tsx', 'scripts/bench.ts', ...args], { timeout: 8 * 60_000, maxBuffer: 32 << 20 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 99) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** What must match between two runs of the same configuration: names, counts, keys, not times. */
+function shape(r: RunRecord) {
+  const counts: Record<string, number> = {};
+  const extraKeys: Record<string, string[]> = {};
+  for (const s of r.samples) {
+    const k = `${s.phase} | ${s.stage} | ${s.warmup ? 'warm-up' : 'measured'}`;
+    counts[k] = (counts[k] ?? 0) + 1;
+    extraKeys[s.stage] = [...new Set([...(extraKeys[s.stage] ?? []), ...Object.keys(s.extra)])].sort();
+  }
+  return {
+    keys: Object.keys(r).sort(),
+    status: r.status,
+    config: r.config,
+    stages: r.stages,
+    counts,
+    extraKeys,
+    sampleKeys: [...new Set(r.samples.map((s) => Object.keys(s).sort().join(',')))],
+    memory: [...new Set(r.memory.map((m) => `${m.figure}: ${m.available ? 'available' : 'unavailable'}`))].sort(),
+    environment: Object.keys(r.environment).sort(),
+    corpus: r.corpus,
+    embedder: r.embedder,
+    quality: r.quality && { evaluated: r.quality.evaluated, mean: r.quality.mean, perQuery: r.quality.perQuery.length },
+    errors: r.errors,
+  };
+}
+
+/** Every sample the configuration implies is there, each well-formed. */
+function expectEverySample(r: RunRecord): void {
+  const c = r.config;
+  const n = (stage: string, phase: string, warmup: boolean) => r.samples.filter((s) => s.stage === stage && s.phase === phase && s.warmup === warmup).length;
+  // ingestion: every stage the session reported, once per phase (a reload may read the vectors back
+  // from IndexedDB, 'load', instead of chunking and embedding them), and one sample per embedded batch
+  for (const phase of ['cold', 'reload']) {
+    const stages = [...new Set(r.samples.filter((s) => s.phase === phase).map((s) => s.stage))];
+    for (const stage of ['ingest', 'read+parse', 'model load', 'index build']) expect(stages, phase).toContain(stage);
+    for (const stage of stages.filter((x) => x !== 'embed batch')) expect(n(stage, phase, false), `${stage} ${phase}`).toBe(1);
+    expect(n('embed batch', phase, false)).toBe(stages.includes('embed') ? Math.ceil(r.corpus!.chunks / c.embedder.batch) : 0);
+  }
+  expect(n('embed', 'cold', false)).toBe(1);
+  for (const stage of ['query', 'embed query', 'search', 'format context']) {
+    expect(n(stage, 'warm', true), stage).toBe(c.warmups * c.queries.count);
+    expect(n(stage, 'warm', false), stage).toBe(c.iterations * c.queries.count);
+  }
+  expect(n('query set', 'warm', true)).toBe(c.warmups);
+  expect(n('query set', 'warm', false)).toBe(c.iterations);
+  expect(n('evaluate', 'warm', false)).toBe(1);
+  const iterations = r.samples.filter((s) => s.stage === 'query set' && !s.warmup).map((s) => s.iteration);
+  expect(iterations).toEqual(Array.from({ length: c.iterations }, (_, i) => i));
+  for (const s of r.samples) {
+    expect(Number.isFinite(s.duration) && s.duration >= 0, `${s.stage} duration`).toBe(true);
+    expect(Number.isFinite(s.start), `${s.stage} start`).toBe(true);
+  }
+  // each timed query has its end-to-end sample and the session's three stages
+  const bySeq = new Map<number, string[]>();
+  for (const s of r.samples) if (typeof s.extra['seq'] === 'number') bySeq.set(s.extra['seq'], [...(bySeq.get(s.extra['seq']) ?? []), s.stage]);
+  expect(bySeq.size).toBe((c.warmups + c.iterations) * c.queries.count);
+  for (const stages of bySeq.values()) expect(stages.sort()).toEqual(['embed query', 'format context', 'query', 'search']);
+}
+
+/** Memory: each figure either has bytes or is marked unavailable with a reason (never 0 standing in). */
+function expectMemoryMarked(r: RunRecord): void {
+  expect(r.memory.length).toBeGreaterThan(0);
+  for (const m of r.memory) {
+    if (m.available) expect(m.bytes).toBeGreaterThanOrEqual(0);
+    else expect(m.reason.length, m.figure).toBeGreaterThan(10);
+  }
+  const unavailable = new Set(r.memory.filter((m) => !m.available).map((m) => m.figure));
+  expect(unavailable).toContain('webgpu-buffers');
+  expect(unavailable).toContain('embedder-wasm');
+  expect(r.memory.some((m) => m.figure === 'js-heap-used' && m.available)).toBe(true);
+}
+
+async function runFromUi(page: Page): Promise<RunRecord> {
+  const qs = ['bench=quick', ...SETS.map((s) => `benchSet=${encodeURIComponent(s)}`)].join('&');
+  await page.goto(`${PAGE}?${qs}`);
+  await page.waitForFunction(() => !!window.ragtabBench);
+  await page.evaluate(() => {
+    (window as unknown as { __done: Promise<string> }).__done = new Promise((r) => window.addEventListener('bench-done', (e) => r((e as CustomEvent<string>).detail), { once: true }));
+  });
+  await page.locator('ragtab-bench #run-bench').click();
+  const id = await page.evaluate(() => (window as unknown as { __done: Promise<string> }).__done);
+  return JSON.parse(await page.evaluate((id) => window.ragtabBench!.export(id, 'json'), id)) as RunRecord;
+}
+
+test.describe.serial('benchmark', () => {
+  let ui: RunRecord;
+
+  test('a run from the UI records every sample and shows the report', async ({ page }) => {
+    ui = await runFromUi(page);
+    expect(ui.status).toBe('complete');
+    expect(ui.config.embedder.model).toBe('lsa-wordpiece-256');
+    expect(ui.corpus?.name).toBe('ragtab docs (demo)');
+    expectEverySample(ui);
+    expect(ui.quality?.evaluated).toBe(40);
+    const report = page.locator('ragtab-report');
+    await expect(report.locator('[data-status]')).toHaveText('complete');
+    await expect(report.locator('#stats tr[data-stage="embed query"][data-phase="warm"]')).toBeVisible();
+    await expect(report.locator('ragtab-chart canvas')).toHaveCount(3);
+    await expect(page.locator(`ragtab-history tr[data-run="${ui.id}"]`)).toBeVisible();
+  });
+
+  test('unavailable memory figures are marked so, in the record and in the report', async ({ page }) => {
+    expectMemoryMarked(ui);
+    await page.goto(PAGE);
+    await page.waitForFunction(() => !!window.ragtabBench);
+    await page.evaluate((json) => window.ragtabBench!.import(json), JSON.stringify(ui));
+    const cells = page.locator('ragtab-report #memory td[data-figure="webgpu-buffers"][data-available="no"]');
+    await expect(cells.first()).toHaveText('unavailable');
+    await expect(page.locator('ragtab-report [data-unavailable="webgpu-buffers"]')).toContainText('report no totals');
+  });
+
+  test('a JSON export imports back equal, through the buttons', async ({ page }, info) => {
+    await page.goto(PAGE);
+    await page.waitForFunction(() => !!window.ragtabBench);
+    await page.evaluate((json) => window.ragtabBench!.import(json), JSON.stringify(ui));
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('ragtab-report button[data-export="json"]').click()]);
+    const exported = readFileSync((await download.path())!, 'utf8');
+    expect(JSON.parse(exported)).toEqual(ui);
+    // into a fresh page, through the file input
+    await page.goto(PAGE);
+    await page.waitForFunction(() => !!window.ragtabBench);
+    await page.locator('ragtab-report input#import').setInputFiles({ name: 'run.json', mimeType: 'application/json', buffer: Buffer.from(exported) });
+    await expect(page.locator(`ragtab-report [data-run="${ui.id}"]`)).toBeVisible();
+    const imported = await page.evaluate((id) => window.ragtabBench!.get(id), ui.id);
+    expect(imported).toEqual(JSON.parse(exported));
+    // the other formats come out too
+    for (const f of ['csv', 'markdown', 'openmetrics']) {
+      const [d] = await Promise.all([page.waitForEvent('download'), page.locator(`ragtab-report button[data-export="${f}"]`).click()]);
+      expect(readFileSync((await d.path())!, 'utf8').length, f).toBeGreaterThan(100);
+    }
+    // a damaged record is refused with the field named
+    const bad = JSON.parse(exported);
+    bad.samples[0].duration = 'slow';
+    writeFileSync(info.outputPath('bad.json'), JSON.stringify(bad));
+    await page.locator('ragtab-report input#import').setInputFiles(info.outputPath('bad.json'));
+    await expect(page.locator('ragtab-report [role=alert]')).toContainText('samples[0].duration');
+  });
+
+  test('the CLI: same shape as the UI run; exit 1 against a much better baseline, 0 against an equal one', async ({ baseURL }, info) => {
+    const out = info.outputPath('cli');
+    mkdirSync(out, { recursive: true });
+    const better = structuredClone(ui);
+    for (const s of better.samples) {
+      s.duration /= 10;
+      for (const [k, v] of Object.entries(s.extra)) if (k.endsWith('PerSecond') && typeof v === 'number') s.extra[k] = v * 10;
+    }
+    const betterPath = join(out, 'better-baseline.json');
+    writeFileSync(betterPath, JSON.stringify(better));
+    const run = await cli(['--preset', 'quick', ...SETS.flatMap((s) => ['--set', s]), '--url', baseURL!, '--out', out, '--baseline', betterPath]);
+    expect(run.code, run.stderr).toBe(1);
+    expect(run.stdout).toContain('Overall: **regression**');
+    const files = readdirSync(out).filter((f) => f.startsWith('ragtab-quick-'));
+    expect(files.map((f) => f.replace(/^.*\./, '')).sort()).toEqual(['csv', 'json', 'md']);
+    const cliRecord = JSON.parse(readFileSync(join(out, files.find((f) => f.endsWith('.json'))!), 'utf8')) as RunRecord;
+    expect(cliRecord.environment.launcher?.tool).toBe('ragtab bench CLI');
+    expectEverySample(cliRecord);
+    expectMemoryMarked(cliRecord);
+    expect(shape(cliRecord)).toEqual(shape(ui));
+    const csv = readFileSync(join(out, files.find((f) => f.endsWith('.csv'))!), 'utf8').trimEnd().split('\r\n');
+    expect(csv).toHaveLength(cliRecord.samples.length + 1);
+
+    const jsonPath = join(out, files.find((f) => f.endsWith('.json'))!);
+    const equal = await cli(['--record', jsonPath, '--baseline', jsonPath]);
+    expect(equal.code, equal.stderr).toBe(0);
+    expect(equal.stdout).toContain('Overall: **unchanged**');
+
+    const bad = await cli(['--preset', 'quick', '--set', 'embedder.threads=0', '--url', baseURL!]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('error InvalidConfig: embedder.threads: expected an integer from 1 to 64, got 0');
+  });
+});

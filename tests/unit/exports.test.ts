@@ -1,0 +1,109 @@
+import { describe, expect, it } from 'vitest';
+import { comparisonMarkdown, exportFileName, exportRecord, fromJson, toCsv, toJson, toMarkdown, toOpenMetrics } from '../../src/core/exports';
+import { compareRecords } from '../../src/core/record-compare';
+import { recordOf, runFake, sample, SMALL } from './bench-fixtures';
+
+describe('JSON', () => {
+  it('import(export(r)) deep-equals r, for a runner record with every kind of field', async () => {
+    const { records } = await runFake([...SMALL, 'index=both', 'concurrency=2', 'llm.engine=wllama', 'llm.model=x.gguf'], { generation: true });
+    const r = records[0]!;
+    const back = fromJson(toJson(r));
+    expect(back).toEqual(r);
+    // and again: the export of the import is the same text
+    expect(toJson(back)).toBe(toJson(r));
+  });
+
+  it('a sweep cell and a failed run round-trip too', async () => {
+    const sweep = (await runFake([...SMALL, 'iterations=1', 'sweep=[{"path":"k","values":[1,2]}]'])).records[1]!;
+    expect(fromJson(toJson(sweep))).toEqual(sweep);
+    const failed = (await runFake(SMALL, { failQueryAt: 2 })).records[0]!;
+    expect(fromJson(toJson(failed))).toEqual(failed);
+  });
+
+  it('names what is wrong with a file that is not a record', () => {
+    expect(() => fromJson('{oops')).toThrow(/not JSON/);
+    expect(() => fromJson('{"schema":"ragtab-run"}')).toThrow(/Not a ragtab run record/);
+    try {
+      fromJson('[]');
+    } catch (e) {
+      expect((e as Error).name).toBe('InvalidArgument');
+    }
+  });
+});
+
+describe('CSV', () => {
+  it('one row per sample, extras as columns, quoted where needed', () => {
+    const r = recordOf([
+      sample('embed query', 1.5, { extra: { seq: 0, tokens: 4 } }),
+      sample('search', 2, { warmup: true, extra: { seq: 0, kind: 'exact, "voy"' } }),
+    ]);
+    const lines = toCsv(r).trimEnd().split('\r\n');
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toBe('run,stage,phase,iteration,warmup,start_ms,duration_ms,extra.kind,extra.seq,extra.tokens');
+    expect(lines[1]).toBe(`${r.id},embed query,warm,0,false,0,1.5,,0,4`);
+    expect(lines[2]).toBe(`${r.id},search,warm,0,true,0,2,"exact, ""voy""",0,`);
+  });
+
+  it('has a row for every sample of a runner record', async () => {
+    const r = (await runFake()).records[0]!;
+    expect(toCsv(r).trimEnd().split('\r\n')).toHaveLength(r.samples.length + 1);
+  });
+});
+
+describe('Markdown', () => {
+  it('summarises configuration, environment, stages, end to end, quality, memory and advice', async () => {
+    const r = (await runFake()).records[0]!;
+    const md = toMarkdown(r);
+    expect(md).toContain(`# ragtab run ${r.id}`);
+    expect(md).toContain('| embed query | warm | 12 |');
+    expect(md).toContain('| model load | cold | 1 |');
+    expect(md).toContain('## End to end vs the sum of stages');
+    expect(md).toContain('12 queries: measured mean');
+    expect(md).toContain('nDCG@10 0.7500');
+    expect(md).toContain('| webgpu-buffers | — |');
+    expect(md).toContain('## Advice');
+    expect(exportFileName(r, 'markdown')).toBe(`ragtab-quick-${r.id}.md`);
+  });
+
+  it('renders a comparison', async () => {
+    const r = (await runFake()).records[0]!;
+    const md = comparisonMarkdown(compareRecords(r, r));
+    expect(md).toContain('| embed query · warm |');
+    expect(md).toContain('Overall: **unchanged**');
+  });
+});
+
+describe('OpenMetrics', () => {
+  it('summaries in seconds with quantiles, _sum and _count; gauges; # EOF last', () => {
+    const r = recordOf([sample('search', 2), sample('search', 4, { iteration: 1 }), sample('query set', 10, { extra: { queriesPerSecond: 200 } })], {
+      memory: [
+        { t: 0, stage: 'search', phase: 'warm', figure: 'js-heap-used', available: true, bytes: 1024, detail: null },
+        { t: 0, stage: null, phase: null, figure: 'webgpu-buffers', available: false, reason: 'x' },
+      ],
+    });
+    const text = toOpenMetrics(r);
+    const lines = text.trimEnd().split('\n');
+    expect(lines[lines.length - 1]).toBe('# EOF');
+    const l = `run="${r.id}",config="quick",model="Xenova/all-MiniLM-L6-v2",device="wasm"`;
+    expect(lines).toContain(`ragtab_stage_duration_seconds{${l},stage="search",phase="warm",quantile="0.5"} 0.003`);
+    expect(lines).toContain(`ragtab_stage_duration_seconds_sum{${l},stage="search",phase="warm"} 0.006`);
+    expect(lines).toContain(`ragtab_stage_duration_seconds_count{${l},stage="search",phase="warm"} 2`);
+    expect(lines).toContain(`ragtab_throughput{${l},stage="query set",phase="warm",unit="queries/s"} 200`);
+    expect(lines).toContain(`ragtab_memory_peak_bytes{${l},stage="search",figure="js-heap-used"} 1024`);
+    expect(text).not.toContain('webgpu-buffers');
+    expect(lines.filter((x) => x.startsWith('# TYPE'))).toEqual([
+      '# TYPE ragtab_run info',
+      '# TYPE ragtab_stage_duration_seconds summary',
+      '# TYPE ragtab_throughput gauge',
+      '# TYPE ragtab_memory_peak_bytes gauge',
+    ]);
+    // every sample line: name{labels} value
+    for (const line of lines.filter((x) => !x.startsWith('#'))) expect(line).toMatch(/^[a-z_]+\{(?:[a-z_]+="(?:[^"\\]|\\.)*",?)+\} [-+0-9.eE]+$/);
+  });
+
+  it('escapes label values', () => {
+    const r = recordOf([sample('a "b"\\c', 1)]);
+    expect(toOpenMetrics(r)).toContain('stage="a \\"b\\"\\\\c"');
+    expect(exportRecord(r, 'openmetrics')).toBe(toOpenMetrics(r));
+  });
+});

@@ -1,0 +1,127 @@
+import { describe, expect, it } from 'vitest';
+import type { StageEvent } from '../../src/engine/runner';
+import { summarizeRecord, type RunRecord } from '../../src/core/run-record';
+import { SMALL, runFake } from './bench-fixtures';
+
+describe('Runner over the retrieval suite', () => {
+  it('records every sample: ingest cold and reload, warm-ups apart, every query stage', async () => {
+    const events: StageEvent[] = [];
+    let finished: RunRecord | null = null;
+    const { records, session } = await runFake(SMALL, {}, { didFinishStage: (e) => events.push(e), didFinish: (r) => (finished = r) });
+    expect(records).toHaveLength(1);
+    const r = records[0]!;
+    expect(finished).toBe(r);
+    expect(r.status).toBe('complete');
+    expect(r.errors).toEqual([]);
+    expect(session.ingests).toBe(2);
+    // cold: a fresh worker (nothing to terminate yet); reload: the first ingest's embedder is terminated
+    expect(session.terminated).toBe(1);
+    const count = (stage: string, phase: string, warmup = false) => r.samples.filter((s) => s.stage === stage && s.phase === phase && s.warmup === warmup).length;
+    for (const phase of ['cold', 'reload']) {
+      for (const stage of ['ingest', 'read+parse', 'model load', 'chunk', 'embed', 'index build']) expect(count(stage, phase)).toBe(1);
+      expect(count('embed batch', phase)).toBe(2);
+    }
+    expect(r.samples.find((s) => s.stage === 'model load' && s.phase === 'cold')!.extra['source']).toBe('network');
+    expect(r.samples.find((s) => s.stage === 'model load' && s.phase === 'reload')!.extra['source']).toBe('cache');
+    // 1 warm-up and 4 iterations of 3 queries
+    for (const stage of ['query', 'embed query', 'search', 'format context']) {
+      expect(count(stage, 'warm', true)).toBe(3);
+      expect(count(stage, 'warm')).toBe(12);
+    }
+    expect(count('query set', 'warm', true)).toBe(1);
+    expect(count('query set', 'warm')).toBe(4);
+    expect(count('evaluate', 'warm')).toBe(1);
+    expect(r.samples.filter((s) => s.stage === 'query set' && !s.warmup).map((s) => s.iteration)).toEqual([0, 1, 2, 3]);
+    expect(r.stages.map((s) => s.name)).toEqual(['read+parse', 'model load', 'chunk', 'embed', 'index build', 'embed batch', 'ingest', 'query', 'embed query', 'search', 'format context', 'query set', 'evaluate']);
+    // no generation stages without an LLM
+    expect(r.samples.some((s) => s.stage === 'decode')).toBe(false);
+    expect(r.llm).toBeNull();
+    // every duration is a finite number ≥ 0
+    for (const s of r.samples) {
+      expect(Number.isFinite(s.duration) && s.duration >= 0).toBe(true);
+      expect(Number.isFinite(s.start)).toBe(true);
+    }
+    expect(r.corpus).toMatchObject({ name: 'fake corpus', docs: 2, chunks: 4 });
+    expect(r.embedder).toMatchObject({ model: 'lsa-wordpiece-256', threads: 1, device: 'wasm' });
+    expect(r.quality?.mean?.ndcg10).toBe(0.75);
+    expect(r.quality?.perQuery).toHaveLength(2);
+    // hooks: one event per step execution
+    expect(events.length).toBe(2 + 5 + 1);
+    expect(events[events.length - 1]!.done).toBe(events[events.length - 1]!.total);
+  });
+
+  it('marks memory figures the browser cannot give as unavailable, with the reason', async () => {
+    const r = (await runFake()).records[0]!;
+    const gpu = r.memory.find((m) => m.figure === 'webgpu-buffers')!;
+    expect(gpu.available).toBe(false);
+    const ua = r.memory.find((m) => m.figure === 'ua-memory')!;
+    expect(ua).toMatchObject({ available: false });
+    expect(ua.available === false && ua.reason).toContain('not cross-origin isolated');
+    const wasm = r.memory.filter((m) => m.figure === 'embedder-wasm');
+    expect(wasm.length).toBeGreaterThan(0);
+    expect(wasm.every((m) => !m.available && m.reason.length > 0)).toBe(true);
+    const heap = r.memory.filter((m) => m.figure === 'js-heap-used');
+    expect(heap.every((m) => m.available && m.bytes > 0)).toBe(true);
+    expect(r.memory.every((m) => (m.available ? m.bytes >= 0 : m.reason.length > 0))).toBe(true);
+    // ingestion sub-stages are tagged from the session's progress
+    expect(new Set(heap.map((m) => m.stage))).toContain('embed');
+    const peaks = summarizeRecord(r).memory;
+    expect(peaks.find((p) => p.figure === 'webgpu-buffers')?.peakBytes).toBeNull();
+    expect(peaks.find((p) => p.stage === 'query set' && p.figure === 'js-heap-used')?.peakBytes).toBeGreaterThan(0);
+  });
+
+  it('with both index kinds, times each query on each kind under its own name', async () => {
+    const r = (await runFake([...SMALL, 'index=both', 'reload=false'], { voyExtraMs: 5 })).records[0]!;
+    const names = new Set(r.samples.map((s) => s.stage));
+    for (const n of ['search (exact)', 'search (voy)', 'query (exact)', 'query (voy)']) expect(names).toContain(n);
+    expect(names).not.toContain('search');
+    expect(r.samples.filter((s) => s.stage === 'search (voy)' && !s.warmup)).toHaveLength(12);
+    expect(r.samples.some((s) => s.phase === 'reload')).toBe(false);
+    expect(r.quality?.voyRecall).toEqual({ k: 4, queries: 2, mean: 1, min: 1 });
+  });
+
+  it('adds generation stages when an LLM is configured, and an LLM load', async () => {
+    const r = (await runFake([...SMALL.filter((s) => !s.startsWith('llm.')), 'llm.engine=wllama', 'llm.model=models/stories260K/stories260K.gguf'], { generation: true })).records[0]!;
+    const names = new Set(r.samples.map((s) => s.stage));
+    for (const n of ['llm load', 'build prompt', 'time to first token', 'decode']) expect(names).toContain(n);
+    expect(r.llm).toMatchObject({ engine: 'wllama', detail: { backend: 'wasm-single-thread', source: 'network' } });
+    const s = summarizeRecord(r);
+    expect(s.throughputs.map((t) => t.name)).toContain('decode: tokens/s');
+  });
+
+  it('runs N queries at once in the concurrency mode', async () => {
+    const r = (await runFake([...SMALL, 'concurrency=4'])).records[0]!;
+    expect(r.samples.filter((s) => s.stage === 'concurrent query' && !s.warmup)).toHaveLength(16);
+    expect(r.samples.filter((s) => s.stage === 'concurrent batch' && s.warmup)).toHaveLength(1);
+    const c = summarizeRecord(r).concurrency!;
+    expect(c.concurrency).toBe(4);
+    expect(c.batches).toBe(4);
+    expect(c.latency.count).toBe(16);
+    expect(c.queriesPerSecond.mean).toBeGreaterThan(0);
+  });
+
+  it('runs a sweep: one record per cell, with its coordinates', async () => {
+    const { records } = await runFake([...SMALL, 'reload=false', 'iterations=1', 'sweep=[{"path":"k","values":[1,5]},{"path":"embedder.batch","values":[8,16]}]']);
+    expect(records).toHaveLength(4);
+    expect(records.map((r) => r.sweep?.values)).toEqual([
+      { k: 1, 'embedder.batch': 8 },
+      { k: 1, 'embedder.batch': 16 },
+      { k: 5, 'embedder.batch': 8 },
+      { k: 5, 'embedder.batch': 16 },
+    ]);
+    expect(new Set(records.map((r) => r.sweep?.id)).size).toBe(1);
+    expect(records.map((r) => r.config.k)).toEqual([1, 1, 5, 5]);
+    expect(records.every((r) => r.config.sweep.length === 0 && r.status === 'complete')).toBe(true);
+  });
+
+  it('a failing query fails the run with the error named, keeping the samples so far', async () => {
+    let failed: string | null = null;
+    const { records } = await runFake(SMALL, { failQueryAt: 5 }, { didFail: (e) => (failed = e.name) });
+    const r = records[0]!;
+    expect(r.status).toBe('failed');
+    expect(failed).toBe('WorkerCrashed');
+    expect(r.errors).toEqual([expect.objectContaining({ name: 'WorkerCrashed', stage: 'query set' })]);
+    expect(r.samples.filter((s) => s.stage === 'query')).toHaveLength(4);
+    expect(r.finishedAt).not.toBeNull();
+  });
+});
