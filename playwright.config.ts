@@ -27,6 +27,9 @@ export default defineConfig({
       args: [...BASE_FLAGS, ...WEBGPU_FLAGS, EAGER_MEMORY_FLAG],
     },
     trace: 'retain-on-failure',
+    // The offline specs turn the service worker on themselves; elsewhere its 44 MB precache would
+    // download in the background of every test context.
+    serviceWorkers: 'block',
   },
   webServer: {
     command: `npx vite build --logLevel warn && npx vite preview --port ${port} --strictPort --host 127.0.0.1`,

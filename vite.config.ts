@@ -1,6 +1,7 @@
 /// <reference types="node" />
 import { defineConfig, type Plugin, type Connect } from 'vite';
 import wasm from 'vite-plugin-wasm';
+import { ragtabPwa } from './pwa.config';
 import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, resolve, sep } from 'node:path';
 import { execSync } from 'node:child_process';
@@ -121,7 +122,7 @@ const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as {
 
 export default defineConfig({
   base: './',
-  plugins: [wasm(), ragtabServe()],
+  plugins: [wasm(), ragtabServe(), ...ragtabPwa()],
   worker: { format: 'es', plugins: () => [wasm()] },
   define: {
     __RAGTAB_VERSION__: JSON.stringify(pkg.version),

@@ -37,6 +37,10 @@ export type ErrorCode =
   | 'Interrupted'
   | 'DeviceLost'
   | 'ModelTooLarge'
+  | 'InvalidShareLink'
+  | 'ShareLinkTooLarge'
+  | 'UnsupportedShareVersion'
+  | 'CorpusMismatch'
   | 'Unknown';
 
 export class RagtabError extends Error {

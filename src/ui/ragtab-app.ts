@@ -14,6 +14,10 @@ import './ragtab-quality';
 import './ragtab-llm';
 import './ragtab-answer';
 import './ragtab-storage';
+import './ragtab-share';
+import './ragtab-bench';
+import { IdbRunStore } from '../storage/run-store';
+import { MemoryRunStore, type RunStore } from '../core/run-store';
 
 /**
  * The root element: owns the RagSession (state and workers) and lays out the panels.
@@ -26,6 +30,14 @@ export class RagtabApp extends LitElement {
   declare _relevant: Map<string, number> | null;
 
   private readonly session = new RagSession();
+  private runStore: RunStore | null = null;
+
+  /** Runs are saved in IndexedDB when it is open, else kept in memory for this page. */
+  private runs(): RunStore {
+    const store = this.session.store;
+    if (store && !(this.runStore instanceof IdbRunStore)) this.runStore = new IdbRunStore(store.runs);
+    return (this.runStore ??= new MemoryRunStore());
+  }
   private settings: Settings;
 
   constructor() {
@@ -69,6 +81,7 @@ export class RagtabApp extends LitElement {
       </header>
       <div class="col">
         <ragtab-error .error=${s.error} .warnings=${s.warnings} @dismiss=${() => s.clearError()}></ragtab-error>
+        <ragtab-share .session=${s}></ragtab-share>
         <ragtab-setup .settings=${this.settings} ?busy=${s.busy} @ingest=${this._onIngest}></ragtab-setup>
         ${s.progress ? html`<ragtab-progress .progress=${s.progress} @cancel=${() => s.cancel()}></ragtab-progress>` : nothing}
         ${a ? html`<ragtab-ingest-report .report=${a.report}></ragtab-ingest-report>` : nothing}
@@ -89,6 +102,7 @@ export class RagtabApp extends LitElement {
           : nothing}
         ${s.lastQuery ? html`<ragtab-timings heading="Query stages" .stages=${s.lastQuery.stages} .total=${s.lastQuery.totalMs}></ragtab-timings>` : nothing}
         ${s.lastQuery ? html`<ragtab-results .result=${s.lastQuery} .relevant=${this._relevant}></ragtab-results>` : nothing}
+        <ragtab-bench .session=${this.session} .store=${this.runs()}></ragtab-bench>
         <ragtab-storage .source=${s.store?.storage ?? null}></ragtab-storage>
       </div>
       <footer>ragtab ${__RAGTAB_VERSION__} (${__RAGTAB_COMMIT__}) · every figure is measured in this tab; round trip = main thread, in worker = the worker's own clock.</footer>`;
