@@ -72,7 +72,7 @@ test('msmarco subset: top-10 ids and scores equal a Node transformers.js referen
   expect(ingest.chunks).toBe(N_DOCS);
   expect(ingest.device).toBe('wasm');
   expect(ingest.threads).toBeGreaterThan(1); // isolated page: multi-threaded WASM
-  expect(ingest.stages).toEqual(['read+parse', 'model load', 'chunk', 'embed', 'index build']);
+  expect(ingest.stages).toEqual(['read+parse', 'model load', 'chunk', 'embed', 'persist', 'commit', 'index build']);
   expect(ingest.builds).toEqual(['exact', 'voy']);
   expect(ingest.voy?.mean).toBe(1);
   await expect(page.locator('ragtab-ingest-report')).toContainText('300');
