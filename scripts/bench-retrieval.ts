@@ -1,0 +1,676 @@
+/**
+ * The retrieval benchmark: figures, not tests.
+ *
+ *   npx tsx scripts/bench-retrieval.ts [--json FILE] [--quick] [--no-probe] [--no-voy] [--n N] [--only SECTIONS] [--browser PATH]
+ *
+ * Builds and serves the app (production build, real isolation headers), opens
+ * /bench/retrieval.html in Chromium and measures there (embedding through the app's embedder
+ * worker, exact / SIMD / voy search, the worker round trip, and a probe of where embedding time
+ * goes); measures the same embedding natively in Node (transformers.js on onnxruntime-node) and a
+ * native HNSW index (usearch) on the same vectors; prints a table and writes the figures as JSON.
+ * Keys of the JSON: bench/README-retrieval.md.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Page } from '@playwright/test';
+import { BASE_FLAGS, resolveChromium } from './lib/chromium';
+import { serveApp, sharedDir } from './lib/server';
+import { exactTopK, type TopK } from '../src/core/topk';
+import { SimdStore } from '../workers/lib/simd-scan';
+import { DIMS, QUERY_SEED, VECTOR_SEED, checksum, corpusTexts, pct, randomUnitVectors } from '../bench/lib/vectors';
+import type { BenchHandle, EmbedderRunResult, EmbedderStarted, ProbeConfig, ProbeOutcome, RoundTripResult, SearchSize } from '../bench/retrieval';
+
+// ─────────────────────────────── options ───────────────────────────────
+
+interface Options {
+  json: string | null;
+  quick: boolean;
+  probe: boolean;
+  voy: boolean;
+  n: number;
+  probeN: number;
+  browser: string | undefined;
+  only: Section[];
+}
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = { json: null, quick: false, probe: true, voy: true, n: 0, probeN: 0, browser: undefined, only: [...SECTIONS] };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = (): string => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--json') o.json = value();
+    else if (a === '--quick') o.quick = true;
+    else if (a === '--no-probe') o.probe = false;
+    else if (a === '--no-voy') o.voy = false;
+    else if (a === '--n') o.n = Number(value());
+    else if (a === '--browser') o.browser = value();
+    else if (a === '--only') {
+      const list = value().split(',').map((x) => x.trim());
+      for (const x of list) if (!(SECTIONS as readonly string[]).includes(x)) throw new Error(`--only: unknown section ${x} (${SECTIONS.join(', ')})`);
+      o.only = list as Section[];
+    }
+    else if (a === '--help' || a === '-h') {
+      console.log(`usage: tsx scripts/bench-retrieval.ts [--json FILE] [--quick] [--no-probe] [--no-voy] [--n TEXTS] [--only ${SECTIONS.join(',')}] [--browser PATH]`);
+      process.exit(0);
+    } else throw new Error(`unknown argument ${a}`);
+  }
+  if (!o.probe) o.only = o.only.filter((x) => x !== 'probe');
+  if (!o.n) o.n = o.quick ? 64 : 256;
+  if (!Number.isInteger(o.n) || o.n < 1) throw new Error(`--n must be a positive integer`);
+  o.probeN = o.quick ? 64 : 96;
+  return o;
+}
+
+const MODEL = 'minilm-shape-random';
+const BATCH = 32;
+const THREADS = [1, 2];
+const K = 10;
+
+// ─────────────────────────────── Node embedders ───────────────────────────────
+
+type Tensorish = { data: ArrayLike<number | bigint>; dims: number[] };
+type Tokenize = (t: string[], o: object) => Record<string, Tensorish>;
+type Encode = (t: string) => number[];
+/** Order of texts before batching: as given, or sorted by token count (fewest padded positions). */
+type Sort = 'none' | 'tokens';
+
+export interface NodeRun {
+  rows: number;
+  /** Real tokens (attention-mask ones), special tokens included. */
+  tokens: number;
+  /** Positions computed, padding included. */
+  paddedTokens: number;
+  tokenizeMs: number;
+  inferMs: number;
+  ms: number;
+}
+
+/** Mean pooling as the embedder worker does it (cheap next to the model, kept for equal work). */
+function meanPool(hidden: Tensorish, mask: ArrayLike<number | bigint>): Float32Array {
+  const [rows, seq, dims] = hidden.dims as [number, number, number];
+  const h = hidden.data as Float32Array;
+  const pooled = new Float32Array(rows * dims);
+  for (let r = 0; r < rows; r++) {
+    for (let t = 0; t < seq; t++) {
+      if (Number(mask[r * seq + t]) === 0) continue;
+      for (let d = 0; d < dims; d++) pooled[r * dims + d] = (pooled[r * dims + d] as number) + (h[(r * seq + t) * dims + d] as number);
+    }
+  }
+  return pooled;
+}
+
+/** The embedder worker's loop (tokenise a batch, run the model, pool) over `texts`. */
+async function embedLoop(tok: Tokenize, encode: Encode, model: (i: Record<string, Tensorish>) => Promise<Tensorish>, texts: string[], sort: Sort): Promise<NodeRun> {
+  const t0 = performance.now();
+  const order = texts.map((_, i) => i);
+  if (sort === 'tokens') {
+    const lens = texts.map((t) => encode(t).length);
+    order.sort((a, b) => (lens[a] as number) - (lens[b] as number));
+  }
+  let tokenizeMs = 0;
+  let inferMs = 0;
+  let tokens = 0;
+  let padded = 0;
+  for (let i = 0; i < order.length; i += BATCH) {
+    const a = performance.now();
+    const inputs = tok(order.slice(i, i + BATCH).map((j) => texts[j] as string), { padding: true, truncation: true });
+    const b = performance.now();
+    const hidden = await model(inputs);
+    const mask = (inputs['attention_mask'] as Tensorish).data;
+    meanPool(hidden, mask);
+    for (let j = 0; j < mask.length; j++) tokens += Number(mask[j]);
+    padded += mask.length;
+    tokenizeMs += b - a;
+    inferMs += performance.now() - b;
+  }
+  return { rows: texts.length, tokens, paddedTokens: padded, tokenizeMs, inferMs, ms: performance.now() - t0 };
+}
+
+interface NodeEmbedder {
+  loadMs: number;
+  warmupMs: number;
+  run(texts: string[], sort: Sort): Promise<NodeRun>;
+  close(): Promise<void>;
+}
+
+/** transformers.js on onnxruntime-node (`device: 'cpu'`): the native reference. */
+async function openNative(threads: number, warmup: string[]): Promise<NodeEmbedder> {
+  const { env, pipeline } = await import('@huggingface/transformers');
+  env.allowRemoteModels = false;
+  env.allowLocalModels = true;
+  env.localModelPath = join(sharedDir(), 'models') + '/';
+  const t0 = performance.now();
+  const ex = await pipeline('feature-extraction', MODEL, {
+    device: 'cpu',
+    dtype: 'fp32',
+    session_options: { intraOpNumThreads: threads, interOpNumThreads: 1 },
+  } as never);
+  const loadMs = performance.now() - t0;
+  const tok = ex.tokenizer as unknown as Tokenize;
+  const encode: Encode = (t) => (ex.tokenizer as unknown as { encode(t: string): number[] }).encode(t);
+  const model = async (i: Record<string, Tensorish>) =>
+    ((await (ex.model as unknown as (x: object) => Promise<Record<string, Tensorish>>)(i))['last_hidden_state'] as Tensorish);
+  const w0 = performance.now();
+  await model(tok(warmup, { padding: true, truncation: true }));
+  return { loadMs, warmupMs: performance.now() - w0, run: (t, s) => embedLoop(tok, encode, model, t, s), close: () => ex.dispose() };
+}
+
+/**
+ * The browser's ONNX Runtime (onnxruntime-web, WebAssembly) run in Node: separates "WebAssembly
+ * versus native code" from "the browser and its workers". onnxruntime-web is a dependency of
+ * transformers.js, already installed.
+ */
+async function openNodeWasm(threads: number, warmup: string[]): Promise<NodeEmbedder> {
+  const ort = await import('onnxruntime-web');
+  const { AutoTokenizer, env } = await import('@huggingface/transformers');
+  env.allowRemoteModels = false;
+  env.allowLocalModels = true;
+  env.localModelPath = join(sharedDir(), 'models') + '/';
+  const t0 = performance.now();
+  ort.env.wasm.numThreads = threads;
+  const session = await ort.InferenceSession.create(join(sharedDir(), 'models', MODEL, 'onnx', 'model.onnx'), {
+    executionProviders: ['wasm'],
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+  });
+  const tokenizer = await AutoTokenizer.from_pretrained(MODEL);
+  const loadMs = performance.now() - t0;
+  const tok = tokenizer as unknown as Tokenize;
+  const encode: Encode = (t) => (tokenizer as unknown as { encode(t: string): number[] }).encode(t);
+  const model = async (i: Record<string, Tensorish>) => {
+    const feeds: Record<string, InstanceType<typeof ort.Tensor>> = {};
+    for (const k of ['input_ids', 'attention_mask', 'token_type_ids']) {
+      const t = i[k] as Tensorish;
+      feeds[k] = new ort.Tensor('int64', t.data as BigInt64Array, t.dims);
+    }
+    const out = await session.run(feeds);
+    return out['last_hidden_state'] as unknown as Tensorish;
+  };
+  const w0 = performance.now();
+  await model(tok(warmup, { padding: true, truncation: true }));
+  return { loadMs, warmupMs: performance.now() - w0, run: (t, s) => embedLoop(tok, encode, model, t, s), close: () => session.release() };
+}
+
+type CorpusOrder = 'none' | 'chars' | 'tokens';
+interface CorpusPadding {
+  batchSize: number;
+  order: CorpusOrder;
+  tokens: number;
+  paddedTokens: number;
+}
+
+/**
+ * Padding a batched ingest of the whole corpus would compute: texts as given, sorted by character
+ * length, or sorted by token count (tokeniser only, no model). Also times the tokenising.
+ */
+async function corpusPadding(texts: string[], batchSizes: number[]): Promise<{ tokenizeMs: number; rows: CorpusPadding[] }> {
+  const { AutoTokenizer, env } = await import('@huggingface/transformers');
+  env.allowRemoteModels = false;
+  env.allowLocalModels = true;
+  env.localModelPath = join(sharedDir(), 'models') + '/';
+  const tokenizer = (await AutoTokenizer.from_pretrained(MODEL)) as unknown as { encode(t: string): number[]; model_max_length?: number };
+  const max = tokenizer.model_max_length ?? 512;
+  const t0 = performance.now();
+  const lens = texts.map((t) => Math.min(tokenizer.encode(t).length, max));
+  const tokenizeMs = performance.now() - t0;
+  const rows: CorpusPadding[] = [];
+  for (const batchSize of batchSizes) {
+    for (const order of ['none', 'chars', 'tokens'] as const) {
+      const idx = texts.map((_, i) => i);
+      if (order === 'chars') idx.sort((a, b) => (texts[a] as string).length - (texts[b] as string).length);
+      if (order === 'tokens') idx.sort((a, b) => (lens[a] as number) - (lens[b] as number));
+      let tokens = 0;
+      let padded = 0;
+      for (let i = 0; i < idx.length; i += batchSize) {
+        const ls = idx.slice(i, i + batchSize).map((j) => lens[j] as number);
+        tokens += ls.reduce((x, y) => x + y, 0);
+        padded += Math.max(...ls) * ls.length;
+      }
+      rows.push({ batchSize, order, tokens, paddedTokens: padded });
+    }
+  }
+  return { tokenizeMs, rows };
+}
+
+export interface NodeSearch {
+  count: number;
+  vectorsChecksum: string;
+  queriesChecksum: string;
+  simdMs: { p50: number | null; p90: number | null };
+  referenceMs: { p50: number | null };
+  hnsw: {
+    connectivity: number;
+    expansionAdd: number;
+    expansionSearch: number;
+    buildMs: number;
+    ms: { p50: number | null; p90: number | null };
+    recallAtK: number;
+  } | null;
+}
+
+/** Exact SIMD scan in Node (context) and a native HNSW index (usearch) on the same vectors. */
+async function nodeSearch(count: number, queries: number, withHnsw: boolean): Promise<NodeSearch> {
+  const vectors = randomUnitVectors(count, DIMS, VECTOR_SEED);
+  const qs = randomUnitVectors(queries, DIMS, QUERY_SEED);
+  const q = (i: number) => qs.subarray(i * DIMS, (i + 1) * DIMS);
+  const store = new SimdStore(DIMS, { initialCapacity: count });
+  store.add(vectors);
+  const exact: TopK[] = [];
+  for (let i = 0; i < queries; i++) exact.push(store.search(q(i), K));
+  const simd: number[] = [];
+  const ref: number[] = [];
+  for (let i = 0; i < queries; i++) {
+    const t0 = performance.now();
+    store.search(q(i), K);
+    simd.push(performance.now() - t0);
+    const t1 = performance.now();
+    store.touchAll();
+    ref.push(performance.now() - t1);
+  }
+  // the SIMD store must agree with the plain scan (a few queries)
+  for (let i = 0; i < Math.min(3, queries); i++) {
+    const js = exactTopK(vectors, DIMS, count, q(i), K);
+    if (Array.from(js.indices).join() !== Array.from((exact[i] as TopK).indices).join()) throw new Error('SIMD scan disagrees with exactTopK in Node');
+  }
+  let hnsw: NodeSearch['hnsw'] = null;
+  if (withHnsw) {
+    const usearch = await import('usearch');
+    // usearch's own defaults for the expansions, given explicitly so the record states them
+    const connectivity = 16;
+    const expansionAdd = 128;
+    const expansionSearch = 64;
+    const index = new usearch.Index({ metric: 'cos', dimensions: DIMS, connectivity, expansion_add: expansionAdd, expansion_search: expansionSearch } as never);
+    const keys = new BigUint64Array(count);
+    for (let i = 0; i < count; i++) keys[i] = BigInt(i);
+    const b0 = performance.now();
+    index.add(keys, vectors);
+    const buildMs = performance.now() - b0;
+    const ms: number[] = [];
+    let hits = 0;
+    for (let i = 0; i < queries; i++) {
+      const t0 = performance.now();
+      const m = index.search(q(i), K, 1);
+      ms.push(performance.now() - t0);
+      const want = new Set(Array.from((exact[i] as TopK).indices));
+      for (const key of m.keys) if (want.has(Number(key))) hits++;
+    }
+    hnsw = { connectivity, expansionAdd, expansionSearch, buildMs, ms: { p50: pct(ms, 0.5), p90: pct(ms, 0.9) }, recallAtK: hits / (queries * K) };
+  }
+  return {
+    count,
+    vectorsChecksum: checksum(vectors),
+    queriesChecksum: checksum(qs),
+    simdMs: { p50: pct(simd, 0.5), p90: pct(simd, 0.9) },
+    referenceMs: { p50: pct(ref, 0.5) },
+    hnsw,
+  };
+}
+
+// ─────────────────────────────── figures ───────────────────────────────
+
+type Status = 'met' | 'not met' | 'n/a';
+
+interface Figure {
+  value: number | string | null;
+  unit: string;
+  /** e.g. "≤ 1.5", "≥ 0.8": present only where the issue sets a target. */
+  target?: string;
+  status?: Status;
+  note?: string;
+}
+
+const figures: Record<string, Figure> = {};
+
+function fig(key: string, value: number | string | null | undefined, unit: string, extra: Omit<Figure, 'value' | 'unit'> = {}): void {
+  figures[key] = { value: value ?? null, unit, ...extra };
+}
+
+function target(key: string, value: number | null | undefined, unit: string, op: '<=' | '>=', limit: number, note?: string): void {
+  const v = value ?? null;
+  const status: Status = v === null ? 'n/a' : (op === '<=' ? v <= limit : v >= limit) ? 'met' : 'not met';
+  fig(key, v, unit, { target: `${op === '<=' ? '≤' : '≥'} ${limit}`, status, ...(note ? { note } : {}) });
+}
+
+const sizeLabel = (n: number) => (n % 1000 === 0 ? `${n / 1000}k` : String(n));
+
+function fmt(v: number | string | null): string {
+  if (v === null) return '—';
+  if (typeof v === 'string') return v;
+  const a = Math.abs(v);
+  if (a === 0) return '0';
+  if (a >= 1000) return v.toFixed(0);
+  if (a >= 100) return v.toFixed(1);
+  if (a >= 10) return v.toFixed(2);
+  if (a >= 1) return v.toFixed(3);
+  return v.toFixed(4);
+}
+
+function printTable(): void {
+  const rows = Object.entries(figures).map(([k, f]) => [k, fmt(f.value), f.unit, f.target ?? '', f.status ?? '']);
+  const head = ['figure', 'value', 'unit', 'target', 'where it stands'];
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
+  const line = (r: string[]) => r.map((c, i) => (i === 1 ? c.padStart(w[i] as number) : c.padEnd(w[i] as number))).join('  ');
+  console.log('\n' + line(head));
+  console.log(w.map((n) => '─'.repeat(n)).join('  '));
+  let group = '';
+  for (const r of rows) {
+    const g = (r[0] as string).split('.')[0] as string;
+    if (group && g !== group) console.log('');
+    group = g;
+    console.log(line(r));
+  }
+}
+
+// ─────────────────────────────── main ───────────────────────────────
+
+async function pageCall<T>(page: Page, method: keyof BenchHandle, arg: unknown): Promise<T> {
+  return page.evaluate(
+    async ([m, a]) => {
+      const b = window.bench;
+      if (!b) throw new Error('window.bench missing');
+      return (b[m as keyof BenchHandle] as (x: unknown) => Promise<unknown>)(a);
+    },
+    [method, arg] as const,
+  ) as Promise<T>;
+}
+
+const SECTIONS = ['embedding', 'search', 'roundtrip', 'probe', 'hnsw'] as const;
+type Section = (typeof SECTIONS)[number];
+
+interface RoundRecord {
+  round: number;
+  loadavg1: number;
+  browser: EmbedderRunResult;
+  native: NodeRun;
+}
+
+/** (a): browser (the app's embedder worker) and native, interleaved round by round on the same texts. */
+async function embeddingSection(page: Page, texts: string[], rounds: number, corpusUrl: string): Promise<unknown> {
+  const out: Record<string, unknown> = {};
+  const per = Math.ceil(texts.length / rounds);
+  const tps: Record<number, { browser: number; native: number }> = {};
+  for (const t of THREADS) {
+    console.log(`  threads ${t}: loading …`);
+    const started = await pageCall<EmbedderStarted>(page, 'embedderStart', { n: texts.length, threads: t, batchSize: BATCH, model: MODEL, modelBase: '/models/', corpusUrl });
+    const native = await openNative(t, texts.slice(0, BATCH));
+    const recs: RoundRecord[] = [];
+    try {
+      for (let r = 0; r < rounds; r++) {
+        const from = r * per;
+        const to = Math.min(texts.length, from + per);
+        if (from >= to) break;
+        const browser = await pageCall<EmbedderRunResult>(page, 'embedderRun', { id: started.id, from, to });
+        const nat = await native.run(texts.slice(from, to), 'none');
+        recs.push({ round: r, loadavg1: loadavg()[0] ?? 0, browser, native: nat });
+        console.log(`  threads ${t}, round ${r + 1}/${rounds}: browser ${((browser.rows / browser.workerMs) * 1000).toFixed(1)}, native ${((nat.rows / nat.ms) * 1000).toFixed(1)} texts/s`);
+      }
+    } finally {
+      await pageCall(page, 'embedderStop', started.id);
+      await native.close();
+    }
+    const sum = (f: (x: RoundRecord) => number) => recs.reduce((acc, x) => acc + f(x), 0);
+    const rows = sum((x) => x.browser.rows);
+    const bMs = sum((x) => x.browser.workerMs);
+    const nMs = sum((x) => x.native.ms);
+    const b = { textsPerSecond: (rows / bMs) * 1000, tokensPerSecond: (sum((x) => x.browser.tokens) / bMs) * 1000 };
+    const n = { textsPerSecond: (rows / nMs) * 1000, tokensPerSecond: (sum((x) => x.native.tokens) / nMs) * 1000 };
+    const ratios = recs.map((x) => (x.browser.rows / x.browser.workerMs) / (x.native.rows / x.native.ms));
+    tps[t] = { browser: b.textsPerSecond, native: n.textsPerSecond };
+    const threadNote = started.threads !== t ? `ran with ${started.threads} thread(s)` : undefined;
+    fig(`embed.browser.t${t}.textsPerSecond`, b.textsPerSecond, 'texts/s', threadNote ? { note: threadNote } : {});
+    fig(`embed.browser.t${t}.tokensPerSecond`, b.tokensPerSecond, 'tokens/s');
+    fig(`embed.native.t${t}.textsPerSecond`, n.textsPerSecond, 'texts/s');
+    fig(`embed.native.t${t}.tokensPerSecond`, n.tokensPerSecond, 'tokens/s');
+    target(`embed.ratio.t${t}`, b.textsPerSecond / n.textsPerSecond, '× native', '>=', 0.8, `rounds ${fmt(Math.min(...ratios))}–${fmt(Math.max(...ratios))}`);
+    fig(`embed.browser.t${t}.overheadMs`, sum((x) => x.browser.roundTripMs - x.browser.workerMs) / recs.length, 'ms/call', { note: 'embed() round trip − worker time' });
+    out[`t${t}`] = { started, nativeLoadMs: native.loadMs, nativeWarmupMs: native.warmupMs, rounds: recs, browser: b, native: n, roundRatios: ratios };
+  }
+  const [t1, t2] = [tps[1], tps[2]];
+  if (t1 && t2) {
+    fig('embed.threadGain.browser', t2.browser / t1.browser, '× (2 vs 1 thread)');
+    fig('embed.threadGain.native', t2.native / t1.native, '× (2 vs 1 thread)');
+  }
+  return out;
+}
+
+async function probeSection(page: Page, texts: string[], corpusAll: string[], corpusUrl: string): Promise<unknown> {
+  const configs: ProbeConfig[] = [
+    { threads: 1, build: 'asyncify', bundle: 'webgpu', sort: 'none' }, // what the embedder worker does
+    { threads: 1, build: 'asyncify', bundle: 'webgpu', sort: 'tokens' },
+    { threads: 1, build: 'plain', bundle: 'webgpu', sort: 'none' },
+  ];
+  // Threads are measured by the embedding section (embed.threadGain.*): one thread here keeps the
+  // probe short and away from the noise another process on a core causes a thread pool.
+  console.log(`  browser: ${configs.length} configurations × ${texts.length} texts …`);
+  const probe = await pageCall<{ outcomes: ProbeOutcome[] }>(page, 'embeddingProbe', { n: texts.length, batchSize: BATCH, model: MODEL, modelBase: '/models/', corpusUrl, configs });
+  const threadsUsed = [...new Set(configs.map((c) => c.threads))];
+  console.log('  native and Node-WebAssembly …');
+  const native: Array<NodeRun & { threads: number; sort: Sort }> = [];
+  const nodeWasm: Array<NodeRun & { threads: number; sort: Sort }> = [];
+  for (const t of threadsUsed) {
+    const n = await openNative(t, texts.slice(0, BATCH));
+    for (const sort of ['none', 'tokens'] as const) native.push({ threads: t, sort, ...(await n.run(texts, sort)) });
+    await n.close();
+    const w = await openNodeWasm(t, texts.slice(0, BATCH));
+    nodeWasm.push({ threads: t, sort: 'none', ...(await w.run(texts, 'none')) });
+    await w.close();
+  }
+  const padding = await corpusPadding(corpusAll, [8, 32, 64]);
+  const tpsOf = (r: NodeRun) => (r.rows / r.ms) * 1000;
+  const nativeOf = (t: number, sort: Sort) => native.find((x) => x.threads === t && x.sort === sort);
+  const browserOf = (t: number, build: string, sort: string) => probe.outcomes.find((o) => o.config.threads === t && o.config.build === build && o.config.sort === sort)?.run ?? null;
+  for (const o of probe.outcomes) {
+    const c = o.config;
+    const key = `probe.browser.t${c.threads}.${c.build}.${c.sort === 'none' ? 'unsorted' : 'sorted'}`;
+    if (!o.run) {
+      fig(`${key}.textsPerSecond`, `failed: ${(o.error ?? '').slice(0, 60)}`, '');
+      continue;
+    }
+    const n = nativeOf(c.threads, c.sort === 'none' ? 'none' : 'tokens');
+    fig(`${key}.textsPerSecond`, o.run.textsPerSecond, 'texts/s', { note: `ORT numThreads ${o.load?.ortNumThreads}` });
+    fig(`${key}.ratioToNative`, n ? o.run.textsPerSecond / tpsOf(n) : null, '× native');
+    fig(`${key}.inferShare`, o.run.inferMs / o.run.totalMs, 'of time', { note: `tokenise ${fmt(o.run.tokenizeMs)} ms, pool ${fmt(o.run.poolMs)} ms` });
+  }
+  for (const n of native) fig(`probe.native.t${n.threads}.${n.sort === 'none' ? 'unsorted' : 'sorted'}.textsPerSecond`, tpsOf(n), 'texts/s', { note: `padding ${fmt(1 - n.tokens / n.paddedTokens)}` });
+  for (const w of nodeWasm) {
+    const n = nativeOf(w.threads, 'none');
+    fig(`probe.nodeWasm.t${w.threads}.textsPerSecond`, tpsOf(w), 'texts/s', { note: 'onnxruntime-web (WebAssembly) in Node' });
+    fig(`probe.nodeWasm.t${w.threads}.ratioToNative`, n ? tpsOf(w) / tpsOf(n) : null, '× native');
+  }
+  const bu = browserOf(1, 'asyncify', 'none');
+  const bs = browserOf(1, 'asyncify', 'tokens');
+  const bp = browserOf(1, 'plain', 'none');
+  if (bu && bs) fig('probe.sortGain.browser.t1', bs.textsPerSecond / bu.textsPerSecond, '× (sorted / given order)', { note: `${texts.length} texts` });
+  const nu = nativeOf(1, 'none');
+  const ns = nativeOf(1, 'tokens');
+  if (nu && ns) fig('probe.sortGain.native.t1', tpsOf(ns) / tpsOf(nu), '× (sorted / given order)', { note: `${texts.length} texts` });
+  if (bu && bp) fig('probe.plainOverAsyncify.t1', bp.textsPerSecond / bu.textsPerSecond, '×', { note: 'ORT WebAssembly build without asyncify' });
+  fig('probe.corpus.tokenizeMs', padding.tokenizeMs, 'ms', { note: `tokenising all ${corpusAll.length} texts once` });
+  for (const b of [8, 32, 64]) {
+    const get = (order: CorpusOrder) => padding.rows.find((x) => x.batchSize === b && x.order === order);
+    const [u, c, t] = [get('none'), get('chars'), get('tokens')];
+    if (!u || !c || !t) continue;
+    fig(`probe.corpus.b${b}.paddingShare.unsorted`, 1 - u.tokens / u.paddedTokens, 'of positions', { note: `${corpusAll.length} texts` });
+    fig(`probe.corpus.b${b}.paddingShare.byChars`, 1 - c.tokens / c.paddedTokens, 'of positions');
+    fig(`probe.corpus.b${b}.paddingShare.byTokens`, 1 - t.tokens / t.paddedTokens, 'of positions');
+    fig(`probe.corpus.b${b}.positionsSaved`, u.paddedTokens / t.paddedTokens, '× fewer positions', { note: 'sorted by tokens vs given order' });
+  }
+  return { browser: probe.outcomes, native, nodeWasm, corpusPadding: padding };
+}
+
+async function main(): Promise<void> {
+  const opts = parseArgs(process.argv.slice(2));
+  const started = Date.now();
+  const shared = sharedDir();
+  const models = join(shared, 'models');
+  const datasets = join(shared, 'datasets');
+  const corpus = join(datasets, 'msmarco-5k', 'corpus.jsonl');
+  for (const p of [join(models, MODEL, 'onnx', 'model.onnx'), corpus]) {
+    if (!existsSync(p)) throw new Error(`missing ${p} (set RAGTAB_SHARED to the shared folder)`);
+  }
+  const run = (s: Section) => opts.only.includes(s);
+  const sectionSeconds: Record<string, number> = {};
+  let mark = Date.now();
+  const lap = (name: string) => {
+    sectionSeconds[name] = (Date.now() - mark) / 1000;
+    mark = Date.now();
+  };
+  const sizes = [10_000, 60_000];
+  const hnswSize = opts.quick ? 10_000 : 60_000;
+  const queries = opts.quick ? 50 : 200;
+  const jsQueries = opts.quick ? 10 : 30;
+  const rounds = opts.quick ? 2 : 4;
+  const config = { model: MODEL, batchSize: BATCH, threads: THREADS, n: opts.n, rounds, probeN: opts.probeN, sizes, hnswSize, dims: DIMS, k: K, queries, jsQueries, quick: opts.quick, sections: opts.only };
+  const loadStart = loadavg();
+  console.log(`ragtab retrieval benchmark${opts.quick ? ' (quick)' : ''}: ${cpus().length} cores, load average ${loadStart.map((x) => x.toFixed(2)).join(' ')}`);
+  if ((loadStart[0] ?? 0) > 0.5) console.log('  note: the machine is busy: timings, multi-threaded ones most, will be noisier and slower than on an idle machine.');
+
+  console.log('building and serving the app …');
+  const served = await serveApp({ build: true, dirs: { '/models/': models, '/datasets/': datasets } });
+  const browser = await chromium.launch({ executablePath: resolveChromium(opts.browser), args: [...BASE_FLAGS] });
+  const raw: Record<string, unknown> = {};
+  try {
+    const page = await browser.newPage();
+    page.on('console', (m) => {
+      const t = m.text();
+      if (t.startsWith('[bench]')) console.log('  ' + t.slice(8));
+      else if (m.type() === 'error' && !t.includes('404')) console.log(`  [page error] ${t}`);
+    });
+    page.on('pageerror', (e) => console.log(`  [page exception] ${e.message}`));
+    await page.goto(new URL('bench/retrieval.html', served.url).href);
+    await page.waitForFunction(() => window.benchReady === true, null, { timeout: 60_000 });
+    const env = await page.evaluate(() => window.bench!.env());
+    raw['page'] = env;
+    if (!env.crossOriginIsolated) {
+      throw new Error('the benchmark page is not cross-origin isolated (COOP/COEP headers missing): multi-threaded WASM and SharedArrayBuffer would silently degrade. Aborting.');
+    }
+    const chromiumVersion = browser.version();
+    console.log(`Chromium ${chromiumVersion}, crossOriginIsolated, timer step ${env.timerResolutionMs.toFixed(3)} ms`);
+    lap('setup');
+
+    const corpusUrl = '/datasets/msmarco-5k/corpus.jsonl';
+    const corpusAll = corpusTexts(readFileSync(corpus, 'utf8'), Infinity);
+    const texts = corpusAll.slice(0, opts.n);
+
+    if (run('embedding')) {
+      console.log(`embedding: ${opts.n} texts, batch ${BATCH}, threads ${THREADS.join(' and ')}, browser and native interleaved in ${rounds} rounds …`);
+      raw['embedding'] = await embeddingSection(page, texts, rounds, corpusUrl);
+      lap('embedding');
+    }
+
+    let search: { sizes: SearchSize[] } | null = null;
+    if (run('search')) {
+      console.log(`search: ${sizes.map(sizeLabel).join(', ')} × ${DIMS}, ${queries} queries …`);
+      search = await pageCall<{ sizes: SearchSize[] }>(page, 'search', { sizes, queries, warmup: 10, k: K, jsQueries, voy: opts.voy, twoWorkers: true });
+      raw['search'] = search;
+      for (const s of search.sizes) {
+        const L = sizeLabel(s.count);
+        fig(`search.${L}.js.p50`, s.jsMs.p50, 'ms');
+        fig(`search.${L}.js.p90`, s.jsMs.p90, 'ms');
+        fig(`search.${L}.simd.p50`, s.simdMs.p50, 'ms');
+        fig(`search.${L}.simd.p90`, s.simdMs.p90, 'ms');
+        fig(`search.${L}.twoWorkers.p50`, s.twoWorkersMs?.p50, 'ms');
+        fig(`search.${L}.reference.p50`, s.referenceMs.p50, 'ms');
+        fig(`search.${L}.reference.GBps`, s.referenceGBps, 'GB/s');
+        if (s.count === 60_000) target(`search.${L}.simdOverReference`, s.simdOverReference, '×', '<=', 1.5);
+        else fig(`search.${L}.simdOverReference`, s.simdOverReference, '×');
+        fig(`search.${L}.jsOverReference`, s.jsOverReference, '×');
+        if (s.voyMs) {
+          fig(`search.${L}.voy.p50`, s.voyMs.p50, 'ms');
+          fig(`search.${L}.voy.p90`, s.voyMs.p90, 'ms');
+          fig(`search.${L}.voy.buildMs`, s.voyBuildMs, 'ms');
+          fig(`search.${L}.voy.recallAt10`, s.voyRecall, '');
+        }
+        fig(`search.${L}.mismatches`, s.simdMismatches + (s.twoWorkersMismatches ?? 0), 'queries', { note: 'SIMD / two-worker top-10 ≠ JS scan' });
+      }
+      lap('search');
+    }
+
+    if (run('roundtrip')) {
+      console.log('worker round trip …');
+      const rt = await pageCall<RoundTripResult>(page, 'roundTrip', { calls: opts.quick ? 200 : 1000, warmup: 50, count: 10_000, k: K });
+      raw['roundTrip'] = rt;
+      fig('roundtrip.emptyPostMessage.p50', rt.emptyPostMessageMs.p50, 'ms');
+      target('roundtrip.emptyComlink.p50', rt.emptyComlinkMs.p50, 'ms', '<=', 0.2);
+      target('roundtrip.searchOverhead.p50', rt.searchOverheadMs.p50, 'ms', '<=', 0.2, `p90 ${fmt(rt.searchOverheadMs.p90)}`);
+      fig('roundtrip.searchOverheadCopy.p50', rt.searchOverheadCopyMs.p50, 'ms', { note: 'query and result copied, not transferred' });
+      fig('roundtrip.busyOverhead.p50', rt.busyOverheadMs.p50, 'ms', { note: 'a 0.5 ms call moving no data, minus the 0.5 ms' });
+      fig('roundtrip.searchWorker.p50', rt.searchWorkerMs.p50, 'ms', { note: `SIMD top-10 over ${sizeLabel(rt.count)} inside the worker` });
+      lap('roundtrip');
+    }
+
+    if (run('probe')) {
+      console.log(`probe: where embedding time goes (${opts.probeN} texts) …`);
+      raw['probe'] = await probeSection(page, corpusAll.slice(0, opts.probeN), corpusAll, corpusUrl);
+      lap('probe');
+    }
+
+    if (run('hnsw') || run('search')) {
+      console.log(`Node: exact SIMD scan${run('hnsw') ? ` and native HNSW (usearch) over ${sizeLabel(hnswSize)}` : ''} …`);
+      const nodeRes: NodeSearch[] = [];
+      for (const count of sizes) nodeRes.push(await nodeSearch(count, queries, run('hnsw') && count === hnswSize));
+      raw['node'] = nodeRes;
+      for (const n of nodeRes) {
+        const L = sizeLabel(n.count);
+        const p = search?.sizes.find((s) => s.count === n.count);
+        if (p && (p.vectorsChecksum !== n.vectorsChecksum || p.queriesChecksum !== n.queriesChecksum)) {
+          throw new Error(`the page and Node generated different vectors for ${L} (${p.vectorsChecksum} vs ${n.vectorsChecksum})`);
+        }
+        fig(`node.${L}.simd.p50`, n.simdMs.p50, 'ms');
+        fig(`node.${L}.reference.p50`, n.referenceMs.p50, 'ms');
+        if (n.hnsw) {
+          fig(`hnsw.${L}.buildMs`, n.hnsw.buildMs, 'ms');
+          fig(`hnsw.${L}.p50`, n.hnsw.ms.p50, 'ms');
+          fig(`hnsw.${L}.p90`, n.hnsw.ms.p90, 'ms');
+          fig(`hnsw.${L}.recallAt10`, n.hnsw.recallAtK, '', { note: `M=${n.hnsw.connectivity}, ef_add=${n.hnsw.expansionAdd}, ef_search=${n.hnsw.expansionSearch}; random vectors: HNSW's worst case` });
+        }
+      }
+    }
+
+    if (run('hnsw') || run('search')) lap('node');
+    const loadEnd = loadavg();
+    const record = {
+      schema: 'ragtab.bench.retrieval/1',
+      startedAt: new Date(started).toISOString(),
+      durationS: (Date.now() - started) / 1000,
+      config,
+      machine: {
+        cpus: cpus().length,
+        cpuModel: cpus()[0]?.model ?? null,
+        memoryBytes: totalmem(),
+        loadavgStart: loadStart,
+        loadavgEnd: loadEnd,
+        node: process.version,
+        chromium: chromiumVersion,
+        userAgent: env.userAgent,
+        crossOriginIsolated: env.crossOriginIsolated,
+        timerResolutionMs: env.timerResolutionMs,
+      },
+      sectionSeconds,
+      figures,
+      raw,
+    };
+    printTable();
+    console.log(`\n${((Date.now() - started) / 1000).toFixed(0)} s; load average ${loadEnd.map((x) => x.toFixed(2)).join(' ')}`);
+    if (opts.json) {
+      writeFileSync(opts.json, JSON.stringify(record, null, 2) + '\n');
+      console.log(`figures written to ${opts.json}`);
+    }
+  } finally {
+    await browser.close();
+    await served.close();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    console.error(`bench-retrieval: ${e instanceof Error ? e.message : String(e)}`);
+    process.exit(1);
+  },
+);
