@@ -100,8 +100,9 @@ function hsum(v: number): number[] {
  * `scores` specialised for one stride (floats per row, a multiple of 4): offsets are immediates,
  * so the inner loop is loads, multiplies and adds only. `rows` rows share each query load; the
  * inner loop covers `unroll` f32x4 steps; `split` accumulators per row shorten the add chains.
- * Measured here (V8, 60k × 384): rows 1 / unroll 4 / split 2 reads at ~0.9× the bandwidth of a
- * plain SIMD sum; 2 or 4 rows (interleaved streams) were 3× slower, so rows = 1 is the default.
+ * Measured here (V8 in Node, 60k × 384 = 92 MB): rows 1 / unroll 4 / split 2 takes about 1.1× the
+ * time of a plain SIMD sum over the same bytes (bound by memory bandwidth); 2 or 4 rows
+ * (interleaved streams) took 3× as long, so rows = 1 is the default.
  */
 function scoresBody(stride: number, unroll: number, split: number, ROWS: number): number[] {
   // params: 0 vec, 1 count, 2 stride (must equal the built one), 3 query, 4 out
