@@ -225,9 +225,19 @@ const api: EmbedderApi = {
     const out = new Float32Array(texts.length * dims);
     const batches: BatchTiming[] = [];
     let tokens = 0;
-    for (let i = 0; i < texts.length; i += batchSize) {
+    // Batches of similar length: in corpus order half the computed positions are padding (msmarco,
+    // batch 32); sorted by token count 0.75% are (bench:retrieval's probe). Tokenising is < 0.5% of
+    // the time, so counting first costs little. Rows go back to the caller's order.
+    const order = texts.map((_, i) => i);
+    if (texts.length > batchSize) {
+      const tk = extractor.tokenizer as unknown as { encode(t: string): number[] };
+      const lens = texts.map((t) => tk.encode(t).length);
+      order.sort((a, b) => (lens[a] as number) - (lens[b] as number) || a - b);
+    }
+    for (let i = 0; i < order.length; i += batchSize) {
       const b0 = performance.now();
-      const batch = texts.slice(i, i + batchSize);
+      const idx = order.slice(i, i + batchSize);
+      const batch = idx.map((j) => texts[j] as string);
       const inputs = extractor.tokenizer(batch, { padding: true, truncation: true }) as Record<string, Tensor>;
       const mask = inputs['attention_mask'] as Tensor;
       const seq = mask.dims[1] as number;
@@ -238,9 +248,11 @@ const api: EmbedderApi = {
       const hiddenT = result['last_hidden_state'] ?? result['token_embeddings'];
       if (!hiddenT) throw new RagtabError('ModelLoadFailed', 'The model has no last_hidden_state output.');
       const hidden = hiddenT.data as Float32Array;
-      if (pooling === 'cls') clsPool(hidden, batch.length, seq, dims, out, i * dims);
-      else meanPool(hidden, m, batch.length, seq, dims, out, i * dims);
-      if (normalize) normalizeRange(out, i * dims, batch.length, dims);
+      const pooled = new Float32Array(batch.length * dims);
+      if (pooling === 'cls') clsPool(hidden, batch.length, seq, dims, pooled, 0);
+      else meanPool(hidden, m, batch.length, seq, dims, pooled, 0);
+      if (normalize) normalizeRange(pooled, 0, batch.length, dims);
+      for (let r = 0; r < idx.length; r++) out.set(pooled.subarray(r * dims, (r + 1) * dims), (idx[r] as number) * dims);
       hiddenT.dispose?.();
       tokens += bt;
       batches.push({ size: batch.length, tokens: bt, ms: performance.now() - b0 });
