@@ -78,11 +78,19 @@ export const CORPUS_HASH_VERSION = 'ragtab-corpus-v1';
  * giant string) so large corpora stay within string-length limits.
  */
 export async function corpusHash(docs: readonly Pick<Doc, 'id' | 'title' | 'text'>[]): Promise<string> {
+  return sha256OfLines([CORPUS_HASH_VERSION, ...docs.map((d) => JSON.stringify([d.id, d.title, d.text]))]);
+}
+
+/**
+ * SHA-256 (hex) of `line + "\n"` for each line, UTF-8, hashed as one byte array (not one giant
+ * string) so large inputs stay within string-length limits.
+ */
+export async function sha256OfLines(lines: Iterable<string>): Promise<string> {
   const enc = new TextEncoder();
-  const parts: Uint8Array[] = [enc.encode(CORPUS_HASH_VERSION + '\n')];
-  let total = parts[0]!.length;
-  for (const d of docs) {
-    const p = enc.encode(JSON.stringify([d.id, d.title, d.text]) + '\n');
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  for (const line of lines) {
+    const p = enc.encode(line + '\n');
     parts.push(p);
     total += p.length;
   }

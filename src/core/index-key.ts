@@ -11,7 +11,7 @@
  */
 import type { Dtype, Pooling } from '../../workers/api';
 import type { ChunkParams } from './chunking';
-import { sha256Hex } from './documents';
+import { sha256Hex, sha256OfLines } from './documents';
 import { RagtabError } from './errors';
 import { embeddingModelInfo } from './models';
 import type { Settings } from './settings';
@@ -98,19 +98,5 @@ export function indexKeyParts(settings: Pick<Settings, 'model' | 'dtype' | 'chun
  * the same revision, say) starts again instead of mixing two chunk lists.
  */
 export async function chunkListHash(chunks: ReadonlyArray<{ id: string; start: number; end: number }>): Promise<string> {
-  const enc = new TextEncoder();
-  const parts: Uint8Array[] = [];
-  let total = 0;
-  for (const c of chunks) {
-    const b = enc.encode(`${JSON.stringify(c.id)} ${c.start} ${c.end}\n`);
-    parts.push(b);
-    total += b.length;
-  }
-  const all = new Uint8Array(total);
-  let off = 0;
-  for (const p of parts) {
-    all.set(p, off);
-    off += p.length;
-  }
-  return sha256Hex(all);
+  return sha256OfLines(chunks.map((c) => `${JSON.stringify(c.id)} ${c.start} ${c.end}`));
 }
