@@ -11,6 +11,7 @@ import type {
   BuildResult,
   EmbedderApi,
   EmbedderInfo,
+  EmbedderLoadOptions,
   IndexApi,
   IndexKind,
   LoadedFile,
@@ -126,6 +127,19 @@ interface Active {
 }
 
 export type SessionStatus = 'idle' | 'ingesting' | 'ready' | 'querying' | 'loading-llm' | 'generating';
+
+/** The embedder's load options for these settings (pooling and normalisation from the model card). */
+function loadOptions(settings: Settings): EmbedderLoadOptions {
+  const info = embeddingModelInfo(settings.model.id);
+  return {
+    device: settings.device,
+    dtype: settings.dtype,
+    threads: settings.threads,
+    batchSize: settings.batchSize,
+    pooling: info?.pooling ?? 'mean',
+    normalize: info?.normalize ?? true,
+  };
+}
 
 /** Model base URLs are relative to the page; the worker resolves URLs against its own script. */
 function resolveModel(spec: Settings['model']): Settings['model'] {
@@ -260,23 +274,11 @@ export class RagSession extends EventTarget {
         files,
       });
     };
-    const info = embeddingModelInfo(settings.model.id);
     try {
       const t = await bridge.call(
         'load model',
         (api) =>
-          api.load(
-            resolveModel(settings.model),
-            {
-              device: settings.device,
-              dtype: settings.dtype,
-              threads: settings.threads,
-              batchSize: settings.batchSize,
-              pooling: info?.pooling ?? 'mean',
-              normalize: info?.normalize ?? true,
-            },
-            Comlink.proxy(onProgress),
-          ),
+          api.load(resolveModel(settings.model), loadOptions(settings), Comlink.proxy(onProgress)),
         signal,
       );
       mark('model-load', t.start);
@@ -390,17 +392,7 @@ export class RagSession extends EventTarget {
     const a = this.active;
     if (!a || (a.embedder.running && a.embedder.generation === a.embedderGen)) return;
     this.setProgress({ phase: 'reload', label: `Reloading ${a.settings.model.id}`, done: 0, total: 0, unit: '', startedAt: performance.now() });
-    const info = embeddingModelInfo(a.settings.model.id);
-    await a.embedder.call('reload model', (api) =>
-      api.load(resolveModel(a.settings.model), {
-        device: a.settings.device,
-        dtype: a.settings.dtype,
-        threads: a.settings.threads,
-        batchSize: a.settings.batchSize,
-        pooling: info?.pooling ?? 'mean',
-        normalize: info?.normalize ?? true,
-      }),
-    );
+    await a.embedder.call('reload model', (api) => api.load(resolveModel(a.settings.model), loadOptions(a.settings)));
     a.embedderGen = a.embedder.generation;
     this.progress = null;
   }
