@@ -130,6 +130,8 @@ export default defineConfig({
     __RAGTAB_DEPS__: JSON.stringify(pkg.dependencies),
   },
   build: {
+    // RAGTAB_OUT_DIR: a build folder of one's own, so a benchmark and a test run can build at once.
+    outDir: process.env['RAGTAB_OUT_DIR'] ?? 'dist',
     target: 'es2022',
     sourcemap: true,
     chunkSizeWarningLimit: 4096,

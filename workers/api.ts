@@ -12,6 +12,22 @@
  */
 
 export type Device = 'webgpu' | 'wasm';
+
+/**
+ * One worker's own memory (issue 6), counted by workers/lib/memory-accounting.ts where it is
+ * allocated. A figure the worker cannot give is null with its reason.
+ */
+export interface WorkerMemory {
+  /** Sum of buffer.byteLength over the live WebAssembly memories this worker's code created. */
+  wasmBytes: number | null;
+  wasmMemories: number;
+  wasmReason: string | null;
+  /** Bytes of GPUBuffers created in this worker and not yet destroyed (upper bound: see the module). */
+  gpuBufferBytes: number | null;
+  gpuBufferPeakBytes: number | null;
+  gpuBufferCreatedBytes: number | null;
+  gpuReason: string | null;
+}
 export type Dtype = 'fp32' | 'fp16' | 'q8' | 'q4';
 export type Pooling = 'mean' | 'cls';
 
@@ -99,8 +115,8 @@ export interface EmbedderApi {
   embed(texts: string[]): Promise<EmbedResult>;
   countTokens(texts: string[]): Promise<TokenCountResult>;
   info(): Promise<EmbedderInfo | null>;
-  /** Byte length of ONNX Runtime's WebAssembly.Memory, or null when it cannot be read. */
-  wasmMemoryBytes(): Promise<number | null>;
+  /** This worker's WebAssembly and WebGPU buffer bytes. */
+  memory(): Promise<WorkerMemory>;
 }
 
 export type IndexKind = 'exact' | 'voy';
@@ -144,6 +160,8 @@ export interface IndexApi {
   build(kinds: IndexKind[]): Promise<BuildResult[]>;
   search(query: Float32Array, k: number, kind: IndexKind): Promise<SearchResult>;
   stats(): Promise<IndexStats>;
+  /** This worker's WebAssembly and WebGPU buffer bytes. */
+  memory(): Promise<WorkerMemory>;
 }
 
 // ───────────────────────────── LLM (issue 5) ─────────────────────────────
@@ -355,4 +373,6 @@ export interface LlmApi {
   unload(): Promise<void>;
   /** web-llm's prebuilt model list (empty for wllama). */
   catalog(): Promise<WebLlmModelRecord[]>;
+  /** This worker's WebAssembly and WebGPU buffer bytes. */
+  memory(): Promise<WorkerMemory>;
 }

@@ -4,6 +4,8 @@
  * Tokenises, runs the model and pools here; returns one Float32Array (rows × dims) per call with
  * its buffer transferred, and this worker's own timings.
  */
+// First import: wraps WebAssembly and WebGPU allocation before any engine is evaluated.
+import { workerMemory } from './lib/memory-accounting';
 import * as Comlink from 'comlink';
 import { env, pipeline, type FeatureExtractionPipeline, type Tensor } from '@huggingface/transformers';
 import type {
@@ -274,10 +276,8 @@ const api: EmbedderApi = {
     return current;
   },
 
-  async wasmMemoryBytes() {
-    // ONNX Runtime keeps its WebAssembly.Memory private; the page attributes this worker's memory
-    // through measureUserAgentSpecificMemory() instead.
-    return null;
+  async memory() {
+    return workerMemory('ONNX Runtime has not created its WebAssembly memory yet (no model loaded)');
   },
 };
 

@@ -5,6 +5,8 @@
  * Scores are cosine similarities (dot products of unit vectors) for both kinds: voy returns no
  * distances, so they are computed here from the stored vectors.
  */
+// First import: wraps WebAssembly and WebGPU allocation before any engine is evaluated.
+import { workerMemory } from './lib/memory-accounting';
 import * as Comlink from 'comlink';
 import type { Voy } from 'voy-search';
 import type { BuildResult, IndexApi, IndexKind, IndexStats, SearchHit, SearchResult } from './api';
@@ -127,6 +129,10 @@ const api: IndexApi = {
     const built: IndexKind[] = ['exact'];
     if (voy && voyCount === count) built.push('voy');
     return { count, dims, vectorBytes: count * dims * 4, built };
+  },
+
+  async memory() {
+    return workerMemory('the exact index is a JavaScript Float32Array and voy (WebAssembly) is not built');
   },
 };
 

@@ -12,6 +12,8 @@
  * - a model that cannot be fetched is LlmLoadFailed naming the URL; a lost GPU device is DeviceLost
  *   (the client then replaces this worker).
  */
+// First import: wraps WebAssembly and WebGPU allocation before any engine is evaluated.
+import { workerMemory } from './lib/memory-accounting';
 import * as Comlink from 'comlink';
 import { MLCEngine, prebuiltAppConfig, type ChatCompletionChunk, type Completion, type ModelRecord } from '@mlc-ai/web-llm';
 import type {
@@ -314,6 +316,10 @@ const api: LlmApi = {
       ...(m.required_features ? { required_features: [...m.required_features] } : {}),
       ...(m.overrides?.context_window_size ? { overrides: { context_window_size: m.overrides.context_window_size } } : {}),
     }));
+  },
+
+  async memory() {
+    return workerMemory('web-llm has not created its WebAssembly memory yet (no model loaded)');
   },
 };
 

@@ -12,6 +12,8 @@
  *   pays its full prefill, so TTFT figures are honest), tokens streamed with their ids;
  * - interrupt through wllama's AbortSignal: the request's slot is released, the engine stays usable.
  */
+// First import: wraps WebAssembly and WebGPU allocation before any engine is evaluated.
+import { workerMemory } from './lib/memory-accounting';
 import * as Comlink from 'comlink';
 import { Wllama, WllamaAbortError, LogLevel } from '@wllama/wllama/esm/index.js';
 import type { RawCompletionChunk } from '@wllama/wllama/esm/index.js';
@@ -542,6 +544,10 @@ const api: LlmApi = {
 
   async catalog(): Promise<WebLlmModelRecord[]> {
     return [];
+  },
+
+  async memory() {
+    return workerMemory('llama.cpp runs in a worker that wllama starts itself, whose memory this worker cannot read');
   },
 };
 

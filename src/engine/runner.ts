@@ -295,7 +295,7 @@ export class Runner {
         current = null;
         memory.setStage(null, null);
         const embedder = session.active?.embedder;
-        await memory.between({ stage: step.name, phase: step.phase }, embedder ? () => embedder.call('memory', (api) => api.wasmMemoryBytes()).then((r) => r.value) : null);
+        await memory.between({ stage: step.name, phase: step.phase }, embedder ? () => embedder.call('memory', (api) => api.memory()).then((r) => r.value.wasmBytes) : null);
         done++;
         client?.didFinishStage?.({ runId, step: step.name, phase: step.phase, iteration, warmup, duration: t.duration, done, total: plan.length });
       }

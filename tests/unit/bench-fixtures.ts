@@ -100,7 +100,7 @@ export class FakeSession extends EventTarget implements BenchSession {
       corpus: { name: 'fake corpus', source: { kind: 'demo' }, docs: [], queries: QUERIES, qrels },
       chunks: [1, 2, 3, 4],
       embedder: {
-        ...bridge({ embed: async () => ({ vectors: new Float32Array(4), rows: 1, dims: 4, tokens: 3, batches: [], workerMs: 1 }), wasmMemoryBytes: async () => null }),
+        ...bridge({ embed: async () => ({ vectors: new Float32Array(4), rows: 1, dims: 4, tokens: 3, batches: [], workerMs: 1 }), memory: async () => ({ wasmBytes: null, wasmMemories: 0, wasmReason: 'fixture', gpuBufferBytes: null, gpuBufferPeakBytes: null, gpuBufferCreatedBytes: null, gpuReason: 'fixture' }) }),
         terminate: () => {
           self.terminated++;
         },
