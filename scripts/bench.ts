@@ -17,6 +17,7 @@ import { serveApp, sharedDir, type Served } from './lib/server';
 import { USAGE, parseCliArgs, resolveCliConfig, type CliOptions } from './lib/bench-args';
 import { fromJson, toCsv, toJson, toMarkdown, comparisonMarkdown } from '../src/core/exports';
 import { summarizeRecord, type RunRecord } from '../src/core/run-record';
+import { concurrencyText } from '../src/core/report-data';
 import { compareRecords } from '../src/core/record-compare';
 import { errorInfo, RagtabError } from '../src/core/errors';
 import type { BenchConfig } from '../src/core/bench-config';
@@ -47,7 +48,7 @@ export function summaryText(r: RunRecord): string {
     out.push(table([['throughput', 'phase', 'n', 'mean', 'p50'], ...s.throughputs.map((t) => [t.name, t.phase, String(t.summary.count), fmt(t.summary.mean, 1), fmt(t.summary.p50, 1)])]));
   }
   if (s.endToEnd) out.push('', `end to end per query: measured mean ${fmt(s.endToEnd.measured.mean)} ms, sum of stages ${fmt(s.endToEnd.sumOfStages.mean)} ms, difference ${fmt(s.endToEnd.difference.mean)} ms (${fmt(s.endToEnd.differencePct, 1)}%)`);
-  if (s.concurrency) out.push(`concurrency ${s.concurrency.concurrency}: ${fmt(s.concurrency.queriesPerSecond.mean, 1)} queries/s, latency p50 ${fmt(s.concurrency.latency.p50)} ms, p99 ${fmt(s.concurrency.latency.p99)} ms`);
+  if (s.concurrency) out.push(`concurrency: ${concurrencyText(s.concurrency)}`);
   if (r.quality?.mean) out.push(`quality (${r.quality.evaluated} judged queries): nDCG@10 ${fmt(r.quality.mean.ndcg10, 4)}, recall@100 ${fmt(r.quality.mean.recall100, 4)}, MRR@10 ${fmt(r.quality.mean.mrr10, 4)}`);
   const unavailable = [...new Set(r.memory.filter((m) => !m.available).map((m) => m.figure))];
   if (unavailable.length) out.push(`memory figures unavailable: ${unavailable.join(', ')}`);

@@ -6,6 +6,7 @@
 import { RagtabError } from './errors';
 import { adviseRecord } from './advice';
 import { parseRunRecord, summarizeRecord, type RecordSummary, type RunRecord } from './run-record';
+import { concurrencyText } from './report-data';
 import type { Summary } from './stats';
 import type { Comparison } from './compare';
 
@@ -110,7 +111,7 @@ export function toMarkdown(record: RunRecord, summary: RecordSummary = summarize
   }
   if (summary.concurrency) {
     const c = summary.concurrency;
-    out.push('## Concurrency', '', `${c.concurrency} queries at once, ${c.batches} batches: ${f(c.queriesPerSecond.mean, 1)} queries/s; latency p50 ${f(c.latency.p50)} ms, p90 ${f(c.latency.p90)} ms, p99 ${f(c.latency.p99)} ms.`, '');
+    out.push('## Concurrency', '', concurrencyText(c), '');
   }
   if (r.quality?.mean) {
     const m = r.quality.mean;

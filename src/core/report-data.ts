@@ -5,7 +5,7 @@
  * an x is null.
  */
 import { percentileSorted } from './stats';
-import { EMBED_BATCH_STAGE, summarizeRecord, type MemoryFigure, type RunRecord } from './run-record';
+import { EMBED_BATCH_STAGE, summarizeRecord, type ConcurrencyStats, type MemoryFigure, type RunRecord } from './run-record';
 
 export interface ChartData {
   x: number[];
@@ -77,9 +77,35 @@ export const MEMORY_LABELS: Record<MemoryFigure, string> = {
   'js-heap-total': 'JS heap total',
   'ua-memory': 'page + workers (measureUserAgentSpecificMemory)',
   'embedder-wasm': 'embedder WASM',
+  'index-wasm': 'index WASM',
+  'llm-wasm': 'LLM WASM',
   'storage-usage': 'storage usage',
-  'webgpu-buffers': 'WebGPU buffers',
+  'embedder-webgpu-buffers': 'embedder WebGPU buffers',
+  'index-webgpu-buffers': 'index WebGPU buffers',
+  'llm-webgpu-buffers': 'LLM WebGPU buffers',
+  'webgpu-buffers': 'WebGPU buffers, all workers',
 };
+
+/** What the webgpu-buffers total covers (for the report's note under the memory table). */
+export const GPU_TOTAL_NOTE =
+  'WebGPU buffers are counted in each worker where they are created (GPUDevice.createBuffer) and freed (destroy()); the total sums the workers that count. A buffer dropped without destroy() stays counted until its device is destroyed; textures are not counted.';
+
+const fmt = (x: number | null | undefined, d = 1): string => (x === null || x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(d));
+
+/**
+ * One paragraph on the concurrency mode: what the queries went through, queries/s and latency
+ * under that load, and (with an LLM) how long they waited for it.
+ */
+export function concurrencyText(c: ConcurrencyStats): string {
+  const head = `${c.concurrency} queries at once, ${c.batches} batch(es), through ${c.pipeline === 'retrieval' ? 'retrieval only (embed query → search → format context; the run had no LLM)' : 'retrieval and generation (embed query → search → format context → build prompt → generate)'}`;
+  const load = `${fmt(c.queriesPerSecond.mean)} queries/s; latency from submission p50 ${fmt(c.latency.p50)} ms, p90 ${fmt(c.latency.p90)} ms, p99 ${fmt(c.latency.p99)} ms`;
+  const retrieval = c.retrieval ? `; retrieval done p50 ${fmt(c.retrieval.p50)} ms` : '';
+  const llm =
+    c.pipeline === 'retrieval+generation'
+      ? `. The LLM worker generates one answer at a time, so the queries queue for it: wait for the LLM p50 ${fmt(c.llmWait?.p50)} ms (max ${fmt(c.llmWait?.max)} ms), first token p50 ${fmt(c.firstToken?.p50)} ms after submission`
+      : '';
+  return `${head}: ${load}${retrieval}${llm}.`;
+}
 
 /** Available memory figures (MB) against seconds since the run started. */
 export function memoryOverTime(record: RunRecord): ChartData {

@@ -19,7 +19,12 @@ import { RagtabError } from './errors';
 import { summarize, type Summary } from './stats';
 
 export const RUN_RECORD_SCHEMA = 'ragtab-run';
-export const RUN_RECORD_VERSION = 1;
+/**
+ * 2: per-worker memory figures (index-wasm, llm-wasm, <worker>-webgpu-buffers) and a measured
+ * webgpu-buffers total. A version-1 record (a subset: fewer figure names) is still imported: it is
+ * checked against the version-1 schema and upgraded (nothing but the version number changes).
+ */
+export const RUN_RECORD_VERSION = 2;
 
 const finite = () => v.pipe(v.number(), v.finite());
 const nonNeg = () => v.pipe(v.number(), v.finite(), v.minValue(0));
@@ -45,22 +50,43 @@ export const SampleSchema = v.strictObject({
 });
 export type Sample = v.InferOutput<typeof SampleSchema>;
 
-export const MEMORY_FIGURES = ['js-heap-used', 'js-heap-total', 'ua-memory', 'embedder-wasm', 'storage-usage', 'webgpu-buffers'] as const;
+/** The figures of version 1 records. */
+const MEMORY_FIGURES_V1 = ['js-heap-used', 'js-heap-total', 'ua-memory', 'embedder-wasm', 'storage-usage', 'webgpu-buffers'] as const;
+/** The workers whose own memory is counted (workers/lib/memory-accounting.ts). */
+export const MEMORY_WORKERS = ['embedder', 'index', 'llm'] as const;
+export type MemoryWorker = (typeof MEMORY_WORKERS)[number];
+export const MEMORY_FIGURES = [
+  ...MEMORY_FIGURES_V1,
+  'index-wasm',
+  'llm-wasm',
+  'embedder-webgpu-buffers',
+  'index-webgpu-buffers',
+  'llm-webgpu-buffers',
+] as const;
 export const MemoryFigureSchema = v.picklist(MEMORY_FIGURES);
 export type MemoryFigure = v.InferOutput<typeof MemoryFigureSchema>;
+export const wasmFigure = (w: MemoryWorker): MemoryFigure => `${w}-wasm`;
+export const gpuFigure = (w: MemoryWorker): MemoryFigure => `${w}-webgpu-buffers`;
 
-const memoryBase = {
-  t: finite(),
-  /** The stage running when the sample was taken (null between stages). */
-  stage: nullable(v.string()),
-  phase: nullable(PhaseSchema),
-  figure: MemoryFigureSchema,
+const memorySample = <F extends v.GenericSchema<string>>(figure: F) => {
+  const base = {
+    t: finite(),
+    /** The stage running when the sample was taken (null between stages). */
+    stage: nullable(v.string()),
+    phase: nullable(PhaseSchema),
+    figure,
+  };
+  return v.variant('available', [
+    v.strictObject({ ...base, available: v.literal(true), bytes: nonNeg(), detail: nullable(v.record(v.string(), nonNeg())) }),
+    v.strictObject({ ...base, available: v.literal(false), reason: v.pipe(v.string(), v.minLength(1)) }),
+  ]);
 };
-/** A memory figure: bytes when the browser gives it, else unavailable with the reason (never 0). */
-export const MemorySampleSchema = v.variant('available', [
-  v.strictObject({ ...memoryBase, available: v.literal(true), bytes: nonNeg(), detail: nullable(v.record(v.string(), nonNeg())) }),
-  v.strictObject({ ...memoryBase, available: v.literal(false), reason: v.pipe(v.string(), v.minLength(1)) }),
-]);
+/**
+ * A memory figure: bytes when the browser (or a worker's own count) gives it, else unavailable with
+ * the reason (never 0 standing in). `detail`: a breakdown (per page/worker script for ua-memory,
+ * per worker for the webgpu-buffers total, live/peak/created for a worker's buffers).
+ */
+export const MemorySampleSchema = memorySample(MemoryFigureSchema);
 export type MemorySample = v.InferOutput<typeof MemorySampleSchema>;
 
 const unavailable = v.strictObject({ available: v.literal(false), reason: v.string() });
@@ -172,13 +198,33 @@ export const RunRecordSchema = v.strictObject({
 export type RunRecord = Omit<v.InferOutput<typeof RunRecordSchema>, 'config'> & { config: BenchConfig };
 export type RunStatus = RunRecord['status'];
 
-/** Checks an unknown value (parsed JSON) against the record schema, naming the fields at fault. */
+/** Version 1: the same record with the first six memory figures only. */
+const RunRecordV1Schema = v.strictObject({
+  ...RunRecordSchema.entries,
+  version: v.literal(1),
+  memory: v.array(memorySample(v.picklist(MEMORY_FIGURES_V1))),
+});
+
+/**
+ * Checks an unknown value (parsed JSON) against the record schema, naming the fields at fault. A
+ * version-1 record is checked against its own schema and upgraded to the current version.
+ */
 export function parseRunRecord(input: unknown): RunRecord {
+  const version = input && typeof input === 'object' ? (input as { version?: unknown }).version : undefined;
+  if (version === 1) {
+    const old = v.safeParse(RunRecordV1Schema, input);
+    if (!old.success) throw recordError(old.issues, 1);
+    return { ...old.output, version: RUN_RECORD_VERSION };
+  }
   const r = v.safeParse(RunRecordSchema, input);
   if (r.success) return r.output;
-  const lines = r.issues.slice(0, 5).map((i) => `${formatPath(i.path as ReadonlyArray<{ key: unknown }> | undefined) || 'record'}: ${i.message}`);
-  if (r.issues.length > 5) lines.push(`(and ${r.issues.length - 5} more)`);
-  throw new RagtabError('InvalidArgument', `Not a ragtab run record (version ${RUN_RECORD_VERSION}): ${lines.join('; ')}`);
+  throw recordError(r.issues, RUN_RECORD_VERSION);
+}
+
+function recordError(issues: ReadonlyArray<v.BaseIssue<unknown>>, version: number): RagtabError {
+  const lines = issues.slice(0, 5).map((i) => `${formatPath(i.path as ReadonlyArray<{ key: unknown }> | undefined) || 'record'}: ${i.message}`);
+  if (issues.length > 5) lines.push(`(and ${issues.length - 5} more)`);
+  return new RagtabError('InvalidArgument', `Not a ragtab run record (version ${version}; this app reads versions 1 to ${RUN_RECORD_VERSION}): ${lines.join('; ')}`);
 }
 
 // ─────────────────────────────── summary ───────────────────────────────
@@ -236,9 +282,24 @@ export interface MemoryPeak {
 export interface ConcurrencyStats {
   concurrency: number;
   batches: number;
+  /**
+   * What each concurrent query went through: retrieval (embed query → search → format context),
+   * or retrieval then generation (build prompt → generate) when the run had an LLM.
+   */
+  pipeline: ConcurrencyPipeline;
   queriesPerSecond: Summary;
+  /** Submission → the query's last stage done. */
   latency: Summary;
+  /** Submission → retrieval done. */
+  retrieval: Summary | null;
+  /** Generation only: retrieval done → the query's generate call started in the LLM worker (its queue). */
+  llmWait: Summary | null;
+  /** Generation only: submission → first token. */
+  firstToken: Summary | null;
 }
+
+export const CONCURRENCY_PIPELINES = ['retrieval', 'retrieval+generation'] as const;
+export type ConcurrencyPipeline = (typeof CONCURRENCY_PIPELINES)[number];
 
 export interface RecordSummary {
   stages: StageStats[];
@@ -374,10 +435,26 @@ export function summarizeRecord(record: RunRecord): RecordSummary {
   const batches = record.samples.filter((s) => !s.warmup && s.stage === CONCURRENT_BATCH_STAGE);
   const latencies = record.samples.filter((s) => !s.warmup && s.stage === CONCURRENT_QUERY_STAGE).map((s) => s.duration);
   const qps = batches.map((b) => num(b.extra['queriesPerSecond'])).filter((x): x is number => x !== null);
+  const queries = record.samples.filter((s) => !s.warmup && s.stage === CONCURRENT_QUERY_STAGE);
+  const extras = (key: string) => {
+    const xs = queries.map((s) => num(s.extra[key])).filter((x): x is number => x !== null);
+    return xs.length ? summarize(xs) : null;
+  };
+  // records of version 1 ran retrieval only and did not say so
+  const pipeline = batches[0]?.extra['pipeline'] === 'retrieval+generation' ? 'retrieval+generation' : 'retrieval';
   const concurrency: ConcurrencyStats | null =
     batches.length === 0
       ? null
-      : { concurrency: num(batches[0]!.extra['concurrency']) ?? 0, batches: batches.length, queriesPerSecond: summarize(qps), latency: summarize(latencies) };
+      : {
+          concurrency: num(batches[0]!.extra['concurrency']) ?? 0,
+          batches: batches.length,
+          pipeline,
+          queriesPerSecond: summarize(qps),
+          latency: summarize(latencies),
+          retrieval: extras('retrievalMs'),
+          llmWait: pipeline === 'retrieval+generation' ? extras('llmWaitMs') : null,
+          firstToken: pipeline === 'retrieval+generation' ? extras('firstTokenMs') : null,
+        };
 
   // memory: the peak of each figure per stage
   const peaks = new Map<string, MemoryPeak>();

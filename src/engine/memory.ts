@@ -8,15 +8,34 @@
  *   Chromium): it is started between stages, never awaited inside one, one at a time, and
  *   collected at the end with a timeout. Its result is tagged with the stage that had just ended.
  * - Storage usage from `navigator.storage.estimate()` (usage only: the quota it reports is not the
- *   real one) and the embedder's WebAssembly memory are read between stages.
- * - WebGPU buffer bytes: the engines allocate their own buffers and report no totals.
+ *   real one) is read between stages.
+ * - Each worker's own memory (embedder, index, LLM), counted inside the worker where it is allocated
+ *   (workers/lib/memory-accounting.ts): the byte length of the WebAssembly memories its code made
+ *   (`<worker>-wasm`) and the bytes of the GPUBuffers it created and has not destroyed
+ *   (`<worker>-webgpu-buffers`, with the worker's peak and total created in `detail`), plus
+ *   `webgpu-buffers`, the sum over the workers that count (named in its `detail`). Read between
+ *   stages only: a worker answers one call at a time, so a read inside a stage would wait for (or
+ *   delay) the work it measures. WebAssembly memories only grow, so the reading after a stage is
+ *   that stage's peak; a GPU peak inside a stage shows in the worker's peak counter.
  * - Measured here (Chromium 156): measureUserAgentSpecificMemory() never resolves while a worker
  *   runs a WebAssembly thread pool (ONNX Runtime or llama.cpp with more than one thread): the pool's
  *   threads block in Atomics.wait and never answer. The runner then skips it, with that reason.
  *
  * A figure the browser cannot give is recorded as `{available: false, reason}`, never as 0.
  */
-import type { MemoryFigure, MemorySample, Phase } from '../core/run-record';
+import { gpuFigure, wasmFigure, type MemoryFigure, type MemorySample, type MemoryWorker, type Phase } from '../core/run-record';
+import type { WorkerMemory } from '../../workers/api';
+
+/** How the sampler reads one worker's own memory (a Comlink call to its `memory()`). */
+export interface WorkerMemoryReader {
+  worker: MemoryWorker;
+  read(): Promise<WorkerMemory>;
+}
+
+/** A worker's memory when it cannot be read at all (both figures unavailable, with the reason). */
+export function unreadableMemory(reason: string): WorkerMemory {
+  return { wasmBytes: null, wasmMemories: 0, wasmReason: reason, gpuBufferBytes: null, gpuBufferPeakBytes: null, gpuBufferCreatedBytes: null, gpuReason: reason };
+}
 
 interface UaMemoryResult {
   bytes: number;
@@ -62,8 +81,12 @@ export const REASONS = {
   notIsolated: 'the page is not cross-origin isolated, so performance.measureUserAgentSpecificMemory() is unavailable',
   noUaMemory: 'performance.measureUserAgentSpecificMemory() is not available in this browser',
   storage: 'navigator.storage.estimate() is not available',
-  webgpu: 'the engines (ONNX Runtime Web, web-llm) allocate their WebGPU buffers themselves and report no totals',
-  embedderWasm: "ONNX Runtime keeps its WebAssembly.Memory private; the page-level measurement attributes the embedder worker's memory",
+  noWorkers: 'no worker was running to count its WebGPU buffers',
+  noWasm: 'the worker reported no WebAssembly memory and gave no reason',
+  noGpu: 'the worker reported no WebGPU figure and gave no reason',
+  llmNoMemory: "the LLM client (src/engine/generation.ts) does not expose its worker's memory() yet",
+  notRunning: (worker: string) => `the ${worker} worker is not running (terminated since the last stage); reading it would start a fresh one`,
+  unreadable: (worker: string, message: string) => `the ${worker} worker's memory could not be read: ${message}`,
 } as const;
 
 /** Attribution of a measureUserAgentSpecificMemory() result: bytes per page / worker script. */
@@ -122,7 +145,6 @@ export class MemorySampler {
   }
 
   start(): void {
-    this.push('webgpu-buffers', null, REASONS.webgpu);
     if (!this.src.jsHeap()) this.push('js-heap-used', null, REASONS.jsHeap);
     if (this.opts.full && !this.src.crossOriginIsolated) this.push('ua-memory', null, REASONS.notIsolated);
     else if (this.opts.full && !this.src.measureUserAgentSpecificMemory) this.push('ua-memory', null, REASONS.noUaMemory);
@@ -142,10 +164,10 @@ export class MemorySampler {
   }
 
   /**
-   * Between stages (never inside a timed one): storage usage and the embedder's WASM memory are
-   * read, and a full measurement is started if none is pending; it is tagged with `after`.
+   * Between stages (never inside a timed one): storage usage and each running worker's own memory
+   * are read, and a full measurement is started if none is pending; all are tagged with `after`.
    */
-  async between(after: { stage: string; phase: Phase }, embedderWasm: (() => Promise<number | null>) | null): Promise<void> {
+  async between(after: { stage: string; phase: Phase }, workers: readonly WorkerMemoryReader[] = []): Promise<void> {
     const at = { stage: after.stage, phase: after.phase, t: this.src.now() };
     if (this.src.storageEstimate) {
       try {
@@ -155,14 +177,38 @@ export class MemorySampler {
         this.push('storage-usage', null, `navigator.storage.estimate() failed: ${(err as Error).message}`, at);
       }
     } else this.push('storage-usage', null, REASONS.storage, at);
-    if (embedderWasm) {
+    if (workers.length) await this.workers(workers, at);
+    this.startFull(at);
+  }
+
+  /** Each worker's WASM and GPU buffer bytes, and the GPU total over the workers that count. */
+  private async workers(readers: readonly WorkerMemoryReader[], at: { stage: string | null; phase: Phase | null; t: number }): Promise<void> {
+    const gpu: Record<string, number> = {};
+    const gpuReasons: string[] = [];
+    for (const r of readers) {
+      let m: WorkerMemory;
       try {
-        this.push('embedder-wasm', await embedderWasm(), REASONS.embedderWasm, at);
+        m = await r.read();
       } catch (err) {
-        this.push('embedder-wasm', null, `could not be read: ${(err as Error).message}`, at);
+        m = unreadableMemory(REASONS.unreadable(r.worker, (err as Error)?.message ?? String(err)));
+      }
+      const wasm = m.wasmBytes === null ? null : { bytes: m.wasmBytes, detail: { memories: m.wasmMemories } };
+      this.push(wasmFigure(r.worker), wasm, m.wasmReason ?? REASONS.noWasm, at);
+      if (m.gpuBufferBytes === null) {
+        const reason = m.gpuReason ?? REASONS.noGpu;
+        this.push(gpuFigure(r.worker), null, reason, at);
+        gpuReasons.push(`${r.worker}: ${reason}`);
+      } else {
+        const detail: Record<string, number> = {};
+        if (m.gpuBufferPeakBytes !== null) detail['peakSinceWorkerStart'] = m.gpuBufferPeakBytes;
+        if (m.gpuBufferCreatedBytes !== null) detail['createdSinceWorkerStart'] = m.gpuBufferCreatedBytes;
+        this.push(gpuFigure(r.worker), { bytes: m.gpuBufferBytes, detail }, '', at);
+        gpu[r.worker] = m.gpuBufferBytes;
       }
     }
-    this.startFull(at);
+    const counted = Object.values(gpu);
+    if (counted.length) this.push('webgpu-buffers', { bytes: counted.reduce((t, x) => t + x, 0), detail: gpu }, '', at);
+    else this.push('webgpu-buffers', null, gpuReasons.length ? gpuReasons.join('; ') : REASONS.noWorkers, at);
   }
 
   private startFull(at: { stage: string | null; phase: Phase | null; t: number }): void {

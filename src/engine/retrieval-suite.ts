@@ -8,11 +8,13 @@
  * score the judged queries.
  *
  * Everything goes through the session's public methods; the concurrency mode alone drives the
- * active embedder and index workers directly, because `session.query` runs one query at a time.
+ * active embedder and index workers and the session's generator directly, because `session.query`
+ * runs one query at a time.
  */
 import { embeddingModelInfo } from '../core/models';
 import { queryKinds, wantsGeneration } from '../core/bench-config';
-import { EMBED_BATCH_STAGE, INGEST_STAGE, QUERY_SET_STAGE, QUERY_STAGE, CONCURRENT_BATCH_STAGE, CONCURRENT_QUERY_STAGE, type Extra } from '../core/run-record';
+import { EMBED_BATCH_STAGE, INGEST_STAGE, QUERY_SET_STAGE, QUERY_STAGE, CONCURRENT_BATCH_STAGE, CONCURRENT_QUERY_STAGE, type ConcurrencyPipeline, type Extra } from '../core/run-record';
+import { formatContext } from '../core/context';
 import { RagtabError } from '../core/errors';
 import { sessionFailure, type Step, type StepContext, type Suite } from './runner';
 import type { StageTiming } from './session';
@@ -155,6 +157,14 @@ async function querySet(ctx: StepContext): Promise<Extra> {
   return { queries: n };
 }
 
+/**
+ * N queries submitted at once through the pipeline: embed query → search → format context, then,
+ * when the run has an LLM, build prompt → generate (the session's own generator). Each worker runs
+ * one call at a time, so the queries overlap across workers and queue within one; the LLM worker in
+ * particular generates one answer at a time, so under load a query's latency is mostly its wait for
+ * the LLM (recorded as llmWaitMs). Without an LLM the pipeline is retrieval only, and the samples
+ * say so (extra.pipeline).
+ */
 async function concurrentBatch(ctx: StepContext): Promise<Extra> {
   const a = ctx.session.active;
   if (!a) throw new RagtabError('IndexEmpty', 'Nothing is ingested yet.');
@@ -163,15 +173,40 @@ async function concurrentBatch(ctx: StepContext): Promise<Extra> {
   const kind = queryKinds(ctx.config)[0]!;
   const prefix = embeddingModelInfo(a.settings.model.id)?.queryPrefix ?? '';
   const k = Math.max(1, Math.min(ctx.config.k, a.chunks.length));
+  const generator = ctx.session.generator;
+  const generate = wantsGeneration(ctx.config);
+  if (generate && !generator?.ready) throw new RagtabError('LlmNotLoaded', 'The concurrency mode needs the LLM of the configuration, and none is loaded.');
+  const pipeline: ConcurrencyPipeline = generate ? 'retrieval+generation' : 'retrieval';
+  ctx.warn(
+    generate
+      ? `Concurrency: ${n} queries at once through retrieval and generation. The LLM worker generates one answer at a time, so concurrent queries queue for it: their latency includes that wait (llmWaitMs), and queries/s is bound by generation.`
+      : `Concurrency: ${n} queries at once through retrieval only (embed query → search → format context): the configuration has no LLM.`,
+  );
+  const byId = new Map(a.chunks.map((c) => [c.id, c] as const));
+  const t0 = performance.now();
   const submitted = ctx.now();
-  const one = async (text: string): Promise<number> => {
+  const one = async (text: string, query: number): Promise<{ end: number; extra: Extra }> => {
     const e = await a.embedder.call('bench embed query', (api) => api.embed([prefix + text]));
-    await a.index.call('bench search', (api) => api.search(e.value.vectors, k, kind));
-    return ctx.now();
+    const s = await a.index.call('bench search', (api) => api.search(e.value.vectors, k, kind));
+    const hits = s.value.hits.flatMap((h, r) => {
+      const c = byId.get(h.id);
+      return c ? [{ rank: r + 1, chunk: { id: c.id, docId: c.docId, text: c.text }, title: a.titles.get(c.docId) ?? '', score: h.score }] : [];
+    });
+    const context = formatContext(hits, a.settings.contextChars);
+    const retrieved = performance.now();
+    const extra: Extra = { concurrency: n, query, kind, pipeline, retrievalMs: retrieved - t0, contextChars: context.text.length };
+    if (generate && generator) {
+      const g = await generator.answer(text, hits.map((h) => ({ id: h.chunk.id, text: h.chunk.text, title: h.title })), () => undefined);
+      extra['llmWaitMs'] = Math.max(0, g.tRequest - retrieved);
+      if (g.arrivals.length) extra['firstTokenMs'] = g.arrivals[0]! - t0;
+      extra['promptTokens'] = g.promptTokens;
+      extra['tokens'] = g.generatedTokens;
+    }
+    return { end: performance.now() - t0, extra };
   };
-  const ends = await Promise.all(Array.from({ length: n }, (_, i) => one(pool[i % pool.length]!)));
-  ends.forEach((end, i) => ctx.emit({ stage: CONCURRENT_QUERY_STAGE, start: submitted, duration: end - submitted, extra: { concurrency: n, query: i, kind } }));
-  return { queries: n, concurrency: n };
+  const done = await Promise.all(Array.from({ length: n }, (_, i) => one(pool[i % pool.length]!, i)));
+  for (const d of done) ctx.emit({ stage: CONCURRENT_QUERY_STAGE, start: submitted, duration: d.end, extra: d.extra });
+  return { queries: n, concurrency: n, pipeline };
 }
 
 const ms = 'ms';

@@ -10,7 +10,10 @@ import type { Settings } from '../core/settings';
 import type { EmbedderApi, IndexApi, IndexKind } from '../../workers/api';
 import type { Corpus } from '../core/documents';
 import type { EvaluationReport, IngestReport, Progress, QueryResult } from './session';
-import type { LlmLoadReport } from './generation';
+import type { GenerationReport, LlmLoadReport } from './generation';
+import type { RetrievedChunk } from '../core/prompt';
+import type { TokenArrival } from './llm-client';
+import type { WorkerMemory } from '../../workers/api';
 import type { LlmSettings } from '../core/settings';
 import type { WorkerBridge } from './bridge';
 import { sweepCells, toSettings, type BenchConfig } from '../core/bench-config';
@@ -23,7 +26,7 @@ import {
   type Phase,
   type RunRecord,
 } from '../core/run-record';
-import { MemorySampler, REASONS, browserMemorySources, type MemorySources } from './memory';
+import { MemorySampler, REASONS, browserMemorySources, unreadableMemory, type MemorySources, type WorkerMemoryReader } from './memory';
 import { collectEnvironment } from './environment';
 
 /** The parts of the session the runner uses: its public methods and state (RagSession satisfies it). */
@@ -41,10 +44,35 @@ export interface BenchSession extends EventTarget {
   readonly active: {
     settings: Settings;
     corpus: Corpus;
-    chunks: ReadonlyArray<unknown>;
-    embedder: Pick<WorkerBridge<EmbedderApi>, 'call' | 'terminate'>;
-    index: Pick<WorkerBridge<IndexApi>, 'call'>;
+    chunks: ReadonlyArray<{ readonly id: string; readonly docId: string; readonly text: string; readonly start: number; readonly end: number }>;
+    titles: ReadonlyMap<string, string>;
+    embedder: Pick<WorkerBridge<EmbedderApi>, 'call' | 'terminate' | 'running'>;
+    index: Pick<WorkerBridge<IndexApi>, 'call' | 'running'>;
   } | null;
+  /** The session's LLM (the concurrency mode drives it directly; its worker's memory is read between stages). */
+  readonly generator?: BenchGenerator;
+}
+
+/** The parts of the session's Generator the runner uses. */
+export interface BenchGenerator {
+  readonly ready: boolean;
+  answer(question: string, chunks: RetrievedChunk[], onToken: (a: TokenArrival, textSoFar: string) => void): Promise<GenerationReport>;
+  /** The LLM worker's own memory (LlmApi.memory()), when the generator exposes it. */
+  memory?(): Promise<WorkerMemory>;
+}
+
+/** The running workers' memory readers: the embedder and index of the active ingestion, and a loaded LLM. */
+export function workerMemoryReaders(session: BenchSession): WorkerMemoryReader[] {
+  const out: WorkerMemoryReader[] = [];
+  const a = session.active;
+  if (a) {
+    const { embedder, index } = a;
+    out.push({ worker: 'embedder', read: async () => (embedder.running ? (await embedder.call('memory', (api) => api.memory())).value : unreadableMemory(REASONS.notRunning('embedder'))) });
+    out.push({ worker: 'index', read: async () => (index.running ? (await index.call('memory', (api) => api.memory())).value : unreadableMemory(REASONS.notRunning('index'))) });
+  }
+  const g = session.generator;
+  if (g?.ready) out.push({ worker: 'llm', read: () => (g.memory ? g.memory() : Promise.resolve(unreadableMemory(REASONS.llmNoMemory))) });
+  return out;
 }
 
 /** What a step sees. Everything it measures goes through `time` and `emit`. */
@@ -294,8 +322,7 @@ export class Runner {
         record.samples.push({ stage: step.name, iteration, warmup, phase: step.phase, start: t.start, duration: t.duration, extra });
         current = null;
         memory.setStage(null, null);
-        const embedder = session.active?.embedder;
-        await memory.between({ stage: step.name, phase: step.phase }, embedder ? () => embedder.call('memory', (api) => api.memory()).then((r) => r.value.wasmBytes) : null);
+        await memory.between({ stage: step.name, phase: step.phase }, workerMemoryReaders(session));
         done++;
         client?.didFinishStage?.({ runId, step: step.name, phase: step.phase, iteration, warmup, duration: t.duration, done, total: plan.length });
       }

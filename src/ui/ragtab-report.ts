@@ -2,7 +2,7 @@ import { LitElement, css, html, nothing } from 'lit';
 import { summarizeRecord, type RecordSummary, type RunRecord } from '../core/run-record';
 import { adviseRecord } from '../core/advice';
 import { EXPORT_FORMATS, exportFileName, exportRecord, fromJson, type ExportFormat } from '../core/exports';
-import { ingestThroughput, latencyDistribution, memoryOverTime, queryStages, sweepTable, MEMORY_LABELS, type ChartData } from '../core/report-data';
+import { concurrencyText, ingestThroughput, latencyDistribution, memoryOverTime, queryStages, sweepTable, GPU_TOTAL_NOTE, MEMORY_LABELS, type ChartData } from '../core/report-data';
 import { errorInfo } from '../core/errors';
 import { cardStyles } from './shared-styles';
 import { PALETTE, type ChartSpec } from './ragtab-chart';
@@ -108,7 +108,7 @@ export class RagtabReport extends LitElement {
       <div class="kv">
         <div><b>${ms(e2e?.measured.p50)}</b><span>query end to end, p50 (${e2e?.queries ?? 0} queries)</span></div>
         <div><b>${num(qps?.summary.mean, 1)}</b><span>queries/s, one at a time</span></div>
-        ${s.concurrency ? html`<div><b>${num(s.concurrency.queriesPerSecond.mean, 1)}</b><span>queries/s, ${s.concurrency.concurrency} at once (p90 ${ms(s.concurrency.latency.p90)})</span></div>` : nothing}
+        ${s.concurrency ? html`<div data-concurrency=${s.concurrency.pipeline}><b>${num(s.concurrency.queriesPerSecond.mean, 1)}</b><span>queries/s, ${s.concurrency.concurrency} at once through ${s.concurrency.pipeline === 'retrieval' ? 'retrieval only' : 'retrieval + generation'} (p90 ${ms(s.concurrency.latency.p90)})</span></div>` : nothing}
         <div><b>${num(embed?.summary.mean, 1)}</b><span>chunks/s embedded (cold)</span></div>
         ${r.quality?.mean ? html`<div><b>${r.quality.mean.ndcg10.toFixed(4)}</b><span>nDCG@10 (${r.quality.evaluated} judged queries)</span></div>` : nothing}
       </div>
@@ -178,7 +178,8 @@ export class RagtabReport extends LitElement {
 
   private renderChecks(r: RunRecord, s: RecordSummary) {
     const e = s.endToEnd;
-    return html`${e
+    return html`${s.concurrency ? html`<p class="note" id="concurrency">Concurrency: ${concurrencyText(s.concurrency)}</p>` : nothing}
+      ${e
         ? html`<p class="note" id="e2e">End to end vs the sum of stages, per query: measured mean ${ms(e.measured.mean)}, stages ${ms(e.sumOfStages.mean)},
             difference ${ms(e.difference.mean)} (${num(e.differencePct, 1)}%, max ${ms(e.difference.max)}): the harness, events and rendering the stages do not cover.</p>`
         : nothing}
@@ -211,6 +212,7 @@ export class RagtabReport extends LitElement {
         )}</tbody>
       </table>
       ${[...reasons].map(([f, r]) => html`<p class="note" data-unavailable=${f}>${MEMORY_LABELS[f as keyof typeof MEMORY_LABELS]}: unavailable — ${r}</p>`)}
+      ${figures.some((f) => f.endsWith('webgpu-buffers')) ? html`<p class="note" id="gpu-note">${GPU_TOTAL_NOTE}</p>` : nothing}
     </div>`;
   }
 

@@ -2,10 +2,12 @@
  * Test doubles for the benchmark runner in Node: a session with the RagSession's public surface
  * and fixed stage timings, memory sources and an environment. Not a test file itself.
  */
-import { Runner, type BenchSession, type RunnerClient } from '../../src/engine/runner';
+import { Runner, type BenchGenerator, type BenchSession, type RunnerClient } from '../../src/engine/runner';
+import type { GenerationReport } from '../../src/engine/generation';
+import type { WorkerMemory } from '../../workers/api';
 import { RETRIEVAL_SUITE } from '../../src/engine/retrieval-suite';
 import { applySets, PRESETS, type BenchConfig } from '../../src/core/bench-config';
-import type { EnvironmentRecord, RunRecord, Sample } from '../../src/core/run-record';
+import { RUN_RECORD_VERSION, type EnvironmentRecord, type RunRecord, type Sample } from '../../src/core/run-record';
 import type { MemorySources } from '../../src/engine/memory';
 import type { Settings, LlmSettings } from '../../src/core/settings';
 import type { IndexKind } from '../../workers/api';
@@ -68,6 +70,36 @@ export interface FakeOptions {
   /** Extra ms of the search stage for voy. */
   voyExtraMs?: number;
   failQueryAt?: number;
+  /** What each worker's memory() returns (default: nothing counted, with a reason). */
+  memory?: Partial<Record<'embedder' | 'index' | 'llm', WorkerMemory>>;
+  /** The fake generator has no memory() (as the real one before it exposes its worker's). */
+  llmWithoutMemory?: boolean;
+}
+
+export const NO_MEMORY: WorkerMemory = { wasmBytes: null, wasmMemories: 0, wasmReason: 'fixture', gpuBufferBytes: null, gpuBufferPeakBytes: null, gpuBufferCreatedBytes: null, gpuReason: 'fixture' };
+
+/** A generator whose calls run one at a time, like the LLM worker's queue. */
+class FakeGenerator implements BenchGenerator {
+  ready = false;
+  answers = 0;
+  private queue: Promise<unknown> = Promise.resolve();
+  memory?: () => Promise<WorkerMemory>;
+  constructor(mem: WorkerMemory | undefined, withMemory: boolean) {
+    if (withMemory) this.memory = async () => mem ?? NO_MEMORY;
+  }
+  answer(): Promise<GenerationReport> {
+    const run = async () => {
+      this.answers++;
+      const tRequest = performance.now();
+      await new Promise((r) => setTimeout(r, 2));
+      const first = performance.now();
+      await new Promise((r) => setTimeout(r, 2));
+      return { tRequest, arrivals: [first, performance.now()], promptTokens: 50, generatedTokens: 2 } as unknown as GenerationReport;
+    };
+    const p = this.queue.then(run, run);
+    this.queue = p.catch(() => undefined);
+    return p;
+  }
 }
 
 export class FakeSession extends EventTarget implements BenchSession {
@@ -76,6 +108,7 @@ export class FakeSession extends EventTarget implements BenchSession {
   busy = false;
   active: BenchSession['active'] = null;
   store = null;
+  readonly generator: FakeGenerator;
   ingests = 0;
   queries = 0;
   terminated = 0;
@@ -83,6 +116,7 @@ export class FakeSession extends EventTarget implements BenchSession {
 
   constructor(private readonly opts: FakeOptions = {}) {
     super();
+    this.generator = new FakeGenerator(opts.memory?.llm, !opts.llmWithoutMemory);
   }
 
   async ingest(settings: Settings): Promise<IngestReport | null> {
@@ -98,14 +132,19 @@ export class FakeSession extends EventTarget implements BenchSession {
     this.active = {
       settings,
       corpus: { name: 'fake corpus', source: { kind: 'demo' }, docs: [], queries: QUERIES, qrels },
-      chunks: [1, 2, 3, 4],
+      chunks: [1, 2, 3, 4].map((i) => ({ id: `d${i}#0`, docId: `d${i}`, text: `chunk ${i}`, start: 0, end: 7 })),
+      titles: new Map([1, 2, 3, 4].map((i) => [`d${i}`, `doc ${i}`] as const)),
       embedder: {
-        ...bridge({ embed: async () => ({ vectors: new Float32Array(4), rows: 1, dims: 4, tokens: 3, batches: [], workerMs: 1 }), memory: async () => ({ wasmBytes: null, wasmMemories: 0, wasmReason: 'fixture', gpuBufferBytes: null, gpuBufferPeakBytes: null, gpuBufferCreatedBytes: null, gpuReason: 'fixture' }) }),
+        ...bridge({ embed: async () => ({ vectors: new Float32Array(4), rows: 1, dims: 4, tokens: 3, batches: [], workerMs: 1 }), memory: async () => this.opts.memory?.embedder ?? NO_MEMORY }),
+        running: true,
         terminate: () => {
           self.terminated++;
         },
       } as unknown as NonNullable<BenchSession['active']>['embedder'],
-      index: bridge({ search: async () => ({ kind: 'exact', hits: [], workerMs: 0.5 }) }) as unknown as NonNullable<BenchSession['active']>['index'],
+      index: {
+        ...bridge({ search: async () => ({ kind: 'exact', hits: [{ index: 0, id: 'd1#0', score: 0.9 }], workerMs: 0.5 }), memory: async () => this.opts.memory?.index ?? NO_MEMORY }),
+        running: true,
+      } as unknown as NonNullable<BenchSession['active']>['index'],
     };
     return {
       corpusName: 'fake corpus',
@@ -197,6 +236,7 @@ export class FakeSession extends EventTarget implements BenchSession {
 
   async loadLlm(settings: LlmSettings): Promise<LlmLoadReport | null> {
     this.llm = true;
+    this.generator.ready = true;
     return {
       spec: { engine: settings.engine === 'none' ? 'wllama' : settings.engine, model: settings.model },
       info: {
@@ -270,7 +310,7 @@ export const sample = (stage: string, duration: number, over: Partial<Sample> = 
 export function recordOf(samples: Sample[], over: Partial<RunRecord> = {}): RunRecord {
   return {
     schema: 'ragtab-run',
-    version: 1,
+    version: RUN_RECORD_VERSION,
     id: '20261125T000000-abcdef',
     suite: 'retrieval',
     status: 'complete',

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseRunRecord, rateUnit, runHeader, summarizeRecord, type RunRecord, type Sample } from '../../src/core/run-record';
 import { compareRecords } from '../../src/core/record-compare';
+import { fromJson } from '../../src/core/exports';
 import { MemoryRunStore } from '../../src/core/run-store';
 import { recordOf, runFake, sample } from './bench-fixtures';
 
@@ -100,11 +101,28 @@ describe('parseRunRecord', () => {
     bad.samples[3].duration = -1;
     expect(() => parseRunRecord(bad)).toThrow('samples[3].duration');
     const bad2 = JSON.parse(JSON.stringify(r));
-    bad2.version = 2;
+    bad2.version = 3;
     expect(() => parseRunRecord(bad2)).toThrow('version');
     const bad3 = JSON.parse(JSON.stringify(r));
     bad3.memory[0] = { ...bad3.memory[0], available: false, reason: '' };
     expect(() => parseRunRecord(bad3)).toThrow('memory[0]');
+  });
+});
+
+describe('records of version 1', () => {
+  it('still import (upgraded, nothing else changed); the figures added in version 2 are refused in them', async () => {
+    const r = (await runFake()).records[0]!;
+    expect(r.version).toBe(2);
+    const v1 = JSON.parse(JSON.stringify({ ...r, version: 1, memory: r.memory.filter((m) => !m.figure.startsWith('index-') && m.figure !== 'embedder-webgpu-buffers') }));
+    const back = parseRunRecord(v1);
+    expect(back.version).toBe(2);
+    expect({ ...back, version: 1 }).toEqual(v1);
+    expect(fromJson(JSON.stringify(v1)).memory).toEqual(v1.memory);
+    const mixed = structuredClone(v1);
+    mixed.memory.push({ t: 1, stage: null, phase: null, figure: 'index-wasm', available: true, bytes: 1, detail: null });
+    expect(() => parseRunRecord(mixed)).toThrow(/version 1.*memory\[\d+\]\.figure/);
+    // a version-2 record with them is fine
+    expect(parseRunRecord({ ...mixed, version: 2 }).memory.at(-1)?.figure).toBe('index-wasm');
   });
 });
 

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { StageEvent } from '../../src/engine/runner';
 import { summarizeRecord, type RunRecord } from '../../src/core/run-record';
-import { SMALL, runFake } from './bench-fixtures';
+import { NO_MEMORY, SMALL, runFake } from './bench-fixtures';
+import { REASONS } from '../../src/engine/memory';
+import { concurrencyText } from '../../src/core/report-data';
+import type { WorkerMemory } from '../../workers/api';
 
 describe('Runner over the retrieval suite', () => {
   it('records every sample: ingest cold and reload, warm-ups apart, every query stage', async () => {
@@ -53,7 +56,7 @@ describe('Runner over the retrieval suite', () => {
   it('marks memory figures the browser cannot give as unavailable, with the reason', async () => {
     const r = (await runFake()).records[0]!;
     const gpu = r.memory.find((m) => m.figure === 'webgpu-buffers')!;
-    expect(gpu.available).toBe(false);
+    expect(gpu).toMatchObject({ available: false, reason: 'embedder: fixture; index: fixture' });
     const ua = r.memory.find((m) => m.figure === 'ua-memory')!;
     expect(ua).toMatchObject({ available: false });
     expect(ua.available === false && ua.reason).toContain('not cross-origin isolated');
@@ -68,6 +71,25 @@ describe('Runner over the retrieval suite', () => {
     const peaks = summarizeRecord(r).memory;
     expect(peaks.find((p) => p.figure === 'webgpu-buffers')?.peakBytes).toBeNull();
     expect(peaks.find((p) => p.stage === 'query set' && p.figure === 'js-heap-used')?.peakBytes).toBeGreaterThan(0);
+    // no LLM: no LLM figures
+    expect(r.memory.some((m) => m.figure.startsWith('llm-'))).toBe(false);
+  });
+
+  it("records each running worker's own memory between stages: embedder, index and a loaded LLM", async () => {
+    const embedder: WorkerMemory = { ...NO_MEMORY, wasmBytes: 50e6, wasmMemories: 1, wasmReason: null, gpuBufferBytes: 0, gpuBufferPeakBytes: 0, gpuBufferCreatedBytes: 0, gpuReason: null };
+    const index: WorkerMemory = { ...NO_MEMORY, wasmBytes: 3e6, wasmMemories: 1, wasmReason: null };
+    const llmSets = [...SMALL.filter((s) => !s.startsWith('llm.')), 'llm.engine=wllama', 'llm.model=models/stories260K/stories260K.gguf'];
+    const r = (await runFake(llmSets, { generation: true, memory: { embedder, index } })).records[0]!;
+    const peak = (figure: string, stage: string) => summarizeRecord(r).memory.find((p) => p.figure === figure && p.stage === stage);
+    expect(peak('embedder-wasm', 'ingest')?.peakBytes).toBe(50e6);
+    expect(peak('index-wasm', 'query set')?.peakBytes).toBe(3e6);
+    expect(peak('index-webgpu-buffers', 'query set')).toMatchObject({ peakBytes: null, reason: 'fixture' });
+    expect(peak('webgpu-buffers', 'evaluate')?.peakBytes).toBe(0);
+    expect(r.memory.find((m) => m.figure === 'webgpu-buffers' && m.available)).toMatchObject({ detail: { embedder: 0 } });
+    // the LLM's figures appear once it is loaded
+    expect(r.memory.filter((m) => m.figure === 'llm-wasm').map((m) => m.stage)[0]).toBe('llm load');
+    const without = (await runFake(llmSets, { generation: true, llmWithoutMemory: true })).records[0]!;
+    expect(without.memory.find((m) => m.figure === 'llm-wasm')).toMatchObject({ available: false, reason: REASONS.llmNoMemory });
   });
 
   it('with both index kinds, times each query on each kind under its own name', async () => {
@@ -89,15 +111,38 @@ describe('Runner over the retrieval suite', () => {
     expect(s.throughputs.map((t) => t.name)).toContain('decode: tokens/s');
   });
 
-  it('runs N queries at once in the concurrency mode', async () => {
+  it('runs N queries at once in the concurrency mode: retrieval only without an LLM, and says so', async () => {
     const r = (await runFake([...SMALL, 'concurrency=4'])).records[0]!;
-    expect(r.samples.filter((s) => s.stage === 'concurrent query' && !s.warmup)).toHaveLength(16);
+    const queries = r.samples.filter((s) => s.stage === 'concurrent query' && !s.warmup);
+    expect(queries).toHaveLength(16);
+    expect(queries.every((q) => q.extra['pipeline'] === 'retrieval' && typeof q.extra['retrievalMs'] === 'number' && !('llmWaitMs' in q.extra))).toBe(true);
     expect(r.samples.filter((s) => s.stage === 'concurrent batch' && s.warmup)).toHaveLength(1);
     const c = summarizeRecord(r).concurrency!;
-    expect(c.concurrency).toBe(4);
-    expect(c.batches).toBe(4);
+    expect(c).toMatchObject({ concurrency: 4, batches: 4, pipeline: 'retrieval', llmWait: null, firstToken: null });
     expect(c.latency.count).toBe(16);
+    expect(c.retrieval?.count).toBe(16);
     expect(c.queriesPerSecond.mean).toBeGreaterThan(0);
+    expect(r.warnings.some((w) => w.includes('retrieval only') && w.includes('no LLM'))).toBe(true);
+    expect(concurrencyText(c)).toContain('retrieval only');
+  });
+
+  it('with an LLM, the concurrent queries go through generation too, queueing for the LLM', async () => {
+    const { records, session } = await runFake([...SMALL.filter((s) => !s.startsWith('llm.')), 'llm.engine=wllama', 'llm.model=x.gguf', 'concurrency=3'], { generation: true });
+    const r = records[0]!;
+    // 1 warm-up + 4 iterations of 3 concurrent queries, each generated
+    expect(session.generator.answers).toBe(15);
+    const queries = r.samples.filter((s) => s.stage === 'concurrent query' && !s.warmup);
+    expect(queries).toHaveLength(12);
+    for (const q of queries) {
+      expect(q.extra).toMatchObject({ pipeline: 'retrieval+generation', tokens: 2, promptTokens: 50 });
+      for (const k of ['retrievalMs', 'llmWaitMs', 'firstTokenMs']) expect(typeof q.extra[k], k).toBe('number');
+    }
+    const c = summarizeRecord(r).concurrency!;
+    expect(c.pipeline).toBe('retrieval+generation');
+    expect(c.llmWait?.count).toBe(12);
+    expect(c.firstToken?.count).toBe(12);
+    expect(r.warnings.some((w) => w.includes('one answer at a time'))).toBe(true);
+    expect(concurrencyText(c)).toContain('queue for it');
   });
 
   it('runs a sweep: one record per cell, with its coordinates', async () => {
