@@ -141,6 +141,8 @@ export interface BuildResult {
   count: number;
   ms: number;
   vectorsPerSecond: number;
+  /** For 'exact': how the scan runs (WebAssembly SIMD, or plain JavaScript where SIMD does not validate). */
+  scan?: 'wasm-simd' | 'js';
 }
 
 export interface IndexStats {
@@ -149,6 +151,8 @@ export interface IndexStats {
   /** Bytes of the contiguous vector store. */
   vectorBytes: number;
   built: IndexKind[];
+  /** How the exact scan runs: WebAssembly SIMD (workers/lib/simd-scan.ts) or, where SIMD does not validate, plain JavaScript. */
+  scan: 'wasm-simd' | 'js';
 }
 
 export interface IndexApi {
@@ -281,6 +285,15 @@ export interface LlmGenerateRequest {
   ignoreEos?: boolean;
   /** Report each token's id (wllama: asks llama.cpp for one probability per token, a small cost). Default true. */
   tokenIds?: boolean;
+  /**
+   * How tokens reach the engine's caller (wllama only; web-llm always streams). 'stream' (default):
+   * wllama's createCompletion, one message between this worker and wllama's own worker per token.
+   * 'engine-loop' (benchmarks): the whole completion runs in a loop inside wllama's worker and its
+   * chunks come back once at the end, with that worker's time of each (no interrupt, no live stream).
+   */
+  delivery?: 'stream' | 'engine-loop';
+  /** > 0: tokens go to the page at most every this many ms, several per message (the first at once). Default 0: one message per token. */
+  tokenBatchMs?: number;
 }
 
 /** One streamed token; `t` is performance.now() in the worker when the token reached it. */
@@ -290,6 +303,24 @@ export interface LlmTokenEvent {
   id: number | null;
   text: string;
   t: number;
+}
+
+/** Several token events in one message (tokenBatchMs > 0, or delivery 'engine-loop'). */
+export interface LlmTokenBatchEvent {
+  kind: 'tokens';
+  events: LlmTokenEvent[];
+}
+
+/** Where the time of an 'engine-loop' generation went outside the loop (ms). */
+export interface EngineLoopTimes {
+  /** This worker → wllama's worker: the request message. */
+  requestMs: number;
+  /** The `completion` action inside wllama's worker (parsing, tokenising, queuing the task). */
+  completionActionMs: number;
+  /** wllama's worker → this worker: the reply with every chunk. */
+  replyMs: number;
+  /** `get_result` actions run (one server-loop iteration each). */
+  getResultCalls: number;
 }
 
 /** llama.cpp server timings as wllama reports them (per request). */
@@ -332,6 +363,12 @@ export interface LlmGenerateResult {
   generatedTokens: number;
   /** Token events sent through the callback. */
   streamedTokens: number;
+  /** Messages those events travelled in (fewer than streamedTokens when batched). Absent: one per token. */
+  tokenMessages?: number;
+  /** wllama: how the tokens travelled (see LlmGenerateRequest.delivery). */
+  delivery?: 'stream' | 'engine-loop';
+  /** wllama 'engine-loop' only: the time around the loop. */
+  engineLoop?: EngineLoopTimes | null;
   finishReason: 'stop' | 'length' | 'interrupted';
   /** The engine's own figures, untouched (null when the engine gave none, e.g. interrupted). */
   engineReport: LlmEngineReport | null;
@@ -362,8 +399,8 @@ export interface LlmStats {
 export interface LlmApi {
   /** Loads a model (replacing any loaded one). Rejects with ModelNotFound (404), FetchFailed, InvalidGguf, LlmLoadFailed, WebGpuUnavailable, ModelTooLarge. */
   load(spec: LlmLoadSpec, onProgress?: (p: LlmLoadProgress) => void): Promise<LlmLoadResult>;
-  /** Greedy generation, streaming each token through `onToken`. Resolves with finishReason 'interrupted' after interrupt(). */
-  generate(request: LlmGenerateRequest, onToken?: (e: LlmTokenEvent) => void): Promise<LlmGenerateResult>;
+  /** Greedy generation, streaming each token (or batches of them) through `onToken`. Resolves with finishReason 'interrupted' after interrupt(). */
+  generate(request: LlmGenerateRequest, onToken?: (e: LlmTokenEvent | LlmTokenBatchEvent) => void): Promise<LlmGenerateResult>;
   countTokens(text: string): Promise<TokenCount>;
   /** The prompt text the model's chat template makes of `messages` (with the generation prompt), or null when the model has none. */
   applyTemplate(messages: LlmMessage[]): Promise<string | null>;

@@ -1,7 +1,8 @@
 /// <reference lib="webworker" />
 /**
- * Index worker: one contiguous Float32Array of L2-normalised vectors, searched by an exact scan
- * (the ground truth), and optionally a voy-search k-d tree built over the same vectors.
+ * Index worker: L2-normalised vectors in one WebAssembly memory (SimdStore), searched by an exact
+ * scan in WebAssembly SIMD (the ground truth; the plain JavaScript scan where SIMD does not
+ * validate), and optionally a voy-search k-d tree built over the same vectors.
  * Scores are cosine similarities (dot products of unit vectors) for both kinds: voy returns no
  * distances, so they are computed here from the stored vectors.
  */
@@ -11,11 +12,12 @@ import * as Comlink from 'comlink';
 import type { Voy } from 'voy-search';
 import type { BuildResult, IndexApi, IndexKind, IndexStats, SearchHit, SearchResult } from './api';
 import { RagtabError } from '../src/core/errors';
-import { exactTopK, normalizeRows } from '../src/core/topk';
+import { normalizeRows } from '../src/core/topk';
+import { SimdStore } from './lib/simd-scan';
 
 let dims = 0;
 let count = 0;
-let store = new Float32Array(0);
+let store: SimdStore | null = null;
 let ids: string[] = [];
 let voy: Voy | null = null;
 let voyCount = 0;
@@ -31,19 +33,10 @@ function loadVoy(): Promise<typeof import('voy-search')> {
   return voyModule;
 }
 
-function ensureCapacity(rows: number): void {
-  if (rows * dims <= store.length) return;
-  let cap = Math.max(1024, store.length / Math.max(dims, 1));
-  while (cap < rows) cap *= 2;
-  const next = new Float32Array(cap * dims);
-  next.set(store.subarray(0, count * dims));
-  store = next;
-}
-
 function dot(row: number, q: Float32Array): number {
+  const v = (store as SimdStore).row(row);
   let s = 0;
-  const off = row * dims;
-  for (let j = 0; j < dims; j++) s += (store[off + j] as number) * (q[j] as number);
+  for (let j = 0; j < dims; j++) s += (v[j] as number) * (q[j] as number);
   return s;
 }
 
@@ -61,9 +54,11 @@ function checkQuery(query: Float32Array, k: number): Float32Array {
 const api: IndexApi = {
   async reset(d: number) {
     if (!Number.isInteger(d) || d < 1) throw new RagtabError('InvalidArgument', `Invalid dimensionality ${d}.`);
+    // Same width: keep the store's memory (a new one would leave the old counted until collected).
+    if (store && store.dims === d) store.clear();
+    else store = new SimdStore(d);
     dims = d;
     count = 0;
-    store = new Float32Array(0);
     ids = [];
     voy?.free();
     voy = null;
@@ -80,10 +75,8 @@ const api: IndexApi = {
       );
     }
     normalizeRows(vectors, dims);
-    ensureCapacity(count + newIds.length);
-    store.set(vectors, count * dims);
+    count = (store as SimdStore).add(vectors);
     for (const id of newIds) ids.push(id);
-    count += newIds.length;
     return { count, workerMs: performance.now() - t0 };
   },
 
@@ -96,13 +89,19 @@ const api: IndexApi = {
         voy?.free();
         const embeddings = new Array(count);
         for (let r = 0; r < count; r++) {
-          embeddings[r] = { id: String(r), title: '', url: '', embeddings: Array.from(store.subarray(r * dims, (r + 1) * dims)) };
+          embeddings[r] = { id: String(r), title: '', url: '', embeddings: Array.from((store as SimdStore).row(r)) };
         }
         voy = new VoyClass({ embeddings });
         voyCount = count;
       }
       const ms = performance.now() - t0;
-      out.push({ kind, count, ms, vectorsPerSecond: ms > 0 ? (count / ms) * 1000 : 0 });
+      out.push({
+        kind,
+        count,
+        ms,
+        vectorsPerSecond: ms > 0 ? (count / ms) * 1000 : 0,
+        ...(kind === 'exact' ? { scan: store && !store.simd ? ('js' as const) : ('wasm-simd' as const) } : {}),
+      });
     }
     return out;
   },
@@ -112,7 +111,7 @@ const api: IndexApi = {
     const q = checkQuery(query, k);
     let hits: SearchHit[];
     if (kind === 'exact') {
-      const top = exactTopK(store, dims, count, q, Math.min(k, count));
+      const top = (store as SimdStore).search(q, Math.min(k, count));
       hits = Array.from(top.indices, (index, r) => ({ index, id: ids[index] as string, score: top.scores[r] as number }));
     } else {
       if (!voy || voyCount !== count) throw new RagtabError('IndexEmpty', 'The voy index is not built over the current vectors.');
@@ -128,11 +127,13 @@ const api: IndexApi = {
   async stats(): Promise<IndexStats> {
     const built: IndexKind[] = ['exact'];
     if (voy && voyCount === count) built.push('voy');
-    return { count, dims, vectorBytes: count * dims * 4, built };
+    return { count, dims, vectorBytes: count * dims * 4, built, scan: store && !store.simd ? 'js' : 'wasm-simd' };
   },
 
   async memory() {
-    return workerMemory('the exact index is a JavaScript Float32Array and voy (WebAssembly) is not built');
+    return workerMemory(
+      store && !store.simd ? 'the exact index is a JavaScript Float32Array (WebAssembly SIMD did not validate) and voy is not built' : 'no vectors have been added yet',
+    );
   },
 };
 

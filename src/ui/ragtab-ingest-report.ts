@@ -73,7 +73,7 @@ export class RagtabIngestReport extends LitElement {
             : `Vectors kept in memory only${r.storage.reason ? `: ${r.storage.reason}` : '.'}`}
       </p>
       ${this.batchChart()}
-      <p class="note">Corpus hash ${r.corpusHash.slice(0, 16)}…; index builds: ${r.builds.map((b) => `${b.kind} ${ms(b.ms)}${b.kind === 'voy' ? ` (${num(b.vectorsPerSecond, 0)} vectors/s)` : ''}`).join(', ')}.</p>
+      <p class="note">Corpus hash ${r.corpusHash.slice(0, 16)}…; index builds: ${r.builds.map((b) => `${b.kind}${b.scan ? ` (${b.scan === 'wasm-simd' ? 'WebAssembly SIMD scan' : 'JavaScript scan: SIMD unavailable'})` : ''} ${ms(b.ms)}${b.kind === 'voy' ? ` (${num(b.vectorsPerSecond, 0)} vectors/s)` : ''}`).join(', ')}.</p>
     </div>`;
   }
 }

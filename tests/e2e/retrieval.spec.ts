@@ -114,6 +114,8 @@ test('msmarco subset: top-10 ids and scores equal a Node transformers.js referen
   await expect(items).toHaveCount(10);
   await expect(items.first()).toHaveAttribute('data-doc-id', reference[queries.length - 1]![0]!.id);
   await expect(page.locator('ragtab-timings tr[data-stage="search"]')).toBeVisible();
+  // The exact scan ran in WebAssembly SIMD (the scores above are its scores), not the JavaScript fallback.
+  await expect(page.locator('ragtab-ingest-report')).toContainText('exact (WebAssembly SIMD scan)');
   const measures = await page.evaluate(() => performance.getEntriesByType('measure').map((m) => m.name));
   expect(measures).toEqual(expect.arrayContaining(['ragtab:embed-query', 'ragtab:search', 'ragtab:format-context', 'ragtab:embed']));
 });
