@@ -247,8 +247,11 @@ export class Runner {
         intervalMs: config.memory.intervalMs,
         full: config.memory.full,
         blocked: () => {
-          const threads = state.ingest?.embedder.threads ?? 1;
-          if (threads > 1) return REASONS.threadPool(`the embedder (ONNX Runtime, ${threads} threads)`);
+          const e = state.ingest?.embedder;
+          // On WebGPU the record says 0 threads, but ONNX Runtime still starts its WebAssembly pool
+          // (numThreads = the configured threads when the page is isolated): it blocks all the same.
+          const threads = !e ? 1 : e.device === 'wasm' ? e.threads : e.crossOriginIsolated ? Math.max(1, settings.threads) : 1;
+          if (threads > 1) return REASONS.threadPool(`the embedder (ONNX Runtime, ${threads} threads${e?.device === 'wasm' ? '' : `, beside ${e?.device}`})`);
           const llmThreads = state.llm?.info.threads ?? 1;
           if (llmThreads > 1) return REASONS.threadPool(`the LLM (${state.llm?.info.engine}, ${llmThreads} threads)`);
           return null;

@@ -162,7 +162,8 @@ export class FakeSession extends EventTarget implements BenchSession {
         dtype: settings.dtype,
         pooling: 'mean',
         normalize: true,
-        threads: settings.threads,
+        // as the real worker: 0 threads reported on WebGPU (ONNX Runtime's WASM pool runs all the same)
+        threads: settings.device === 'wasm' ? settings.threads : 0,
         batchSize: settings.batchSize,
         dims: 4,
         maxTokens: 512,
@@ -280,14 +281,14 @@ export const SMALL: readonly string[] = [
   'memory.intervalMs=10',
 ];
 
-export async function runFake(sets: readonly string[] = SMALL, fake: FakeOptions = {}, client?: RunnerClient): Promise<{ records: RunRecord[]; session: FakeSession }> {
+export async function runFake(sets: readonly string[] = SMALL, fake: FakeOptions = {}, client?: RunnerClient, sources?: Partial<MemorySources>): Promise<{ records: RunRecord[]; session: FakeSession }> {
   const session = new FakeSession(fake);
   const runner = new Runner({
     session,
     suite: RETRIEVAL_SUITE,
     client,
     environment: async () => structuredClone(ENV),
-    memorySources: fakeMemorySources(),
+    memorySources: fakeMemorySources(sources),
     hardwareConcurrency: 2,
     memoryTimeoutMs: 50,
   });

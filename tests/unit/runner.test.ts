@@ -92,6 +92,18 @@ describe('Runner over the retrieval suite', () => {
     expect(without.memory.find((m) => m.figure === 'llm-wasm')).toMatchObject({ available: false, reason: REASONS.llmNoMemory });
   });
 
+  it('skips the full measurement while ONNX Runtime runs a thread pool, on WebGPU too (where the record says 0 threads)', async () => {
+    const sources = { crossOriginIsolated: true, measureUserAgentSpecificMemory: async () => ({ bytes: 100, breakdown: [] }) };
+    const ua = async (sets: string[]) => (await runFake([...SMALL.filter((s) => !s.startsWith('embedder.threads')), ...sets], {}, undefined, sources)).records[0]!.memory.filter((m) => m.figure === 'ua-memory');
+    const gpu = await ua(['embedder.device=webgpu', 'embedder.threads=2']);
+    expect(gpu.length).toBeGreaterThan(0);
+    for (const m of gpu) expect(m.available === false && m.reason).toContain('the embedder (ONNX Runtime, 2 threads, beside webgpu)');
+    const wasm = await ua(['embedder.threads=2']);
+    for (const m of wasm) expect(m.available === false && m.reason).toContain('the embedder (ONNX Runtime, 2 threads)');
+    // one thread: measured
+    expect((await ua(['embedder.threads=1'])).some((m) => m.available && m.bytes === 100)).toBe(true);
+  });
+
   it('with both index kinds, times each query on each kind under its own name', async () => {
     const r = (await runFake([...SMALL, 'index=both', 'reload=false'], { voyExtraMs: 5 })).records[0]!;
     const names = new Set(r.samples.map((s) => s.stage));
