@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type BrowserContext } from '@playwright/test';
 import { BASE_FLAGS, EAGER_MEMORY_FLAG, WEBGPU_FLAGS, resolveChromium } from './lib/chromium';
-import { serveApp, sharedDir, type Served } from './lib/server';
+import { buildOutDir, serveApp, sharedDir, type Served } from './lib/server';
 import { USAGE, parseCliArgs, resolveCliConfig, type CliOptions } from './lib/bench-args';
 import { fromJson, toCsv, toJson, toMarkdown, comparisonMarkdown } from '../src/core/exports';
 import { summarizeRecord, type RunRecord } from '../src/core/run-record';
@@ -85,9 +85,10 @@ async function runInBrowser(o: CliOptions, config: BenchConfig, dirs: Record<str
   try {
     let base = o.url;
     if (!base) {
-      log(o.build ? 'building and serving the app…' : 'serving the app…');
+      log(o.build ? `building the app into ${buildOutDir()} (RAGTAB_OUT_DIR) and serving it…` : `serving the app from ${buildOutDir()}…`);
       served = await serveApp({ build: o.build, dirs });
       base = served.url;
+      log(`serving the app at ${base}`);
     } else if (Object.keys(dirs).some((p) => p.startsWith('/cli-'))) {
       throw new RagtabError('InvalidArgument', '--url serves nothing itself: give local folders only without --url');
     }

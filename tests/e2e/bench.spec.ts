@@ -6,18 +6,26 @@
  */
 import { expect, test, type Page } from '@playwright/test';
 import { execFile } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunRecord } from '../../src/core/run-record';
 import type {} from '../../src/engine/bench-api'; // declares window.ragtabBench
+import { SHARED } from './helpers';
 
 /** The page with the benchmark panel (see scripts/lib/bench-args.ts DEFAULT_BENCH_PAGE). */
 const PAGE = './';
-const SETS = ['embedder.model=lsa-wordpiece-256', 'embedder.baseUrl=models/', 'llm.engine=none'];
+/**
+ * The small configuration every run here uses. Two embedder threads: ONNX Runtime then runs a
+ * WebAssembly thread pool, so the full measurement (ua-memory) is skipped with its reason, the same
+ * on every machine (the CI machines have 2 cores).
+ */
+const SETS = ['embedder.model=lsa-wordpiece-256', 'embedder.baseUrl=models/', 'embedder.threads=2', 'llm.engine=none'];
+/** Size of lsa-wordpiece-256's onnx/model.onnx (fp32 weights), for plausibility bounds on memory figures. */
+const MODEL_BYTES = 31_254_963;
 
-function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile('npx', ['tsx', 'scripts/bench.ts', ...args], { timeout: 8 * 60_000, maxBuffer: 32 << 20 }, (err, stdout, stderr) => {
+    execFile('npx', ['tsx', 'scripts/bench.ts', ...args], { timeout: 8 * 60_000, maxBuffer: 32 << 20, env: { ...process.env, ...env } }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 99) : 0;
       resolve({ code, stdout, stderr });
     });
@@ -90,10 +98,28 @@ function expectMemoryMarked(r: RunRecord): void {
     if (m.available) expect(m.bytes).toBeGreaterThanOrEqual(0);
     else expect(m.reason.length, m.figure).toBeGreaterThan(10);
   }
-  const unavailable = new Set(r.memory.filter((m) => !m.available).map((m) => m.figure));
-  expect(unavailable).toContain('webgpu-buffers');
-  // The embedder worker's WebAssembly memory is counted where ONNX Runtime creates it (workers/lib/memory-accounting.ts).
-  expect(r.memory.some((m) => m.figure === 'embedder-wasm' && m.available && m.bytes > 1e6)).toBe(true);
+  const after = (figure: string) => r.memory.filter((m) => m.figure === figure);
+  // the full measurement is skipped while ONNX Runtime runs its 2-thread pool, with that reason
+  const ua = after('ua-memory');
+  expect(ua.length).toBeGreaterThan(0);
+  for (const m of ua) expect(m.available === false && m.reason).toContain('Atomics.wait');
+  // The embedder worker's WebAssembly memory, counted where ONNX Runtime creates it
+  // (workers/lib/memory-accounting.ts): it holds the model's weights, so at least their size.
+  const wasm = after('embedder-wasm');
+  expect(wasm.length).toBeGreaterThan(0);
+  for (const m of wasm) {
+    expect(m.available, 'embedder-wasm').toBe(true);
+    if (m.available) expect(m.bytes).toBeGreaterThan(MODEL_BYTES);
+  }
+  // every worker's figures are read after every step (no LLM here: no LLM figures)
+  const steps = new Set(r.samples.filter((s) => ['ingest', 'query set', 'evaluate'].includes(s.stage)).map((s) => s.stage));
+  for (const figure of ['embedder-wasm', 'index-wasm', 'embedder-webgpu-buffers', 'index-webgpu-buffers', 'webgpu-buffers']) {
+    expect(new Set(after(figure).map((m) => m.stage)), figure).toEqual(steps);
+  }
+  expect(r.memory.some((m) => m.figure.startsWith('llm-'))).toBe(false);
+  // The embedder runs on WebAssembly here: each worker counts its GPUBuffers and created none, a
+  // measured 0 (where a worker cannot count, the figure is unavailable with its reason instead).
+  for (const m of after('webgpu-buffers')) expect(m).toMatchObject({ available: true, bytes: 0, detail: { embedder: 0, index: 0 } });
   expect(r.memory.some((m) => m.figure === 'js-heap-used' && m.available)).toBe(true);
 }
 
@@ -126,14 +152,45 @@ test.describe.serial('benchmark', () => {
     await expect(page.locator(`ragtab-history tr[data-run="${ui.id}"]`)).toBeVisible();
   });
 
-  test('unavailable memory figures are marked so, in the record and in the report', async ({ page }) => {
+  test('memory figures: measured where they can be, unavailable with the reason where not, in the record and in the report', async ({ page }) => {
     expectMemoryMarked(ui);
     await page.goto(PAGE);
     await page.waitForFunction(() => !!window.ragtabBench);
     await page.evaluate((json) => window.ragtabBench!.import(json), JSON.stringify(ui));
-    const cells = page.locator('ragtab-report #memory td[data-figure="webgpu-buffers"][data-available="no"]');
-    await expect(cells.first()).toHaveText('unavailable');
-    await expect(page.locator('ragtab-report [data-unavailable="webgpu-buffers"]')).toContainText('report no totals');
+    const memory = page.locator('ragtab-report #memory');
+    await expect(memory.locator('td[data-figure="ua-memory"][data-available="no"]').first()).toHaveText('unavailable');
+    await expect(page.locator('ragtab-report [data-unavailable="ua-memory"]')).toContainText('Atomics.wait');
+    await expect(memory.locator('tr[data-stage="ingest"] td[data-figure="embedder-wasm"][data-available="yes"]')).toContainText('MB');
+    await expect(memory.locator('tr[data-stage="ingest"] td[data-figure="webgpu-buffers"][data-available="yes"]')).toHaveText('0 B');
+    await expect(memory.locator('th', { hasText: 'index WASM' })).toHaveCount(1);
+    await expect(page.locator('ragtab-report #gpu-note')).toContainText('without destroy()');
+  });
+
+  test('an embedder on WebGPU (SwiftShader): its GPU buffers are counted, and voy\'s WebAssembly in the index worker', async ({ page }) => {
+    await page.goto(PAGE);
+    await page.waitForFunction(() => !!window.ragtabBench);
+    const sets = [...SETS, 'embedder.device=webgpu', 'index=voy', 'warmups=0', 'iterations=1', 'queries.count=2', 'reload=false', 'quality=false'];
+    const ids = await page.evaluate((sets) => window.ragtabBench!.run('quick', sets), sets);
+    const r = (await page.evaluate((id) => window.ragtabBench!.get(id), ids[0]!))!;
+    expect(r.status, JSON.stringify(r.errors)).toBe('complete');
+    expect(r.embedder, 'the embedder fell back from WebGPU').toMatchObject({ device: 'webgpu', fallbackReason: null });
+    const at = (figure: string, stage: string) => r.memory.find((m) => m.figure === figure && m.stage === stage);
+    // ONNX Runtime's WebGPU buffers hold the fp32 weights: at least their size, not wildly more
+    const gpu = at('embedder-webgpu-buffers', 'ingest');
+    expect(gpu?.available).toBe(true);
+    if (gpu?.available) {
+      expect(gpu.bytes).toBeGreaterThan(MODEL_BYTES);
+      expect(gpu.bytes).toBeLessThan(10 * MODEL_BYTES);
+      expect(gpu.detail!['peakSinceWorkerStart']).toBeGreaterThanOrEqual(gpu.bytes);
+      expect(gpu.detail!['createdSinceWorkerStart']).toBeGreaterThanOrEqual(gpu.detail!['peakSinceWorkerStart']!);
+    }
+    const total = at('webgpu-buffers', 'ingest');
+    expect(total?.available && total.detail).toEqual({ embedder: gpu?.available ? gpu.bytes : -1, index: 0 });
+    // voy builds its k-d tree in WebAssembly inside the index worker
+    const voy = at('index-wasm', 'ingest');
+    expect(voy?.available && voy.bytes).toBeGreaterThan(0);
+    // every stage after the ingest has the figures too
+    expect(r.memory.some((m) => m.figure === 'embedder-webgpu-buffers' && m.stage === 'query set' && m.available)).toBe(true);
   });
 
   test('a JSON export imports back equal, through the buttons', async ({ page }, info) => {
@@ -194,5 +251,61 @@ test.describe.serial('benchmark', () => {
     const bad = await cli(['--preset', 'quick', '--set', 'embedder.threads=0', '--url', baseURL!]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('error InvalidConfig: embedder.threads: expected an integer from 1 to 64, got 0');
+  });
+
+  test('the CLI builds and serves the app itself, with the folders given on the command line; bad inputs exit 2, named', async ({}, info) => {
+    const out = info.outputPath('cli-build');
+    // a build folder of its own: the test server's build (RAGTAB_OUT_DIR or dist/) stays as it is
+    const outDir = info.outputPath('cli-dist');
+    const dataset = join(SHARED, 'datasets', 'msmarco-5k');
+    const small = ['--set', 'corpus.maxDocs=60', '--set', 'warmups=0', '--set', 'iterations=1', '--set', 'queries.count=2', '--set', 'reload=false', '--set', 'concurrency=2'];
+    const run = await cli(['--preset', 'quick', '--dataset', dataset, '--embedder', join(SHARED, 'models', 'lsa-wordpiece-256'), '--no-llm', '--set', 'embedder.threads=1', ...small, '--out', out], { RAGTAB_OUT_DIR: outDir });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain(`building the app into ${outDir}`);
+    expect(existsSync(join(outDir, 'index.html'))).toBe(true);
+    expect(run.stderr).toContain(`serving ${dataset} at /cli-dataset/`);
+    expect(run.stderr).toMatch(/serving .*models at \/cli-models\//);
+    const files = readdirSync(out);
+    expect(files.map((f) => f.replace(/^.*\./, '')).sort()).toEqual(['csv', 'json', 'md']);
+    const r = JSON.parse(readFileSync(join(out, files.find((f) => f.endsWith('.json'))!), 'utf8')) as RunRecord;
+    expect(r.status).toBe('complete');
+    // the page read the dataset and the model from the folders the CLI served
+    expect(r.config.corpus).toMatchObject({ source: 'beir', url: 'cli-dataset/', maxDocs: 60 });
+    expect(r.corpus?.docs).toBe(60);
+    expect(r.embedder?.baseUrl).toMatch(/\/cli-models\/$/);
+    expect(r.embedder?.model).toBe('lsa-wordpiece-256');
+    expect(r.samples.filter((s) => s.stage === 'query' && !s.warmup)).toHaveLength(2);
+    // concurrency without an LLM: retrieval only, and the record says so
+    const concurrent = r.samples.filter((s) => s.stage === 'concurrent query' && !s.warmup);
+    expect(concurrent).toHaveLength(2);
+    expect(concurrent.every((s) => s.extra['pipeline'] === 'retrieval')).toBe(true);
+    expect(run.stdout).toContain('through retrieval only');
+    // with one thread the full measurement is taken: the embedder worker's share includes its WASM memory
+    const ua = r.memory.find((m) => m.figure === 'ua-memory' && m.available);
+    const wasm = r.memory.find((m) => m.figure === 'embedder-wasm' && m.stage === ua?.stage);
+    if (ua?.available && wasm?.available) {
+      const worker = Object.entries(ua.detail ?? {}).find(([k]) => k.includes('embedder.worker'));
+      expect(worker?.[1]).toBeGreaterThanOrEqual(wasm.bytes);
+    } else expect(ua, 'ua-memory with one thread').toBeTruthy();
+
+    // bad inputs: named, exit 2, before anything is built
+    const missing = await cli(['--preset', 'quick', '--dataset', join(out, 'no-such-folder'), '--out', out], { RAGTAB_OUT_DIR: outDir });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain(`error InvalidArgument: --dataset ${join(out, 'no-such-folder')}: not a folder, a URL or a BEIR dataset name`);
+    const notBeir = await cli(['--preset', 'quick', '--dataset', out, '--out', out], { RAGTAB_OUT_DIR: outDir });
+    expect(notBeir.code).toBe(2);
+    expect(notBeir.stderr).toContain(`error BeirMissingFile: --dataset ${out}: no corpus.jsonl in that folder`);
+    const broken = join(out, 'broken.json');
+    writeFileSync(broken, '{"version": 1, "name": ');
+    const badConfig = await cli(['--config', broken, '--out', out], { RAGTAB_OUT_DIR: outDir });
+    expect(badConfig.code).toBe(2);
+    expect(badConfig.stderr).toContain(`error MalformedJson: --config ${broken}:`);
+    const wrongField = join(out, 'wrong.json');
+    writeFileSync(wrongField, JSON.stringify({ ...ui.config, k: 0 }));
+    const badField = await cli(['--config', wrongField, '--out', out], { RAGTAB_OUT_DIR: outDir });
+    expect(badField.code).toBe(2);
+    expect(badField.stderr).toContain('error InvalidConfig: k: expected an integer from 1 to 1000, got 0');
+    // no record was written for the bad inputs
+    expect(readdirSync(out).filter((f) => f.endsWith('.json') && f.startsWith('ragtab-'))).toHaveLength(1);
   });
 });
