@@ -136,8 +136,13 @@ export function installMemoryAccounting(): void {
   installGpu();
 }
 
-/** Current figures. `noWasmReason` is used when no memory was seen (for example the engine runs in a worker of its own). */
-export function workerMemory(noWasmReason = 'no WebAssembly memory has been created in this worker yet'): WorkerMemory {
+/**
+ * Current figures. `noWasmReason` is used when no memory was seen. `engineElsewhere`: the engine
+ * runs in a worker it starts itself (wllama's llama.cpp), whose allocations this worker cannot see:
+ * the GPU figure is then unavailable with that reason rather than a count of 0 that would read as
+ * "no buffers" (and so is the WASM figure when this worker made no memory of its own).
+ */
+export function workerMemory(noWasmReason = 'no WebAssembly memory has been created in this worker yet', opts: { engineElsewhere?: string } = {}): WorkerMemory {
   let wasm = 0;
   let seen = 0;
   for (const r of memories) {
@@ -146,14 +151,15 @@ export function workerMemory(noWasmReason = 'no WebAssembly memory has been crea
     seen++;
     wasm += m.buffer.byteLength;
   }
+  const counts = gpu.installed && !opts.engineElsewhere;
   return {
     wasmBytes: seen > 0 ? wasm : null,
     wasmMemories: seen,
     wasmReason: seen > 0 ? null : noWasmReason,
-    gpuBufferBytes: gpu.installed ? gpu.live : null,
-    gpuBufferPeakBytes: gpu.installed ? gpu.peak : null,
-    gpuBufferCreatedBytes: gpu.installed ? gpu.created : null,
-    gpuReason: gpu.installed ? null : gpu.reason ?? 'WebGPU accounting is not installed',
+    gpuBufferBytes: counts ? gpu.live : null,
+    gpuBufferPeakBytes: counts ? gpu.peak : null,
+    gpuBufferCreatedBytes: counts ? gpu.created : null,
+    gpuReason: counts ? null : (opts.engineElsewhere ?? gpu.reason ?? 'WebGPU accounting is not installed'),
   };
 }
 
