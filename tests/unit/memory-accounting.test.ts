@@ -26,7 +26,7 @@ beforeAll(async () => {
 });
 
 /** A module that defines and exports a memory of `pages` 64 KiB pages: (module (memory (export "m") pages)). */
-function moduleWithMemory(pages: number): Uint8Array {
+function moduleWithMemory(pages: number): Uint8Array<ArrayBuffer> {
   return new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 5, 3, 1, 0, pages, 7, 5, 1, 1, 109, 2, 0]);
 }
 
@@ -39,7 +39,7 @@ describe('memory accounting', () => {
     mem.grow(1);
     expect(mod.workerMemory().wasmBytes).toBe(3 * 65536);
     // memories a module exports, through instantiate(bytes), instantiate(module) and new Instance
-    const a = await WebAssembly.instantiate(moduleWithMemory(4));
+    const a: WebAssembly.WebAssemblyInstantiatedSource = await WebAssembly.instantiate(moduleWithMemory(4));
     const b = await WebAssembly.instantiate(new WebAssembly.Module(moduleWithMemory(1)));
     const c = new WebAssembly.Instance(new WebAssembly.Module(moduleWithMemory(5)));
     expect([a.instance, b, c].every((i) => i instanceof WebAssembly.Instance)).toBe(true);
