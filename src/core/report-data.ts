@@ -72,19 +72,26 @@ export function ingestThroughput(record: RunRecord): ChartData {
   );
 }
 
+/** Labels of the memory figures, in the order the report shows them. */
 export const MEMORY_LABELS: Record<MemoryFigure, string> = {
   'js-heap-used': 'JS heap used',
   'js-heap-total': 'JS heap total',
-  'ua-memory': 'page + workers (measureUserAgentSpecificMemory)',
+  'ua-memory': 'page + workers (UA-specific memory)',
+  'storage-usage': 'storage usage',
   'embedder-wasm': 'embedder WASM',
   'index-wasm': 'index WASM',
   'llm-wasm': 'LLM WASM',
-  'storage-usage': 'storage usage',
   'embedder-webgpu-buffers': 'embedder WebGPU buffers',
   'index-webgpu-buffers': 'index WebGPU buffers',
   'llm-webgpu-buffers': 'LLM WebGPU buffers',
   'webgpu-buffers': 'WebGPU buffers, all workers',
 };
+
+/** The figures present, in the report's order. */
+export function memoryFigureOrder(figures: Iterable<MemoryFigure>): MemoryFigure[] {
+  const order = Object.keys(MEMORY_LABELS);
+  return [...new Set(figures)].sort((a, b) => order.indexOf(a) - order.indexOf(b));
+}
 
 /** What the webgpu-buffers total covers (for the report's note under the memory table). */
 export const GPU_TOTAL_NOTE =
@@ -109,7 +116,7 @@ export function concurrencyText(c: ConcurrencyStats): string {
 
 /** Available memory figures (MB) against seconds since the run started. */
 export function memoryOverTime(record: RunRecord): ChartData {
-  const figures = [...new Set(record.memory.filter((m) => m.available).map((m) => m.figure))];
+  const figures = memoryFigureOrder(record.memory.filter((m) => m.available).map((m) => m.figure));
   return alignSeries(
     figures.map((figure) => ({
       label: MEMORY_LABELS[figure],

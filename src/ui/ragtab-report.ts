@@ -2,7 +2,7 @@ import { LitElement, css, html, nothing } from 'lit';
 import { summarizeRecord, type RecordSummary, type RunRecord } from '../core/run-record';
 import { adviseRecord } from '../core/advice';
 import { EXPORT_FORMATS, exportFileName, exportRecord, fromJson, type ExportFormat } from '../core/exports';
-import { concurrencyText, ingestThroughput, latencyDistribution, memoryOverTime, queryStages, sweepTable, GPU_TOTAL_NOTE, MEMORY_LABELS, type ChartData } from '../core/report-data';
+import { concurrencyText, ingestThroughput, latencyDistribution, memoryOverTime, queryStages, sweepTable, memoryFigureOrder, GPU_TOTAL_NOTE, MEMORY_LABELS, type ChartData } from '../core/report-data';
 import { errorInfo } from '../core/errors';
 import { cardStyles } from './shared-styles';
 import { PALETTE, type ChartSpec } from './ragtab-chart';
@@ -192,7 +192,7 @@ export class RagtabReport extends LitElement {
 
   private renderMemory(s: RecordSummary) {
     if (!s.memory.length) return nothing;
-    const figures = [...new Set(s.memory.map((m) => m.figure))];
+    const figures = memoryFigureOrder(s.memory.map((m) => m.figure));
     const stages = [...new Set(s.memory.map((m) => m.stage))];
     const peak = new Map(s.memory.map((m) => [`${m.stage}\u0000${m.figure}`, m] as const));
     const reasons = new Map<string, string>();

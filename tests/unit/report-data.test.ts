@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { alignSeries, ingestThroughput, latencyDistribution, memoryOverTime, queryStages, sweepTable } from '../../src/core/report-data';
+import { alignSeries, concurrencyText, ingestThroughput, latencyDistribution, memoryFigureOrder, memoryOverTime, queryStages, sweepTable } from '../../src/core/report-data';
+import { summarizeRecord } from '../../src/core/run-record';
 import { recordOf, runFake, sample, SMALL } from './bench-fixtures';
 
 describe('report data', () => {
@@ -44,5 +45,23 @@ describe('report data', () => {
     expect(t.rows.map((x) => x.values)).toEqual([{ k: 1 }, { k: 5 }]);
     expect(t.stages).toEqual(['query', 'embed query', 'search', 'format context']);
     expect(t.rows.every((x) => x.p50['search'] !== null && x.queriesPerSecond !== null)).toBe(true);
+  });
+
+  it('orders memory figures by kind (heap, page, storage, WASM per worker, GPU per worker, GPU total)', () => {
+    expect(memoryFigureOrder(['webgpu-buffers', 'index-wasm', 'js-heap-used', 'embedder-webgpu-buffers', 'embedder-wasm', 'index-wasm'])).toEqual([
+      'js-heap-used',
+      'embedder-wasm',
+      'index-wasm',
+      'embedder-webgpu-buffers',
+      'webgpu-buffers',
+    ]);
+  });
+
+  it('describes the concurrency mode with its pipeline; a version-1 record (no pipeline) ran retrieval only', async () => {
+    const r = (await runFake([...SMALL, 'concurrency=2'])).records[0]!;
+    const c = summarizeRecord(r).concurrency!;
+    expect(concurrencyText(c)).toMatch(/^2 queries at once, 4 batch\(es\), through retrieval only .*queries\/s; latency from submission p50 [\d.]+ ms.*retrieval done p50/);
+    for (const s of r.samples) delete s.extra['pipeline'];
+    expect(summarizeRecord(r).concurrency?.pipeline).toBe('retrieval');
   });
 });
