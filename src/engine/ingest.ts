@@ -88,7 +88,7 @@ export async function runIngest(ctx: IngestContext, settings: Settings, files: F
       ctx.setProgress({ phase: 'load', label, done: 0, total: 1, unit: 'step', startedAt: l0 });
       const l = await store!.indexes.load(key.key);
       if (!l) throw new RagtabError('StorageError', 'The stored index disappeared while it was being read.');
-      const restored = chunksFromRefs(l.chunks, corpus.docs);
+      const restored = chunksFromRefs(l.refs, corpus.docs);
       const vecs = l.vectors;
       const a = await index.call('add stored', (api) => api.add(restored.map((c) => c.id), Comlink.transfer(vecs, [vecs.buffer])), signal);
       stages.push({ name: 'load', ms: performance.now() - l0, workerMs: a.value.workerMs, extra: { chunks: restored.length, readMs: l.readMs, assembleMs: l.assembleMs } });

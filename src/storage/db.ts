@@ -7,13 +7,19 @@
  * - v1 (first layout): `corpora` held each corpus with its documents inside the record
  *   (`docs: Doc[]`), `indexes` a flat meta record, `blocks` one record per block of vectors with
  *   its chunk refs as an array of objects, `runs` without an index.
- * - v2 (current): documents move to their own store (`documents`, keyed [corpus hash, position],
+ * - v2: documents move to their own store (`documents`, keyed [corpus hash, position],
  *   written in batches, so a large corpus never has to fit in one record or one transaction);
  *   corpora gain counts, sizes, queries, judgments and a `complete` flag; index metas gain the
  *   canonical key, the committed block count, sizes and the chunk-list hash; blocks know their
- *   position (`first`, `count`, `dims`) and store their chunk refs column by column (ids, document ids, one Int32Array of numbers); runs
- *   gain an index by creation time and their size. The step moves every v1 record into the v2
- *   layout.
+ *   position (`first`, `count`, `dims`) and store their chunk refs column by column (ids, document
+ *   ids as arrays of strings, one Int32Array of numbers); runs gain an index by creation time and
+ *   their size. The step moves every v1 record into the v2 layout.
+ * - v3 (current): a block's ids and document ids are each ONE concatenated string, with their end
+ *   offsets in one Uint32Array (`ends`), instead of arrays of strings. Reading 50,000 refs back
+ *   was 100,000 strings to deserialise and 50,000 objects to rebuild on every load; now it is a
+ *   few strings per block and nothing is rebuilt until a ref is asked for (bench/README-storage.md).
+ *   The step rewrites every block's refs; vectors and metas are unchanged (meta sizes are
+ *   recomputed).
  *
  * A `versionchange` (another tab opening a newer schema, or deleting the database) closes this
  * connection at once and calls `onVersionChange`; the repositories then fail with
@@ -27,9 +33,9 @@ import type { ChunkParams } from '../core/chunking';
 import type { Dtype, Pooling } from '../../workers/api';
 
 export const DB_NAME = 'ragtab';
-export const DB_VERSION = 2;
+export const DB_VERSION = 3;
 
-// ─────────────────────────────── v2 (current) ───────────────────────────────
+// ─────────────────────────────── v3 (current) ───────────────────────────────
 
 /** What a stored chunk keeps: its text is `embeddingText(doc).slice(start, end)` of its document. */
 export interface ChunkRef {
@@ -92,7 +98,41 @@ export interface IndexMeta {
   completedAt: number | null;
 }
 
-export interface BlockRecord {
+/** v2's block (history: the upgrade to v3 reads it): ids and document ids as arrays of strings. */
+export interface BlockRecordV2 {
+  indexKey: string;
+  blockNo: number;
+  first: number;
+  count: number;
+  dims: number;
+  vectors: ArrayBuffer;
+  ids: string[];
+  docIds: string[];
+  /** count × 4: index, start, end, tokens. */
+  nums: Int32Array;
+  truncated: Uint8Array | null;
+}
+
+/**
+ * A block's chunk refs, column by column: every id concatenated into one string (and every
+ * document id into another), `ends` giving each chunk's end offsets in them. One string per
+ * column deserialises in one copy; arrays of strings cost a string each (measured:
+ * bench/README-storage.md).
+ */
+export interface RefColumns {
+  /** The chunks' ids, concatenated. */
+  ids: string;
+  /** The chunks' document ids, concatenated. */
+  docIds: string;
+  /** count × 2, UTF-16 offsets: end of chunk i's id in `ids`, end of its document id in `docIds`. */
+  ends: Uint32Array;
+  /** count × 4: index, start, end, tokens. */
+  nums: Int32Array;
+  /** count flags (1 = truncated), or null when none is. */
+  truncated: Uint8Array | null;
+}
+
+export interface BlockRecord extends RefColumns {
   indexKey: string;
   blockNo: number;
   /** Position of the block's first chunk in the index. */
@@ -106,12 +146,6 @@ export interface BlockRecord {
    * bench/README-storage.md).
    */
   vectors: ArrayBuffer;
-  ids: string[];
-  docIds: string[];
-  /** count × 4: index, start, end, tokens. */
-  nums: Int32Array;
-  /** count flags (1 = truncated), or null when none is. */
-  truncated: Uint8Array | null;
 }
 
 export interface RunRow {
@@ -182,6 +216,15 @@ export interface RagtabDBv1 extends DBSchema {
   runs: { key: string; value: RunRowV1 };
 }
 
+/** The v2 layout: v3's stores, v2's blocks (the upgrade test writes it). */
+export interface RagtabDBv2 extends DBSchema {
+  corpora: { key: string; value: CorpusRecord };
+  documents: { key: [string, number]; value: DocumentRecord };
+  indexes: { key: string; value: IndexMeta; indexes: { byCorpus: string } };
+  blocks: { key: [string, number]; value: BlockRecordV2 };
+  runs: { key: string; value: RunRow; indexes: { byCreatedAt: number } };
+}
+
 // ─────────────────────────────── sizes ───────────────────────────────
 
 /** UTF-8 length of a string without encoding it. */
@@ -203,40 +246,104 @@ export function documentBytes(d: Pick<Doc, 'id' | 'title' | 'text'>): number {
   return utf8Length(d.id) + utf8Length(d.title) + utf8Length(d.text);
 }
 
-export function blockBytes(b: Pick<BlockRecord, 'vectors' | 'ids' | 'docIds' | 'nums' | 'truncated'>): number {
-  let s = 0;
-  for (let i = 0; i < b.ids.length; i++) s += utf8Length(b.ids[i]!) + utf8Length(b.docIds[i]!);
-  return b.vectors.byteLength + b.nums.byteLength + (b.truncated?.byteLength ?? 0) + s;
+export function blockBytes(b: Pick<BlockRecord, 'vectors'> & RefColumns): number {
+  return b.vectors.byteLength + b.nums.byteLength + b.ends.byteLength + (b.truncated?.byteLength ?? 0) + utf8Length(b.ids) + utf8Length(b.docIds);
 }
 
 /** Column layout of chunk refs, as a block stores them. */
-export function packRefs(chunks: ReadonlyArray<ChunkRef>): Pick<BlockRecord, 'ids' | 'docIds' | 'nums' | 'truncated'> {
+export function packRefs(chunks: ReadonlyArray<ChunkRef>): RefColumns {
   const n = chunks.length;
   const ids = new Array<string>(n);
   const docIds = new Array<string>(n);
+  const ends = new Uint32Array(n * 2);
   const nums = new Int32Array(n * 4);
   let truncated: Uint8Array | null = null;
+  let idEnd = 0;
+  let docEnd = 0;
   for (let i = 0; i < n; i++) {
     const c = chunks[i]!;
     ids[i] = c.id;
     docIds[i] = c.docId;
+    ends[i * 2] = idEnd += c.id.length;
+    ends[i * 2 + 1] = docEnd += c.docId.length;
     nums[i * 4] = c.index;
     nums[i * 4 + 1] = c.start;
     nums[i * 4 + 2] = c.end;
     nums[i * 4 + 3] = c.tokens;
     if (c.truncated) (truncated ??= new Uint8Array(n))[i] = 1;
   }
-  return { ids, docIds, nums, truncated };
+  return { ids: ids.join(''), docIds: docIds.join(''), ends, nums, truncated };
 }
 
-export function unpackRefs(b: Pick<BlockRecord, 'ids' | 'docIds' | 'nums' | 'truncated' | 'count'>, out: ChunkRef[] = []): ChunkRef[] {
-  const { ids, docIds, nums, truncated } = b;
-  for (let i = 0; i < b.count; i++) {
-    const r: ChunkRef = { id: ids[i]!, docId: docIds[i]!, index: nums[i * 4]!, start: nums[i * 4 + 1]!, end: nums[i * 4 + 2]!, tokens: nums[i * 4 + 3]! };
-    if (truncated && truncated[i]) r.truncated = true;
-    out.push(r);
-  }
+/** Chunk `i`'s id in a block's columns. */
+export function refId(b: RefColumns, i: number): string {
+  return b.ids.slice(i === 0 ? 0 : b.ends[i * 2 - 2]!, b.ends[i * 2]!);
+}
+
+/** Chunk `i`'s document id in a block's columns. */
+export function refDocId(b: RefColumns, i: number): string {
+  return b.docIds.slice(i === 0 ? 0 : b.ends[i * 2 - 1]!, b.ends[i * 2 + 1]!);
+}
+
+/** Chunk `i` of a block's columns as an object. */
+export function refAt(b: RefColumns, i: number): ChunkRef {
+  const { nums, truncated } = b;
+  const r: ChunkRef = { id: refId(b, i), docId: refDocId(b, i), index: nums[i * 4]!, start: nums[i * 4 + 1]!, end: nums[i * 4 + 2]!, tokens: nums[i * 4 + 3]! };
+  if (truncated && truncated[i]) r.truncated = true;
+  return r;
+}
+
+export function unpackRefs(b: RefColumns & { count: number }, out: ChunkRef[] = []): ChunkRef[] {
+  for (let i = 0; i < b.count; i++) out.push(refAt(b, i));
   return out;
+}
+
+/** Concatenates blocks' columns (compaction): no per-chunk objects. */
+export function concatRefs(parts: ReadonlyArray<RefColumns & { count: number }>): RefColumns {
+  const n = parts.reduce((s, p) => s + p.count, 0);
+  const ends = new Uint32Array(n * 2);
+  const nums = new Int32Array(n * 4);
+  const flagged = parts.some((p) => p.truncated);
+  const truncated = flagged ? new Uint8Array(n) : null;
+  let at = 0;
+  let idBase = 0;
+  let docBase = 0;
+  for (const p of parts) {
+    for (let i = 0; i < p.count; i++) {
+      ends[(at + i) * 2] = p.ends[i * 2]! + idBase;
+      ends[(at + i) * 2 + 1] = p.ends[i * 2 + 1]! + docBase;
+    }
+    nums.set(p.nums.subarray(0, p.count * 4), at * 4);
+    if (truncated && p.truncated) truncated.set(p.truncated.subarray(0, p.count), at);
+    idBase += p.ids.length;
+    docBase += p.docIds.length;
+    at += p.count;
+  }
+  return { ids: parts.map((p) => p.ids).join(''), docIds: parts.map((p) => p.docIds).join(''), ends, nums, truncated };
+}
+
+/** v2's block refs (arrays of strings) as v3 columns. */
+export function refsFromV2(b: Pick<BlockRecordV2, 'ids' | 'docIds' | 'nums' | 'truncated' | 'count'>): RefColumns {
+  const ends = new Uint32Array(b.count * 2);
+  let idEnd = 0;
+  let docEnd = 0;
+  for (let i = 0; i < b.count; i++) {
+    ends[i * 2] = idEnd += b.ids[i]!.length;
+    ends[i * 2 + 1] = docEnd += b.docIds[i]!.length;
+  }
+  return { ids: b.ids.slice(0, b.count).join(''), docIds: b.docIds.slice(0, b.count).join(''), ends, nums: b.nums, truncated: b.truncated };
+}
+
+function blockBytesV2(b: BlockRecordV2): number {
+  let n = 0;
+  for (let i = 0; i < b.ids.length; i++) n += utf8Length(b.ids[i]!) + utf8Length(b.docIds[i]!);
+  return b.vectors.byteLength + b.nums.byteLength + (b.truncated?.byteLength ?? 0) + n;
+}
+
+/** v2 columns (arrays of strings), as the v1 → v2 step wrote them. */
+function packRefsV2(chunks: ReadonlyArray<ChunkRef>): Pick<BlockRecordV2, 'ids' | 'docIds' | 'nums' | 'truncated'> {
+  const c = packRefs(chunks);
+  return { ids: chunks.map((x) => x.id), docIds: chunks.map((x) => x.docId), nums: c.nums, truncated: c.truncated };
 }
 
 export function byteSizeOfJson(v: unknown): number {
@@ -306,10 +413,10 @@ async function migrateV1toV2(db: RagtabDb, tx: UpgradeTx): Promise<void> {
     const old = c.value as BlockRecordV1;
     const s = sums.get(old.indexKey) ?? { blocks: 0, chunks: 0, bytes: 0 };
     const dims = dimsOf.get(old.indexKey) ?? (old.chunks.length ? old.vectors.byteLength / 4 / old.chunks.length : 0);
-    const rec: BlockRecord = { indexKey: old.indexKey, blockNo: old.blockNo, first: s.chunks, count: old.chunks.length, dims, vectors: old.vectors, ...packRefs(old.chunks) };
+    const rec: BlockRecordV2 = { indexKey: old.indexKey, blockNo: old.blockNo, first: s.chunks, count: old.chunks.length, dims, vectors: old.vectors, ...packRefsV2(old.chunks) };
     s.blocks++;
     s.chunks += rec.count;
-    s.bytes += blockBytes(rec);
+    s.bytes += blockBytesV2(rec);
     sums.set(old.indexKey, s);
     await c.update(rec);
   }
@@ -355,8 +462,24 @@ async function migrateV1toV2(db: RagtabDb, tx: UpgradeTx): Promise<void> {
   }
 }
 
+/** v2 → v3: each block's ids and document ids become one string each (`ends` locates them); meta sizes follow. */
+async function migrateV2toV3(_db: RagtabDb, tx: UpgradeTx): Promise<void> {
+  const raw = tx as unknown as IDBPTransaction<unknown, string[], 'versionchange'>; // v2 blocks are not v3-typed
+  const bytes = new Map<string, number>();
+  for (let c = await raw.objectStore('blocks').openCursor(); c; c = await c.continue()) {
+    const old = c.value as BlockRecordV2;
+    const rec: BlockRecord = { indexKey: old.indexKey, blockNo: old.blockNo, first: old.first, count: old.count, dims: old.dims, vectors: old.vectors, ...refsFromV2(old) };
+    bytes.set(rec.indexKey, (bytes.get(rec.indexKey) ?? 0) + blockBytes(rec));
+    await c.update(rec);
+  }
+  for (let c = await tx.objectStore('indexes').openCursor(); c; c = await c.continue()) {
+    const b = bytes.get(c.value.key);
+    if (b !== undefined && b !== c.value.bytes) await c.update({ ...c.value, bytes: b });
+  }
+}
+
 /** STEPS[v] upgrades a database at version v − 1 to version v. */
-const STEPS: Record<number, Step> = { 1: createV1, 2: migrateV1toV2 };
+const STEPS: Record<number, Step> = { 1: createV1, 2: migrateV1toV2, 3: migrateV2toV3 };
 
 // ─────────────────────────────── open ───────────────────────────────
 

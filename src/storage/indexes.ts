@@ -13,7 +13,7 @@ import type { Chunk } from '../core/chunking';
 import { embeddingText, type Doc } from '../core/documents';
 import { RagtabError } from '../core/errors';
 import { INDEX_FORMAT_VERSION, type IndexKey } from '../core/index-key';
-import { blockBytes, packRefs, unpackRefs, type BlockRecord, type ChunkRef, type IndexMeta, type RagtabDb } from './db';
+import { blockBytes, concatRefs, packRefs, refAt, refDocId, refId, type BlockRecord, type ChunkRef, type IndexMeta, type RagtabDb, type RefColumns } from './db';
 import { guarded, mapStorageError, quiet } from './errors';
 
 export interface BeginInput {
@@ -42,16 +42,109 @@ export interface BeginResult {
   restarted: string | null;
 }
 
-export interface LoadedIndex {
+/**
+ * The chunk refs of a loaded index, kept as the blocks' columns: nothing is rebuilt until asked
+ * for (`id(i)` for a search hit's id, `toArray()` or `chunksFromRefs` for all of them).
+ */
+export class StoredRefs {
+  readonly length: number;
+  private readonly firsts: number[] = [];
+  private readonly cols: RefColumns[] = [];
+
+  constructor(blocks: ReadonlyArray<{ first: number; count: number; cols: RefColumns }>) {
+    let n = 0;
+    for (const b of blocks) {
+      if (b.first !== n) throw new RangeError(`refs block at ${b.first} does not follow ${n}`);
+      this.firsts.push(b.first);
+      this.cols.push(b.cols);
+      n += b.count;
+    }
+    this.length = n;
+  }
+
+  /** [block columns, row in the block] of chunk `i`. */
+  private locate(i: number): [RefColumns, number] {
+    if (!Number.isInteger(i) || i < 0 || i >= this.length) throw new RangeError(`chunk ${i} out of range 0..${this.length - 1}`);
+    let lo = 0;
+    let hi = this.firsts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.firsts[mid]! <= i) lo = mid;
+      else hi = mid - 1;
+    }
+    return [this.cols[lo]!, i - this.firsts[lo]!];
+  }
+
+  id(i: number): string {
+    const [c, r] = this.locate(i);
+    return refId(c, r);
+  }
+
+  docId(i: number): string {
+    const [c, r] = this.locate(i);
+    return refDocId(c, r);
+  }
+
+  at(i: number): ChunkRef {
+    const [c, r] = this.locate(i);
+    return refAt(c, r);
+  }
+
+  /** Every chunk's id, in order. */
+  ids(): string[] {
+    const out = new Array<string>(this.length);
+    let k = 0;
+    for (let b = 0; b < this.cols.length; b++) {
+      const c = this.cols[b]!;
+      const n = (b + 1 < this.firsts.length ? this.firsts[b + 1]! : this.length) - this.firsts[b]!;
+      for (let i = 0, from = 0; i < n; i++) {
+        const to = c.ends[i * 2]!;
+        out[k++] = c.ids.slice(from, to);
+        from = to;
+      }
+    }
+    return out;
+  }
+
+  toArray(): ChunkRef[] {
+    const out = new Array<ChunkRef>(this.length);
+    let k = 0;
+    for (let b = 0; b < this.cols.length; b++) {
+      const c = this.cols[b]!;
+      const n = (b + 1 < this.firsts.length ? this.firsts[b + 1]! : this.length) - this.firsts[b]!;
+      for (let i = 0; i < n; i++) out[k++] = refAt(c, i);
+    }
+    return out;
+  }
+}
+
+/** How `load` reads the blocks (measured: bench/README-storage.md; the default is the fastest). */
+export type BlockReadMode = 'cursor' | 'getAll' | 'parallel';
+
+export interface LoadOptions {
+  read?: BlockReadMode;
+}
+
+export interface LoadedBlocks {
   meta: IndexMeta;
-  /** The committed chunks, in order (texts: see `chunksFromRefs`). */
-  chunks: ChunkRef[];
-  /** committed × dims, row-major, one contiguous array. */
-  vectors: Float32Array;
-  /** Time in the read transaction waiting for blocks, and copying them into place, ms. */
+  refs: StoredRefs;
+  /** Time in the read transaction waiting for blocks (ms), and in the sink and assembling the refs. */
   readMs: number;
   assembleMs: number;
 }
+
+export interface LoadedIndex extends LoadedBlocks {
+  /** The committed chunks' refs, in order, as objects (built on first use from `refs`). */
+  readonly chunks: ChunkRef[];
+  /** committed × dims, row-major, one contiguous array. */
+  vectors: Float32Array;
+}
+
+/** Receives a loaded block's vectors (a view over the stored buffer), its first row and its row count. */
+export type BlockSink = (vectors: Float32Array, first: number, count: number) => void;
+
+/** The default read mode of `load`. */
+export const DEFAULT_READ: BlockReadMode = 'getAll';
 
 /** Compaction merges blocks up to this many bytes of vectors (4,096 vectors of 384 dims). */
 export const COMPACT_TARGET_BYTES = 6 * 2 ** 20;
@@ -96,7 +189,7 @@ export class IndexesRepo {
     if (!Number.isInteger(input.dims) || input.dims < 1) throw new RagtabError('InvalidArgument', `dims must be a positive integer, got ${input.dims}`);
     if (!Number.isInteger(input.totalChunks) || input.totalChunks < 0) throw new RagtabError('InvalidArgument', `totalChunks must be a non-negative integer, got ${input.totalChunks}`);
     return guarded(db, 'start storing the index', async () => {
-      const tx = db.transaction(['indexes', 'blocks'], 'readwrite');
+        const tx = db.transaction(['indexes', 'blocks'], 'readwrite');
       const metas = tx.objectStore('indexes');
       const found = await metas.get(key);
       const now = Date.now();
@@ -159,6 +252,12 @@ export class IndexesRepo {
     const needed = blockBytes({ vectors: buf, ...cols });
     const what = `store block ${blockNo} of the index (${n} vectors)`;
     try {
+      // 'relaxed': the commit is reported once the data is handed to the operating system, without
+      // waiting for it to reach the disk. A committed block survives a closed page and a crashed tab
+      // or browser (all a resume needs); only an OS crash or power loss right after a commit may
+      // lose the last blocks, and then their meta update goes with them (one transaction), so a
+      // resume re-embeds them, never mixes. On Chromium 156 'default' measured like 'relaxed' and
+      // 'strict' slower (bench/README-storage.md).
       const tx = db.transaction(['indexes', 'blocks'], 'readwrite', { durability: 'relaxed' });
       const metas = tx.objectStore('indexes');
       const meta = await metas.get(key);
@@ -247,14 +346,12 @@ export class IndexesRepo {
           const head = group[0]!;
           const count = group.reduce((n, b) => n + b.count, 0);
           const vectors = new Float32Array(count * meta.dims);
-          const refs: ChunkRef[] = [];
           let at = 0;
           for (const b of group) {
             vectors.set(new Float32Array(b.vectors), at * meta.dims);
-            unpackRefs(b, refs);
             at += b.count;
           }
-          quiet(tx.store.put({ indexKey: key, blockNo: head.blockNo, first: head.first, count, dims: meta.dims, vectors: vectors.buffer, ...packRefs(refs) }));
+          quiet(tx.store.put({ indexKey: key, blockNo: head.blockNo, first: head.first, count, dims: meta.dims, vectors: vectors.buffer, ...concatRefs(group) }));
         }
         await tx.done;
         if (!cursor || group.length === 0) break;
@@ -266,51 +363,102 @@ export class IndexesRepo {
   }
 
   /**
-   * Reads the meta and every committed block in order (one read transaction, a cursor: each block
-   * is copied into place as it arrives) into one contiguous vector array. Works on a partial index
-   * too (it returns the committed prefix; check `meta.complete`). Null when the key is not stored.
+   * Reads the meta and every committed block in order (one read transaction). Once the meta is
+   * read, `open(meta)` returns the sink that receives each block's vectors, in order, as a view
+   * over the stored buffer (no copy: the sink copies what it keeps, for example into a search
+   * store), with the position of its first row. The refs stay in
+   * their stored columns. Works on a partial index too (the committed prefix; check
+   * `meta.complete`). Null when the key is not stored. Rejects with StorageError when the blocks
+   * do not add up to the committed count.
    */
-  async load(key: string): Promise<LoadedIndex | null> {
+  async loadInto(key: string, open: (meta: IndexMeta) => BlockSink, opts: LoadOptions = {}): Promise<LoadedBlocks | null> {
     const db = this.db;
+    const mode = opts.read ?? DEFAULT_READ;
     return guarded(db, 'load the stored index', async () => {
       const t0 = performance.now();
-      let copyMs = 0;
+      let handMs = 0;
       const tx = db.transaction(['indexes', 'blocks'], 'readonly');
-      const meta = await tx.objectStore('indexes').get(key);
+      const blocks = tx.objectStore('blocks');
+      const metaP = tx.objectStore('indexes').get(key);
+      // every request is issued at once: the database works through them while JS waits
+      const keysP = mode === 'parallel' ? blocks.getAllKeys(blockRange(key)) : null;
+      const allP = mode === 'getAll' ? blocks.getAll(blockRange(key)) : null;
+      const meta = await metaP;
       if (!meta) {
+        quiet(allP ?? Promise.resolve());
+        quiet(keysP ?? Promise.resolve());
         await tx.done;
         return null;
       }
       const dims = meta.dims;
       const total = meta.committedChunks;
-      const vectors = new Float32Array(total * dims);
-      const chunks: ChunkRef[] = [];
+      const sink = open(meta);
+      const parts: Array<{ first: number; count: number; cols: RefColumns }> = [];
       let at = 0;
       let problem: string | null = null;
-      let c = await tx.objectStore('blocks').openCursor(blockRange(key));
-      while (c) {
-        const b = c.value;
-        // ask for the next block first: the database fetches it while this one is copied
-        const next = c.continue();
-        const c0 = performance.now();
-        if (b.first !== at || b.dims !== dims || b.vectors.byteLength !== b.count * dims * 4 || at + b.count > total) {
-          problem = `block ${b.blockNo} does not follow (chunk ${b.first}, expected ${at})`;
-          await next;
-          break;
+      const take = (b: BlockRecord | undefined): void => {
+        if (problem) return;
+        const h0 = performance.now();
+        if (!b || b.first !== at || b.dims !== dims || b.vectors.byteLength !== b.count * dims * 4 || at + b.count > total) {
+          problem = b ? `block ${b.blockNo} does not follow (chunk ${b.first}, expected ${at})` : 'a block disappeared while it was read';
+        } else {
+          sink(new Float32Array(b.vectors), at, b.count);
+          parts.push({ first: at, count: b.count, cols: b });
+          at += b.count;
         }
-        vectors.set(new Float32Array(b.vectors), at * dims);
-        unpackRefs(b, chunks);
-        at += b.count;
-        copyMs += performance.now() - c0;
-        c = await next;
+        handMs += performance.now() - h0;
+      };
+      if (allP) {
+        for (const b of await allP) take(b);
+      } else if (keysP) {
+        const keys = await keysP;
+        await Promise.all(keys.map((k) => blocks.get(k).then(take)));
+      } else {
+        let c = await blocks.openCursor(blockRange(key));
+        while (c && !problem) {
+          const b = c.value;
+          // ask for the next block first: the database fetches it while the sink copies this one
+          const next = c.continue();
+          take(b);
+          c = await next;
+        }
       }
       await tx.done;
       const damaged = (why: string) => fail(`The stored index is damaged (${why}): delete it in the storage panel and ingest again.`);
       if (problem) throw damaged(problem);
       if (at !== total) throw damaged(`${at} chunks in the blocks, ${total} committed`);
-      const ms = performance.now() - t0;
-      return { meta, chunks, vectors, readMs: ms - copyMs, assembleMs: copyMs };
+      const r0 = performance.now();
+      const refs = new StoredRefs(parts);
+      const r1 = performance.now();
+      return { meta, refs, readMs: r0 - t0 - handMs, assembleMs: handMs + (r1 - r0) };
     });
+  }
+
+  /**
+   * Reads the meta and every committed block in order into one contiguous vector array (see
+   * `loadInto`). Works on a partial index too (it returns the committed prefix; check
+   * `meta.complete`). Null when the key is not stored.
+   */
+  async load(key: string, opts: LoadOptions = {}): Promise<LoadedIndex | null> {
+    let vectors = new Float32Array(0);
+    const r = await this.loadInto(
+      key,
+      (meta) => {
+        vectors = new Float32Array(meta.committedChunks * meta.dims);
+        return (v, first) => vectors.set(v, first * meta.dims);
+      },
+      opts,
+    );
+    if (!r) return null;
+    let chunks: ChunkRef[] | null = null;
+    const refs = r.refs;
+    return {
+      ...r,
+      vectors,
+      get chunks(): ChunkRef[] {
+        return (chunks ??= refs.toArray());
+      },
+    };
   }
 
   /** Deletes an index and its blocks. */
@@ -339,10 +487,11 @@ export function refsOf(chunks: ReadonlyArray<Chunk>): ChunkRef[] {
  * `embeddingText(doc).slice(start, end)`, as the chunker made it. Throws StorageError when a
  * chunk's document is missing or too short (the refs do not belong to these documents).
  */
-export function chunksFromRefs(refs: ReadonlyArray<ChunkRef>, docs: ReadonlyArray<Doc>): Chunk[] {
+export function chunksFromRefs(refs: ReadonlyArray<ChunkRef> | StoredRefs, docs: ReadonlyArray<Doc>): Chunk[] {
   const texts = new Map<string, string>();
   for (const d of docs) texts.set(d.id, embeddingText(d));
-  return refs.map((r) => {
+  const list = refs instanceof StoredRefs ? refs.toArray() : refs;
+  return list.map((r) => {
     const t = texts.get(r.docId);
     if (t === undefined || r.end > t.length || r.start < 0 || r.start > r.end) {
       throw fail(`The stored chunk ${r.id} does not match the corpus's documents (document ${t === undefined ? 'missing' : 'too short'}).`);

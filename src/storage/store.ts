@@ -11,8 +11,8 @@
  *   const meta = await store.indexes.get(key.key);
  *   if (meta?.complete) {
  *     // LOAD stage instead of chunk + embed: nothing is embedded
- *     const l = (await store.indexes.load(key.key))!;          // {meta, chunks (refs), vectors}
- *     const chunks = chunksFromRefs(l.chunks, corpus.docs);      // texts back from the documents
+ *     const l = (await store.indexes.load(key.key))!;          // {meta, refs (columns), vectors}
+ *     const chunks = chunksFromRefs(l.refs, corpus.docs);        // texts back from the documents
  *     index.add(chunks.map(c => c.id), transfer(l.vectors)); index.build(kinds);
  *   } else {
  *     // chunk as today, then, holding the index's write lock:

@@ -1,6 +1,6 @@
 /**
  * The storage layer in real Chromium with real IndexedDB, through bench/storage.html
- * (`window.storageBench`, which drives src/storage): schema upgrade from v1 keeps data; block
+ * (`window.storageBench`, which drives src/storage): schema upgrades from v1 and v2 keep data; block
  * round trip is exact; an ingestion interrupted by closing its page resumes to the same chunks;
  * a write over quota fails with QuotaExceeded and its figures while earlier blocks stay loadable;
  * a second tab waits for the index's write lock and says so; a newer schema in another tab closes
@@ -9,6 +9,7 @@
  */
 import { expect, test, type Page } from '@playwright/test';
 import type { Failure, StorageBench } from '../../bench/storage';
+import { DB_VERSION } from '../../src/storage/db';
 
 type Api = StorageBench;
 type Unwrapped<T> = Exclude<Awaited<T>, Failure>;
@@ -88,6 +89,16 @@ test.describe('storage', () => {
     expect(r.runs.every((x) => x.bytes > 0)).toBe(true);
     expect(r.inventory).toMatchObject({ corpora: 1, indexes: 1, runs: 2 });
     expect(r.begin).toEqual({ complete: true, committedChunks: 10 });
+  });
+
+  test('a v2 database (refs as arrays of strings) is upgraded to one string per column, data and sizes kept', async () => {
+    const r = await call(page, 'upgradeFromV2', { db: dbName });
+    expect(r.versionBefore).toBe(2);
+    expect(r.versionAfter).toBe(r.currentVersion);
+    expect(r.index).not.toBeNull();
+    expect(r.index).toMatchObject({ complete: true, committedChunks: 10, vectorsEqual: true, refsEqual: true, truncatedAt: [5] });
+    expect(r.index!.bytes).toBe(r.index!.expectedBytes);
+    expect(r.index!.ids).toHaveLength(10);
   });
 
   test('appendBlock + load round trip returns exactly what was written', async () => {
@@ -217,13 +228,14 @@ test.describe('storage', () => {
   });
 
   test('a newer schema opened in another tab closes this connection cleanly and calls back', async ({ context }) => {
-    expect(await call(page, 'openWatched', { db: dbName })).toMatchObject({ version: 2 });
+    const current = (await call(page, 'openWatched', { db: dbName })).version;
+    expect(current).toBe(DB_VERSION);
     const b = await context.newPage();
     await openBench(b);
     const newer = await call(b, 'openNewer', { db: dbName });
-    expect(newer.version).toBe(3);
+    expect(newer.version).toBe(current + 1);
     const s = await call(page, 'watchedState');
-    expect(s.events).toEqual([{ oldVersion: 2, newVersion: 3 }]);
+    expect(s.events).toEqual([{ oldVersion: current, newVersion: current + 1 }]);
     expect(s.closed).toBe(true);
     expect(s.afterClose).toMatchObject({ name: 'StorageClosed' });
     expect((s.afterClose as { message: string }).message).toMatch(/reload/i);
