@@ -9,14 +9,16 @@ import { chunkListHash, indexKey, type IndexKey } from '../src/core/index-key';
 import { corpusHash, sha256Hex, type Corpus } from '../src/core/documents';
 import { errorInfo } from '../src/core/errors';
 import { exactTopK } from '../src/core/topk';
-import { DB_VERSION, blockBytes, deleteRagtabDb, openRagtabDb, packRefs, type RagtabDBv1 } from '../src/storage/db';
+import { DB_VERSION, blockBytes, deleteRagtabDb, openRagtabDb, packRefs, type RagtabDBv1, type RagtabDBv2 } from '../src/storage/db';
 import { StorageQuotaError, readEstimate, type StorageEstimate } from '../src/storage/errors';
-import { chunksFromRefs } from '../src/storage/indexes';
+import { chunksFromRefs, type BlockReadMode } from '../src/storage/indexes';
+import { SimdStore } from '../workers/lib/simd-scan';
 import { withIndexWriteLock } from '../src/storage/locks';
 import { openStore, type RagtabStore } from '../src/storage/store';
 import '../src/ui/ragtab-storage';
 import { checksum, randomUnitVectors } from './lib/vectors';
 import { syntheticChunks, syntheticCorpus, syntheticKeyParts } from './lib/storage-data';
+import { probeClear, probeDelete, probeRead, probeWrite } from './lib/storage-probe';
 
 const logEl = document.getElementById('log');
 function log(msg: string): void {
@@ -319,6 +321,68 @@ async function upgradeFromV1(o: { db: string }) {
   };
 }
 
+/** Creates a v2 database with v2 blocks (ids as arrays of strings), then opens it with the current code. */
+async function upgradeFromV2(o: { db: string }) {
+  const v2 = await openRagtabDb({ name: o.db, version: 2 });
+  const versionBefore = v2.version;
+  v2.close();
+  const dims = 8;
+  const key = await keyFor('v2-index');
+  const chunks = syntheticChunks(10);
+  const vectors = randomUnitVectors(10, dims, 6);
+  const v2Cols = (from: number, to: number) => {
+    const part = chunks.slice(from, to);
+    const c = packRefs(part);
+    return { ids: part.map((x) => x.id), docIds: part.map((x) => x.docId), nums: c.nums, truncated: c.truncated };
+  };
+  {
+    const db = await openDB<RagtabDBv2>(o.db, 2);
+    const tx = db.transaction(['indexes', 'blocks'], 'readwrite');
+    const now = 7000;
+    void tx.objectStore('indexes').put({
+      key: key.key,
+      canonical: key.canonical,
+      parts: key.parts,
+      corpusHash: key.parts.corpusHash,
+      formatVersion: 1,
+      dims,
+      totalChunks: 10,
+      chunksHash: null,
+      committedChunks: 10,
+      committedBlocks: 2,
+      complete: true,
+      bytes: 1,
+      device: null,
+      createdAt: now,
+      updatedAt: now,
+      completedAt: now,
+    });
+    void tx.objectStore('blocks').put({ indexKey: key.key, blockNo: 0, first: 0, count: 6, dims, vectors: vectors.slice(0, 6 * dims).buffer, ...v2Cols(0, 6) });
+    void tx.objectStore('blocks').put({ indexKey: key.key, blockNo: 1, first: 6, count: 4, dims, vectors: vectors.slice(6 * dims).buffer, ...v2Cols(6, 10) });
+    await tx.done;
+    db.close();
+  }
+  const s = await openStore({ name: o.db });
+  stores.set(o.db, s);
+  const loaded = await s.indexes.load(key.key);
+  const expectedBytes = blockBytes({ vectors: vectors.slice(0, 6 * dims).buffer, ...packRefs(chunks.slice(0, 6)) }) + blockBytes({ vectors: vectors.slice(6 * dims).buffer, ...packRefs(chunks.slice(6)) });
+  return {
+    versionBefore,
+    versionAfter: s.db.version,
+    currentVersion: DB_VERSION,
+    index: loaded && {
+      complete: loaded.meta.complete,
+      committedChunks: loaded.meta.committedChunks,
+      bytes: loaded.meta.bytes,
+      expectedBytes,
+      vectorsEqual: bytesEqual(loaded.vectors, vectors),
+      refsEqual: JSON.stringify(loaded.chunks) === JSON.stringify(chunks),
+      ids: loaded.refs.ids(),
+      truncatedAt: loaded.chunks.flatMap((c, i) => (c.truncated ? [i] : [])),
+    },
+  };
+}
+
 /** Appends blocks until the write fails (quota), then reads back what was committed. */
 async function fillUntilQuota(o: { db: string; total: number; dims: number; blockSize: number }) {
   const s = await store(o.db);
@@ -460,22 +524,53 @@ async function benchWrite(o: { db: string; count: number; dims: number; blockSiz
 
 /**
  * Cold load, as a fresh page does it: open the database, read the index (meta + every block),
- * assemble one Float32Array (the exact-scan store), answer one top-k query.
+ * place the vectors in a search store and answer one top-k query. `via: 'simd'` hands each block
+ * straight to a WebAssembly SIMD store (`loadInto`: one copy, the scan the index worker uses);
+ * `via: 'array'` assembles one Float32Array (`load`) and scans it in plain JavaScript.
  */
-async function benchLoad(o: { db: string; key: string; k: number; queryRow: number }) {
+async function benchLoad(o: { db: string; key: string; k: number; queryRow: number; via?: 'simd' | 'array'; read?: BlockReadMode }) {
+  const via = o.via ?? 'simd';
   const t0 = performance.now();
   const s = await openStore({ name: o.db });
   const t1 = performance.now();
-  const r = await s.indexes.load(o.key);
+  let search: (q: Float32Array, k: number) => { indices: Int32Array; scores: Float32Array };
+  let row: (i: number) => Float32Array;
+  let simd: boolean | null = null;
+  let r: { meta: { dims: number; committedChunks: number }; refs: { id(i: number): string }; readMs: number; assembleMs: number } | null;
+  if (via === 'simd') {
+    let store: SimdStore | null = null;
+    r = await s.indexes.loadInto(
+      o.key,
+      (meta) => {
+        store = new SimdStore(meta.dims, { initialCapacity: meta.committedChunks });
+        const st = store;
+        return (v) => void st.add(v);
+      },
+      o.read ? { read: o.read } : {},
+    );
+    const st = store as SimdStore | null;
+    if (!st) throw new Error(`index ${o.key} not found`);
+    simd = st.simd;
+    search = (q, k) => st.search(q, k);
+    row = (i) => st.row(i);
+  } else {
+    const l = await s.indexes.load(o.key, o.read ? { read: o.read } : {});
+    if (!l) throw new Error(`index ${o.key} not found`);
+    r = l;
+    search = (q, k) => exactTopK(l.vectors, l.meta.dims, l.meta.committedChunks, q, k);
+    row = (i) => l.vectors.slice(i * l.meta.dims, (i + 1) * l.meta.dims);
+  }
   const t2 = performance.now();
   if (!r) throw new Error(`index ${o.key} not found`);
-  const dims = r.meta.dims;
-  const q = r.vectors.slice(o.queryRow * dims, (o.queryRow + 1) * dims);
-  const top = exactTopK(r.vectors, dims, r.meta.committedChunks, q, o.k);
+  const q = row(o.queryRow);
+  const top = search(q, o.k);
+  const ids = Array.from(top.indices, (i) => r.refs.id(i));
   const t3 = performance.now();
-  const ids = Array.from(top.indices, (i) => r.chunks[i]!.id);
   s.close();
   return {
+    via,
+    read: o.read ?? null,
+    simd,
     openMs: t1 - t0,
     loadMs: t2 - t1,
     readMs: r.readMs,
@@ -504,6 +599,7 @@ const api = {
   loadSummary: (o: Parameters<typeof loadSummary>[0]) => safe(() => loadSummary(o)),
   roundTrip: (o: Parameters<typeof roundTrip>[0]) => safe(() => roundTrip(o)),
   upgradeFromV1: (o: Parameters<typeof upgradeFromV1>[0]) => safe(() => upgradeFromV1(o)),
+  upgradeFromV2: (o: Parameters<typeof upgradeFromV2>[0]) => safe(() => upgradeFromV2(o)),
   fillUntilQuota: (o: Parameters<typeof fillUntilQuota>[0]) => safe(() => fillUntilQuota(o)),
   openWatched: (o: { db: string }) => safe(() => openWatched(o)),
   watchedState: () => safe(watchedState),
@@ -518,6 +614,10 @@ const api = {
   deleteDb: (o: { db: string }) => safe(() => deleteDb(o)),
   benchWrite: (o: Parameters<typeof benchWrite>[0]) => safe(() => benchWrite(o)),
   benchLoad: (o: Parameters<typeof benchLoad>[0]) => safe(() => benchLoad(o)),
+  probeWrite: (o: Parameters<typeof probeWrite>[0]) => safe(() => probeWrite(o)),
+  probeRead: (o: Parameters<typeof probeRead>[0]) => safe(() => probeRead(o)),
+  probeDelete: (o: Parameters<typeof probeDelete>[0]) => safe(() => probeDelete(o)),
+  probeClear: () => safe(probeClear),
 };
 
 export type StorageBench = typeof api;

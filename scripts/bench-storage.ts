@@ -36,10 +36,12 @@ interface Options {
   writes: number;
   loads: number;
   browser: string | undefined;
+  /** Run the raw IndexedDB probes (bench/lib/storage-probe.ts) instead of the benchmark. */
+  probe: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { json: null, count: 50_000, block: 1_024, writes: 3, loads: 7, browser: undefined };
+  const o: Options = { json: null, count: 50_000, block: 1_024, writes: 3, loads: 7, browser: undefined, probe: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = (): string => {
@@ -58,6 +60,7 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--writes') o.writes = int('--writes');
     else if (a === '--loads') o.loads = int('--loads');
     else if (a === '--browser') o.browser = value();
+    else if (a === '--probe') o.probe = true;
     else if (a === '--help' || a === '-h') {
       console.log('usage: tsx scripts/bench-storage.ts [--json FILE] [--count N] [--block N] [--writes N] [--loads N] [--browser PATH]');
       process.exit(0);
@@ -162,6 +165,60 @@ function median(xs: number[]): number | null {
   return pct(xs, 0.5);
 }
 
+// ─────────────────────────────── probes ───────────────────────────────
+
+type WriteProbe = Parameters<Api['probeWrite']>[0]['p'];
+
+/** Raw IndexedDB write and read patterns, interleaved over `rounds` rounds (figures for the README). */
+async function probe(page: Page, count: number, rounds: number): Promise<Record<string, unknown>> {
+  const base: WriteProbe = { label: 'A', block: 1024, perTx: 1, durability: 'relaxed', readMeta: true, putFirst: false, refs: 'arrays' };
+  const writes: WriteProbe[] = [
+    { ...base, label: 'block1024 relaxed get→put (appendBlock before)' },
+    { ...base, label: 'block1024 default durability', durability: 'default' },
+    { ...base, label: 'block1024 strict', durability: 'strict' },
+    { ...base, label: 'block1024 refs joined', refs: 'joined' },
+    { ...base, label: 'block1024 joined, put before get', refs: 'joined', putFirst: true },
+    { ...base, label: 'block1024 joined, put before get, commit()', refs: 'joined', putFirst: true, commit: true },
+    { ...base, label: 'block1024 joined, no meta read, commit()', refs: 'joined', readMeta: false, commit: true },
+    { ...base, label: 'block1024 joined x2 per tx', refs: 'joined', perTx: 2 },
+    { ...base, label: 'block1024 joined x4 per tx', refs: 'joined', perTx: 4 },
+    { ...base, label: 'block4096 joined', block: 4096, refs: 'joined' },
+    { ...base, label: 'block1024 joined one tx', refs: 'joined', perTx: 1_000_000 },
+    { ...base, label: 'block4096 joined, Blob vectors', block: 4096, refs: 'joined', blob: true },
+  ];
+  const readOn = new Set(['block4096 joined', 'block4096 joined, Blob vectors']);
+  const wres: Record<string, number[]> = {};
+  const rres: Record<string, Array<{ readMs: number; copyMs: number; totalMs: number }>> = {};
+  await pageCall(page, 'probeClear');
+  for (let r = 0; r < rounds; r++) {
+    const keep: Array<{ key: string; label: string }> = [];
+    for (const p of writes) {
+      const w = await pageCall(page, 'probeWrite', { count, dims: DIMS, p });
+      (wres[p.label] ??= []).push(w.vectorsPerSecond);
+      console.log(`  probe write ${r + 1}/${rounds} ${p.label}: ${fmt(w.vectorsPerSecond)} vectors/s (${fmt(w.ms)} ms, ${w.records} records)`);
+      if (readOn.has(p.label)) keep.push({ key: w.key, label: p.label });
+      else await pageCall(page, 'probeDelete', { key: w.key });
+    }
+    for (const { key, label } of keep) {
+      for (const mode of ['cursor', 'getAll', 'parallelGet'] as const) {
+        const x = await pageCall(page, 'probeRead', { key, dims: DIMS, count, mode, refs: true });
+        (rres[`${label} ${mode}`] ??= []).push({ readMs: x.readMs, copyMs: x.copyMs, totalMs: x.totalMs });
+        console.log(`  probe read ${r + 1}/${rounds} ${label} ${mode}: ${fmt(x.totalMs)} ms (read ${fmt(x.readMs)}, copy ${fmt(x.copyMs)}; ${x.vectors} vectors, ${x.idsTotal} ids)`);
+      }
+      await pageCall(page, 'probeDelete', { key });
+    }
+  }
+  const summary: Record<string, string> = {};
+  for (const [k, v] of Object.entries(wres)) summary[`write ${k}`] = `median ${fmt(median(v))} vectors/s (${fmt(Math.min(...v))}–${fmt(Math.max(...v))})`;
+  for (const [k, v] of Object.entries(rres)) {
+    const t = v.map((x) => x.totalMs);
+    summary[`read ${k}`] = `median ${fmt(median(t))} ms (${fmt(Math.min(...t))}–${fmt(Math.max(...t))}); copy ${fmt(median(v.map((x) => x.copyMs)))} ms`;
+  }
+  console.log('');
+  for (const [k, v] of Object.entries(summary)) console.log(`${k.padEnd(62)} ${v}`);
+  return { writes: wres, reads: rres, summary };
+}
+
 // ─────────────────────────────── main ───────────────────────────────
 
 async function main(): Promise<void> {
@@ -190,6 +247,13 @@ async function main(): Promise<void> {
     raw['page'] = env;
     const chromiumVersion = ctx.browser()?.version() ?? (env.userAgent.match(/Chrome\/([\d.]+)/)?.[1] ?? 'unknown');
     console.log(`Chromium ${chromiumVersion}, persistent profile in ${profile}`);
+    if (opts.probe) {
+      const result = await probe(page, opts.count, opts.writes);
+      const loadEnd = loadavg();
+      console.log(`load average ${loadStart.map((x) => x.toFixed(2)).join(' ')} → ${loadEnd.map((x) => x.toFixed(2)).join(' ')}`);
+      if (opts.json) writeFileSync(opts.json, JSON.stringify({ schema: 'ragtab.bench.storage-probe/1', startedAt: new Date(started).toISOString(), chromium: chromiumVersion, loadavgStart: loadStart, loadavgEnd: loadEnd, ...result }, null, 2) + '\n');
+      return;
+    }
 
     // writes: each into a fresh index, awaiting each block (inflight 1) and with 2 blocks in flight,
     // interleaved; the first one's usage growth gives the bytes per vector
@@ -233,34 +297,53 @@ async function main(): Promise<void> {
       fig('disk.freedPerVector.ratio', freed !== null ? freed / RAW_BYTES_PER_VECTOR : null, '× raw', { note: 'usage drop on deleting an index, per vector' });
     }
 
-    // cold loads: a fresh page each time
-    const loads: Array<Ok<ReturnType<Api['benchLoad']>>> = [];
+    // cold loads: a fresh page each time. The figure: blocks read with the default mode straight
+    // into a WebAssembly SIMD store (the index worker's scan). For comparison, interleaved: the
+    // same into one Float32Array scanned in plain JavaScript, and the two other read modes.
+    type Load = Ok<ReturnType<Api['benchLoad']>>;
+    const variants = [
+      { name: 'simd', via: 'simd', read: undefined },
+      { name: 'array', via: 'array', read: undefined },
+      { name: 'cursor', via: 'simd', read: 'cursor' },
+      { name: 'parallel', via: 'simd', read: 'parallel' },
+    ] as const;
+    const byVariant: Record<string, Load[]> = {};
     for (let l = 0; l < opts.loads; l++) {
-      await page.close();
-      page = await openPage(ctx, served.url);
-      const r = await pageCall(page, 'benchLoad', { db: DB, key: keep.key, k: K, queryRow });
-      loads.push(r);
-      console.log(`  cold load ${l + 1}/${opts.loads} (fresh page): ${fmt(r.totalMs)} ms (open ${fmt(r.openMs)}, read ${fmt(r.readMs)}, assemble ${fmt(r.assembleMs)}, query ${fmt(r.queryMs)})`);
+      for (const v of variants) {
+        await page.close();
+        page = await openPage(ctx, served.url);
+        const r = await pageCall(page, 'benchLoad', { db: DB, key: keep.key, k: K, queryRow, via: v.via, ...(v.read ? { read: v.read } : {}) });
+        (byVariant[v.name] ??= []).push(r);
+        console.log(`  cold load ${l + 1}/${opts.loads} ${v.name.padEnd(8)} (fresh page): ${fmt(r.totalMs)} ms (open ${fmt(r.openMs)}, read ${fmt(r.readMs)}, assemble ${fmt(r.assembleMs)}, query ${fmt(r.queryMs)}${r.simd === false ? ', SIMD unavailable: JS fallback' : ''})`);
+      }
     }
+    const loads = byVariant['simd']!;
     // and after restarting the browser on the same profile
     await ctx.close();
     ctx = await launch();
     page = await openPage(ctx, served.url);
-    const restart = await pageCall(page, 'benchLoad', { db: DB, key: keep.key, k: K, queryRow });
+    const restart = await pageCall(page, 'benchLoad', { db: DB, key: keep.key, k: K, queryRow, via: 'simd' });
     console.log(`  cold load after a browser restart: ${fmt(restart.totalMs)} ms (open ${fmt(restart.openMs)}, read ${fmt(restart.readMs)}, assemble ${fmt(restart.assembleMs)}, query ${fmt(restart.queryMs)})`);
-    raw['loads'] = loads;
+    raw['loads'] = byVariant;
     raw['restartLoad'] = restart;
-    const all = [...loads, restart];
+    const all = [...Object.values(byVariant).flat(), restart];
     const mismatches = all.filter((r) => r.top.join() !== expectedTop.join()).length;
     const tot = loads.map((r) => r.totalMs);
-    target('load.coldMs', median(tot), 'ms', '<=', 300, `median of ${loads.length} fresh pages; ${fmt(Math.min(...tot))}–${fmt(Math.max(...tot))}`);
+    target('load.coldMs', median(tot), 'ms', '<=', 300, `median of ${loads.length} fresh pages; ${fmt(Math.min(...tot))}–${fmt(Math.max(...tot))}; blocks into a SIMD store`);
     target('load.afterRestartMs', restart.totalMs, 'ms', '<=', 300, 'browser restarted on the same profile');
     fig('load.openMs', median(loads.map((r) => r.openMs)), 'ms', { note: 'open the database (schema check)' });
     fig('load.readMs', median(loads.map((r) => r.readMs)), 'ms', { note: 'one read transaction: meta + every block' });
-    fig('load.assembleMs', median(loads.map((r) => r.assembleMs)), 'ms', { note: 'copy into one Float32Array + chunk refs' });
-    fig('load.queryMs', median(loads.map((r) => r.queryMs)), 'ms', { note: 'top-10 exact scan, plain JavaScript' });
+    fig('load.assembleMs', median(loads.map((r) => r.assembleMs)), 'ms', { note: 'copy each block into the store + refs' });
+    fig('load.queryMs', median(loads.map((r) => r.queryMs)), 'ms', { note: 'top-10 exact scan, WebAssembly SIMD' });
+    for (const v of variants.slice(1)) {
+      const xs = byVariant[v.name]!.map((r) => r.totalMs);
+      fig(`load.${v.name}.coldMs`, median(xs), 'ms', {
+        note: `${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))}; ` + (v.name === 'array' ? 'one Float32Array (load()), plain-JS scan' : `read mode '${v.name}', SIMD store`),
+      });
+    }
+    fig('load.array.queryMs', median(byVariant['array']!.map((r) => r.queryMs)), 'ms', { note: 'top-10 exact scan, plain JavaScript' });
     fig('load.vectors', loads[0]?.count ?? null, 'vectors');
-    fig('load.top10Mismatches', mismatches, 'loads', { note: 'top-10 ≠ the same scan in Node' });
+    fig('load.top10Mismatches', mismatches, 'loads', { note: `of ${all.length}: top-10 ≠ the same scan in Node` });
 
     const loadEnd = loadavg();
     const record = {
