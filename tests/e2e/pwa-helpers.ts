@@ -3,7 +3,7 @@
  * the cross-origin isolation headers, at any sub-path) serving a built app and the local models
  * and datasets, and waits on the page's window events.
  *
- * The app served is `RAGTAB_PWA_DIST` (default: dist/, built with the PWA plugin in
+ * The app served is `RAGTAB_PWA_DIST` (default: RAGTAB_OUT_DIR, else dist/, built with the PWA plugin in
  * vite.config.ts). Not a test file itself.
  */
 import { createServer, type Server } from 'node:http';
@@ -12,7 +12,7 @@ import { extname, join, resolve, sep } from 'node:path';
 import type { Page } from '@playwright/test';
 import { SHARED } from './helpers';
 
-export const DIST = resolve(process.env['RAGTAB_PWA_DIST'] ?? 'dist');
+export const DIST = resolve(process.env['RAGTAB_PWA_DIST'] ?? process.env['RAGTAB_OUT_DIR'] ?? 'dist');
 
 const MIME: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
