@@ -59,6 +59,8 @@ export interface BenchGenerator {
   answer(question: string, chunks: RetrievedChunk[], onToken: (a: TokenArrival, textSoFar: string) => void): Promise<GenerationReport>;
   /** The LLM worker's own memory (LlmApi.memory()), when the generator exposes it. */
   memory?(): Promise<WorkerMemory>;
+  /** Ends the LLM worker, so the next load starts from a fresh one. */
+  unload(): Promise<void>;
 }
 
 /** The running workers' memory readers: the embedder and index of the active ingestion, and a loaded LLM. */

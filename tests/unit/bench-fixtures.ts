@@ -87,6 +87,10 @@ class FakeGenerator implements BenchGenerator {
   constructor(mem: WorkerMemory | undefined, withMemory: boolean) {
     if (withMemory) this.memory = async () => mem ?? NO_MEMORY;
   }
+  unloads = 0;
+  async unload(): Promise<void> {
+    this.unloads++;
+  }
   answer(): Promise<GenerationReport> {
     const run = async () => {
       this.answers++;

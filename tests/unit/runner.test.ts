@@ -119,6 +119,9 @@ describe('Runner over the retrieval suite', () => {
     const names = new Set(r.samples.map((s) => s.stage));
     for (const n of ['llm load', 'build prompt', 'time to first token', 'decode']) expect(names).toContain(n);
     expect(r.llm).toMatchObject({ engine: 'wllama', detail: { backend: 'wasm-single-thread', source: 'network' } });
+    // the LLM load is measured cold and again as a reload (fresh worker each time), never averaged together
+    const loads = r.samples.filter((x) => x.stage === 'llm load');
+    expect(loads.map((x) => x.phase)).toEqual(['cold', 'reload']);
     const s = summarizeRecord(r);
     expect(s.throughputs.map((t) => t.name)).toContain('decode: tokens/s');
   });
