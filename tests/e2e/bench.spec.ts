@@ -193,6 +193,37 @@ test.describe.serial('benchmark', () => {
     expect(r.memory.some((m) => m.figure === 'embedder-webgpu-buffers' && m.stage === 'query set' && m.available)).toBe(true);
   });
 
+  test('with an LLM (stories260K through wllama): loaded cold, then again from the cache, and every query generates', async ({ page }) => {
+    await page.goto(PAGE);
+    await page.waitForFunction(() => !!window.ragtabBench);
+    const sets = [
+      ...SETS.filter((s) => !s.startsWith('llm.')),
+      'llm.engine=wllama',
+      'llm.model=models/stories260K/stories260K.gguf',
+      'llm.maxNewTokens=12',
+      'llm.threads=1',
+      'clearCache=true',
+      'warmups=1',
+      'iterations=1',
+      'queries.count=2',
+      'quality=false',
+    ];
+    const ids = await page.evaluate((sets) => window.ragtabBench!.run('quick', sets), sets);
+    const r = (await page.evaluate((id) => window.ragtabBench!.get(id), ids[0]!))!;
+    expect(r.status, JSON.stringify(r.errors)).toBe('complete');
+    // cold (its cached GGUF cleared first) and a reload from the cache, each its own sample
+    const loads = r.samples.filter((s) => s.stage === 'llm load');
+    expect(loads.map((s) => [s.phase, s.extra['source']])).toEqual([
+      ['cold', 'network'],
+      ['reload', 'cache'],
+    ]);
+    // every measured query went through generation
+    for (const stage of ['build prompt', 'time to first token', 'decode']) {
+      expect(r.samples.filter((s) => s.stage === stage && !s.warmup && s.phase === 'warm'), stage).toHaveLength(2);
+    }
+    expect(r.llm).toMatchObject({ engine: 'wllama' });
+  });
+
   test('a JSON export imports back equal, through the buttons', async ({ page }, info) => {
     await page.goto(PAGE);
     await page.waitForFunction(() => !!window.ragtabBench);
