@@ -3,6 +3,7 @@
  * Pure web-platform code (ReadableStream, TextDecoder, DecompressionStream): runs in Node 20,
  * in pages and in workers.
  */
+import { slicer } from './yield';
 import { RagtabError } from './errors';
 
 export const KiB = 1024;
@@ -67,6 +68,9 @@ export async function* readLines(
 ): AsyncGenerator<Line, void, undefined> {
   const reader = stream.getReader();
   const decoder = new TextDecoder('utf-8');
+  // A big chunk (a cached file can arrive whole) is many lines of parsing for the caller: give the
+  // page's event loop a turn every few ms so the page keeps rendering.
+  const breathe = slicer();
   let bytes = 0;
   let lineNo = 0;
   let finished = false;
@@ -92,6 +96,8 @@ export async function* readLines(
         if (line.endsWith('\r')) line = line.slice(0, -1);
         from = nl + 1;
         yield { line, lineNo: ++lineNo, bytes };
+        const pause = breathe();
+        if (pause) await pause;
       }
       if (from < text.length) parts.push(text.slice(from));
       if (r.done) break;
