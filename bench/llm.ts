@@ -6,7 +6,17 @@ import { LlmClient, type ClientGenerateResult } from '../src/engine/llm-client';
 import { errorInfo } from '../src/core/errors';
 import { buildPrompt, type BuiltPrompt, type RetrievedChunk } from '../src/core/prompt';
 import { computeLlmFigures, fromWebLlmUsage, fromWllamaTimings, type EngineFigures, type LlmFigures } from '../src/core/llm-figures';
-import type { LlmEngine, LlmGenerateRequest, LlmGenerateResult, LlmInfo, LlmLoadProgress, LlmLoadSpec, LlmLoadTimings, LlmMessage } from '../workers/api';
+import type { EngineLoopTimes, LlmEngine, LlmGenerateRequest, LlmGenerateResult, LlmInfo, LlmLoadProgress, LlmLoadSpec, LlmLoadTimings, LlmMessage } from '../workers/api';
+
+/**
+ * How the tokens of a micro-benchmark run travel (see bench/README-llm.md):
+ * - 'engine-loop': the whole completion loops inside wllama's own worker, no message per token;
+ *   figures on that worker's clock (the llama-bench-like figure, compared with native);
+ * - 'stream-batched': wllama's createCompletion (one round trip to wllama's worker per token),
+ *   tokens to the page every `batchMs`;
+ * - 'stream': as the app runs, one message to the page per token (the end-to-end figure).
+ */
+export type MicroVariant = 'engine-loop' | 'stream-batched' | 'stream';
 
 /** A llama-bench style run: prompt processing of a prompt, then generation of N tokens, repeated. */
 export interface MicroConfig {
@@ -19,23 +29,34 @@ export interface MicroConfig {
   tgTokens: number;
   warmups: number;
   reps: number;
+  /** Variants run in turn within every repetition (so machine load hits them alike). Default all three. */
+  variants?: MicroVariant[];
+  /** 'stream-batched': ms between token messages to the page. Default 16. */
+  batchMs?: number;
+  /** Ask for token ids (n_probs 1, a small cost per token). Default false: native samples without them. */
+  tokenIds?: boolean;
 }
 
 export interface MicroRun {
   test: 'pp' | 'tg';
+  variant: MicroVariant;
   rep: number;
   warmup: boolean;
   promptTokens: number;
   generatedTokens: number;
   streamedTokens: number;
-  /** Main-thread figures. */
+  /** Messages the tokens reached the page in. */
+  tokenMessages: number;
+  /** Main-thread figures (what the page saw). */
   ours: LlmFigures;
-  /** The same from the worker's own clock (messaging to the main thread excluded). */
-  worker: { ttftMs: number | null; decodeTokensPerS: number | null };
+  /** Our worker's clock (the worker → page hop excluded); for 'engine-loop', wllama's worker's clock from the loop's start. */
+  worker: { ttftMs: number | null; decodeTokensPerS: number | null; prefillTokensPerS: number | null };
   engine: EngineFigures | null;
   roundTripMs: number;
   /** Page → worker request, worker → page first token (ms). */
   hops: { requestMs: number; firstTokenMs: number | null };
+  engineLoop: EngineLoopTimes | null;
+  tokenIds: number[] | null;
 }
 
 export interface MicroResult {
@@ -111,33 +132,45 @@ const bench = {
       const c = client(cfg.spec.engine);
       const loaded = await c.load(cfg.spec);
       const runs: MicroRun[] = [];
-      const once = async (test: 'pp' | 'tg', rep: number, warmup: boolean): Promise<void> => {
-        const request: LlmGenerateRequest =
+      const variants = cfg.variants ?? (['engine-loop', 'stream-batched', 'stream'] as const);
+      const once = async (test: 'pp' | 'tg', variant: MicroVariant, rep: number, warmup: boolean): Promise<void> => {
+        const base: LlmGenerateRequest =
           test === 'pp'
             ? { prompt: cfg.ppText, maxNewTokens: 1, ignoreEos: true }
             : { prompt: cfg.tgPrompt, maxNewTokens: cfg.tgTokens, ignoreEos: true };
+        const request: LlmGenerateRequest = {
+          ...base,
+          tokenIds: cfg.tokenIds ?? false,
+          delivery: variant === 'engine-loop' ? 'engine-loop' : 'stream',
+          tokenBatchMs: variant === 'stream-batched' ? (cfg.batchMs ?? 16) : 0,
+        };
         const g = await c.generate(request);
         const r = g.result;
         const ours = computeLlmFigures({ tRequest: g.tRequest, arrivals: g.arrivals.map((a) => a.tMain), promptTokens: r.promptTokens });
-        const wTtft = r.tFirstToken === null ? null : r.tFirstToken - r.tStart;
-        const span = r.tFirstToken !== null && r.tLastToken !== null ? r.tLastToken - r.tFirstToken : 0;
+        // The loop's own start on our worker's clock (engine-loop), else the request's arrival in our worker.
+        const start = r.engineLoop ? r.tStart + r.engineLoop.requestMs : r.tStart;
+        const w = computeLlmFigures({ tRequest: start, arrivals: g.arrivals.map((a) => a.tWorker), promptTokens: r.promptTokens });
         runs.push({
           test,
+          variant,
           rep,
           warmup,
           promptTokens: r.promptTokens,
           generatedTokens: r.generatedTokens,
           streamedTokens: r.streamedTokens,
+          tokenMessages: r.tokenMessages ?? r.streamedTokens,
           ours,
-          worker: { ttftMs: wTtft, decodeTokensPerS: r.streamedTokens >= 2 && span > 0 ? ((r.streamedTokens - 1) * 1000) / span : null },
+          worker: { ttftMs: w.ttftMs, decodeTokensPerS: w.decodeTokensPerS, prefillTokensPerS: w.prefillTokensPerS },
           engine: engineFigures(r),
           roundTripMs: g.roundTripMs,
           hops: g.hops,
+          engineLoop: r.engineLoop ?? null,
+          tokenIds: r.tokenIds,
         });
       };
       for (const test of ['pp', 'tg'] as const) {
-        for (let i = 0; i < cfg.warmups; i++) await once(test, i, true);
-        for (let i = 0; i < cfg.reps; i++) await once(test, i, false);
+        for (let i = 0; i < cfg.warmups; i++) for (const v of variants) await once(test, v, i, true);
+        for (let i = 0; i < cfg.reps; i++) for (const v of variants) await once(test, v, i, false);
       }
       say(`micro ${cfg.spec.model} threads ${cfg.spec.threads ?? 1}: ${runs.length} runs`);
       return { info: loaded.value.info, loadTimings: loaded.value.timings, runs };
@@ -159,6 +192,7 @@ const bench = {
   stats: (engine: LlmEngine) => guard(async () => client(engine).stats()),
   unload: (engine: LlmEngine) => guard(async () => client(engine).unload()),
   catalog: (engine: LlmEngine) => guard(async () => client(engine).catalog()),
+  memory: (engine: LlmEngine) => guard(async () => client(engine).memory()),
 };
 
 declare global {

@@ -3,7 +3,7 @@
  * generation of M tokens (tg), warm-ups then repetitions, mean ± sd, for each thread count:
  *
  *   npx tsx scripts/bench-llm.ts [--json FILE] [--threads 1,2] [--pp 512] [--tg 128] [--reps 5]
- *                                [--warmups 1] [--model PATH.gguf] [--url http://host:port/] [--browser PATH]
+ *                                [--warmups 1] [--model PATH.gguf] [--url http://host:port/] [--browser PATH] [--batch-ms 16]
  *
  * Browser: the app's production build served with its isolation headers, /bench/llm.html in
  * Chromium, llama.cpp in WebAssembly (wllama) in the app's LLM worker. Native: the same GGUF, the
@@ -12,14 +12,14 @@
  * the browser), native, and the ratio browser / native. `--url` uses an app already served there.
  */
 import { writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join, relative, sep } from 'node:path';
 import { chromium } from '@playwright/test';
 import { getLlama, type LlamaModel, type Token } from 'node-llama-cpp';
 import { BASE_FLAGS, resolveChromium } from './lib/chromium';
 import { serveApp, sharedDir, type Served } from './lib/server';
 import { summarize, type Summary } from '../src/core/stats';
-import type { MicroConfig, MicroResult, MicroRun } from '../bench/llm';
+import type { MicroConfig, MicroResult, MicroRun, MicroVariant } from '../bench/llm';
 
 interface Options {
   json: string | null;
@@ -31,6 +31,7 @@ interface Options {
   model: string;
   url: string | null;
   browser: string | undefined;
+  batchMs: number;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -44,6 +45,7 @@ function parseArgs(argv: string[]): Options {
     model: join(sharedDir(), 'models/stories260K/stories260K.gguf'),
     url: null,
     browser: undefined,
+    batchMs: 16,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -66,8 +68,9 @@ function parseArgs(argv: string[]): Options {
     else if (a === '--model') o.model = value();
     else if (a === '--url') o.url = value();
     else if (a === '--browser') o.browser = value();
+    else if (a === '--batch-ms') o.batchMs = int('--batch-ms', value(), 1);
     else if (a === '--help' || a === '-h') {
-      console.log('usage: tsx scripts/bench-llm.ts [--json FILE] [--threads 1,2] [--pp 512] [--tg 128] [--reps 5] [--warmups 1] [--model GGUF] [--url URL] [--browser PATH]');
+      console.log('usage: tsx scripts/bench-llm.ts [--json FILE] [--threads 1,2] [--pp 512] [--tg 128] [--reps 5] [--warmups 1] [--model GGUF] [--url URL] [--browser PATH] [--batch-ms 16]');
       process.exit(0);
     } else throw new Error(`unknown argument ${a}`);
   }
@@ -98,7 +101,8 @@ function promptOfTokens(model: LlamaModel, n: number): { text: string; tokens: T
 }
 
 interface NativeRun {
-  test: 'pp' | 'tg';
+  /** tg: greedy generation (decode + sampling per token); tg-decode: M single-token decodes, no sampling (llama-bench's tg). */
+  test: 'pp' | 'tg' | 'tg-decode';
   rep: number;
   warmup: boolean;
   tokensPerS: number;
@@ -109,13 +113,19 @@ async function runNative(model: LlamaModel, threads: number, o: Options, ppToken
   const context = await model.createContext({ contextSize: Math.max(1024, o.pp + o.tg + 64), threads, batchSize: Math.max(512, o.pp) });
   const runs: NativeRun[] = [];
   try {
-    for (const test of ['pp', 'tg'] as const) {
+    for (const test of ['pp', 'tg', 'tg-decode'] as const) {
       for (let i = 0; i < o.warmups + o.reps; i++) {
         const warmup = i < o.warmups;
         const rep = warmup ? i : i - o.warmups;
         const seq = context.getSequence();
         try {
-          if (test === 'pp') {
+          if (test === 'tg-decode') {
+            // llama-bench's tg: o.tg decodes of one token each (the token does not matter), no sampling.
+            const t0 = performance.now();
+            for (let k = 0; k < o.tg; k++) await seq.evaluateWithoutGeneratingNewTokens([ppTokens[k % ppTokens.length] as Token]);
+            const ms = performance.now() - t0;
+            runs.push({ test, rep, warmup, ms, tokensPerS: (o.tg * 1000) / ms });
+          } else if (test === 'pp') {
             const t0 = performance.now();
             await seq.evaluateWithoutGeneratingNewTokens(ppTokens);
             const ms = performance.now() - t0;
@@ -199,66 +209,117 @@ async function main(): Promise<void> {
         tgTokens: o.tg,
         warmups: o.warmups,
         reps: o.reps,
+        batchMs: o.batchMs,
       };
+      const loadBefore = loadavg();
       const r = (await page.evaluate((c) => (window as unknown as { llmBench: { micro(c: MicroConfig): Promise<unknown> } }).llmBench.micro(c), cfg)) as
         | MicroResult
         | { error: { name: string; message: string } };
       await page.close();
       if ('error' in r) throw new Error(`browser run failed: ${r.error.name}: ${r.error.message}`);
       const nat = await runNative(model, threads, o, pp.tokens, tgTokens);
-      (out['runs'] as unknown[]).push({ threads, browser: r, native: nat });
+      const loadAfter = loadavg();
+      (out['runs'] as unknown[]).push({ threads, loadavg: { before: loadBefore, after: loadAfter }, browser: r, native: nat });
 
-      const measured = (test: 'pp' | 'tg'): MicroRun[] => r.runs.filter((x) => x.test === test && !x.warmup);
-      const ppRuns = measured('pp');
-      const tgRuns = measured('tg');
-      const nPp = nat.filter((x) => x.test === 'pp' && !x.warmup).map((x) => x.tokensPerS);
-      const nTg = nat.filter((x) => x.test === 'tg' && !x.warmup).map((x) => x.tokensPerS);
-      const ppPromptTokens = [...new Set(ppRuns.map((x) => x.promptTokens))];
+      const measured = (test: 'pp' | 'tg', variant: MicroVariant): MicroRun[] => r.runs.filter((x) => x.test === test && x.variant === variant && !x.warmup);
+      const nat_ = (test: NativeRun['test']): Summary => mean(nat.filter((x) => x.test === test && !x.warmup).map((x) => x.tokensPerS));
+      const fig = (runs: MicroRun[], f: (x: MicroRun) => number | null | undefined): Summary => mean(runs.map((x) => f(x) ?? NaN).filter(Number.isFinite));
+      const ppPromptTokens = [...new Set(r.runs.filter((x) => x.test === 'pp').map((x) => x.promptTokens))];
       if (ppPromptTokens.length !== 1 || ppPromptTokens[0] !== o.pp) {
         console.log(`note: the browser counted ${ppPromptTokens.join('/')} prompt tokens for the ${o.pp}-token prompt`);
       }
-      const tgCounts = [...new Set(tgRuns.map((x) => `${x.streamedTokens}/${x.generatedTokens}`))];
+      const tgCounts = [...new Set(r.runs.filter((x) => x.test === 'tg').map((x) => `${x.variant} ${x.streamedTokens}/${x.generatedTokens}`))];
+      const ppLoop = measured('pp', 'engine-loop');
+      const ppStream = measured('pp', 'stream');
+      const tgLoop = measured('tg', 'engine-loop');
+      const tgBatched = measured('tg', 'stream-batched');
+      const tgStream = measured('tg', 'stream');
       const s = {
-        ppOurs: mean(ppRuns.map((x) => x.ours.prefillTokensPerS ?? NaN).filter(Number.isFinite)),
-        ppWorker: mean(ppRuns.map((x) => (x.worker.ttftMs ? (x.promptTokens * 1000) / x.worker.ttftMs : NaN)).filter(Number.isFinite)),
-        ppEngine: mean(ppRuns.map((x) => x.engine?.prefillTokensPerS ?? NaN).filter(Number.isFinite)),
-        ppNative: mean(nPp),
-        tgOurs: mean(tgRuns.map((x) => x.ours.decodeTokensPerS ?? NaN).filter(Number.isFinite)),
-        tgWorker: mean(tgRuns.map((x) => x.worker.decodeTokensPerS ?? NaN).filter(Number.isFinite)),
-        tgEngine: mean(tgRuns.map((x) => x.engine?.decodeTokensPerS ?? NaN).filter(Number.isFinite)),
-        tgNative: mean(nTg),
-        ttftOurs: mean(ppRuns.map((x) => x.ours.ttftMs ?? NaN).filter(Number.isFinite)),
-        ttftEngine: mean(ppRuns.map((x) => x.engine?.ttftMs ?? NaN).filter(Number.isFinite)),
-        itlP50: mean(tgRuns.map((x) => x.ours.interTokenMs?.p50 ?? NaN).filter(Number.isFinite)),
-        itlP99: mean(tgRuns.map((x) => x.ours.interTokenMs?.p99 ?? NaN).filter(Number.isFinite)),
-        hopRequest: mean(ppRuns.map((x) => x.hops.requestMs)),
-        hopFirstToken: mean(ppRuns.map((x) => x.hops.firstTokenMs ?? NaN).filter(Number.isFinite)),
+        // pp: prompt tokens / (loop start → first token) on wllama's worker clock; the engine's prompt_per_second.
+        ppLoop: fig(ppLoop, (x) => x.worker.prefillTokensPerS),
+        ppLoopEngine: fig(ppLoop, (x) => x.engine?.prefillTokensPerS),
+        ppStreamPage: fig(ppStream, (x) => x.ours.prefillTokensPerS),
+        ppStreamEngine: fig(ppStream, (x) => x.engine?.prefillTokensPerS),
+        ppNative: nat_('pp'),
+        // tg: (n − 1) / (t_last − t_first) on the clock named; the engine's predicted_per_second.
+        tgLoop: fig(tgLoop, (x) => x.worker.decodeTokensPerS),
+        tgLoopEngine: fig(tgLoop, (x) => x.engine?.decodeTokensPerS),
+        tgBatchedWorker: fig(tgBatched, (x) => x.worker.decodeTokensPerS),
+        tgBatchedPage: fig(tgBatched, (x) => x.ours.decodeTokensPerS),
+        tgBatchedEngine: fig(tgBatched, (x) => x.engine?.decodeTokensPerS),
+        tgStreamWorker: fig(tgStream, (x) => x.worker.decodeTokensPerS),
+        tgStreamPage: fig(tgStream, (x) => x.ours.decodeTokensPerS),
+        tgStreamEngine: fig(tgStream, (x) => x.engine?.decodeTokensPerS),
+        tgNative: nat_('tg'),
+        tgNativeDecode: nat_('tg-decode'),
+        ttftPage: fig(ppStream, (x) => x.ours.ttftMs),
+        ttftStreamEngine: fig(ppStream, (x) => x.engine?.ttftMs),
+        ttftLoop: fig(ppLoop, (x) => x.worker.ttftMs),
+        ttftLoopEngine: fig(ppLoop, (x) => x.engine?.ttftMs),
+        itlP50: fig(tgStream, (x) => x.ours.interTokenMs?.p50),
+        itlP99: fig(tgStream, (x) => x.ours.interTokenMs?.p99),
+        hopRequest: fig(ppStream, (x) => x.hops.requestMs),
+        hopFirstToken: fig(ppStream, (x) => x.hops.firstTokenMs),
+        loopCompletionAction: fig(ppLoop, (x) => x.engineLoop?.completionActionMs),
+        messagesStream: fig(tgStream, (x) => x.tokenMessages),
+        messagesBatched: fig(tgBatched, (x) => x.tokenMessages),
       };
       const ratio = (a: Summary, b: Summary): number | null => (a.mean !== null && b.mean ? a.mean / b.mean : null);
       const diff = (a: Summary, b: Summary): number | null => (a.mean !== null && b.mean ? ((a.mean - b.mean) / b.mean) * 100 : null);
+      const perTokenMs = (x: Summary): number | null => (x.mean ? 1000 / x.mean : null);
       const row = {
         threads,
+        loadavg: { before: loadBefore, after: loadAfter },
         backend: r.info.backend,
         actualThreads: r.info.threads,
         loadMs: r.loadTimings,
         tgTokenCounts: tgCounts,
         ...Object.fromEntries(Object.entries(s).map(([k, v]) => [k, { mean: v.mean, sd: v.sd, n: v.count }])),
-        ratioPp: ratio(s.ppEngine, s.ppNative),
-        ratioTg: ratio(s.tgOurs, s.tgNative),
-        oursVsEnginePpPct: diff(s.ppOurs, s.ppEngine),
-        oursVsEngineTgPct: diff(s.tgOurs, s.tgEngine),
+        // The like-for-like ratios: the engine loop (no message per token) against native.
+        ratioPp: ratio(s.ppLoop, s.ppNative),
+        ratioTg: ratio(s.tgLoop, s.tgNative),
+        // llama-bench's tg definition on the native side (decode only, no sampling): the browser has no such call.
+        ratioTgDecode: ratio(s.tgLoop, s.tgNativeDecode),
+        // What the app sees (one message per token, page clock) against native.
+        ratioPpPage: ratio(s.ppStreamPage, s.ppNative),
+        ratioTgPage: ratio(s.tgStreamPage, s.tgNative),
+        oursVsEnginePpPct: diff(s.ppLoop, s.ppLoopEngine),
+        oursVsEngineTgPct: diff(s.tgLoop, s.tgLoopEngine),
+        pagePpVsEnginePct: diff(s.ppStreamPage, s.ppStreamEngine),
+        pageTgVsEnginePct: diff(s.tgStreamPage, s.tgStreamEngine),
+        // ms per generated token: the loop, + one round trip to wllama's worker, + one message to the page.
+        perTokenMs: {
+          engineLoop: perTokenMs(s.tgLoop),
+          wllamaRoundTrip: perTokenMs(s.tgBatchedWorker) !== null && perTokenMs(s.tgLoop) !== null ? (perTokenMs(s.tgBatchedWorker) as number) - (perTokenMs(s.tgLoop) as number) : null,
+          pageMessage: perTokenMs(s.tgStreamPage) !== null && perTokenMs(s.tgBatchedWorker) !== null ? (perTokenMs(s.tgStreamPage) as number) - (perTokenMs(s.tgBatchedWorker) as number) : null,
+          native: perTokenMs(s.tgNative),
+          nativeDecodeOnly: perTokenMs(s.tgNativeDecode),
+        },
       };
       rows.push(row);
       const p = (x: number | null, d = 2): string => (x === null ? '–' : x.toFixed(d));
-      console.log(`threads ${threads} (browser: ${r.info.backend}, ${r.info.threads} thread(s); tg tokens streamed/engine: ${tgCounts.join(' ')})`);
-      console.log(`  ${pad('test', 8)}${pad('ours (main thread)', 22)}${pad('ours (worker)', 20)}${pad('engine (llama.cpp)', 22)}${pad('native', 20)}browser/native`);
-      console.log(`  ${pad(`pp${o.pp}`, 8)}${pad(fmt(s.ppOurs), 22)}${pad(fmt(s.ppWorker), 20)}${pad(fmt(s.ppEngine), 22)}${pad(fmt(s.ppNative), 20)}${p(row.ratioPp)} (engine)`);
-      console.log(`  ${pad(`tg${o.tg}`, 8)}${pad(fmt(s.tgOurs), 22)}${pad(fmt(s.tgWorker), 20)}${pad(fmt(s.tgEngine), 22)}${pad(fmt(s.tgNative), 20)}${p(row.ratioTg)} (ours)`);
+      const line = (cells: string[], widths: number[]): string => '  ' + cells.map((c, i) => pad(c, widths[i] ?? 18)).join('');
+      const wd = [46, 20, 20, 20];
+      const la = (x: number[]): string => x.map((v) => v.toFixed(2)).join(' ');
+      console.log(`threads ${threads} (browser: ${r.info.backend}, ${r.info.threads} thread(s); tg tokens streamed/engine: ${tgCounts.join(', ')}; load average ${la(loadBefore)} → ${la(loadAfter)})`);
+      console.log(line(['tokens/s, mean ± sd of ' + o.reps, 'ours', 'engine (llama.cpp)', 'ours vs engine'], wd));
+      console.log(line([`pp${o.pp} engine loop (wllama worker)`, fmt(s.ppLoop), fmt(s.ppLoopEngine), `${p(row.oursVsEnginePpPct, 1)}%`], wd));
+      console.log(line([`pp${o.pp} page (TTFT)`, fmt(s.ppStreamPage), fmt(s.ppStreamEngine), `${p(row.pagePpVsEnginePct, 1)}%`], wd));
+      console.log(line([`pp${o.pp} native`, fmt(s.ppNative), '', `browser/native ${p(row.ratioPp)} (loop), ${p(row.ratioPpPage)} (page)`], wd));
+      console.log(line([`tg${o.tg} engine loop (wllama worker)`, fmt(s.tgLoop), fmt(s.tgLoopEngine), `${p(row.oursVsEngineTgPct, 1)}%`], wd));
+      console.log(line([`tg${o.tg} stream, page every ${o.batchMs} ms (our worker)`, fmt(s.tgBatchedWorker), fmt(s.tgBatchedEngine), `${p(diff(s.tgBatchedWorker, s.tgBatchedEngine), 1)}%`], wd));
+      console.log(line([`tg${o.tg} stream, per token (page)`, fmt(s.tgStreamPage), fmt(s.tgStreamEngine), `${p(row.pageTgVsEnginePct, 1)}%`], wd));
+      console.log(line([`tg${o.tg} native greedy`, fmt(s.tgNative), '', `browser/native ${p(row.ratioTg)} (loop), ${p(row.ratioTgPage)} (page)`], wd));
+      console.log(line([`tg${o.tg} native decode only`, fmt(s.tgNativeDecode), '', `browser (loop)/native ${p(row.ratioTgDecode)}`], wd));
+      const pt = row.perTokenMs;
       console.log(
-        `  tokens/s, mean ± sd of ${o.reps}. ours vs engine: pp ${p(row.oursVsEnginePpPct, 1)}%, tg ${p(row.oursVsEngineTgPct, 1)}%; ` +
-          `TTFT ours ${fmt(s.ttftOurs, 2)} ms vs engine prefill ${fmt(s.ttftEngine, 2)} ms ` +
-          `(page → worker ${fmt(s.hopRequest, 2)} ms, first token worker → page ${fmt(s.hopFirstToken, 2)} ms); ` +
-          `inter-token p50 ${fmt(s.itlP50, 2)} ms, p99 ${fmt(s.itlP99, 2)} ms\n`,
+        `  per generated token: engine loop ${p(pt.engineLoop, 3)} ms + round trip to wllama's worker ${p(pt.wllamaRoundTrip, 3)} ms + message to the page ${p(pt.pageMessage, 3)} ms; ` +
+          `native ${p(pt.native, 3)} ms (decode only ${p(pt.nativeDecodeOnly, 3)} ms). Messages to the page per tg run: ${fmt(s.messagesStream, 0)} per token, ${fmt(s.messagesBatched, 0)} batched.`,
+      );
+      console.log(
+        `  TTFT page ${fmt(s.ttftPage, 2)} ms vs engine prefill ${fmt(s.ttftStreamEngine, 2)} ms (page → worker ${fmt(s.hopRequest, 2)} ms, first token worker → page ${fmt(s.hopFirstToken, 2)} ms); ` +
+          `engine loop: start → first token ${fmt(s.ttftLoop, 2)} ms vs prefill ${fmt(s.ttftLoopEngine, 2)} ms (completion action ${fmt(s.loopCompletionAction, 2)} ms); ` +
+          `inter-token (page, per token) p50 ${fmt(s.itlP50, 2)} ms, p99 ${fmt(s.itlP99, 2)} ms\n`,
       );
     }
   } finally {

@@ -18,6 +18,9 @@ import * as Comlink from 'comlink';
 import { Wllama, WllamaAbortError, LogLevel } from '@wllama/wllama/esm/index.js';
 import type { RawCompletionChunk } from '@wllama/wllama/esm/index.js';
 import wllamaWasmUrl from '@wllama/wllama/esm/wasm/wllama.wasm?url';
+// The Emscripten glue wllama 3.8.1 embeds as WLLAMA_EMSCRIPTEN_CODE (byte-identical: checked), read
+// here so that our prelude can run inside wllama's own worker (INNER_PRELUDE below).
+import wllamaEmscriptenCode from '@wllama/wllama/src/wasm/wllama.js?raw';
 import type {
   LlmApi,
   LlmGenerateRequest,
@@ -28,7 +31,9 @@ import type {
   LlmLoadSpec,
   LlmMessage,
   LlmStats,
+  LlmTokenBatchEvent,
   LlmTokenEvent,
+  EngineLoopTimes,
   LoadedFile,
   TokenCount,
   WebLlmModelRecord,
@@ -78,6 +83,155 @@ function safeJson(x: unknown): string {
   } catch {
     return String(x);
   }
+}
+
+// ───────────────────────── inside wllama's own worker ─────────────────────────
+//
+// wllama 3.8.1 runs llama.cpp (its server loop) in a worker it creates from a string of code
+// (`LLAMA_CPP_WORKER_CODE` + the Emscripten glue). Each token of a completion is one round trip
+// from this worker to that one: wllama posts `get_result`, the inner worker runs ONE iteration of
+// the server loop (`run_loop()`: one llama_decode of one token, sampling, the result as JSON) and
+// posts the bytes back; the server's own clock runs all the while, so llama.cpp's
+// `predicted_per_second` includes that round trip. There is no tokenizer or decode call in its
+// API (`// Low level API // TODO: add back` in wllama.ts) and `_getDebugInfo()` returns null.
+//
+// wllama takes the Emscripten code from `getWorkerResources().jsPath` when given one, and runs it
+// inside the inner worker's module (where `wllamaAction`, `runWasmCall`, `Module` live). We give it
+// the same code with this prelude in front, which adds two messages (tagged `ragtab.`; the inner
+// worker's own handler ignores verbs it does not know, and wllama's proxy ignores replies without a
+// callbackId):
+// - `ragtab.memory`: the byte length of the WebAssembly memory llama.cpp runs in;
+// - `ragtab.loop`: a whole completion run in a loop inside the inner worker (the same
+//   `completion` + `get_result` actions wllama sends, in the same order, serialised under the same
+//   lock), answered once at the end with every chunk and the inner worker's time of each: the
+//   engine's speed without one message per token.
+// In a pthread worker (multi-threaded build) the prelude finds none of those names and does nothing.
+const INNER_PRELUDE = String.raw`;(() => {
+  if (typeof runWasmCall !== 'function' || typeof getHeapU8 !== 'function' || globalThis.__ragtabInner) return;
+  globalThis.__ragtabInner = true;
+  const enc = new TextEncoder();
+  const dec = new TextDecoder();
+  const header = (name) => { const b = [71, 76, 85, 69, 1, 0, 0, 0]; for (const c of enc.encode(name)) b.push(c); return b; };
+  const u32 = (out, v) => { out.push(v & 255, (v >>> 8) & 255, (v >>> 16) & 255, (v >>> 24) & 255); };
+  const cmplReq = (json) => { const out = header('cmpl_req'); u32(out, 1); u32(out, 0); const s = enc.encode(json); u32(out, 4); u32(out, s.length); for (const c of s) out.push(c); u32(out, 10); u32(out, 0); return new Uint8Array(out); };
+  const gresReq = (id) => { const out = header('gres_req'); u32(out, 2); u32(out, id); return new Uint8Array(out); };
+  const fields = (buf, n) => {
+    const v = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    let o = 16; const r = [];
+    for (let i = 0; i < n; i++) {
+      const type = v.getUint32(o, true); o += 4;
+      if (type === 0) r.push(null);
+      else if (type === 1) { r.push(v.getUint32(o, true) !== 0); o += 4; }
+      else if (type === 2) { r.push(v.getInt32(o, true)); o += 4; }
+      else if (type === 4) { const len = v.getUint32(o, true); o += 4; r.push(dec.decode(buf.subarray(o, o + len))); o += len; }
+      else throw new Error('unexpected glue type ' + type);
+    }
+    return r;
+  };
+  const call = async (name, bytes) => {
+    const inPtr = await wllamaMalloc(toSizeT(bytes.byteLength), 0);
+    new Uint8Array(getHeapU8().buffer, Number(inPtr), bytes.byteLength).set(bytes);
+    const outPtr = await wllamaAction(name, inPtr);
+    if (!outPtr) throw new Error('wllama_action(' + name + ') failed (see the log)');
+    const len = new Uint32Array(getHeapU8().buffer, Number(inPtr), 1)[0];
+    return new Uint8Array(getHeapU8().buffer, Number(outPtr), len).slice();
+  };
+  const loop = async (id, json) => {
+    const tStart = performance.now();
+    const chunks = []; const times = []; let calls = 0;
+    try {
+      const [ok, reqId] = fields(await call('completion', cmplReq(json)), 2);
+      if (!ok) throw new Error('Model failed to start inference');
+      const tRequest = performance.now();
+      const gres = gresReq(reqId);
+      for (;;) {
+        calls++;
+        const [, hasMore, isError, data] = fields(await call('get_result', gres), 4);
+        const t = performance.now();
+        if (data && data !== 'null') { chunks.push(data); times.push(t); }
+        if (isError) throw new Error(data || 'inference error');
+        if (!hasMore) break;
+      }
+      postMessage({ ragtab: 'loop', id, ok: true, tStart, tRequest, tEnd: performance.now(), calls, chunks, times, timeOrigin: performance.timeOrigin });
+    } catch (e) {
+      postMessage({ ragtab: 'loop', id, ok: false, error: String((e && e.message) || e), tStart, chunks, times, timeOrigin: performance.timeOrigin });
+    }
+  };
+  addEventListener('message', (e) => {
+    const d = e.data;
+    if (!d || typeof d.verb !== 'string' || !d.verb.startsWith('ragtab.')) return;
+    const [id, arg] = d.args || [];
+    if (d.verb === 'ragtab.memory') {
+      const mem = Module && Module.wasmMemory;
+      const buf = mem ? mem.buffer : null;
+      postMessage({ ragtab: 'memory', id, bytes: buf ? buf.byteLength : null, shared: typeof SharedArrayBuffer !== 'undefined' && buf instanceof SharedArrayBuffer });
+    } else if (d.verb === 'ragtab.loop') {
+      runWasmCall(d.callbackId, () => loop(id, arg));
+    }
+  });
+})();
+`;
+
+/** The inner worker's replies to the prelude's messages. */
+type InnerReply =
+  | { ragtab: 'memory'; id: number; bytes: number | null; shared: boolean }
+  | {
+      ragtab: 'loop';
+      id: number;
+      ok: boolean;
+      error?: string;
+      tStart: number;
+      tRequest?: number;
+      tEnd?: number;
+      calls?: number;
+      chunks: string[];
+      times: number[];
+      timeOrigin: number;
+    };
+type LoopReply = Extract<InnerReply, { ragtab: 'loop' }>;
+
+/** Gives wllama the Emscripten code with our prelude in front (unless it uses its Safari/Firefox compat build). */
+function injectPrelude(wllama: Wllama): void {
+  const base = wllama.getWorkerResources.bind(wllama);
+  wllama.getWorkerResources = () => {
+    const r = base();
+    if (r.compat || r.jsPath) return r;
+    return { ...r, jsPath: { code: INNER_PRELUDE + wllamaEmscriptenCode } };
+  };
+}
+
+/** wllama's inner worker (a private field of its proxy in 3.8.1; null if that changes). */
+function innerWorker(wllama: Wllama): Worker | null {
+  const proxy = (wllama as unknown as { proxy?: { worker?: unknown } }).proxy;
+  const w = proxy?.worker;
+  return typeof Worker !== 'undefined' && w instanceof Worker ? w : null;
+}
+
+let innerSeq = 0;
+/** Sends one prelude message to the inner worker and waits for its reply (null on timeout). */
+function askInner<K extends InnerReply['ragtab']>(
+  wllama: Wllama,
+  verb: K,
+  arg: string | null,
+  timeoutMs: number,
+): Promise<Extract<InnerReply, { ragtab: K }> | null> {
+  const w = innerWorker(wllama);
+  if (!w) return Promise.resolve(null);
+  const id = ++innerSeq;
+  return new Promise((resolve) => {
+    const done = (v: Extract<InnerReply, { ragtab: K }> | null): void => {
+      clearTimeout(timer);
+      w.removeEventListener('message', onMessage);
+      resolve(v);
+    };
+    const onMessage = (e: MessageEvent<unknown>): void => {
+      const d = e.data as Partial<InnerReply> | null;
+      if (d && d.ragtab === verb && d.id === id) done(d as Extract<InnerReply, { ragtab: K }>);
+    };
+    const timer = setTimeout(() => done(null), timeoutMs);
+    w.addEventListener('message', onMessage);
+    w.postMessage({ verb: `ragtab.${verb}`, callbackId: `ragtab-${id}`, args: [id, arg] });
+  });
 }
 
 // ───────────────────────── download and check ─────────────────────────
@@ -237,7 +391,46 @@ interface RunOptions {
   seed: number;
   ignoreEos: boolean;
   tokenIds: boolean;
-  onToken?: (e: LlmTokenEvent) => void;
+  /** 'stream': wllama's createCompletion (one message to its worker per token); 'engine-loop': see INNER_PRELUDE. */
+  delivery: 'stream' | 'engine-loop';
+  /** > 0: token events to the page at most every this many ms, as batches (the first token goes at once). */
+  tokenBatchMs: number;
+  onToken?: (e: LlmTokenEvent | LlmTokenBatchEvent) => void;
+}
+
+/** Sends token events to the page one by one, batched every `batchMs` (the first at once), or (Infinity) all at the end. */
+class TokenSender {
+  private pending: LlmTokenEvent[] = [];
+  private lastFlush = -Infinity;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  messages = 0;
+  constructor(
+    private readonly onToken: ((e: LlmTokenEvent | LlmTokenBatchEvent) => void) | undefined,
+    private readonly batchMs: number,
+  ) {}
+  push(ev: LlmTokenEvent): void {
+    if (!this.onToken) return;
+    if (this.batchMs <= 0) {
+      this.messages++;
+      this.onToken(ev);
+      return;
+    }
+    this.pending.push(ev);
+    if (!Number.isFinite(this.batchMs)) return; // the engine loop: one message at the end
+    if (performance.now() - this.lastFlush >= this.batchMs) this.flush();
+    else if (this.timer === null) this.timer = setTimeout(() => this.flush(), this.batchMs);
+  }
+  flush(): void {
+    if (this.timer !== null) clearTimeout(this.timer);
+    this.timer = null;
+    if (!this.onToken || this.pending.length === 0) return;
+    const events = this.pending;
+    this.pending = [];
+    this.lastFlush = performance.now();
+    this.messages++;
+    if (events.length === 1) this.onToken(events[0] as LlmTokenEvent);
+    else this.onToken({ kind: 'tokens', events });
+  }
 }
 
 async function run(l: Loaded, o: RunOptions): Promise<LlmGenerateResult> {
@@ -249,47 +442,55 @@ async function run(l: Loaded, o: RunOptions): Promise<LlmGenerateResult> {
   let streamed = 0;
   let tFirst: number | null = null;
   let tLast: number | null = null;
-  let last: RawCompletionChunk | null = null;
   let timings: WllamaTimings | null = null;
   let promptTokens = 0;
   let completionTokens = 0;
   let finish: LlmGenerateResult['finishReason'] = 'stop';
+  let engineLoop: EngineLoopTimes | null = null;
+  const sender = new TokenSender(o.onToken, o.delivery === 'engine-loop' ? Infinity : o.tokenBatchMs);
+  /** One streamed chunk that reached this worker (or, in the engine loop, the inner worker) at `t`. */
+  const onChunk = (chunk: RawCompletionChunk, t: number): void => {
+    const c = chunk as RawCompletionChunk & { timings?: WllamaTimings };
+    if (c.timings) timings = c.timings;
+    if (c.usage) {
+      promptTokens = c.usage.prompt_tokens;
+      completionTokens = c.usage.completion_tokens;
+    }
+    const choice = chunk.choices?.[0];
+    if (!choice) return;
+    if (choice.finish_reason) finish = choice.finish_reason === 'length' ? 'length' : 'stop';
+    const id = tokenIdOf(choice);
+    // A token is one chunk with text or a token id; the final chunk carries neither.
+    if (choice.finish_reason && !choice.text && id === null) return;
+    if (id === null && !choice.text) return;
+    if (id !== null) ids.push(id);
+    text += choice.text ?? '';
+    if (tFirst === null) tFirst = t;
+    tLast = t;
+    const ev: LlmTokenEvent = { kind: 'token', index: streamed, id, text: choice.text ?? '', t };
+    streamed++;
+    sender.push(ev);
+  };
+  const body = {
+    prompt: o.prompt,
+    max_tokens: o.maxNewTokens,
+    temperature: 0,
+    seed: o.seed,
+    n_probs: o.tokenIds ? 1 : 0,
+    ignore_eos: o.ignoreEos,
+    cache_prompt: false,
+    stream: true,
+  };
   try {
-    await l.wllama.createCompletion({
-      prompt: o.prompt,
-      max_tokens: o.maxNewTokens,
-      temperature: 0,
-      seed: o.seed,
-      n_probs: o.tokenIds ? 1 : 0,
-      ignore_eos: o.ignoreEos,
-      cache_prompt: false,
-      stream: true,
-      abortSignal: ac.signal,
-      onData: (chunk: RawCompletionChunk) => {
-        const t = performance.now();
-        last = chunk;
-        const c = chunk as RawCompletionChunk & { timings?: WllamaTimings };
-        if (c.timings) timings = c.timings;
-        if (c.usage) {
-          promptTokens = c.usage.prompt_tokens;
-          completionTokens = c.usage.completion_tokens;
-        }
-        const choice = chunk.choices?.[0];
-        if (!choice) return;
-        if (choice.finish_reason) finish = choice.finish_reason === 'length' ? 'length' : 'stop';
-        const id = tokenIdOf(choice);
-        // A token is one chunk with text or a token id; the final chunk carries neither.
-        if (choice.finish_reason && !choice.text && id === null) return;
-        if (id === null && !choice.text) return;
-        if (id !== null) ids.push(id);
-        text += choice.text ?? '';
-        if (tFirst === null) tFirst = t;
-        tLast = t;
-        const ev: LlmTokenEvent = { kind: 'token', index: streamed, id, text: choice.text ?? '', t };
-        streamed++;
-        o.onToken?.(ev);
-      },
-    } as Parameters<Wllama['createCompletion']>[0] & { cache_prompt: boolean; stream: true; onData: (c: RawCompletionChunk) => void });
+    if (o.delivery === 'engine-loop') {
+      engineLoop = await runEngineLoop(l, body, onChunk);
+    } else {
+      await l.wllama.createCompletion({
+        ...body,
+        abortSignal: ac.signal,
+        onData: (chunk: RawCompletionChunk) => onChunk(chunk, performance.now()),
+      } as Parameters<Wllama['createCompletion']>[0] & { cache_prompt: boolean; stream: true; onData: (c: RawCompletionChunk) => void });
+    }
   } catch (e) {
     if (e instanceof WllamaAbortError || ac.signal.aborted) {
       finish = 'interrupted';
@@ -303,8 +504,8 @@ async function run(l: Loaded, o: RunOptions): Promise<LlmGenerateResult> {
     }
   } finally {
     if (current === ac) current = null;
+    sender.flush();
   }
-  void last;
   const tm = timings as WllamaTimings | null;
   if (tm) {
     promptTokens = promptTokens || tm.prompt_n + tm.cache_n;
@@ -318,13 +519,39 @@ async function run(l: Loaded, o: RunOptions): Promise<LlmGenerateResult> {
     promptTokens,
     generatedTokens: completionTokens || (finish === 'interrupted' ? streamed : 0),
     streamedTokens: streamed,
+    tokenMessages: sender.messages,
     finishReason: finish,
     engineReport: tm && finish !== 'interrupted' ? { engine: 'wllama', timings: tm } : null,
+    delivery: o.delivery,
+    engineLoop,
     tStart,
     tFirstToken: tFirst,
     tLastToken: tLast,
     timeOrigin: performance.timeOrigin,
     workerMs: performance.now() - tStart,
+  };
+}
+
+/**
+ * Runs the completion in a loop inside wllama's worker (INNER_PRELUDE) and replays its chunks
+ * here with the inner worker's times moved onto this worker's clock.
+ */
+async function runEngineLoop(l: Loaded, body: Record<string, unknown>, onChunk: (c: RawCompletionChunk, t: number) => void): Promise<EngineLoopTimes> {
+  const tSend = performance.now();
+  const r: LoopReply | null = await askInner(l.wllama, 'loop', JSON.stringify(body), 10 * 60_000);
+  const tBack = performance.now();
+  if (!r) throw new RagtabError('GenerationFailed', "wllama's worker did not answer the engine-loop request (its code could not be extended).");
+  if (!r.ok) throw new Error(r.error ?? 'inference error');
+  const shift = r.timeOrigin - performance.timeOrigin; // inner t + shift = this worker's t
+  r.chunks.forEach((json, i) => {
+    const parsed = JSON.parse(json) as RawCompletionChunk | RawCompletionChunk[];
+    for (const c of Array.isArray(parsed) ? parsed : [parsed]) onChunk(c, (r.times[i] as number) + shift);
+  });
+  return {
+    requestMs: r.tStart + shift - tSend,
+    completionActionMs: (r.tRequest ?? r.tStart) - r.tStart,
+    replyMs: tBack - ((r.tEnd ?? r.tStart) + shift),
+    getResultCalls: r.calls ?? r.times.length,
   };
 }
 
@@ -390,6 +617,7 @@ const api: LlmApi = {
     onProgress?.({ kind: 'phase', phase: 'init', state: 'start' });
     logLines = [];
     const wllama = new Wllama({ default: wllamaWasmUrl }, { logger, allowOffline: true });
+    injectPrelude(wllama);
     try {
       await wllama.loadModel([fetched.blob], {
         n_ctx: contextSize,
@@ -468,7 +696,7 @@ const api: LlmApi = {
     if (spec.warmup ?? true) {
       const tw = performance.now();
       onProgress?.({ kind: 'phase', phase: 'warmup', state: 'start' });
-      await run(loaded, { prompt: 'Hello', maxNewTokens: WARMUP_TOKENS, seed: loaded.seed, ignoreEos: true, tokenIds: false });
+      await run(loaded, { prompt: 'Hello', maxNewTokens: WARMUP_TOKENS, seed: loaded.seed, ignoreEos: true, tokenIds: false, delivery: 'stream', tokenBatchMs: 0 });
       generations--;
       warmupMs = performance.now() - tw;
       onProgress?.({ kind: 'phase', phase: 'warmup', state: 'end', ms: warmupMs });
@@ -482,7 +710,7 @@ const api: LlmApi = {
     };
   },
 
-  async generate(request: LlmGenerateRequest, onToken?: (e: LlmTokenEvent) => void): Promise<LlmGenerateResult> {
+  async generate(request: LlmGenerateRequest, onToken?: (e: LlmTokenEvent | LlmTokenBatchEvent) => void): Promise<LlmGenerateResult> {
     const l = requireLoaded();
     if (current) throw new RagtabError('InvalidArgument', 'A generation is already running: one request at a time.');
     if (request.temperature !== undefined && request.temperature !== 0) {
@@ -502,6 +730,8 @@ const api: LlmApi = {
       seed: request.seed ?? l.seed,
       ignoreEos: request.ignoreEos ?? false,
       tokenIds: request.tokenIds ?? true,
+      delivery: request.delivery ?? 'stream',
+      tokenBatchMs: Math.max(0, request.tokenBatchMs ?? 0),
       ...(onToken ? { onToken } : {}),
     });
   },
@@ -512,7 +742,7 @@ const api: LlmApi = {
     const t0 = performance.now();
     // wllama 3.x has no tokenizer call: run a one-token completion and read the prompt count.
     try {
-      const r = await run(l, { prompt: text, maxNewTokens: 1, seed: l.seed, ignoreEos: true, tokenIds: false });
+      const r = await run(l, { prompt: text, maxNewTokens: 1, seed: l.seed, ignoreEos: true, tokenIds: false, delivery: 'stream', tokenBatchMs: 0 });
       generations--;
       generatedTokensTotal -= r.generatedTokens;
       return { tokens: r.promptTokens, workerMs: performance.now() - t0 };
@@ -547,7 +777,20 @@ const api: LlmApi = {
   },
 
   async memory() {
-    return workerMemory('llama.cpp runs in a worker that wllama starts itself, whose memory this worker cannot read');
+    // llama.cpp's heap lives in wllama's own worker: ask it (INNER_PRELUDE) and add it to this worker's figures.
+    const own = workerMemory('no WebAssembly memory in this worker; none loaded in wllama\'s worker either');
+    const w = loaded?.wllama;
+    if (!w) return own;
+    const inner = await askInner(w, 'memory', null, 2000);
+    if (!inner || inner.bytes === null) {
+      return {
+        ...own,
+        wasmReason: inner
+          ? "wllama's worker has no WebAssembly memory yet"
+          : "wllama's worker did not answer within 2 s (busy in a long call, or its code could not be extended)",
+      };
+    }
+    return { ...own, wasmBytes: (own.wasmBytes ?? 0) + inner.bytes, wasmMemories: own.wasmMemories + 1, wasmReason: null };
   },
 };
 

@@ -19,9 +19,11 @@ import type {
   LlmLoadSpec,
   LlmMessage,
   LlmStats,
+  LlmTokenBatchEvent,
   LlmTokenEvent,
   TokenCount,
   WebLlmModelRecord,
+  WorkerMemory,
 } from '../../workers/api';
 import { RagtabError, errorInfo, hasCode } from '../core/errors';
 
@@ -155,10 +157,14 @@ export class LlmClient {
   async generate(request: LlmGenerateRequest, onToken?: (a: TokenArrival) => void): Promise<ClientGenerateResult> {
     const arrivals: TokenArrival[] = [];
     let tRequest = 0;
-    const cb = Comlink.proxy((e: LlmTokenEvent) => {
-      const a: TokenArrival = { index: e.index, id: e.id, text: e.text, tMain: performance.now(), tWorker: e.t };
-      arrivals.push(a);
-      onToken?.(a);
+    const cb = Comlink.proxy((m: LlmTokenEvent | LlmTokenBatchEvent) => {
+      const tMain = performance.now();
+      // A batch (request.tokenBatchMs, or the engine loop) reaches this thread at one time for all its tokens.
+      for (const e of m.kind === 'tokens' ? m.events : [m]) {
+        const a: TokenArrival = { index: e.index, id: e.id, text: e.text, tMain, tWorker: e.t };
+        arrivals.push(a);
+        onToken?.(a);
+      }
     });
     const r = await this.call((api) => {
       tRequest = performance.now();
@@ -189,6 +195,11 @@ export class LlmClient {
 
   async stats(): Promise<LlmStats> {
     return (await this.call((api) => api.stats())).value;
+  }
+
+  /** The worker's memory (wllama: llama.cpp's heap in wllama's own worker included). */
+  async memory(): Promise<WorkerMemory> {
+    return (await this.call((api) => api.memory())).value;
   }
 
   async catalog(): Promise<WebLlmModelRecord[]> {

@@ -13,7 +13,7 @@ import { chromium, expect, test, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { computeLlmFigures, compareFigures, fromWllamaTimings } from '../../src/core/llm-figures';
-import type { LlmGenerateRequest, LlmLoadResult, LlmLoadSpec, LlmStats, WebLlmModelRecord } from '../../workers/api';
+import type { LlmGenerateRequest, LlmLoadResult, LlmLoadSpec, LlmStats, WebLlmModelRecord, WorkerMemory } from '../../workers/api';
 import type { ClientGenerateResult } from '../../src/engine/llm-client';
 import type { BuiltPrompt } from '../../src/core/prompt';
 import { BASE_FLAGS, resolveChromium } from '../../scripts/lib/chromium';
@@ -34,6 +34,7 @@ interface Bench {
   ragPrompt(engine: string, input: unknown): Promise<BuiltPrompt | Failure>;
   stats(engine: string): Promise<LlmStats | Failure>;
   catalog(engine: string): Promise<WebLlmModelRecord[] | Failure>;
+  memory(engine: string): Promise<WorkerMemory | Failure>;
 }
 
 function ok<T>(r: T | Failure): T {
@@ -161,6 +162,27 @@ test.describe('wllama (llama.cpp in WebAssembly) with stories260K', () => {
     expect(it.result.tokenIds?.slice(0, 5)).toEqual(native.ids.slice(0, 5));
     const after = ok(await call<ClientGenerateResult | Failure>(page, 'generate', 'wllama', request));
     expect(after.result.tokenIds).toEqual(native.ids);
+
+    // The benchmark deliveries generate the same tokens: the loop inside wllama's own worker (one
+    // message for the whole answer), and tokens batched to the page (fewer messages than tokens).
+    const loop = ok(await call<ClientGenerateResult | Failure>(page, 'generate', 'wllama', { ...request, delivery: 'engine-loop' }));
+    expect(loop.result.delivery).toBe('engine-loop');
+    expect(loop.result.tokenIds).toEqual(native.ids);
+    expect(loop.arrivals.map((x) => x.id)).toEqual(native.ids);
+    expect(loop.result.tokenMessages).toBe(1);
+    expect(loop.result.engineLoop?.getResultCalls).toBeGreaterThanOrEqual(N);
+    expect(loop.result.engineReport?.engine).toBe('wllama');
+    const batched = ok(await call<ClientGenerateResult | Failure>(page, 'generate', 'wllama', { ...request, tokenBatchMs: 50 }));
+    expect(batched.result.tokenIds).toEqual(native.ids);
+    expect(batched.arrivals.map((x) => x.id)).toEqual(native.ids);
+    expect(batched.result.tokenMessages).toBeLessThanOrEqual(N);
+    console.log('deliveries', JSON.stringify({ engineLoop: loop.result.engineLoop, batchedMessages: batched.result.tokenMessages }));
+
+    // llama.cpp's heap, read in wllama's own worker.
+    const mem = ok(await call<WorkerMemory | Failure>(page, 'memory', 'wllama'));
+    expect(mem.wasmReason).toBeNull();
+    expect(mem.wasmBytes).toBeGreaterThan(1185376);
+    console.log('memory', JSON.stringify(mem));
 
     // A corrupt file (random bytes), a truncated copy, a 404: each its named error, and the loaded
     // engine stays usable (a file is checked before the running engine is replaced).
