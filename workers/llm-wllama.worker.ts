@@ -778,7 +778,9 @@ const api: LlmApi = {
 
   async memory() {
     // llama.cpp's heap lives in wllama's own worker: ask it (INNER_PRELUDE) and add it to this worker's figures.
-    const own = workerMemory('no WebAssembly memory in this worker; none loaded in wllama\'s worker either');
+    const own = workerMemory("no WebAssembly memory in this worker; none loaded in wllama's worker either", {
+      engineElsewhere: "llama.cpp creates its WebGPU buffers in wllama's own worker, which this count does not reach",
+    });
     const w = loaded?.wllama;
     if (!w) return own;
     const inner = await askInner(w, 'memory', null, 2000);

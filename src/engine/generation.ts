@@ -4,7 +4,7 @@
  * prompt, chat template or plain layout), streamed token by token, and measured on this thread
  * beside the engine's own figures.
  */
-import type { LlmInfo, LlmLoadProgress, LlmLoadSpec, LlmLoadTimings, LoadedFile } from '../../workers/api';
+import type { LlmInfo, LlmLoadProgress, LlmLoadSpec, LlmLoadTimings, LoadedFile, WorkerMemory } from '../../workers/api';
 import { LlmClient, type ClientGenerateResult, type TokenArrival } from './llm-client';
 import { buildPrompt, citedNumbers, type BuiltPrompt, type RetrievedChunk } from '../core/prompt';
 import {
@@ -117,6 +117,12 @@ export class Generator {
       if (fresh) client.terminate();
       throw e;
     }
+  }
+
+  /** The LLM worker's memory (llama.cpp's heap in wllama's own worker included); rejects when no model is loaded. */
+  async memory(): Promise<WorkerMemory> {
+    if (!this.client) throw new RagtabError('LlmNotLoaded', 'No LLM is loaded.');
+    return this.client.memory();
   }
 
   async unload(): Promise<void> {
