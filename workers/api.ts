@@ -11,6 +11,8 @@
  *   so the main thread can report the round trip and the boundary overhead separately.
  */
 
+import type { TokenBound } from '../src/core/token-bound';
+
 export type Device = 'webgpu' | 'wasm';
 
 /**
@@ -238,6 +240,8 @@ export interface LlmInfo {
   hasChatTemplate: boolean;
   /** Whether the engine puts a BOS token before every prompt (null: unknown). */
   addsBos: boolean | null;
+  /** A proven upper bound of the tokenizer's token count (src/core/token-bound.ts), or null (count exactly). */
+  tokenBound: TokenBound | null;
   crossOriginIsolated: boolean;
   /** wllama: layers on WebGPU as llama.cpp reported them (null: not reported). */
   gpuLayers: { offloaded: number; total: number } | null;

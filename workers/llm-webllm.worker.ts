@@ -174,6 +174,7 @@ const api: LlmApi = {
       architecture: null,
       hasChatTemplate: true,
       addsBos: null,
+      tokenBound: null, // web-llm counts with its own tokenizer, cheaply
       crossOriginIsolated: self.crossOriginIsolated === true,
       gpuLayers: null,
       vramRequiredMB: record.vram_required_MB ?? null,

@@ -41,6 +41,7 @@ import type {
 } from './api';
 import { RagtabError, errorInfo } from '../src/core/errors';
 import { ChatTemplate } from '../src/core/chat-template';
+import { tokenBoundOf } from '../src/core/token-bound';
 import { GgufHeaderTruncated, checkGgufMagic, dominantTensorType, validateGguf, type GgufHeader } from '../src/core/gguf';
 
 const WLLAMA_VERSION = '3.8.1';
@@ -670,6 +671,13 @@ const api: LlmApi = {
     } else {
       why.push('No chat template in the model: prompts use a plain layout.');
     }
+    const vocab = header.metadata['tokenizer.ggml.tokens'];
+    const tokenBound = tokenBoundOf(header.tokenizerModel, Array.isArray(vocab) && vocab.every((t) => typeof t === 'string') ? (vocab as string[]) : null);
+    why.push(
+      tokenBound
+        ? `Prompt trimming: a prompt within the budget by its UTF-8 length is not counted (${tokenBound.rule}); wllama has no tokenizer call, so an exact count costs a prompt pass.`
+        : `Prompt trimming: every candidate prompt is counted with a prompt pass (wllama has no tokenizer call; no proven bound for the "${header.tokenizerModel ?? 'unknown'}" tokenizer).`,
+    );
     const info: LlmInfo = {
       engine: 'wllama',
       model: spec.model,
@@ -685,6 +693,7 @@ const api: LlmApi = {
       architecture: header.architecture,
       hasChatTemplate: template !== null,
       addsBos: ctx.add_bos_token,
+      tokenBound,
       crossOriginIsolated: isolated,
       gpuLayers: offload,
       vramRequiredMB: null,

@@ -9,6 +9,9 @@
  * - Counting is async (it may cross to a worker, and with wllama it runs a one-token completion):
  *   the full prompt is tried first, then a binary search over how many chunks fit, so a prompt of
  *   n chunks costs at most 2 + ⌈log2 n⌉ counts.
+ * - With `upperBound` (a proven bound of the tokenizer, src/core/token-bound.ts), a text whose bound
+ *   is within the budget fits without being counted; the prompt's exact count then comes from the
+ *   engine when it runs the prompt (`tokens` is null here).
  */
 import { RagtabError, errorInfo, hasCode } from './errors';
 
@@ -39,6 +42,8 @@ export interface BuildPromptInput {
   countTokens: (text: string) => Promise<number>;
   /** The model's chat template applied to messages (with the generation prompt), or null when it has none. */
   applyTemplate?: ((messages: PromptMessage[]) => Promise<string | null>) | null;
+  /** The most tokens a text can be (a proven bound), or null: a text within the budget by this bound is not counted. */
+  upperBound?: ((text: string) => number) | null;
 }
 
 export interface BuiltPrompt {
@@ -48,8 +53,10 @@ export interface BuiltPrompt {
   messages: PromptMessage[];
   layout: PromptLayout;
   layoutReason: string;
-  /** Tokens of `text` as counted. */
-  tokens: number;
+  /** Tokens of `text` as counted; null when it fitted by `bound` and was not counted. */
+  tokens: number | null;
+  /** The upper bound of `text`'s tokens when `upperBound` was given, else null. */
+  bound: number | null;
   budget: number;
   /** Chunks kept, in rank order; `n` is the citation number shown to the model ([n]). */
   included: Array<{ id: string; n: number }>;
@@ -130,11 +137,19 @@ export async function buildPrompt(input: BuildPromptInput): Promise<BuiltPrompt>
   };
 
   let counts = 0;
-  const memo = new Map<number, Rendered & { tokens: number }>();
-  const measure = async (k: number): Promise<Rendered & { tokens: number }> => {
+  type Measured = Rendered & { tokens: number; counted: boolean; bound: number | null };
+  const memo = new Map<number, Measured>();
+  const measure = async (k: number): Promise<Measured> => {
     const hit = memo.get(k);
     if (hit) return hit;
     const r = await render(k);
+    const bound = input.upperBound ? input.upperBound(r.text) : null;
+    if (bound !== null && bound <= budget) {
+      // fits for certain: `tokens` stands for "within the budget" in the search below
+      const m = { ...r, tokens: bound, counted: false, bound };
+      memo.set(k, m);
+      return m;
+    }
     counts++;
     let tokens: number;
     try {
@@ -144,7 +159,7 @@ export async function buildPrompt(input: BuildPromptInput): Promise<BuiltPrompt>
       if (!hasCode(e, 'PromptTooLong')) throw e;
       tokens = Number.POSITIVE_INFINITY;
     }
-    const m = { ...r, tokens };
+    const m = { ...r, tokens, counted: true, bound };
     memo.set(k, m);
     return m;
   };
@@ -177,7 +192,8 @@ export async function buildPrompt(input: BuildPromptInput): Promise<BuiltPrompt>
     messages: chosen.messages,
     layout: chosen.layout,
     layoutReason: chosen.layoutReason,
-    tokens: chosen.tokens,
+    tokens: chosen.counted ? chosen.tokens : null,
+    bound: chosen.bound,
     budget,
     included: input.chunks.slice(0, best).map((c, i) => ({ id: c.id, n: i + 1 })),
     dropped: input.chunks.slice(best).map((c, i) => ({ id: c.id, rank: best + i + 1 })),

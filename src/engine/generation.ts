@@ -17,6 +17,7 @@ import {
   type LlmFigures,
 } from '../core/llm-figures';
 import { RagtabError } from '../core/errors';
+import { tokenUpperBound } from '../core/token-bound';
 import type { LlmSettings } from '../core/settings';
 
 export type { LlmSettings } from '../core/settings';
@@ -41,7 +42,11 @@ export interface GenerationReport {
   generatedTokens: number;
   streamedTokens: number;
   finishReason: 'stop' | 'length' | 'interrupted';
-  prompt: Pick<BuiltPrompt, 'layout' | 'layoutReason' | 'tokens' | 'budget' | 'included' | 'dropped' | 'counts'>;
+  prompt: Pick<BuiltPrompt, 'layout' | 'layoutReason' | 'budget' | 'included' | 'dropped' | 'counts' | 'bound'> & {
+    /** The prompt's tokens: counted before it was sent, or (when it fitted by its bound) as the engine ran it. */
+    tokens: number;
+    countedBy: 'counter' | 'engine';
+  };
   promptText: string;
   promptMs: number;
   figures: LlmFigures;
@@ -152,6 +157,7 @@ export class Generator {
       maxNewTokens: settings.maxNewTokens,
       countTokens: async (t) => (await client.countTokens(t)).value.tokens,
       applyTemplate: load.info.hasChatTemplate ? (m) => client.applyTemplate(m) : null,
+      upperBound: load.info.tokenBound ? (t) => tokenUpperBound(load.info.tokenBound!, t) : null,
     });
     const promptMs = performance.now() - p0;
     let text = '';
@@ -169,7 +175,17 @@ export class Generator {
       generatedTokens: r.generatedTokens,
       streamedTokens: r.streamedTokens,
       finishReason: r.finishReason,
-      prompt: { layout: prompt.layout, layoutReason: prompt.layoutReason, tokens: prompt.tokens, budget: prompt.budget, included: prompt.included, dropped: prompt.dropped, counts: prompt.counts },
+      prompt: {
+        layout: prompt.layout,
+        layoutReason: prompt.layoutReason,
+        tokens: prompt.tokens ?? r.promptTokens,
+        countedBy: prompt.tokens === null ? 'engine' : 'counter',
+        bound: prompt.bound,
+        budget: prompt.budget,
+        included: prompt.included,
+        dropped: prompt.dropped,
+        counts: prompt.counts,
+      },
       promptText: prompt.text,
       promptMs,
       figures,

@@ -549,7 +549,7 @@ export class RagSession extends EventTarget {
             },
           );
           const f = g.figures;
-          stages.push({ name: 'build prompt', ms: g.promptMs, extra: { promptTokens: g.prompt.tokens, chunks: g.prompt.included.length, dropped: g.prompt.dropped.length, layout: g.prompt.layout } });
+          stages.push({ name: 'build prompt', ms: g.promptMs, extra: { promptTokens: g.prompt.tokens, countedBy: g.prompt.countedBy, counts: g.prompt.counts, chunks: g.prompt.included.length, dropped: g.prompt.dropped.length, layout: g.prompt.layout } });
           mark('build-prompt', g.tRequest - g.promptMs, g.tRequest);
           if (f.ttftMs !== null) {
             stages.push({ name: 'time to first token', ms: f.ttftMs, ...(g.engine?.ttftMs != null ? { workerMs: g.engine.ttftMs } : {}), extra: { promptTokens: g.promptTokens, ...(f.prefillTokensPerS !== null ? { prefillTokensPerSecond: f.prefillTokensPerS } : {}) } });

@@ -87,7 +87,7 @@ export class RagtabAnswer extends LitElement {
         </tbody>
       </table>
       <p class="note">
-        Prompt: ${g.prompt.tokens} of ${g.prompt.budget} tokens (${g.prompt.layoutReason}); ${g.prompt.included.length} chunk(s) kept${g.prompt.dropped.length ? `, ${g.prompt.dropped.length} dropped to fit the context` : ''}.
+        Prompt: ${g.prompt.tokens} of ${g.prompt.budget} tokens (${g.prompt.layoutReason}; ${g.prompt.countedBy === 'engine' ? `fitted by its length, at most ${g.prompt.bound} tokens, so not counted beforehand: the count is the engine's` : `counted ${g.prompt.counts} time(s) before sending`}); ${g.prompt.included.length} chunk(s) kept${g.prompt.dropped.length ? `, ${g.prompt.dropped.length} dropped to fit the context` : ''}.
         Decode speed is (n − 1) / (t_last − t_first) over tokens as they reached this page; the engine's figures are its own timings.
       </p>
     </div>`;

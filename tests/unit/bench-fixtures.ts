@@ -259,6 +259,7 @@ export class FakeSession extends EventTarget implements BenchSession {
         architecture: 'llama',
         hasChatTemplate: false,
         addsBos: true,
+        tokenBound: null,
         crossOriginIsolated: true,
         gpuLayers: null,
         vramRequiredMB: null,

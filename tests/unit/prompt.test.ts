@@ -45,6 +45,31 @@ describe('buildPrompt', () => {
     expect(p.counts).toBeLessThanOrEqual(6);
   });
 
+  it('with a proven upper bound: a prompt within the budget by its bound is not counted; the search counts only where the bound cannot decide', async () => {
+    const chunks = Array.from({ length: 10 }, (_, i) => chunk(i + 1, 50));
+    // bound = characters (every word-token above has at least one character): far above the word count
+    const upperBound = (t: string) => t.length;
+    let calls = 0;
+    const counting = async (t: string) => {
+      calls++;
+      return wordCounter(t);
+    };
+    const roomy = await buildPrompt({ question: 'q?', chunks, contextSize: 100000, maxNewTokens: 100, countTokens: counting, upperBound });
+    expect(roomy.included).toHaveLength(10);
+    expect(roomy.tokens).toBeNull();
+    expect(roomy.bound).toBe(roomy.text.length);
+    expect(roomy.counts).toBe(0);
+    expect(calls).toBe(0);
+    // Tight: the same chunks kept as with exact counting (the bound only skips counts), and the chosen prompt counted.
+    const tight = await buildPrompt({ question: 'q?', chunks, contextSize: 400, maxNewTokens: 100, margin: 10, countTokens: counting, upperBound });
+    expect(tight.included.map((c) => c.id)).toEqual(['c1', 'c2', 'c3', 'c4']);
+    expect(tight.tokens).toBe(252);
+    // The question-only prompt (under 290 characters) was decided by the bound: one count fewer than counting all.
+    const exact = await buildPrompt({ question: 'q?', chunks, contextSize: 400, maxNewTokens: 100, margin: 10, countTokens: counting });
+    expect(exact.included).toEqual(tight.included);
+    expect(tight.counts).toBe(exact.counts - 1);
+  });
+
   it('the question alone too long: PromptTooLong', async () => {
     const question = Array.from({ length: 300 }, () => 'why').join(' ');
     const err = await buildPrompt({ question, chunks: [chunk(1, 5)], contextSize: 256, maxNewTokens: 32, countTokens: wordCounter }).catch((e) => e);
