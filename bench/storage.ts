@@ -9,9 +9,9 @@ import { chunkListHash, indexKey, type IndexKey } from '../src/core/index-key';
 import { corpusHash, sha256Hex, type Corpus } from '../src/core/documents';
 import { errorInfo } from '../src/core/errors';
 import { exactTopK } from '../src/core/topk';
-import { DB_VERSION, blockBytes, deleteRagtabDb, openRagtabDb, packRefs, type RagtabDBv1, type RagtabDBv2 } from '../src/storage/db';
+import { DB_VERSION, VECTORS_TYPE, blockBytes, deleteRagtabDb, openRagtabDb, packRefs, type RagtabDBv1, type RagtabDBv2, type RagtabDBv3 } from '../src/storage/db';
 import { StorageQuotaError, readEstimate, type StorageEstimate } from '../src/storage/errors';
-import { chunksFromRefs, type BlockReadMode } from '../src/storage/indexes';
+import { BatchCommitter, INGEST_COMMIT_POLICY, chunksFromRefs, type BlockReadMode, type CommitPolicy } from '../src/storage/indexes';
 import { SimdStore } from '../workers/lib/simd-scan';
 import { withIndexWriteLock } from '../src/storage/locks';
 import { openStore, type RagtabStore } from '../src/storage/store';
@@ -83,6 +83,12 @@ export interface IngestOptions {
   complete?: boolean;
   /** appendBlock calls in flight at once (default 1: each awaited before the next). */
   inflight?: number;
+  /**
+   * 'ingest': batches of `blockSize` go through a `BatchCommitter` with INGEST_COMMIT_POLICY, as
+   * ingestion does (src/engine/ingest.ts); a CommitPolicy: the same with that policy. Default:
+   * one appendBlock (one transaction) per batch.
+   */
+  commit?: 'ingest' | CommitPolicy;
 }
 
 export interface IngestOutcome {
@@ -140,7 +146,34 @@ async function ingest(o: IngestOptions): Promise<IngestOutcome> {
       let complete = b.complete;
       let appendMs = 0;
       let completeMs = 0;
-      if (!b.complete) {
+      if (!b.complete && o.commit) {
+        // the ingestion path: batches buffered and committed by the policy
+        const commits = new BatchCommitter(s.indexes, key.key, b.nextBlock, o.commit === 'ingest' ? INGEST_COMMIT_POLICY : o.commit);
+        let stopped = false;
+        for (let i = b.committedChunks; i < o.total; i += o.blockSize) {
+          // stopAfterBlocks counts batches here; stopping leaves the buffered ones uncommitted, as a closed page would
+          if (o.stopAfterBlocks !== undefined && (i - b.committedChunks) / o.blockSize >= o.stopAfterBlocks) {
+            stopped = true;
+            break;
+          }
+          const end = Math.min(o.total, i + o.blockSize);
+          await commits.add(chunks.slice(i, end), vectors.subarray(i * o.dims, end * o.dims));
+          written = commits.commits;
+          committed = b.committedChunks + commits.committed;
+          progress.blocks = written;
+          progress.committed = committed;
+        }
+        if (stopped) await commits.settle();
+        else await commits.finish();
+        written = commits.commits;
+        committed = b.committedChunks + commits.committed;
+        appendMs = performance.now() - t0;
+        if (committed === o.total && o.complete !== false) {
+          const c0 = performance.now();
+          complete = (await s.indexes.complete(key.key)).complete;
+          completeMs = performance.now() - c0;
+        }
+      } else if (!b.complete) {
         const inflight = Math.max(1, o.inflight ?? 1);
         const pending: Array<Promise<void>> = [];
         for (let i = b.committedChunks; i < o.total; i += o.blockSize) {
@@ -383,6 +416,70 @@ async function upgradeFromV2(o: { db: string }) {
   };
 }
 
+/** Creates a v3 database with v3 blocks (vectors as ArrayBuffers), then opens it with the current code. */
+async function upgradeFromV3(o: { db: string }) {
+  const v3 = await openRagtabDb({ name: o.db, version: 3 });
+  const versionBefore = v3.version;
+  v3.close();
+  const dims = 8;
+  const key = await keyFor('v3-index');
+  const chunks = syntheticChunks(10);
+  const vectors = randomUnitVectors(10, dims, 7);
+  const meta = (bytes: number) => ({
+    key: key.key,
+    canonical: key.canonical,
+    parts: key.parts,
+    corpusHash: key.parts.corpusHash,
+    formatVersion: 1,
+    dims,
+    totalChunks: 10,
+    chunksHash: null,
+    committedChunks: 10,
+    committedBlocks: 2,
+    complete: true,
+    bytes,
+    device: null,
+    createdAt: 8000,
+    updatedAt: 8000,
+    completedAt: 8000,
+  });
+  const b0 = { indexKey: key.key, blockNo: 0, first: 0, count: 6, dims, vectors: vectors.slice(0, 6 * dims).buffer, ...packRefs(chunks.slice(0, 6)) };
+  const b1 = { indexKey: key.key, blockNo: 1, first: 6, count: 4, dims, vectors: vectors.slice(6 * dims).buffer, ...packRefs(chunks.slice(6)) };
+  const bytes = blockBytes(b0) + blockBytes(b1);
+  {
+    const db = await openDB<RagtabDBv3>(o.db, 3);
+    const tx = db.transaction(['indexes', 'blocks'], 'readwrite');
+    void tx.objectStore('indexes').put(meta(bytes));
+    void tx.objectStore('blocks').put(b0);
+    void tx.objectStore('blocks').put(b1);
+    await tx.done;
+    db.close();
+  }
+  const s = await openStore({ name: o.db });
+  stores.set(o.db, s);
+  const stored = await s.db.getAll('blocks');
+  const inline = await s.indexes.load(key.key, { via: 'inline' });
+  const loaded = await s.indexes.load(key.key);
+  return {
+    versionBefore,
+    versionAfter: s.db.version,
+    currentVersion: DB_VERSION,
+    blocks: stored.map((b) => ({ blockNo: b.blockNo, isBlob: b.vectors instanceof Blob, type: b.vectors.type, size: b.vectors.size, count: b.count })),
+    expectedType: VECTORS_TYPE,
+    index: loaded && {
+      complete: loaded.meta.complete,
+      committedChunks: loaded.meta.committedChunks,
+      bytes: loaded.meta.bytes,
+      expectedBytes: bytes,
+      vectorsEqual: bytesEqual(loaded.vectors, vectors),
+      inlineVectorsEqual: inline !== null && bytesEqual(inline.vectors, vectors),
+      refsEqual: JSON.stringify(loaded.chunks) === JSON.stringify(chunks),
+    },
+    // the write path works on the migrated database
+    begin: await s.indexes.begin({ key, dims, totalChunks: 10 }).then((b) => ({ complete: b.complete, committedChunks: b.committedChunks })),
+  };
+}
+
 /** Appends blocks until the write fails (quota), then reads back what was committed. */
 async function fillUntilQuota(o: { db: string; total: number; dims: number; blockSize: number }) {
   const s = await store(o.db);
@@ -496,9 +593,9 @@ async function deleteDb(o: { db: string }) {
 // ─────────────────────────────── benchmark ───────────────────────────────
 
 /** Writes `count` vectors through the repository in blocks; usage from the estimate before and after. */
-async function benchWrite(o: { db: string; count: number; dims: number; blockSize: number; label: string; seed: number; inflight?: number }) {
+async function benchWrite(o: { db: string; count: number; dims: number; blockSize: number; label: string; seed: number; inflight?: number; commit?: 'ingest' | CommitPolicy }) {
   const before = await readEstimate();
-  const r = await ingest({ db: o.db, label: o.label, total: o.count, dims: o.dims, blockSize: o.blockSize, seed: o.seed, inflight: o.inflight ?? 1 });
+  const r = await ingest({ db: o.db, label: o.label, total: o.count, dims: o.dims, blockSize: o.blockSize, seed: o.seed, inflight: o.inflight ?? 1, ...(o.commit ? { commit: o.commit } : {}) });
   const after = await readEstimate();
   const s = await store(o.db);
   const meta = await s.indexes.get(r.key);
@@ -507,6 +604,7 @@ async function benchWrite(o: { db: string; count: number; dims: number; blockSiz
     key: r.key,
     count: o.count,
     inflight: o.inflight ?? 1,
+    commit: o.commit ?? null,
     blocks: r.blocksWritten,
     blocksStored,
     appendMs: r.appendMs,
@@ -528,8 +626,9 @@ async function benchWrite(o: { db: string; count: number; dims: number; blockSiz
  * straight to a WebAssembly SIMD store (`loadInto`: one copy, the scan the index worker uses);
  * `via: 'array'` assembles one Float32Array (`load`) and scans it in plain JavaScript.
  */
-async function benchLoad(o: { db: string; key: string; k: number; queryRow: number; via?: 'simd' | 'array'; read?: BlockReadMode }) {
+async function benchLoad(o: { db: string; key: string; k: number; queryRow: number; via?: 'simd' | 'array'; read?: BlockReadMode; inline?: boolean }) {
   const via = o.via ?? 'simd';
+  const ro = { ...(o.read ? { read: o.read } : {}), ...(o.inline ? { via: 'inline' as const } : {}) };
   const t0 = performance.now();
   const s = await openStore({ name: o.db });
   const t1 = performance.now();
@@ -546,7 +645,7 @@ async function benchLoad(o: { db: string; key: string; k: number; queryRow: numb
         const st = store;
         return (v) => void st.add(v);
       },
-      o.read ? { read: o.read } : {},
+      ro,
     );
     const st = store as SimdStore | null;
     if (!st) throw new Error(`index ${o.key} not found`);
@@ -554,7 +653,7 @@ async function benchLoad(o: { db: string; key: string; k: number; queryRow: numb
     search = (q, k) => st.search(q, k);
     row = (i) => st.row(i);
   } else {
-    const l = await s.indexes.load(o.key, o.read ? { read: o.read } : {});
+    const l = await s.indexes.load(o.key, ro);
     if (!l) throw new Error(`index ${o.key} not found`);
     r = l;
     search = (q, k) => exactTopK(l.vectors, l.meta.dims, l.meta.committedChunks, q, k);
@@ -570,6 +669,7 @@ async function benchLoad(o: { db: string; key: string; k: number; queryRow: numb
   return {
     via,
     read: o.read ?? null,
+    inline: o.inline ?? false,
     simd,
     openMs: t1 - t0,
     loadMs: t2 - t1,
@@ -582,6 +682,24 @@ async function benchLoad(o: { db: string; key: string; k: number; queryRow: numb
     topIds: ids,
     topScores: Array.from(top.scores),
   };
+}
+
+/**
+ * Reads an index (in the blocks worker, or inline on this page), deletes it and reports how much
+ * the usage estimate dropped at once and after `waitMs`: a Blob read inline pins the blocks'
+ * files until the page garbage-collects the Blobs.
+ */
+async function benchDeleteAfterRead(o: { db: string; key: string; inline: boolean; waitMs: number }) {
+  const s = await store(o.db);
+  const meta = await s.indexes.get(o.key);
+  const l = await s.indexes.load(o.key, o.inline ? { via: 'inline' } : {});
+  const vectors = l?.meta.committedChunks ?? 0;
+  const before = (await readEstimate())?.usage ?? null;
+  await s.indexes.delete(o.key);
+  const at0 = (await readEstimate())?.usage ?? null;
+  await new Promise((r) => setTimeout(r, o.waitMs));
+  const later = (await readEstimate())?.usage ?? null;
+  return { inline: o.inline, vectors, metaBytes: meta?.bytes ?? null, before, freedAtOnce: before !== null && at0 !== null ? before - at0 : null, freedAfterWait: before !== null && later !== null ? before - later : null, waitMs: o.waitMs };
 }
 
 async function env() {
@@ -600,6 +718,7 @@ const api = {
   roundTrip: (o: Parameters<typeof roundTrip>[0]) => safe(() => roundTrip(o)),
   upgradeFromV1: (o: Parameters<typeof upgradeFromV1>[0]) => safe(() => upgradeFromV1(o)),
   upgradeFromV2: (o: Parameters<typeof upgradeFromV2>[0]) => safe(() => upgradeFromV2(o)),
+  upgradeFromV3: (o: Parameters<typeof upgradeFromV3>[0]) => safe(() => upgradeFromV3(o)),
   fillUntilQuota: (o: Parameters<typeof fillUntilQuota>[0]) => safe(() => fillUntilQuota(o)),
   openWatched: (o: { db: string }) => safe(() => openWatched(o)),
   watchedState: () => safe(watchedState),
@@ -614,6 +733,7 @@ const api = {
   deleteDb: (o: { db: string }) => safe(() => deleteDb(o)),
   benchWrite: (o: Parameters<typeof benchWrite>[0]) => safe(() => benchWrite(o)),
   benchLoad: (o: Parameters<typeof benchLoad>[0]) => safe(() => benchLoad(o)),
+  benchDeleteAfterRead: (o: Parameters<typeof benchDeleteAfterRead>[0]) => safe(() => benchDeleteAfterRead(o)),
   probeWrite: (o: Parameters<typeof probeWrite>[0]) => safe(() => probeWrite(o)),
   probeRead: (o: Parameters<typeof probeRead>[0]) => safe(() => probeRead(o)),
   probeDelete: (o: Parameters<typeof probeDelete>[0]) => safe(() => probeDelete(o)),

@@ -17,7 +17,7 @@ import { RagtabError } from '../core/errors';
 import { chunkListHash, indexKey, indexKeyParts } from '../core/index-key';
 import type { Settings } from '../core/settings';
 import type { RagtabStore } from '../storage/store';
-import { chunksFromRefs, refsOf } from '../storage/indexes';
+import { BatchCommitter, INGEST_COMMIT_POLICY, chunksFromRefsInSlices, refsOf } from '../storage/indexes';
 import { withIndexWriteLock } from '../storage/locks';
 import type { IngestReport, Progress, StageTiming } from './session';
 
@@ -88,7 +88,8 @@ export async function runIngest(ctx: IngestContext, settings: Settings, files: F
       ctx.setProgress({ phase: 'load', label, done: 0, total: 1, unit: 'step', startedAt: l0 });
       const l = await store!.indexes.load(key.key);
       if (!l) throw new RagtabError('StorageError', 'The stored index disappeared while it was being read.');
-      const restored = chunksFromRefs(l.refs, corpus.docs);
+      // blocks are read in the storage layer's worker; the chunks are rebuilt in slices (no long task)
+      const restored = await chunksFromRefsInSlices(l.refs, corpus.docs);
       const vecs = l.vectors;
       const a = await index.call('add stored', (api) => api.add(restored.map((c) => c.id), Comlink.transfer(vecs, [vecs.buffer])), signal);
       stages.push({ name: 'load', ms: performance.now() - l0, workerMs: a.value.workerMs, extra: { chunks: restored.length, readMs: l.readMs, assembleMs: l.assembleMs } });
@@ -183,11 +184,15 @@ export async function runIngest(ctx: IngestContext, settings: Settings, files: F
             resumedFrom = b.committedChunks;
             ctx.warn(`Resumed: ${b.committedChunks} of ${chunks.length} chunks were already stored by an earlier, interrupted ingestion.`);
           }
-          let blockNo = b.nextBlock;
+          // Several embedded batches per transaction (INGEST_COMMIT_POLICY: ~4,096 vectors or 2 s):
+          // a page closed mid-ingest loses at most the batches since the last commit, which the
+          // resume embeds again (bench/README-storage.md).
+          const commits = new BatchCommitter(store.indexes, key.key, b.nextBlock, INGEST_COMMIT_POLICY);
           await embedAll(resumedFrom, async (part, vecs) => {
-            await store.indexes.appendBlock(key.key, blockNo++, refsOf(part), vecs);
+            await commits.add(refsOf(part), vecs);
           });
           const c0 = performance.now();
+          await commits.finish();
           await store.indexes.complete(key.key);
           stages.push({ name: 'commit', ms: performance.now() - c0 });
           storage = { ...storage, persisted: true, resumedFrom };

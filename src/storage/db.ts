@@ -14,12 +14,19 @@
  *   position (`first`, `count`, `dims`) and store their chunk refs column by column (ids, document
  *   ids as arrays of strings, one Int32Array of numbers); runs gain an index by creation time and
  *   their size. The step moves every v1 record into the v2 layout.
- * - v3 (current): a block's ids and document ids are each ONE concatenated string, with their end
+ * - v3: a block's ids and document ids are each ONE concatenated string, with their end
  *   offsets in one Uint32Array (`ends`), instead of arrays of strings. Reading 50,000 refs back
  *   was 100,000 strings to deserialise and 50,000 objects to rebuild on every load; now it is a
  *   few strings per block and nothing is rebuilt until a ref is asked for (bench/README-storage.md).
  *   The step rewrites every block's refs; vectors and metas are unchanged (meta sizes are
  *   recomputed).
+ * - v4 (current): a block's vectors are a `Blob` (application/octet-stream) instead of an
+ *   ArrayBuffer. Chromium keeps a Blob value in its own file and hands it over without
+ *   deserialising it in the renderer; reading 75 MB back as Blobs + `arrayBuffer()` took
+ *   180–248 ms against 309–430 ms as ArrayBuffers (bench/README-storage.md). Catch: a Blob read
+ *   from IndexedDB pins its file until that Blob is garbage-collected, so the repository reads
+ *   and compacts blocks in a short-lived worker (blocks.worker.ts) that is terminated afterwards,
+ *   which releases every handle at once. The step wraps each block's buffer in a Blob.
  *
  * A `versionchange` (another tab opening a newer schema, or deleting the database) closes this
  * connection at once and calls `onVersionChange`; the repositories then fail with
@@ -33,9 +40,12 @@ import type { ChunkParams } from '../core/chunking';
 import type { Dtype, Pooling } from '../../workers/api';
 
 export const DB_NAME = 'ragtab';
-export const DB_VERSION = 3;
+export const DB_VERSION = 4;
 
-// ─────────────────────────────── v3 (current) ───────────────────────────────
+/** The MIME type of a stored vector block (v4). */
+export const VECTORS_TYPE = 'application/octet-stream';
+
+// ─────────────────────────────── v4 (current) ───────────────────────────────
 
 /** What a stored chunk keeps: its text is `embeddingText(doc).slice(start, end)` of its document. */
 export interface ChunkRef {
@@ -140,11 +150,15 @@ export interface BlockRecord extends RefColumns {
   count: number;
   dims: number;
   /**
-   * count × dims float32, row-major. An ArrayBuffer, not a Blob: Chromium reads Blob values back
-   * faster, but every Blob read from IndexedDB pins its file until the page garbage-collects the
-   * handle, so deleting or compacting an index would not free its space predictably (measured:
-   * bench/README-storage.md).
+   * count × dims float32, row-major, little-endian, as a Blob (v4). Read it with `arrayBuffer()`
+   * where the Blob handle dies soon (blocks.worker.ts): a Blob read from IndexedDB pins its file
+   * until it is garbage-collected, so a deleted or compacted block's space would be freed late.
    */
+  vectors: Blob;
+}
+
+/** v3's block (history: the upgrade to v4 reads it): the vectors as an ArrayBuffer. */
+export interface BlockRecordV3 extends Omit<BlockRecord, 'vectors'> {
   vectors: ArrayBuffer;
 }
 
@@ -216,6 +230,15 @@ export interface RagtabDBv1 extends DBSchema {
   runs: { key: string; value: RunRowV1 };
 }
 
+/** The v3 layout: v4's stores, v3's blocks (the upgrade test writes it). */
+export interface RagtabDBv3 extends DBSchema {
+  corpora: { key: string; value: CorpusRecord };
+  documents: { key: [string, number]; value: DocumentRecord };
+  indexes: { key: string; value: IndexMeta; indexes: { byCorpus: string } };
+  blocks: { key: [string, number]; value: BlockRecordV3 };
+  runs: { key: string; value: RunRow; indexes: { byCreatedAt: number } };
+}
+
 /** The v2 layout: v3's stores, v2's blocks (the upgrade test writes it). */
 export interface RagtabDBv2 extends DBSchema {
   corpora: { key: string; value: CorpusRecord };
@@ -246,8 +269,13 @@ export function documentBytes(d: Pick<Doc, 'id' | 'title' | 'text'>): number {
   return utf8Length(d.id) + utf8Length(d.title) + utf8Length(d.text);
 }
 
-export function blockBytes(b: Pick<BlockRecord, 'vectors'> & RefColumns): number {
-  return b.vectors.byteLength + b.nums.byteLength + b.ends.byteLength + (b.truncated?.byteLength ?? 0) + utf8Length(b.ids) + utf8Length(b.docIds);
+/** Bytes of a block's vectors, whichever form they are in. */
+export function vectorBytes(v: ArrayBuffer | ArrayBufferView | Blob): number {
+  return v instanceof Blob ? v.size : v.byteLength;
+}
+
+export function blockBytes(b: { vectors: ArrayBuffer | ArrayBufferView | Blob } & RefColumns): number {
+  return vectorBytes(b.vectors) + b.nums.byteLength + b.ends.byteLength + (b.truncated?.byteLength ?? 0) + utf8Length(b.ids) + utf8Length(b.docIds);
 }
 
 /** Column layout of chunk refs, as a block stores them. */
@@ -468,7 +496,7 @@ async function migrateV2toV3(_db: RagtabDb, tx: UpgradeTx): Promise<void> {
   const bytes = new Map<string, number>();
   for (let c = await raw.objectStore('blocks').openCursor(); c; c = await c.continue()) {
     const old = c.value as BlockRecordV2;
-    const rec: BlockRecord = { indexKey: old.indexKey, blockNo: old.blockNo, first: old.first, count: old.count, dims: old.dims, vectors: old.vectors, ...refsFromV2(old) };
+    const rec: BlockRecordV3 = { indexKey: old.indexKey, blockNo: old.blockNo, first: old.first, count: old.count, dims: old.dims, vectors: old.vectors, ...refsFromV2(old) };
     bytes.set(rec.indexKey, (bytes.get(rec.indexKey) ?? 0) + blockBytes(rec));
     await c.update(rec);
   }
@@ -478,8 +506,19 @@ async function migrateV2toV3(_db: RagtabDb, tx: UpgradeTx): Promise<void> {
   }
 }
 
+/** v3 → v4: each block's vectors become a Blob (same bytes; metas unchanged). */
+async function migrateV3toV4(_db: RagtabDb, tx: UpgradeTx): Promise<void> {
+  const raw = tx as unknown as IDBPTransaction<unknown, string[], 'versionchange'>; // v3 blocks are not v4-typed
+  for (let c = await raw.objectStore('blocks').openCursor(); c; c = await c.continue()) {
+    const old = c.value as BlockRecordV3 | BlockRecord;
+    if (old.vectors instanceof Blob) continue;
+    const rec: BlockRecord = { ...old, vectors: new Blob([old.vectors], { type: VECTORS_TYPE }) };
+    await c.update(rec);
+  }
+}
+
 /** STEPS[v] upgrades a database at version v − 1 to version v. */
-const STEPS: Record<number, Step> = { 1: createV1, 2: migrateV1toV2, 3: migrateV2toV3 };
+const STEPS: Record<number, Step> = { 1: createV1, 2: migrateV1toV2, 3: migrateV2toV3, 4: migrateV3toV4 };
 
 // ─────────────────────────────── open ───────────────────────────────
 

@@ -1,6 +1,11 @@
 /**
  * Stored indexes: a meta record per index key and its vectors as binary blocks (one record per
- * block: an ArrayBuffer of count × dims float32 and the block's chunk refs, column by column).
+ * block: a Blob of count × dims float32 and the block's chunk refs, column by column).
+ *
+ * Blocks are read (and compacted) in a short-lived worker (blocks.worker.ts) when the repository
+ * was given one: a Blob read from IndexedDB pins its file until the Blob is garbage-collected, and
+ * terminating the worker releases every such handle at once, so deleting an index frees its space
+ * when the delete commits. The worker also keeps the read's deserialisation off the page's thread.
  *
  * Writing is resumable: `begin` creates the meta or finds the one a closed page left behind and
  * says how many chunks are committed; each `appendBlock` writes one block AND advances the meta's
@@ -13,7 +18,7 @@ import type { Chunk } from '../core/chunking';
 import { embeddingText, type Doc } from '../core/documents';
 import { RagtabError } from '../core/errors';
 import { INDEX_FORMAT_VERSION, type IndexKey } from '../core/index-key';
-import { blockBytes, concatRefs, packRefs, refAt, refDocId, refId, type BlockRecord, type ChunkRef, type IndexMeta, type RagtabDb, type RefColumns } from './db';
+import { VECTORS_TYPE, blockBytes, concatRefs, packRefs, refAt, refDocId, refId, type BlockRecord, type ChunkRef, type IndexMeta, type RagtabDb, type RefColumns } from './db';
 import { guarded, mapStorageError, quiet } from './errors';
 
 export interface BeginInput {
@@ -123,6 +128,146 @@ export type BlockReadMode = 'cursor' | 'getAll' | 'parallel';
 
 export interface LoadOptions {
   read?: BlockReadMode;
+  /**
+   * Where the blocks are read: 'worker' (default when the repository has a worker factory: a
+   * short-lived worker, terminated afterwards, so no Blob handle outlives the read) or 'inline'
+   * (this thread; the Blob handles live until garbage collection).
+   */
+  via?: 'worker' | 'inline';
+}
+
+/** What a block read hands back: each block's position, vectors and ref columns (no Blob). */
+export interface ReadBlock {
+  blockNo: number;
+  first: number;
+  count: number;
+  dims: number;
+  /** byte offset and length of this block's vectors in `ReadBlocks.vectors`. */
+  offset: number;
+  bytes: number;
+  cols: RefColumns;
+}
+
+export interface ReadBlocks {
+  meta: IndexMeta;
+  blocks: ReadBlock[];
+  /** Every block's vectors, in block order, one buffer. */
+  vectors: ArrayBuffer;
+  /** ms in the read transaction, then ms turning the Blobs into the one buffer. */
+  txMs: number;
+  bytesMs: number;
+}
+
+/** Requests the blocks worker understands (blocks.worker.ts). */
+export type BlocksRequest = { op: 'read'; db: string; key: string; read: BlockReadMode } | { op: 'compact'; db: string; key: string; targetBytes: number };
+export type BlocksReply = { ok: true; result: ReadBlocks | null | CompactResult } | { ok: false; error: { name: string; message: string } };
+
+export interface CompactResult {
+  before: number;
+  after: number;
+  ms: number;
+}
+
+/** Creates the worker that runs blocks.worker.ts. */
+export type BlocksWorkerFactory = () => Worker;
+
+export interface IndexesRepoOptions {
+  /** Read and compact blocks in a short-lived worker from this factory (null: on this thread). */
+  worker?: BlocksWorkerFactory | null;
+}
+
+/** When ingestion commits what it embedded (see `BatchCommitter`). */
+export interface CommitPolicy {
+  /** Commit once at least this many vectors are waiting (1: every embedded batch). */
+  maxVectors: number;
+  /** ... or once the oldest waiting batch is this old (ms). */
+  maxDelayMs: number;
+}
+
+/**
+ * Ingestion's policy: one transaction per ~4,096 vectors (the compaction target, so a fast
+ * ingestion needs no compaction) or per 2 s of embedding, whichever comes first. A closed page
+ * loses at most what was embedded since the last commit (< 4,096 vectors or < 2 s of embedding
+ * plus the batch in hand), which the resume embeds again. Measured: bench/README-storage.md.
+ */
+export const INGEST_COMMIT_POLICY: CommitPolicy = { maxVectors: 4096, maxDelayMs: 2000 };
+
+/**
+ * Groups embedded batches into commits by a `CommitPolicy`: `add` buffers a batch (copying its
+ * vectors, so the caller may transfer them) and commits the buffered batches as ONE block in one
+ * transaction when the policy says so; `finish` commits the rest and waits for it. Commits run in
+ * order with at most one in flight: `add` starts a commit without waiting for it (the caller
+ * embeds the next batch meanwhile) and waits only for the one before it; a failed commit rejects
+ * the next `add` or `finish`, and nothing after it is committed.
+ */
+export class BatchCommitter {
+  private chunks: ChunkRef[] = [];
+  private parts: Float32Array[] = [];
+  private waiting = 0;
+  private since = 0;
+  /** Transactions committed so far. */
+  commits = 0;
+  /** Chunks committed by this committer. */
+  committed = 0;
+
+  constructor(
+    private readonly repo: Pick<IndexesRepo, 'appendBlock'>,
+    private readonly key: string,
+    private blockNo: number,
+    private readonly policy: CommitPolicy = INGEST_COMMIT_POLICY,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  /** Chunks buffered, not yet committed. */
+  get pending(): number {
+    return this.waiting;
+  }
+
+  /** The block number the next commit will use. */
+  get nextBlock(): number {
+    return this.blockNo;
+  }
+
+  async add(chunks: ReadonlyArray<ChunkRef>, vectors: Float32Array): Promise<void> {
+    if (chunks.length === 0) return;
+    if (this.waiting === 0) this.since = this.now();
+    for (const c of chunks) this.chunks.push(c);
+    this.parts.push(vectors.slice());
+    this.waiting += chunks.length;
+    if (this.waiting >= this.policy.maxVectors || this.now() - this.since >= this.policy.maxDelayMs) await this.flush();
+  }
+
+  /** Starts committing what is buffered (after the commit in flight, if any, succeeded). */
+  async flush(): Promise<void> {
+    await this.inflight; // rethrows the previous commit's failure
+    if (this.waiting === 0) return;
+    const chunks = this.chunks;
+    const parts = this.parts;
+    this.chunks = [];
+    this.parts = [];
+    const n = this.waiting;
+    this.waiting = 0;
+    const blockNo = this.blockNo++;
+    const p = this.repo.appendBlock(this.key, blockNo, chunks, parts).then(() => {
+      this.commits++;
+      this.committed += n;
+    });
+    p.catch(() => undefined); // reported by the next add/flush/finish
+    this.inflight = p;
+  }
+
+  /** Waits for the commit in flight (the buffered batches stay uncommitted). */
+  async settle(): Promise<void> {
+    await this.inflight;
+  }
+
+  /** Commits what is buffered and waits until every commit is done. */
+  async finish(): Promise<void> {
+    await this.flush();
+    await this.inflight;
+  }
+
+  private inflight: Promise<void> = Promise.resolve();
 }
 
 export interface LoadedBlocks {
@@ -166,8 +311,131 @@ function mismatch(m: IndexMeta, input: BeginInput): string | null {
   return null;
 }
 
+/**
+ * Reads an index's meta and blocks in one read transaction, then every block's Blob into one
+ * buffer. Null when the key is not stored. Runs in the blocks worker (or inline).
+ */
+export async function readStoredBlocks(db: RagtabDb, key: string, mode: BlockReadMode = DEFAULT_READ): Promise<ReadBlocks | null> {
+  const t0 = performance.now();
+  const tx = db.transaction(['indexes', 'blocks'], 'readonly');
+  const store = tx.objectStore('blocks');
+  const metaP = tx.objectStore('indexes').get(key);
+  let records: BlockRecord[];
+  if (mode === 'getAll') records = await store.getAll(blockRange(key));
+  else if (mode === 'parallel') {
+    const keys = await store.getAllKeys(blockRange(key));
+    records = (await Promise.all(keys.map((k) => store.get(k)))).filter((b): b is BlockRecord => b !== undefined);
+  } else {
+    records = [];
+    for (let c = await store.openCursor(blockRange(key)); c; c = await c.continue()) records.push(c.value);
+  }
+  const meta = await metaP;
+  await tx.done;
+  const t1 = performance.now();
+  if (!meta) return null;
+  const blocks: ReadBlock[] = [];
+  const blobs: Blob[] = [];
+  let offset = 0;
+  for (const b of records) {
+    const v = b.vectors as Blob | ArrayBuffer;
+    const blob = v instanceof Blob ? v : new Blob([v]);
+    blobs.push(blob);
+    blocks.push({ blockNo: b.blockNo, first: b.first, count: b.count, dims: b.dims, offset, bytes: blob.size, cols: { ids: b.ids, docIds: b.docIds, ends: b.ends, nums: b.nums, truncated: b.truncated } });
+    offset += blob.size;
+  }
+  records = [];
+  // one read of all the blocks' files into one buffer
+  const vectors = blobs.length === 1 ? await blobs[0]!.arrayBuffer() : await new Blob(blobs).arrayBuffer();
+  blobs.length = 0;
+  return { meta, blocks, vectors, txMs: t1 - t0, bytesMs: performance.now() - t1 };
+}
+
+/** The body of `IndexesRepo.compact` (runs in the blocks worker, or inline). */
+export async function compactStored(db: RagtabDb, key: string, targetBytes = COMPACT_TARGET_BYTES): Promise<CompactResult> {
+  const t0 = performance.now();
+  const meta = await db.get('indexes', key);
+  const before = await db.count('blocks', blockRange(key));
+  if (!meta || !meta.complete || before <= 1) return { before, after: before, ms: performance.now() - t0 };
+  if ((meta.committedChunks * meta.dims * 4) / before >= targetBytes / 2) return { before, after: before, ms: performance.now() - t0 };
+  let from = -Infinity;
+  for (;;) {
+    // one merged block per transaction: the index is whole after every step
+    const tx = db.transaction('blocks', 'readwrite', { durability: 'relaxed' });
+    const group: BlockRecord[] = [];
+    let bytes = 0;
+    let cursor = await tx.store.openCursor(IDBKeyRange.bound([key, from], [key, Infinity], true, false));
+    for (; cursor && (group.length === 0 || bytes + cursor.value.vectors.size <= targetBytes); cursor = await cursor.continue()) {
+      group.push(cursor.value);
+      bytes += cursor.value.vectors.size;
+      if (group.length > 1) quiet(cursor.delete());
+    }
+    if (group.length > 1) {
+      const head = group[0]!;
+      const count = group.reduce((n, b) => n + b.count, 0);
+      // the merged Blob is made of the stored ones: the bytes never pass through JavaScript
+      const vectors = new Blob(group.map((b) => b.vectors), { type: VECTORS_TYPE });
+      quiet(tx.store.put({ indexKey: key, blockNo: head.blockNo, first: head.first, count, dims: meta.dims, vectors, ...concatRefs(group) }));
+    }
+    await tx.done;
+    if (!cursor || group.length === 0) break;
+    from = group[group.length - 1]!.blockNo;
+  }
+  const after = await db.count('blocks', blockRange(key));
+  return { before, after, ms: performance.now() - t0 };
+}
+
+/** Runs one request in a fresh blocks worker and terminates it (which drops its Blob handles). */
+function inWorker(factory: BlocksWorkerFactory, req: BlocksRequest): Promise<BlocksReply> {
+  return new Promise<BlocksReply>((resolve, reject) => {
+    let w: Worker;
+    try {
+      w = factory();
+    } catch (e) {
+      reject(e);
+      return;
+    }
+    w.onmessage = (e: MessageEvent<BlocksReply>) => {
+      w.terminate();
+      resolve(e.data);
+    };
+    w.onerror = (e: ErrorEvent) => {
+      e.preventDefault();
+      w.terminate();
+      reject(new Error(`the blocks worker failed to start: ${e.message || 'no message'}`));
+    };
+    w.postMessage(req);
+  });
+}
+
 export class IndexesRepo {
-  constructor(private readonly db: RagtabDb) {}
+  private readonly worker: BlocksWorkerFactory | null;
+  private workerBroken = false;
+
+  constructor(
+    private readonly db: RagtabDb,
+    opts: IndexesRepoOptions = {},
+  ) {
+    this.worker = opts.worker ?? null;
+  }
+
+  /** Runs `req` in the blocks worker; null when there is none (or it cannot start): run it inline. */
+  private async offload(req: BlocksRequest): Promise<{ value: ReadBlocks | null | CompactResult } | null> {
+    if (!this.worker || this.workerBroken) return null;
+    let reply: BlocksReply;
+    try {
+      reply = await inWorker(this.worker, req);
+    } catch (e) {
+      this.workerBroken = true;
+      console.warn(`ragtab storage: ${e instanceof Error ? e.message : String(e)}; reading blocks on the page instead`);
+      return null;
+    }
+    if (!reply.ok) {
+      const code = reply.error.name;
+      const known = code === 'StorageError' || code === 'StorageClosed' || code === 'QuotaExceeded';
+      throw new RagtabError(known ? code : 'StorageError', reply.error.message);
+    }
+    return { value: reply.result };
+  }
 
   async get(key: string): Promise<IndexMeta | null> {
     return (await guarded(this.db, 'read the stored index', () => this.db.get('indexes', key))) ?? null;
@@ -239,14 +507,16 @@ export class IndexesRepo {
    * (nothing of this block stored), StorageClosed, or StorageError when the block does not follow
    * the committed ones (another writer, a deleted index).
    */
-  async appendBlock(key: string, blockNo: number, chunks: ReadonlyArray<ChunkRef>, vectors: Float32Array): Promise<IndexMeta> {
+  async appendBlock(key: string, blockNo: number, chunks: ReadonlyArray<ChunkRef>, vectors: Float32Array | ReadonlyArray<Float32Array>): Promise<IndexMeta> {
     const db = this.db;
     const n = chunks.length;
+    const parts: ReadonlyArray<Float32Array> = vectors instanceof Float32Array ? [vectors] : vectors;
+    const floats = parts.reduce((s, p) => s + p.length, 0);
     if (n === 0) throw new RagtabError('InvalidArgument', 'appendBlock: a block needs at least one chunk');
-    if (vectors.length % n !== 0) throw new RagtabError('DimensionMismatch', `appendBlock: ${vectors.length} floats are not ${n} rows`);
-    const dims = vectors.length / n;
-    // copied now (synchronously): the caller may transfer or reuse its buffer
-    const buf = new Float32Array(vectors).buffer;
+    if (floats % n !== 0) throw new RagtabError('DimensionMismatch', `appendBlock: ${floats} floats are not ${n} rows`);
+    const dims = floats / n;
+    // copied now (synchronously, by the Blob): the caller may transfer or reuse its buffers
+    const buf = new Blob(parts as unknown as BlobPart[], { type: VECTORS_TYPE });
     const cols = packRefs(chunks);
     let block: BlockRecord | null = null;
     const needed = blockBytes({ vectors: buf, ...cols });
@@ -322,138 +592,82 @@ export class IndexesRepo {
    * reads a few large blocks much faster than many small ones. Does nothing when the blocks are
    * already large on average. Returns the number of blocks before and after.
    */
-  async compact(key: string, targetBytes = COMPACT_TARGET_BYTES): Promise<{ before: number; after: number; ms: number }> {
+  async compact(key: string, targetBytes = COMPACT_TARGET_BYTES): Promise<CompactResult> {
     const db = this.db;
-    const t0 = performance.now();
-    return guarded(db, 'compact the stored index', async () => {
-      const meta = await db.get('indexes', key);
-      const before = await db.count('blocks', blockRange(key));
-      if (!meta || !meta.complete || before <= 1) return { before, after: before, ms: performance.now() - t0 };
-      if ((meta.committedChunks * meta.dims * 4) / before >= targetBytes / 2) return { before, after: before, ms: performance.now() - t0 };
-      let from = -Infinity;
-      for (;;) {
-        // one merged block per transaction: the index is whole after every step
-        const tx = db.transaction('blocks', 'readwrite', { durability: 'relaxed' });
-        const group: BlockRecord[] = [];
-        let bytes = 0;
-        let cursor = await tx.store.openCursor(IDBKeyRange.bound([key, from], [key, Infinity], true, false));
-        for (; cursor && (group.length === 0 || bytes + cursor.value.vectors.byteLength <= targetBytes); cursor = await cursor.continue()) {
-          group.push(cursor.value);
-          bytes += cursor.value.vectors.byteLength;
-          if (group.length > 1) quiet(cursor.delete());
-        }
-        if (group.length > 1) {
-          const head = group[0]!;
-          const count = group.reduce((n, b) => n + b.count, 0);
-          const vectors = new Float32Array(count * meta.dims);
-          let at = 0;
-          for (const b of group) {
-            vectors.set(new Float32Array(b.vectors), at * meta.dims);
-            at += b.count;
-          }
-          quiet(tx.store.put({ indexKey: key, blockNo: head.blockNo, first: head.first, count, dims: meta.dims, vectors: vectors.buffer, ...concatRefs(group) }));
-        }
-        await tx.done;
-        if (!cursor || group.length === 0) break;
-        from = group[group.length - 1]!.blockNo;
-      }
-      const after = await db.count('blocks', blockRange(key));
-      return { before, after, ms: performance.now() - t0 };
-    });
+    const off = await this.offload({ op: 'compact', db: db.name, key, targetBytes });
+    if (off) return off.value as CompactResult;
+    return guarded(db, 'compact the stored index', () => compactStored(db, key, targetBytes));
+  }
+
+  /** Reads the meta and every block (in the blocks worker when there is one). */
+  async readBlocks(key: string, opts: LoadOptions = {}): Promise<ReadBlocks | null> {
+    const db = this.db;
+    const mode = opts.read ?? DEFAULT_READ;
+    if ((opts.via ?? 'worker') === 'worker') {
+      const off = await this.offload({ op: 'read', db: db.name, key, read: mode });
+      if (off) return off.value as ReadBlocks | null;
+    }
+    return guarded(db, 'load the stored index', () => readStoredBlocks(db, key, mode));
   }
 
   /**
-   * Reads the meta and every committed block in order (one read transaction). Once the meta is
-   * read, `open(meta)` returns the sink that receives each block's vectors, in order, as a view
-   * over the stored buffer (no copy: the sink copies what it keeps, for example into a search
-   * store), with the position of its first row. The refs stay in
-   * their stored columns. Works on a partial index too (the committed prefix; check
+   * Reads the meta and every committed block in order (one read transaction, in the blocks
+   * worker when there is one). Once read, `open(meta)` returns the sink that receives each
+   * block's vectors, in order, as a view over the read buffer (no copy: the sink copies what it
+   * keeps, for example into a search store), with the position of its first row. The refs stay
+   * in their stored columns. Works on a partial index too (the committed prefix; check
    * `meta.complete`). Null when the key is not stored. Rejects with StorageError when the blocks
    * do not add up to the committed count.
    */
   async loadInto(key: string, open: (meta: IndexMeta) => BlockSink, opts: LoadOptions = {}): Promise<LoadedBlocks | null> {
-    const db = this.db;
-    const mode = opts.read ?? DEFAULT_READ;
-    return guarded(db, 'load the stored index', async () => {
-      const t0 = performance.now();
-      let handMs = 0;
-      const tx = db.transaction(['indexes', 'blocks'], 'readonly');
-      const blocks = tx.objectStore('blocks');
-      const metaP = tx.objectStore('indexes').get(key);
-      // every request is issued at once: the database works through them while JS waits
-      const keysP = mode === 'parallel' ? blocks.getAllKeys(blockRange(key)) : null;
-      const allP = mode === 'getAll' ? blocks.getAll(blockRange(key)) : null;
-      const meta = await metaP;
-      if (!meta) {
-        quiet(allP ?? Promise.resolve());
-        quiet(keysP ?? Promise.resolve());
-        await tx.done;
-        return null;
+    const r = await this.loadRaw(key, opts);
+    if (!r) return null;
+    const h0 = performance.now();
+    const sink = open(r.meta);
+    for (const b of r.read.blocks) sink(new Float32Array(r.read.vectors, b.offset, b.count * b.dims), b.first, b.count);
+    return { meta: r.meta, refs: r.refs, readMs: r.readMs, assembleMs: r.assembleMs + performance.now() - h0 };
+  }
+
+  /** Reads and checks the blocks; builds the refs. */
+  private async loadRaw(key: string, opts: LoadOptions): Promise<{ meta: IndexMeta; read: ReadBlocks; refs: StoredRefs; readMs: number; assembleMs: number } | null> {
+    const t0 = performance.now();
+    const read = await this.readBlocks(key, opts);
+    const t1 = performance.now();
+    if (!read) return null;
+    const { meta } = read;
+    const dims = meta.dims;
+    const total = meta.committedChunks;
+    const damaged = (why: string) => fail(`The stored index is damaged (${why}): delete it in the storage panel and ingest again.`);
+    let at = 0;
+    const parts: Array<{ first: number; count: number; cols: RefColumns }> = [];
+    for (const b of read.blocks) {
+      if (b.first !== at || b.dims !== dims || b.bytes !== b.count * dims * 4 || at + b.count > total || b.offset !== at * dims * 4) {
+        throw damaged(`block ${b.blockNo} does not follow (chunk ${b.first}, expected ${at})`);
       }
-      const dims = meta.dims;
-      const total = meta.committedChunks;
-      const sink = open(meta);
-      const parts: Array<{ first: number; count: number; cols: RefColumns }> = [];
-      let at = 0;
-      let problem: string | null = null;
-      const take = (b: BlockRecord | undefined): void => {
-        if (problem) return;
-        const h0 = performance.now();
-        if (!b || b.first !== at || b.dims !== dims || b.vectors.byteLength !== b.count * dims * 4 || at + b.count > total) {
-          problem = b ? `block ${b.blockNo} does not follow (chunk ${b.first}, expected ${at})` : 'a block disappeared while it was read';
-        } else {
-          sink(new Float32Array(b.vectors), at, b.count);
-          parts.push({ first: at, count: b.count, cols: b });
-          at += b.count;
-        }
-        handMs += performance.now() - h0;
-      };
-      if (allP) {
-        for (const b of await allP) take(b);
-      } else if (keysP) {
-        const keys = await keysP;
-        await Promise.all(keys.map((k) => blocks.get(k).then(take)));
-      } else {
-        let c = await blocks.openCursor(blockRange(key));
-        while (c && !problem) {
-          const b = c.value;
-          // ask for the next block first: the database fetches it while the sink copies this one
-          const next = c.continue();
-          take(b);
-          c = await next;
-        }
-      }
-      await tx.done;
-      const damaged = (why: string) => fail(`The stored index is damaged (${why}): delete it in the storage panel and ingest again.`);
-      if (problem) throw damaged(problem);
-      if (at !== total) throw damaged(`${at} chunks in the blocks, ${total} committed`);
-      const r0 = performance.now();
-      const refs = new StoredRefs(parts);
-      const r1 = performance.now();
-      return { meta, refs, readMs: r0 - t0 - handMs, assembleMs: handMs + (r1 - r0) };
-    });
+      parts.push({ first: at, count: b.count, cols: b.cols });
+      at += b.count;
+    }
+    if (at !== total) throw damaged(`${at} chunks in the blocks, ${total} committed`);
+    const refs = new StoredRefs(parts);
+    return { meta, read, refs, readMs: t1 - t0, assembleMs: performance.now() - t1 };
   }
 
   /**
    * Reads the meta and every committed block in order into one contiguous vector array (see
-   * `loadInto`). Works on a partial index too (it returns the committed prefix; check
-   * `meta.complete`). Null when the key is not stored.
+   * `loadInto`; the read buffer itself, no copy). Works on a partial index too (it returns the
+   * committed prefix; check `meta.complete`). Null when the key is not stored.
    */
   async load(key: string, opts: LoadOptions = {}): Promise<LoadedIndex | null> {
-    let vectors = new Float32Array(0);
-    const r = await this.loadInto(
-      key,
-      (meta) => {
-        vectors = new Float32Array(meta.committedChunks * meta.dims);
-        return (v, first) => vectors.set(v, first * meta.dims);
-      },
-      opts,
-    );
+    const r = await this.loadRaw(key, opts);
     if (!r) return null;
+    const vectors = new Float32Array(r.read.vectors, 0, r.meta.committedChunks * r.meta.dims);
     let chunks: ChunkRef[] | null = null;
     const refs = r.refs;
     return {
-      ...r,
+      meta: r.meta,
+      refs,
+      readMs: r.readMs,
+      assembleMs: r.assembleMs,
       vectors,
       get chunks(): ChunkRef[] {
         return (chunks ??= refs.toArray());
@@ -483,6 +697,31 @@ export function refsOf(chunks: ReadonlyArray<Chunk>): ChunkRef[] {
 }
 
 /**
+ * `chunksFromRefs` in slices of `slice` chunks, yielding to the page between them (a task each),
+ * so rebuilding 50,000 chunks after a load does not hold the page's thread in one long task.
+ */
+export async function chunksFromRefsInSlices(refs: StoredRefs, docs: ReadonlyArray<Doc>, slice = 8_192): Promise<Chunk[]> {
+  const texts = new Map<string, string>();
+  for (const d of docs) texts.set(d.id, embeddingText(d));
+  const out = new Array<Chunk>(refs.length);
+  for (let from = 0; from < refs.length; from += slice) {
+    if (from > 0) await new Promise<void>((r) => setTimeout(r, 0));
+    const to = Math.min(refs.length, from + slice);
+    for (let i = from; i < to; i++) out[i] = chunkFromRef(refs.at(i), texts);
+  }
+  return out;
+}
+
+function chunkFromRef(r: ChunkRef, texts: ReadonlyMap<string, string>): Chunk {
+  const t = texts.get(r.docId);
+  if (t === undefined || r.end > t.length || r.start < 0 || r.start > r.end) {
+    throw fail(`The stored chunk ${r.id} does not match the corpus's documents (document ${t === undefined ? 'missing' : 'too short'}).`);
+  }
+  // the chunker always sets the flag: so does this
+  return { id: r.id, docId: r.docId, index: r.index, text: t.slice(r.start, r.end), start: r.start, end: r.end, tokens: r.tokens, truncated: r.truncated === true };
+}
+
+/**
  * Rebuilds full chunks (with their text) from stored refs and the corpus's documents: the text is
  * `embeddingText(doc).slice(start, end)`, as the chunker made it. Throws StorageError when a
  * chunk's document is missing or too short (the refs do not belong to these documents).
@@ -491,12 +730,5 @@ export function chunksFromRefs(refs: ReadonlyArray<ChunkRef> | StoredRefs, docs:
   const texts = new Map<string, string>();
   for (const d of docs) texts.set(d.id, embeddingText(d));
   const list = refs instanceof StoredRefs ? refs.toArray() : refs;
-  return list.map((r) => {
-    const t = texts.get(r.docId);
-    if (t === undefined || r.end > t.length || r.start < 0 || r.start > r.end) {
-      throw fail(`The stored chunk ${r.id} does not match the corpus's documents (document ${t === undefined ? 'missing' : 'too short'}).`);
-    }
-    // the chunker always sets the flag: so does this
-    return { id: r.id, docId: r.docId, index: r.index, text: t.slice(r.start, r.end), start: r.start, end: r.end, tokens: r.tokens, truncated: r.truncated === true };
-  });
+  return list.map((r) => chunkFromRef(r, texts));
 }

@@ -23,12 +23,12 @@
  *       if (b.restarted) warn(b.restarted);
  *       // the first b.committedChunks chunks are stored: load them (store.indexes.load) into the
  *       // index worker, and embed only chunks.slice(b.committedChunks)
- *       let blockNo = b.nextBlock;
+ *       const commits = new BatchCommitter(store.indexes, key.key, b.nextBlock);  // INGEST_COMMIT_POLICY
  *       for each embed call (part = chunks i..j, vecs = its vectors):
- *         const saved = store.indexes.appendBlock(key.key, blockNo++, refsOf(part), vecs); // copies vecs now
+ *         await commits.add(refsOf(part), vecs);          // copies vecs; commits ~4,096 vectors or 2 s at a time
  *         index.add(ids, transfer(vecs));                 // the buffer may be transferred right away
- *         await saved;                                    // or await it before the next appendBlock
- *       await store.indexes.complete(key.key);            // also merges the small blocks (~1 s per 50k)
+ *       await commits.finish();
+ *       await store.indexes.complete(key.key);            // also merges small blocks (none after a fast ingest)
  *     });
  *   }
  *
@@ -38,7 +38,7 @@
  */
 import { closeRagtabDb, isClosed, openRagtabDb, type OpenOptions, type RagtabDb } from './db';
 import { CorporaRepo } from './corpora';
-import { IndexesRepo } from './indexes';
+import { IndexesRepo, type BlocksWorkerFactory } from './indexes';
 import { RunsRepo } from './runs';
 import { StorageRepo } from './storage';
 
@@ -53,12 +53,15 @@ export interface RagtabStore {
   close(): void;
 }
 
-export async function openStore(opts: OpenOptions & { describeRun?: (record: unknown) => string | null } = {}): Promise<RagtabStore> {
+/** The short-lived worker that reads and compacts vector blocks (indexes.ts, blocks.worker.ts). */
+export const blocksWorker: BlocksWorkerFactory = () => new Worker(new URL('./blocks.worker.ts', import.meta.url), { type: 'module', name: 'ragtab-blocks' });
+
+export async function openStore(opts: OpenOptions & { describeRun?: (record: unknown) => string | null; blocksWorker?: BlocksWorkerFactory | null } = {}): Promise<RagtabStore> {
   const db = await openRagtabDb(opts);
   return {
     db,
     corpora: new CorporaRepo(db),
-    indexes: new IndexesRepo(db),
+    indexes: new IndexesRepo(db, { worker: opts.blocksWorker === undefined ? (typeof Worker === 'undefined' ? null : blocksWorker) : opts.blocksWorker }),
     runs: new RunsRepo(db),
     storage: new StorageRepo(db, opts.describeRun ? { describeRun: opts.describeRun } : {}),
     get closed() {

@@ -54,11 +54,45 @@ test('a reload loads the vectors from storage instead of embedding, with the sam
   expect((await report(page)).storage.fromStorage).toBe(false);
 });
 
+/**
+ * Chunks committed so far to the (only) partial index in the page's IndexedDB, read straight from
+ * the database: ingestion commits several embedded batches per transaction (INGEST_COMMIT_POLICY),
+ * so the progress bar runs ahead of what is stored.
+ */
+async function committedPartial(page: Page): Promise<{ committed: number; total: number } | null> {
+  return page.evaluate(
+    () =>
+      new Promise<{ committed: number; total: number } | null>((resolve) => {
+        const req = indexedDB.open('ragtab');
+        req.onerror = () => resolve(null);
+        req.onsuccess = () => {
+          const db = req.result;
+          if (!db.objectStoreNames.contains('indexes')) {
+            db.close();
+            resolve(null);
+            return;
+          }
+          const all = db.transaction('indexes').objectStore('indexes').getAll();
+          all.onsuccess = () => {
+            db.close();
+            const m = (all.result as Array<{ complete: boolean; committedChunks: number; totalChunks: number }>).find((x) => !x.complete && x.committedChunks > 0);
+            resolve(m ? { committed: m.committedChunks, total: m.totalChunks } : null);
+          };
+          all.onerror = () => {
+            db.close();
+            resolve(null);
+          };
+        };
+      }),
+  );
+}
+
 test('a page closed mid-ingest resumes from the last committed batch: same chunks as an uninterrupted run', async ({ browser }) => {
+  // The whole corpus: enough chunks for several commits of INGEST_COMMIT_POLICY's 4,096 vectors.
   // Uninterrupted reference, in its own context (its own IndexedDB).
   const refCtx = await browser.newContext();
   const ref = await refCtx.newPage();
-  await openApp(ref, { ...BIG, maxDocs: 1500 });
+  await openApp(ref, BIG);
   expect(await ingestViaUi(ref)).toBe('ragtab-ingested');
   const want = await report(ref);
   const wantHits = await topHits(ref, 'how long does it take to boil an egg');
@@ -66,17 +100,14 @@ test('a page closed mid-ingest resumes from the last committed batch: same chunk
 
   const ctx = await browser.newContext();
   const a = await ctx.newPage();
-  await openApp(a, { ...BIG, maxDocs: 1500 });
+  await openApp(a, BIG);
   await a.locator('ragtab-setup #ingest').click();
-  // Close the page once a few batches are committed.
-  await a.waitForFunction(() => {
-    const p = window.ragtab?.progress;
-    return p?.phase === 'embed' && p.done >= p.total * 0.3;
-  }, null, { timeout: 300_000, polling: 50 });
+  // Close the page once a few batches are committed (and some embedded but not yet committed).
+  await expect.poll(() => committedPartial(a), { timeout: 300_000, intervals: [50] }).not.toBeNull();
   await a.close();
 
   const b = await ctx.newPage();
-  await openApp(b, { ...BIG, maxDocs: 1500 });
+  await openApp(b, BIG);
   expect(await ingestViaUi(b)).toBe('ragtab-ingested');
   const got = await report(b);
   expect(got.storage.resumedFrom).toBeGreaterThan(0);
@@ -92,9 +123,12 @@ test('a page closed mid-ingest resumes from the last committed batch: same chunk
 test('two tabs: the second waits for the first to finish writing, says so, then loads what it stored', async ({ context }) => {
   const a = await context.newPage();
   const b = await context.newPage();
-  // The whole corpus, so the first tab is still embedding when the second reaches the lock.
-  await openApp(a, BIG);
-  await openApp(b, BIG);
+  // A model with a real encoder's compute cost, so the first tab is still embedding when the
+  // second reaches the lock (with lsa-wordpiece-256, the whole corpus is embedded and committed
+  // in a few seconds now that commits are grouped: the second tab could arrive after it).
+  const SLOW = { ...BIG, model: 'minilm-shape-random', maxDocs: 400 } as const;
+  await openApp(a, SLOW);
+  await openApp(b, SLOW);
   await a.locator('ragtab-setup #ingest').click();
   await a.waitForFunction(() => window.ragtab?.progress?.phase === 'embed', null, { timeout: 300_000, polling: 50 });
   const bDone = ingestViaUi(b);

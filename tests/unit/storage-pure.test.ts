@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { blockBytes, byteSizeOfJson, concatRefs, documentBytes, packRefs, refAt, refDocId, refId, refsFromV2, unpackRefs, utf8Length, type ChunkRef } from '../../src/storage/db';
-import { StoredRefs, chunksFromRefs, refsOf } from '../../src/storage/indexes';
+import { StoredRefs, chunksFromRefs, chunksFromRefsInSlices, refsOf } from '../../src/storage/indexes';
 import { chunkDocuments, whitespaceTokenCounter } from '../../src/core/chunking';
 import { embeddingText, type Doc } from '../../src/core/documents';
 import { hasCode } from '../../src/core/errors';
@@ -125,6 +125,14 @@ describe('chunksFromRefs', () => {
     const rebuilt = chunksFromRefs(refsOf(chunks), docs);
     expect(chunksFromRefs(new StoredRefs([{ first: 0, count: chunks.length, cols: packRefs(refsOf(chunks)) }]), docs)).toEqual(rebuilt);
     expect(rebuilt).toEqual(chunks);
+    // in slices (yielding between them), across two stored blocks: the same chunks
+    const half = Math.floor(chunks.length / 2);
+    const two = new StoredRefs([
+      { first: 0, count: half, cols: packRefs(refsOf(chunks.slice(0, half))) },
+      { first: half, count: chunks.length - half, cols: packRefs(refsOf(chunks.slice(half))) },
+    ]);
+    expect(await chunksFromRefsInSlices(two, docs, 2)).toEqual(chunks);
+    await expect(chunksFromRefsInSlices(new StoredRefs([{ first: 0, count: 1, cols: packRefs([{ id: 'z#0', docId: 'z', index: 0, start: 0, end: 3, tokens: 1 }]) }]), docs)).rejects.toThrow(/does not match/);
     for (const c of rebuilt) expect(c.text).toBe(embeddingText(docs.find((d) => d.id === c.docId)!).slice(c.start, c.end));
   });
   it('refuses refs that do not belong to the documents', () => {
