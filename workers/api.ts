@@ -389,6 +389,8 @@ export interface TokenCount {
   /** Tokens the engine feeds for this text used as a whole prompt (BOS included when the model adds one). */
   tokens: number;
   workerMs: number;
+  /** How it was counted: the model's tokenizer run in JavaScript, or a prompt pass through the engine. */
+  method?: 'tokenizer' | 'prompt-pass';
 }
 
 export interface LlmStats {

@@ -42,6 +42,7 @@ import type {
 import { RagtabError, errorInfo } from '../src/core/errors';
 import { ChatTemplate } from '../src/core/chat-template';
 import { tokenBoundOf } from '../src/core/token-bound';
+import { SPM_FULL_ARRAYS, SpmTokenizer } from '../src/core/spm-tokenizer';
 import { GgufHeaderTruncated, checkGgufMagic, dominantTensorType, validateGguf, type GgufHeader } from '../src/core/gguf';
 
 const WLLAMA_VERSION = '3.8.1';
@@ -55,6 +56,8 @@ interface Loaded {
   header: GgufHeader;
   seed: number;
   template: ChatTemplate | null;
+  /** llama.cpp's SentencePiece tokenizer in TypeScript, from the GGUF (null for other tokenizer kinds). */
+  tokenizer: SpmTokenizer | null;
 }
 
 let loaded: Loaded | null = null;
@@ -322,7 +325,7 @@ async function checkModel(url: string, f: Fetched): Promise<GgufHeader> {
   for (;;) {
     const head = new Uint8Array(await f.blob.slice(0, n).arrayBuffer());
     try {
-      return validateGguf(head, f.blob.size, f.announced, { fullArrays: ['tokenizer.ggml.tokens'] });
+      return validateGguf(head, f.blob.size, f.announced, { fullArrays: SPM_FULL_ARRAYS });
     } catch (e) {
       if (e instanceof GgufHeaderTruncated && n < f.blob.size) {
         n = Math.min(f.blob.size, n * 4);
@@ -671,6 +674,12 @@ const api: LlmApi = {
     } else {
       why.push('No chat template in the model: prompts use a plain layout.');
     }
+    const tokenizer = SpmTokenizer.tryFromGguf(header);
+    why.push(
+      tokenizer
+        ? "Token counts: llama.cpp's SentencePiece tokenizer ported to TypeScript (src/core/spm-tokenizer.ts), built from the GGUF's vocabulary: no prompt pass needed."
+        : `Token counts: wllama has no tokenizer call and the "${header.tokenizerModel ?? 'unknown'}" tokenizer is not ported, so an exact count runs a prompt pass.`,
+    );
     const vocab = header.metadata['tokenizer.ggml.tokens'];
     const tokenBound = tokenBoundOf(header.tokenizerModel, Array.isArray(vocab) && vocab.every((t) => typeof t === 'string') ? (vocab as string[]) : null);
     why.push(
@@ -699,7 +708,7 @@ const api: LlmApi = {
       vramRequiredMB: null,
       engineVersion: `@wllama/wllama ${WLLAMA_VERSION} (llama.cpp ${safeVersion()})`,
     };
-    loaded = { wllama, info, header, seed: spec.seed ?? DEFAULT_SEED, template };
+    loaded = { wllama, info, header, seed: spec.seed ?? DEFAULT_SEED, template, tokenizer };
 
     let warmupMs: number | null = null;
     if (spec.warmup ?? true) {
@@ -749,16 +758,17 @@ const api: LlmApi = {
     const l = requireLoaded();
     if (current) throw new RagtabError('InvalidArgument', 'A generation is running: count tokens before or after it.');
     const t0 = performance.now();
+    if (l.tokenizer) return { tokens: l.tokenizer.count(text), workerMs: performance.now() - t0, method: 'tokenizer' };
     // wllama 3.x has no tokenizer call: run a one-token completion and read the prompt count.
     try {
       const r = await run(l, { prompt: text, maxNewTokens: 1, seed: l.seed, ignoreEos: true, tokenIds: false, delivery: 'stream', tokenBatchMs: 0 });
       generations--;
       generatedTokensTotal -= r.generatedTokens;
-      return { tokens: r.promptTokens, workerMs: performance.now() - t0 };
+      return { tokens: r.promptTokens, workerMs: performance.now() - t0, method: 'prompt-pass' };
     } catch (e) {
       // Longer than the context: llama.cpp refuses it but says how many tokens it has.
       const m = /request \((\d+) tokens\) exceeds/.exec(errorInfo(e).message);
-      if (m) return { tokens: Number(m[1]), workerMs: performance.now() - t0 };
+      if (m) return { tokens: Number(m[1]), workerMs: performance.now() - t0, method: 'prompt-pass' };
       throw e;
     }
   },

@@ -63,6 +63,8 @@ test('a full RAG query records every stage, streams the answer, and our counts e
       enginePrompt: g.engine?.promptTokens ?? null,
       engineGenerated: g.engine?.generatedTokens ?? null,
       promptTokens: g.promptTokens,
+      counted: g.prompt.tokens,
+      countedBy: g.prompt.countedBy,
       layout: g.prompt.layout,
       included: g.prompt.included.length,
       decode: g.figures.decodeTokensPerS,
@@ -78,6 +80,10 @@ test('a full RAG query records every stage, streams the answer, and our counts e
   expect(q.arrivals).toBe(q.generated);
   expect(q.ours).toBe(q.engineGenerated);
   expect(q.promptTokens).toBe(q.enginePrompt);
+  // The prompt was counted before sending (it fills stories260K's small context, so its length does
+  // not prove it fits) by the SentencePiece tokenizer ported to TypeScript: the same count as llama.cpp's.
+  expect(q.countedBy).toBe('counter');
+  expect(q.counted).toBe(q.enginePrompt);
   expect(q.layout).toBe('plain');
   expect(q.included).toBeGreaterThan(0);
   expect(q.ttft).toBeGreaterThan(0);
