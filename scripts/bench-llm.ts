@@ -165,7 +165,9 @@ function pad(s: string, n: number): string {
 
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
-  console.log(`LLM micro-benchmark: ${o.model}\npp ${o.pp}, tg ${o.tg}, ${o.warmups} warm-up(s) + ${o.reps} repetitions, threads ${o.threads.join(', ')}`);
+  console.log(
+    `LLM micro-benchmark: ${o.model}\npp ${o.pp}, tg ${o.tg}, ${o.reps} rounds of (${o.warmups} warm-up(s) + 1 measured repetition, browser then native), threads ${o.threads.join(', ')}`,
+  );
   console.log(`machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}\n`);
 
   const llama = await getLlama({ gpu: false, build: 'never', logLevel: 'error' as never });
@@ -195,29 +197,41 @@ async function main(): Promise<void> {
   };
   try {
     for (const threads of o.threads) {
-      const page = await browser.newPage();
-      page.on('console', (m) => {
-        if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) console.log('[page]', m.text().slice(0, 300));
-      });
-      await page.goto(new URL('bench/llm.html', base).href);
-      await page.waitForFunction(() => !!(window as unknown as { llmBench?: unknown }).llmBench);
-      const cfg: MicroConfig = {
-        spec: { engine: 'wllama', model: modelUrl, threads, contextSize: Math.max(1024, o.pp + o.tg + 64), gpuLayers: 0, batchSize: Math.max(512, o.pp), warmup: true },
-        ppText: pp.text,
-        ppTokens: o.pp,
-        tgPrompt: TG_PROMPT,
-        tgTokens: o.tg,
-        warmups: o.warmups,
-        reps: o.reps,
-        batchMs: o.batchMs,
-      };
+      // Browser and native alternate in rounds (warm-ups, then one measured repetition each), so the
+      // load of this shared machine falls on both alike instead of on whichever ran second.
       const loadBefore = loadavg();
-      const r = (await page.evaluate((c) => (window as unknown as { llmBench: { micro(c: MicroConfig): Promise<unknown> } }).llmBench.micro(c), cfg)) as
-        | MicroResult
-        | { error: { name: string; message: string } };
-      await page.close();
-      if ('error' in r) throw new Error(`browser run failed: ${r.error.name}: ${r.error.message}`);
-      const nat = await runNative(model, threads, o, pp.tokens, tgTokens);
+      const browserRuns: MicroRun[] = [];
+      const nat: NativeRun[] = [];
+      let info: MicroResult['info'] | null = null;
+      let loadTimings: MicroResult['loadTimings'] | null = null;
+      for (let round = 0; round < o.reps; round++) {
+        const page = await browser.newPage();
+        page.on('console', (m) => {
+          if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) console.log('[page]', m.text().slice(0, 300));
+        });
+        await page.goto(new URL('bench/llm.html', base).href);
+        await page.waitForFunction(() => !!(window as unknown as { llmBench?: unknown }).llmBench);
+        const cfg: MicroConfig = {
+          spec: { engine: 'wllama', model: modelUrl, threads, contextSize: Math.max(1024, o.pp + o.tg + 64), gpuLayers: 0, batchSize: Math.max(512, o.pp), warmup: true },
+          ppText: pp.text,
+          ppTokens: o.pp,
+          tgPrompt: TG_PROMPT,
+          tgTokens: o.tg,
+          warmups: o.warmups,
+          reps: 1,
+          batchMs: o.batchMs,
+        };
+        const one = (await page.evaluate((c) => (window as unknown as { llmBench: { micro(c: MicroConfig): Promise<unknown> } }).llmBench.micro(c), cfg)) as
+          | MicroResult
+          | { error: { name: string; message: string } };
+        await page.close();
+        if ('error' in one) throw new Error(`browser run failed: ${one.error.name}: ${one.error.message}`);
+        info ??= one.info;
+        loadTimings ??= one.loadTimings;
+        for (const x of one.runs) browserRuns.push({ ...x, rep: x.warmup ? x.rep : round });
+        for (const x of await runNative(model, threads, { ...o, reps: 1 }, pp.tokens, tgTokens)) nat.push({ ...x, rep: x.warmup ? x.rep : round });
+      }
+      const r: MicroResult = { info: info!, loadTimings: loadTimings!, runs: browserRuns };
       const loadAfter = loadavg();
       (out['runs'] as unknown[]).push({ threads, loadavg: { before: loadBefore, after: loadAfter }, browser: r, native: nat });
 

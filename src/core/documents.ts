@@ -2,6 +2,7 @@
  * The corpus model shared by every source (demo, the user's files, BEIR): documents, queries,
  * graded relevance judgments, and the hashes that identify a corpus.
  */
+import { slicer } from './yield';
 
 export interface Doc {
   id: string;
@@ -89,10 +90,14 @@ export async function sha256OfLines(lines: Iterable<string>): Promise<string> {
   const enc = new TextEncoder();
   const parts: Uint8Array[] = [];
   let total = 0;
+  // 50k chunks are ~150 ms of encoding: give the page's event loop a turn every few ms.
+  const breathe = slicer();
   for (const line of lines) {
     const p = enc.encode(line + '\n');
     parts.push(p);
     total += p.length;
+    const pause = breathe();
+    if (pause) await pause;
   }
   const all = new Uint8Array(total);
   let off = 0;
