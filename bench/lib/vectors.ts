@@ -4,22 +4,11 @@
  * sqrt: no transcendental functions whose last bit could differ between engines).
  */
 import { normalizeRows } from '../../src/core/topk';
+import { mulberry32 } from '../../src/core/prng';
 
 export const VECTOR_SEED = 0x5eed;
 export const QUERY_SEED = 0x9e37;
 export const DIMS = 384;
-
-/** mulberry32: a small 32-bit PRNG, uniform in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** `count` random directions (uniform in [−1, 1) per coordinate, then L2-normalised), row-major. */
 export function randomUnitVectors(count: number, dims: number, seed: number): Float32Array {

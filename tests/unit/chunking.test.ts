@@ -10,6 +10,7 @@ import {
 } from '../../src/core/chunking';
 import { embeddingText, type Doc } from '../../src/core/documents';
 import { RagtabError } from '../../src/core/errors';
+import { mulberry32 as rng } from '../../src/core/prng';
 
 const words = (n: number, from = 0) => Array.from({ length: n }, (_, i) => `w${from + i}`).join(' ');
 const doc = (id: string, text: string, title = ''): Doc => ({ id, title, text });
@@ -57,18 +58,6 @@ function checkInvariants(docs: Doc[], chunks: Chunk[], size?: number): void {
     for (let k = 0; k < text.length && uncovered < 0; k++) if (!covered[k] && !/\s/.test(text[k]!)) uncovered = k;
     expect(uncovered).toBe(-1);
   }
-}
-
-/** A small deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const VOCAB = ['alpha', 'beta', 'γάμμα', 'naïve', 'e\u0301te\u0301', '😀', '👩‍👩‍👧', '中文', 'x', 'data-set', '3.14'];

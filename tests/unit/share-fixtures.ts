@@ -5,6 +5,7 @@
 import { applySets, PRESETS, type BenchConfig } from '../../src/core/bench-config';
 import { encodeShareData, encodeShareText, SHARE_VERSION, type SharePins, type ShareSummary } from '../../src/core/share-link';
 import { makePins } from '../../src/core/share-summary';
+import { mulberry32 } from '../../src/core/prng';
 
 /** The markup a link might carry: none of it may ever run. `window.__pwned` is the sentinel. */
 export const MARKUP = [
@@ -81,18 +82,6 @@ export const SUMMARY: ShareSummary = {
 
 export function validPayload(): Record<string, unknown> {
   return JSON.parse(JSON.stringify({ v: SHARE_VERSION, config: CONFIG, pins: PINS, summary: SUMMARY })) as Record<string, unknown>;
-}
-
-/** A small seeded PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -235,3 +224,6 @@ export async function fuzzCases(n: number, seed = 7): Promise<FuzzCase[]> {
   for (let i = 0; i < n; i++) out.push(await kinds[i % kinds.length]!());
   return out;
 }
+
+/** A small seeded PRNG (mulberry32, src/core/prng.ts). */
+export const rng = mulberry32;

@@ -1,18 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { exactTopK, normalizeRows } from '../../src/core/topk';
 import { SimdStore, buildScanModule, instantiateScan, mergeTopK, scanRange, simdSupported, topKOfScores } from '../../workers/lib/simd-scan';
-
-/** Seeded PRNG (mulberry32) so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as rng } from '../../src/core/prng';
 
 function randomUnit(count: number, dims: number, seed: number): Float32Array {
   const r = rng(seed);

@@ -15,23 +15,12 @@ import { parseGguf } from '../../src/core/gguf';
 import { SPM_FULL_ARRAYS, SpmTokenizer, UnsupportedTokenizer } from '../../src/core/spm-tokenizer';
 import { DEFAULT_SYSTEM_PROMPT, messagesFor, plainLayout, type RetrievedChunk } from '../../src/core/prompt';
 import { hasCode } from '../../src/core/errors';
+import { mulberry32 as rng } from '../../src/core/prng';
 
 const shared = resolve(process.env['RAGTAB_SHARED'] ?? '../shared');
 const modelPath = resolve(shared, 'models/stories260K/stories260K.gguf');
 const corpusPath = resolve(shared, 'datasets/msmarco-5k/corpus.jsonl');
 const haveModel = existsSync(modelPath);
-
-/** A deterministic PRNG (mulberry32) so the generated strings are the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function passages(n: number): RetrievedChunk[] {
   if (!existsSync(corpusPath)) return [];
