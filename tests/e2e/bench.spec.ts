@@ -229,6 +229,33 @@ test.describe.serial('benchmark', () => {
     expect(gpu?.available === false && gpu.reason).toContain("wllama's own worker");
   });
 
+  test('a sweep over corpus size from the UI: one record per cell, shown as a table and a chart', async ({ page }) => {
+    const sets = [
+      ...SETS,
+      'corpus.source=beir',
+      'corpus.url=datasets/msmarco-5k/',
+      'warmups=0',
+      'iterations=1',
+      'queries.count=2',
+      'reload=false',
+      'quality=false',
+      'sweep=[{"path":"corpus.maxDocs","values":[10,40]}]',
+    ];
+    const qs = ['bench=quick', ...sets.map((x) => `benchSet=${encodeURIComponent(x)}`)].join('&');
+    await page.goto(`${PAGE}?${qs}`);
+    await page.waitForFunction(() => !!window.ragtabBench);
+    await page.locator('ragtab-bench #run-bench').click();
+    const rows = page.locator('ragtab-report #sweep tbody tr');
+    await expect(rows).toHaveCount(2, { timeout: 5 * 60_000 });
+    await expect(rows.nth(0).locator('td').nth(1)).toHaveText('10');
+    await expect(rows.nth(1).locator('td').nth(1)).toHaveText('40');
+    await expect(page.locator('ragtab-report ragtab-chart', { has: page.locator('canvas') }).last()).toBeVisible();
+    // each cell is its own saved record, with the corpus size it ran
+    const ids = await page.evaluate(async () => (await window.ragtabBench!.list()).filter((h) => h.sweep).map((h) => h.id));
+    const docs = await page.evaluate(async (ids) => Promise.all(ids.map(async (id) => (await window.ragtabBench!.get(id))!.corpus?.docs)), ids);
+    expect(docs.sort((a, b) => (a ?? 0) - (b ?? 0))).toEqual([10, 40]);
+  });
+
   test('a JSON export imports back equal, through the buttons', async ({ page }, info) => {
     await page.goto(PAGE);
     await page.waitForFunction(() => !!window.ragtabBench);
