@@ -184,7 +184,7 @@ export async function runIngest(ctx: IngestContext, settings: Settings, files: F
             resumedFrom = b.committedChunks;
             ctx.warn(`Resumed: ${b.committedChunks} of ${chunks.length} chunks were already stored by an earlier, interrupted ingestion.`);
           }
-          // Several embedded batches per transaction (INGEST_COMMIT_POLICY: ~4,096 vectors or 2 s):
+          // Several embedded batches per transaction (INGEST_COMMIT_POLICY: ~8,192 vectors or 2 s):
           // a page closed mid-ingest loses at most the batches since the last commit, which the
           // resume embeds again (bench/README-storage.md).
           const commits = new BatchCommitter(store.indexes, key.key, b.nextBlock, INGEST_COMMIT_POLICY);

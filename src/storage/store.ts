@@ -25,7 +25,7 @@
  *       // index worker, and embed only chunks.slice(b.committedChunks)
  *       const commits = new BatchCommitter(store.indexes, key.key, b.nextBlock);  // INGEST_COMMIT_POLICY
  *       for each embed call (part = chunks i..j, vecs = its vectors):
- *         await commits.add(refsOf(part), vecs);          // copies vecs; commits ~4,096 vectors or 2 s at a time
+ *         await commits.add(refsOf(part), vecs);          // copies vecs; commits ~8,192 vectors or 2 s at a time
  *         index.add(ids, transfer(vecs));                 // the buffer may be transferred right away
  *       await commits.finish();
  *       await store.indexes.complete(key.key);            // also merges small blocks (none after a fast ingest)

@@ -88,7 +88,7 @@ async function committedPartial(page: Page): Promise<{ committed: number; total:
 }
 
 test('a page closed mid-ingest resumes from the last committed batch: same chunks as an uninterrupted run', async ({ browser }) => {
-  // The whole corpus: enough chunks for several commits of INGEST_COMMIT_POLICY's 4,096 vectors.
+  // The whole corpus: enough chunks for several commits of INGEST_COMMIT_POLICY's 8,192 vectors.
   // Uninterrupted reference, in its own context (its own IndexedDB).
   const refCtx = await browser.newContext();
   const ref = await refCtx.newPage();
