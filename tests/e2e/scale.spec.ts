@@ -61,7 +61,7 @@ test('50,000 chunks ingest, persist and reload through the app; the page keeps r
       .locator('ragtab-progress [role=progressbar]')
       .evaluateAll((els) => els.map((e) => `${e.getAttribute('data-phase')}:${e.getAttribute('aria-valuenow')}`).join('|'));
     if (now) seen.add(now);
-    await page.waitForTimeout(1000);
+    await page.waitForTimeout(200);
   }
   expect(await ended).toBe('ragtab-ingested');
   const first = await page.evaluate(() => {
