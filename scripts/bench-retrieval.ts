@@ -10,12 +10,13 @@
  * native HNSW index (usearch) on the same vectors; prints a table and writes the figures as JSON.
  * Keys of the JSON: bench/README-retrieval.md.
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, totalmem } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Page } from '@playwright/test';
 import { BASE_FLAGS, resolveChromium } from './lib/chromium';
 import { serveApp, sharedDir } from './lib/server';
+import { finishRecord, machineRecord } from './lib/bench-output';
 import { exactTopK, type TopK } from '../src/core/topk';
 import { SimdStore } from '../workers/lib/simd-scan';
 import { DIMS, QUERY_SEED, VECTOR_SEED, checksum, corpusTexts, pct, randomUnitVectors } from '../bench/lib/vectors';
@@ -639,28 +640,13 @@ async function main(): Promise<void> {
       startedAt: new Date(started).toISOString(),
       durationS: (Date.now() - started) / 1000,
       config,
-      machine: {
-        cpus: cpus().length,
-        cpuModel: cpus()[0]?.model ?? null,
-        memoryBytes: totalmem(),
-        loadavgStart: loadStart,
-        loadavgEnd: loadEnd,
-        node: process.version,
-        chromium: chromiumVersion,
-        userAgent: env.userAgent,
-        crossOriginIsolated: env.crossOriginIsolated,
-        timerResolutionMs: env.timerResolutionMs,
-      },
+      machine: machineRecord({ loadStart, loadEnd, chromium: chromiumVersion, page: { userAgent: env.userAgent, crossOriginIsolated: env.crossOriginIsolated, timerResolutionMs: env.timerResolutionMs } }),
       sectionSeconds,
       figures,
       raw,
     };
     printTable();
-    console.log(`\n${((Date.now() - started) / 1000).toFixed(0)} s; load average ${loadEnd.map((x) => x.toFixed(2)).join(' ')}`);
-    if (opts.json) {
-      writeFileSync(opts.json, JSON.stringify(record, null, 2) + '\n');
-      console.log(`figures written to ${opts.json}`);
-    }
+    finishRecord(record, opts.json, started, loadEnd);
   } finally {
     await browser.close();
     await served.close();

@@ -20,11 +20,12 @@
  * Prints a table and writes the same figures as JSON (keys: bench/README-storage.md).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from '@playwright/test';
 import { BASE_FLAGS, resolveChromium } from './lib/chromium';
 import { serveApp } from './lib/server';
+import { finishRecord, machineRecord } from './lib/bench-output';
 import { exactTopK } from '../src/core/topk';
 import { DIMS, VECTOR_SEED, pct, randomUnitVectors } from '../bench/lib/vectors';
 import type { Failure, StorageBench } from '../bench/storage';
@@ -372,26 +373,12 @@ async function main(): Promise<void> {
       startedAt: new Date(started).toISOString(),
       durationS: (Date.now() - started) / 1000,
       config: { count: opts.count, dims: DIMS, blockSize: opts.block, writes: opts.writes, loads: opts.loads, k: K, queryRow, rawBytesPerVector: RAW_BYTES_PER_VECTOR, context: 'persistent' },
-      machine: {
-        cpus: cpus().length,
-        cpuModel: cpus()[0]?.model ?? null,
-        memoryBytes: totalmem(),
-        loadavgStart: loadStart,
-        loadavgEnd: loadEnd,
-        node: process.version,
-        chromium: chromiumVersion,
-        userAgent: env.userAgent,
-        crossOriginIsolated: env.crossOriginIsolated,
-      },
+      machine: machineRecord({ loadStart, loadEnd, chromium: chromiumVersion, page: { userAgent: env.userAgent, crossOriginIsolated: env.crossOriginIsolated } }),
       figures,
       raw,
     };
     printTable();
-    console.log(`\n${((Date.now() - started) / 1000).toFixed(0)} s; load average ${loadEnd.map((x) => x.toFixed(2)).join(' ')}`);
-    if (opts.json) {
-      writeFileSync(opts.json, JSON.stringify(record, null, 2) + '\n');
-      console.log(`figures written to ${opts.json}`);
-    }
+    finishRecord(record, opts.json, started, loadEnd);
   } finally {
     await ctx.close();
     await served.close();
