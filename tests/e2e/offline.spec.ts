@@ -12,24 +12,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BASE_FLAGS, resolveChromium } from '../../scripts/lib/chromium';
-import { arm, loadLlmViaUi, pollAcrossReloads, settle, startStaticServer, waitForApp, waitForServiceWorker, type StaticServer } from './pwa-helpers';
+import { DEMO, askViaUi as ask, ingestViaUi as ingest, loadLlmViaUi, pollAcrossReloads, startStaticServer, waitForApp, waitForServiceWorker, type StaticServer } from './pwa-helpers';
 
 test.use({ serviceWorkers: 'allow' });
-
-const DEMO = '?model=lsa-wordpiece-256&llm=wllama&llmModel=models/stories260K/stories260K.gguf&llmThreads=1&maxTokens=16';
-
-async function ingest(page: Page): Promise<string> {
-  await arm(page, ['ragtab-ingested', 'ragtab-error', 'ragtab-cancelled']);
-  await page.locator('ragtab-setup #ingest').click();
-  return (await settle(page)).name;
-}
-
-async function ask(page: Page, q: string): Promise<string> {
-  await arm(page, ['ragtab-query-done', 'ragtab-error']);
-  await page.locator('ragtab-query input[name=question]').fill(q);
-  await page.locator('ragtab-query button[type=submit]').click();
-  return (await settle(page)).name;
-}
 
 async function lastQuery(page: Page) {
   return page.evaluate(() => {

@@ -118,6 +118,24 @@ export async function settle<T = unknown>(page: Page, timeout = 8 * 60_000): Pro
   );
 }
 
+/** The demo corpus with the local models: lsa-wordpiece-256 and stories260K through wllama, 16 new tokens. */
+export const DEMO = '?model=lsa-wordpiece-256&llm=wllama&llmModel=models/stories260K/stories260K.gguf&llmThreads=1&maxTokens=16';
+
+/** Clicks Ingest; 'ragtab-ingested', 'ragtab-error' or 'ragtab-cancelled'. */
+export async function ingestViaUi(page: Page): Promise<string> {
+  await arm(page, ['ragtab-ingested', 'ragtab-error', 'ragtab-cancelled']);
+  await page.locator('ragtab-setup #ingest').click();
+  return (await settle(page)).name;
+}
+
+/** Asks a question through the query panel; 'ragtab-query-done' or 'ragtab-error'. */
+export async function askViaUi(page: Page, q: string): Promise<string> {
+  await arm(page, ['ragtab-query-done', 'ragtab-error']);
+  await page.locator('ragtab-query input[name=question]').fill(q);
+  await page.locator('ragtab-query button[type=submit]').click();
+  return (await settle(page)).name;
+}
+
 /** Clicks "Load" in the LLM panel; 'ragtab-llm-loaded' or 'ragtab-error'. */
 export async function loadLlmViaUi(page: Page): Promise<string> {
   await arm(page, ['ragtab-llm-loaded', 'ragtab-error']);

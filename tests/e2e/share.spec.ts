@@ -12,7 +12,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { decodeShareLink, encodeShareData, type SharePayload } from '../../src/core/share-link';
 import { ms } from '../../src/ui/format';
 import { shownError } from './helpers';
-import { arm, evaluateViaUi, loadLlmViaUi, settle, startStaticServer, waitForApp, type StaticServer } from './pwa-helpers';
+import { DEMO, arm, askViaUi as ask, evaluateViaUi, ingestViaUi as ingest, loadLlmViaUi, settle, startStaticServer, waitForApp, type StaticServer } from './pwa-helpers';
 import { fuzzCases, MARKUP, validPayload } from '../unit/share-fixtures';
 import { runFake, SMALL } from '../unit/bench-fixtures';
 import { toJson } from '../../src/core/exports';
@@ -26,21 +26,6 @@ test.beforeAll(async () => {
 test.afterAll(async () => {
   await server?.close();
 });
-
-const DEMO = '?model=lsa-wordpiece-256&llm=wllama&llmModel=models/stories260K/stories260K.gguf&llmThreads=1&maxTokens=16';
-
-async function ingest(page: Page): Promise<string> {
-  await arm(page, ['ragtab-ingested', 'ragtab-error', 'ragtab-cancelled']);
-  await page.locator('ragtab-setup #ingest').click();
-  return (await settle(page)).name;
-}
-
-async function ask(page: Page, q: string): Promise<string> {
-  await arm(page, ['ragtab-query-done', 'ragtab-error']);
-  await page.locator('ragtab-query input[name=question]').fill(q);
-  await page.locator('ragtab-query button[type=submit]').click();
-  return (await settle(page)).name;
-}
 
 async function createLink(page: Page): Promise<string> {
   await arm(page, ['ragtab-share-created']);
