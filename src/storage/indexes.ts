@@ -17,6 +17,7 @@
 import type { Chunk } from '../core/chunking';
 import { embeddingText, type Doc } from '../core/documents';
 import { RagtabError } from '../core/errors';
+import { slicer } from '../core/yield';
 import { INDEX_FORMAT_VERSION, type IndexKey } from '../core/index-key';
 import { VECTORS_TYPE, blockBytes, concatRefs, packRefs, refAt, refDocId, refId, type BlockRecord, type ChunkRef, type IndexMeta, type RagtabDb, type RefColumns } from './db';
 import { guarded, mapStorageError, quiet } from './errors';
@@ -699,17 +700,18 @@ export function refsOf(chunks: ReadonlyArray<Chunk>): ChunkRef[] {
 }
 
 /**
- * `chunksFromRefs` in slices of `slice` chunks, yielding to the page between them (a task each),
- * so rebuilding 50,000 chunks after a load does not hold the page's thread in one long task.
+ * `chunksFromRefs`, giving the page's event loop a turn every few ms (src/core/yield.ts), so
+ * rebuilding 50,000 chunks after a load does not hold the page's thread in one long task.
  */
-export async function chunksFromRefsInSlices(refs: StoredRefs, docs: ReadonlyArray<Doc>, slice = 8_192): Promise<Chunk[]> {
+export async function chunksFromRefsInSlices(refs: StoredRefs, docs: ReadonlyArray<Doc>): Promise<Chunk[]> {
   const texts = new Map<string, string>();
   for (const d of docs) texts.set(d.id, embeddingText(d));
   const out = new Array<Chunk>(refs.length);
-  for (let from = 0; from < refs.length; from += slice) {
-    if (from > 0) await new Promise<void>((r) => setTimeout(r, 0));
-    const to = Math.min(refs.length, from + slice);
-    for (let i = from; i < to; i++) out[i] = chunkFromRef(refs.at(i), texts);
+  const breathe = slicer();
+  for (let i = 0; i < refs.length; i++) {
+    out[i] = chunkFromRef(refs.at(i), texts);
+    const pause = breathe();
+    if (pause) await pause;
   }
   return out;
 }

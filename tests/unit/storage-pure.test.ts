@@ -131,7 +131,7 @@ describe('chunksFromRefs', () => {
       { first: 0, count: half, cols: packRefs(refsOf(chunks.slice(0, half))) },
       { first: half, count: chunks.length - half, cols: packRefs(refsOf(chunks.slice(half))) },
     ]);
-    expect(await chunksFromRefsInSlices(two, docs, 2)).toEqual(chunks);
+    expect(await chunksFromRefsInSlices(two, docs)).toEqual(chunks);
     await expect(chunksFromRefsInSlices(new StoredRefs([{ first: 0, count: 1, cols: packRefs([{ id: 'z#0', docId: 'z', index: 0, start: 0, end: 3, tokens: 1 }]) }]), docs)).rejects.toThrow(/does not match/);
     for (const c of rebuilt) expect(c.text).toBe(embeddingText(docs.find((d) => d.id === c.docId)!).slice(c.start, c.end));
   });
