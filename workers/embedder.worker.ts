@@ -21,9 +21,9 @@ import type {
   TokenCountResult,
 } from './api';
 import { RagtabError } from '../src/core/errors';
+import { EMBEDDER_CACHE } from '../src/core/cache-names';
 import { probeWebGpu } from './lib/webgpu-probe';
 
-const CACHE_NAME = 'transformers-cache';
 
 let extractor: FeatureExtractionPipeline | null = null;
 let current: EmbedderInfo | null = null;
@@ -69,7 +69,7 @@ async function checkModelExists(spec: ModelSpec, root: string): Promise<void> {
     res = await fetch(url, { method: 'GET', cache: 'no-store' });
   } catch (e) {
     // Offline with a cached model is fine: transformers.js reads from its cache.
-    const cache = await caches.open(CACHE_NAME).catch(() => null);
+    const cache = await caches.open(EMBEDDER_CACHE).catch(() => null);
     if (cache && (await cache.match(url))) return;
     throw new RagtabError('FetchFailed', `Could not reach ${url} to load model "${spec.id}": ${(e as Error).message}`);
   }
@@ -86,7 +86,7 @@ async function checkModelExists(spec: ModelSpec, root: string): Promise<void> {
 
 async function cachedUrls(): Promise<Set<string>> {
   try {
-    const cache = await caches.open(CACHE_NAME);
+    const cache = await caches.open(EMBEDDER_CACHE);
     return new Set((await cache.keys()).map((r) => r.url));
   } catch {
     return new Set();

@@ -40,13 +40,13 @@ import type {
   WllamaTimings,
 } from './api';
 import { RagtabError, errorInfo } from '../src/core/errors';
+import { GGUF_CACHE } from '../src/core/cache-names';
 import { ChatTemplate } from '../src/core/chat-template';
 import { tokenBoundOf } from '../src/core/token-bound';
 import { SPM_FULL_ARRAYS, SpmTokenizer } from '../src/core/spm-tokenizer';
 import { GgufHeaderTruncated, checkGgufMagic, dominantTensorType, validateGguf, type GgufHeader } from '../src/core/gguf';
 
 const WLLAMA_VERSION = '3.8.1';
-const CACHE_NAME = 'ragtab-gguf-v1';
 const DEFAULT_SEED = 42;
 const WARMUP_TOKENS = 4;
 
@@ -248,7 +248,7 @@ interface Fetched {
 
 async function fetchModel(url: string, useCache: boolean, onProgress?: (p: LlmLoadProgress) => void): Promise<Fetched> {
   const name = url.split('/').pop()?.split('?')[0] || url;
-  const cache = useCache && 'caches' in self ? await caches.open(CACHE_NAME).catch(() => null) : null;
+  const cache = useCache && 'caches' in self ? await caches.open(GGUF_CACHE).catch(() => null) : null;
   if (cache) {
     const hit = await cache.match(url).catch(() => undefined);
     if (hit) {
@@ -340,7 +340,7 @@ async function checkModel(url: string, f: Fetched): Promise<GgufHeader> {
 async function storeInCache(url: string, f: Fetched): Promise<void> {
   if (f.file.source !== 'network' || !('caches' in self)) return;
   try {
-    const cache = await caches.open(CACHE_NAME);
+    const cache = await caches.open(GGUF_CACHE);
     await cache.put(
       url,
       new Response(f.blob, { headers: { 'content-type': 'application/octet-stream', 'x-ragtab-bytes': String(f.blob.size) } }),

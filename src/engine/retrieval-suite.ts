@@ -21,42 +21,37 @@ import type { StageTiming } from './session';
 import type { LoadedFile } from '../../workers/api';
 import { loadCorpus } from './corpus-loader';
 import { indexKey, indexKeyParts } from '../core/index-key';
+import { EMBEDDER_CACHE, GGUF_CACHE, WEBLLM_CACHES } from '../core/cache-names';
 
-const MODEL_CACHE = 'transformers-cache';
-
-/** Deletes this model's files from transformers.js's cache (a real cold start); returns how many. */
-async function clearModelCache(modelId: string): Promise<number> {
+/** Deletes the entries of the named caches whose URL matches (a real cold start); returns how many. */
+async function clearCached(names: readonly string[], matches: (url: string) => boolean): Promise<number> {
   if (typeof caches === 'undefined') return 0;
-  const cache = await caches.open(MODEL_CACHE);
   let n = 0;
-  for (const req of await cache.keys()) {
-    if (req.url.includes(`/${modelId}/`)) {
-      await cache.delete(req);
-      n++;
-    }
-  }
-  return n;
-}
-
-/** The GGUF cache of workers/llm-wllama.worker.ts and web-llm's caches (keyed by the files' URLs). */
-const LLM_CACHES = { wllama: ['ragtab-gguf-v1'], webllm: ['webllm/model', 'webllm/config', 'webllm/wasm'] } as const;
-
-/** Deletes the cached files of an LLM before a cold load: a GGUF by its absolute URL, a web-llm model by its id in the URL. */
-async function clearLlmCache(engine: 'wllama' | 'webllm', model: string): Promise<number> {
-  if (typeof caches === 'undefined') return 0;
-  const needle = engine === 'wllama' ? new URL(model, location.href).href : `/${model}`;
-  let n = 0;
-  for (const name of LLM_CACHES[engine]) {
+  for (const name of names) {
     if (!(await caches.has(name))) continue;
     const cache = await caches.open(name);
     for (const req of await cache.keys()) {
-      if (engine === 'wllama' ? req.url === needle : req.url.includes(needle)) {
+      if (matches(req.url)) {
         await cache.delete(req);
         n++;
       }
     }
   }
   return n;
+}
+
+/** This embedding model's files in transformers.js's cache. */
+function clearModelCache(modelId: string): Promise<number> {
+  return clearCached([EMBEDDER_CACHE], (url) => url.includes(`/${modelId}/`));
+}
+
+/** An LLM's cached files before a cold load: a GGUF by its absolute URL, a web-llm model by its id in the URL. */
+function clearLlmCache(engine: 'wllama' | 'webllm', model: string): Promise<number> {
+  if (engine === 'wllama') {
+    const url = new URL(model, location.href).href;
+    return clearCached([GGUF_CACHE], (u) => u === url);
+  }
+  return clearCached(WEBLLM_CACHES, (u) => u.includes(`/${model}`));
 }
 
 async function llmLoad(ctx: StepContext): Promise<Extra> {

@@ -10,6 +10,7 @@
  * The corpus is checked against the shared hashes (files before anything runs, the corpus content
  * after loading it); a GGUF pinned by SHA-256 is checked once loaded.
  */
+import { GGUF_CACHE } from '../core/cache-names';
 import { toSettings, type BenchConfig } from '../core/bench-config';
 import { RagtabError, errorInfo } from '../core/errors';
 import { sha256Hex } from '../core/documents';
@@ -24,7 +25,6 @@ import { RETRIEVAL_SUITE } from './retrieval-suite';
 import type { QueryResult, RagSession } from './session';
 
 /** Where the wllama worker keeps GGUF files (keyed by absolute URL). */
-const GGUF_CACHE = 'ragtab-gguf-v1';
 /** Files larger than this are not hashed on the page (the digest needs the whole file in memory). */
 const MAX_HASHED_BYTES = 1 << 30;
 
