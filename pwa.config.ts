@@ -101,6 +101,7 @@ export function ragtabPwa(): PluginOption[] {
           'assets/ort-wasm-simd-threaded*.wasm',
           'ort/ort-wasm-simd-threaded.mjs',
           'ort/ort-wasm-simd-threaded.wasm',
+          'wllama-compat/**',
         ],
         maximumFileSizeToCacheInBytes: 64 * 1024 * 1024,
         rollupFormat: 'iife',

@@ -42,11 +42,20 @@ const MIME: Record<string, string> = {
 };
 
 /**
+ * wllama's compat build (@wllama/wllama-compat, same version as @wllama/wllama): no Memory64, no
+ * JSPI, for browsers that lack either (Safari). Served by the app at wllama-compat/ like ONNX
+ * Runtime's files, never from wllama's default CDN; left out of the service worker's precache
+ * (16 MB that only such browsers use: cached on first use instead).
+ */
+const WLLAMA_COMPAT_DIR = resolve('node_modules/@wllama/wllama-compat/wasm');
+const WLLAMA_COMPAT_FILES = ['wllama.js', 'wllama.wasm'];
+
+/**
  * Extra folders served under URL prefixes, from RAGTAB_SERVE="/models=../shared/models;/datasets=...".
  * This is how tests, benchmarks, the CLI and offline users give the page local models and datasets.
  */
 function servedDirs(): Array<[string, string]> {
-  const out: Array<[string, string]> = [['/ort/', ORT_DIR]];
+  const out: Array<[string, string]> = [['/ort/', ORT_DIR], ['/wllama-compat/', WLLAMA_COMPAT_DIR]];
   const spec = process.env['RAGTAB_SERVE'] ?? '';
   for (const part of spec.split(';').map((s) => s.trim()).filter(Boolean)) {
     const eq = part.indexOf('=');
@@ -102,6 +111,9 @@ function ragtabServe(): Plugin {
     generateBundle() {
       for (const f of ORT_FILES) {
         this.emitFile({ type: 'asset', fileName: `ort/${f}`, source: readFileSync(join(ORT_DIR, f)) });
+      }
+      for (const f of WLLAMA_COMPAT_FILES) {
+        this.emitFile({ type: 'asset', fileName: `wllama-compat/${f}`, source: readFileSync(join(WLLAMA_COMPAT_DIR, f)) });
       }
     },
   };

@@ -15,7 +15,7 @@
 // First import: wraps WebAssembly and WebGPU allocation before any engine is evaluated.
 import { workerMemory } from './lib/memory-accounting';
 import * as Comlink from 'comlink';
-import { Wllama, WllamaAbortError, LogLevel } from '@wllama/wllama/esm/index.js';
+import { CacheManager, Wllama, WllamaAbortError, LogLevel } from '@wllama/wllama/esm/index.js';
 import type { RawCompletionChunk } from '@wllama/wllama/esm/index.js';
 import wllamaWasmUrl from '@wllama/wllama/esm/wasm/wllama.wasm?url';
 // The Emscripten glue wllama 3.8.1 embeds as WLLAMA_EMSCRIPTEN_CODE (byte-identical: checked), read
@@ -193,6 +193,39 @@ type InnerReply =
       timeOrigin: number;
     };
 type LoopReply = Extract<InnerReply, { ragtab: 'loop' }>;
+
+/**
+ * wllama's own model cache (OPFS). ragtab fetches and caches the file itself and hands wllama a
+ * Blob, so wllama's cache is never read; but `new Wllama()` builds one and throws "No supported
+ * storage backend found" where there is no OPFS (WebKit's automation or private sessions). There,
+ * load without it and say so; any other failure is named.
+ */
+function wllamaCache(why: string[]): CacheManager {
+  try {
+    return new CacheManager();
+  } catch (e) {
+    if (!/no supported storage backend/i.test(errorInfo(e).message)) {
+      throw new RagtabError('LlmLoadFailed', `wllama could not create its model cache: ${errorInfo(e).message}`);
+    }
+    why.push(
+      `No model cache for wllama: this browser context has no storage backend wllama can use (no OPFS: navigator.storage.getDirectory is missing). The model loads without it${'caches' in self ? '' : '; Cache Storage is missing too, so the file is downloaded again on every load'}.`,
+    );
+    const none = { isSupported: () => true, read: async () => null, write: async () => undefined, getSize: async () => -1, list: async () => [], delete: async () => undefined };
+    return new CacheManager([none]);
+  }
+}
+
+/** What wllama's default build needs and this browser lacks (its own rule: JSPI and Memory64). */
+function compatMissing(): string[] {
+  const missing: string[] = [];
+  if (!(WebAssembly as unknown as { Suspending?: unknown }).Suspending) missing.push('JSPI (WebAssembly.Suspending)');
+  // a memory with the memory64 flag (0x04): valid only where Memory64 is supported
+  if (!WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 5, 3, 1, 4, 1]))) missing.push('Memory64');
+  return missing;
+}
+function wllamaNeedsCompat(): boolean {
+  return compatMissing().length > 0;
+}
 
 /** Gives wllama the Emscripten code with our prelude in front (unless it uses its Safari/Firefox compat build). */
 function injectPrelude(wllama: Wllama): void {
@@ -620,8 +653,13 @@ const api: LlmApi = {
     const ti = performance.now();
     onProgress?.({ kind: 'phase', phase: 'init', state: 'start' });
     logLines = [];
-    const wllama = new Wllama({ default: wllamaWasmUrl }, { logger, allowOffline: true });
+    const wllama = new Wllama({ default: wllamaWasmUrl }, { logger, allowOffline: true, cacheManager: wllamaCache(why) });
     injectPrelude(wllama);
+    if (wllamaNeedsCompat()) {
+      // Served by the app (vite.config.ts), never from wllama's default CDN.
+      wllama.setCompat({ worker: new URL('../wllama-compat/wllama.js', self.location.href).href, wasm: new URL('../wllama-compat/wllama.wasm', self.location.href).href });
+      why.push(`wllama's compat build (no Memory64, no JSPI; slower): this browser lacks ${compatMissing().join(' and ')}, which its default build needs.`);
+    }
     try {
       await wllama.loadModel([fetched.blob], {
         n_ctx: contextSize,
