@@ -9,9 +9,14 @@ import { chunkListHash, indexKey, type IndexKey } from '../src/core/index-key';
 import { corpusHash, sha256Hex, type Corpus } from '../src/core/documents';
 import { errorInfo } from '../src/core/errors';
 import { exactTopK } from '../src/core/topk';
-import { DB_VERSION, VECTORS_TYPE, blockBytes, deleteRagtabDb, openRagtabDb, packRefs, type RagtabDBv1, type RagtabDBv2, type RagtabDBv3 } from '../src/storage/db';
+import { deleteRagtabDb, openRagtabDb } from '../src/storage/db';
+import { DB_VERSION, VECTORS_TYPE, type RagtabDBv1, type RagtabDBv2, type RagtabDBv3 } from '../src/storage/schema';
+import { blockBytes, vectorBytes } from '../src/storage/sizes';
+import { packRefs } from '../src/storage/ref-columns';
 import { StorageQuotaError, readEstimate, type StorageEstimate } from '../src/storage/errors';
-import { BatchCommitter, INGEST_COMMIT_POLICY, chunksFromRefs, type BlockReadMode, type CommitPolicy } from '../src/storage/indexes';
+import { BatchCommitter, INGEST_COMMIT_POLICY, type CommitPolicy } from '../src/storage/commit-policy';
+import { chunksFromRefs } from '../src/storage/stored-refs';
+import type { BlockReadMode } from '../src/storage/blocks-api';
 import { SimdStore } from '../workers/lib/simd-scan';
 import { withIndexWriteLock } from '../src/storage/locks';
 import { openStore, type RagtabStore } from '../src/storage/store';
@@ -464,7 +469,7 @@ async function upgradeFromV3(o: { db: string }) {
     versionBefore,
     versionAfter: s.db.version,
     currentVersion: DB_VERSION,
-    blocks: stored.map((b) => ({ blockNo: b.blockNo, isBlob: b.vectors instanceof Blob, type: b.vectors.type, size: b.vectors.size, count: b.count })),
+    blocks: stored.map((b) => ({ blockNo: b.blockNo, isBlob: b.vectors instanceof Blob, type: b.vectors instanceof Blob ? b.vectors.type : null, size: vectorBytes(b.vectors), count: b.count })),
     expectedType: VECTORS_TYPE,
     index: loaded && {
       complete: loaded.meta.complete,

@@ -29,7 +29,7 @@ import { finishRecord, machineRecord } from './lib/bench-output';
 import { exactTopK } from '../src/core/topk';
 import { DIMS, VECTOR_SEED, pct, randomUnitVectors } from '../bench/lib/vectors';
 import type { Failure, StorageBench } from '../bench/storage';
-import { INGEST_COMMIT_POLICY } from '../src/storage/indexes';
+import { INGEST_COMMIT_POLICY } from '../src/storage/commit-policy';
 
 interface Options {
   json: string | null;

@@ -38,7 +38,9 @@ function configureRuntime(threads: number): number {
       mjs: `${ortBase}ort-wasm-simd-threaded.asyncify.mjs`,
       wasm: `${ortBase}ort-wasm-simd-threaded.asyncify.wasm`,
     };
-    const effective = self.crossOriginIsolated ? Math.max(1, threads) : 1;
+    // WebAssembly threads need SharedArrayBuffer, which an isolated page may still lack (WebKit's
+    // automation sessions): ONNX Runtime then runs one thread, and the record says so.
+    const effective = self.crossOriginIsolated && typeof SharedArrayBuffer !== 'undefined' ? Math.max(1, threads) : 1;
     ort.wasm.numThreads = effective;
     ort.wasm.proxy = false;
     return effective;

@@ -629,12 +629,13 @@ const api: LlmApi = {
     const verifyMs = performance.now() - tv;
     onProgress?.({ kind: 'phase', phase: 'verify', state: 'end', ms: verifyMs });
 
-    const isolated = self.crossOriginIsolated === true;
+    // threads need SharedArrayBuffer, which an isolated page may still lack (WebKit automation)
+    const isolated = self.crossOriginIsolated === true && typeof SharedArrayBuffer !== 'undefined';
     const requestedThreads = Math.max(1, Math.floor(spec.threads ?? 1));
     let threads = requestedThreads;
     if (requestedThreads > 1 && !isolated) {
       threads = 1;
-      why.push(`1 thread instead of ${requestedThreads}: the page is not cross-origin isolated, so WebAssembly threads (SharedArrayBuffer) are unavailable.`);
+      why.push(`1 thread instead of ${requestedThreads}: ${self.crossOriginIsolated ? 'SharedArrayBuffer is undefined here although the page is cross-origin isolated' : 'the page is not cross-origin isolated'}, so WebAssembly threads are unavailable.`);
     } else {
       why.push(`${threads} thread${threads > 1 ? 's' : ''} as requested (${isolated ? 'cross-origin isolated page' : 'page not cross-origin isolated'}; ${navigator.hardwareConcurrency} logical cores).`);
     }

@@ -3,7 +3,7 @@
  * scripts/bench-storage.ts): chunk refs, a corpus, an index key. The vectors come from
  * bench/lib/vectors.ts (`randomUnitVectors`), so the page and Node generate the same bits.
  */
-import type { ChunkRef } from '../../src/storage/db';
+import type { ChunkRef } from '../../src/storage/schema';
 import type { Corpus } from '../../src/core/documents';
 import type { IndexKeyParts } from '../../src/core/index-key';
 

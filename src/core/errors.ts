@@ -41,6 +41,8 @@ export type ErrorCode =
   | 'ShareLinkTooLarge'
   | 'UnsupportedShareVersion'
   | 'CorpusMismatch'
+  | 'ModuleLoadFailed'
+  | 'PartFailed'
   | 'Unknown';
 
 export class RagtabError extends Error {

@@ -17,6 +17,7 @@ import * as v from 'valibot';
 import { BenchConfigSchema, formatPath, type BenchConfig } from './bench-config';
 import { RagtabError } from './errors';
 import { summarize, type Summary } from './stats';
+import type { BrowserProbe, CapabilityRecord } from './browser-capabilities';
 
 export const RUN_RECORD_SCHEMA = 'ragtab-run';
 /**
@@ -91,6 +92,40 @@ export type MemorySample = v.InferOutput<typeof MemorySampleSchema>;
 
 const unavailable = v.strictObject({ available: v.literal(false), reason: v.string() });
 
+const flag = () => nullable(v.boolean());
+const BrowserProbeSchema: v.GenericSchema<BrowserProbe> = v.strictObject({
+  userAgent: v.string(),
+  hardwareConcurrency: nullable(v.number()),
+  crossOriginIsolated: v.boolean(),
+  sharedArrayBuffer: v.boolean(),
+  webgpu: v.variant('available', [
+    v.strictObject({ available: v.literal(true), vendor: v.string(), architecture: v.string(), shaderF16: v.boolean(), limits: v.record(v.string(), v.number()) }),
+    unavailable,
+  ]),
+  jspi: v.boolean(),
+  simd: v.boolean(),
+  relaxedSimd: v.boolean(),
+  memory64: v.boolean(),
+  coepCredentialless: flag(),
+  opfs: v.boolean(),
+  storageEstimate: v.boolean(),
+  storagePersist: v.boolean(),
+  schedulerYield: v.boolean(),
+  measureUserAgentSpecificMemory: v.boolean(),
+  webLocks: v.boolean(),
+  compressionStream: v.boolean(),
+  serviceWorker: v.boolean(),
+  indexedDbBlobs: flag(),
+});
+
+export const CapabilitySchema: v.GenericSchema<CapabilityRecord> = v.strictObject({
+  probe: BrowserProbeSchema,
+  engine: v.picklist(['webkit', 'chromium', 'gecko', 'unknown']),
+  safari: v.boolean(),
+  threads: v.strictObject({ usable: v.number(), reason: v.string() }),
+  decisions: v.array(v.strictObject({ topic: v.string(), choice: v.string(), reason: v.string() })),
+});
+
 export const EnvironmentSchema = v.strictObject({
   userAgent: v.string(),
   clientHints: v.variant('available', [
@@ -128,6 +163,11 @@ export const EnvironmentSchema = v.strictObject({
   language: nullable(v.string()),
   /** Set by the headless CLI: what launched the browser, with which flags. */
   launcher: nullable(v.strictObject({ tool: v.string(), browserFlags: strings(), browserVersion: nullable(v.string()) })),
+  /**
+   * The browser's capability record and the decisions taken from it (src/core/browser-capabilities.ts).
+   * Optional: records written before it existed still import.
+   */
+  capabilities: v.optional(CapabilitySchema),
 });
 export type EnvironmentRecord = v.InferOutput<typeof EnvironmentSchema>;
 

@@ -3,9 +3,12 @@
  * What the run ran on, as the browser tells it: user agent and client hints, cores, device memory,
  * the WebGPU adapter (info, features, key limits), cross-origin isolation, the app's version,
  * commit and library versions, and the date. A figure the browser does not give is recorded as
- * unavailable with the reason.
+ * unavailable with the reason. Also the capability record (`probeBrowser` → decideBrowser in
+ * src/core/browser-capabilities.ts): what this browser really offers, feature by feature, and
+ * the decisions the app takes from it.
  */
 import type { EnvironmentRecord } from '../core/run-record';
+import { decideBrowser, type BrowserProbe, type CapabilityRecord, type WebGpuCapability } from '../core/browser-capabilities';
 
 interface UaDataLike {
   brands?: Array<{ brand: string; version: string }>;
@@ -94,6 +97,8 @@ export interface EnvironmentSources {
   crossOriginIsolated: boolean;
   app: EnvironmentRecord['app'];
   now: () => Date;
+  /** The capability record (default: probed in this page). */
+  capabilities?: () => Promise<CapabilityRecord>;
 }
 
 function defaultSources(): EnvironmentSources {
@@ -126,5 +131,76 @@ export async function collectEnvironment(sources: EnvironmentSources = defaultSo
     timeZone,
     language: nav.language ?? null,
     launcher: null,
+    capabilities: await (sources.capabilities ?? browserCapabilities)(),
   };
+}
+
+// ─────────────────────────────── capability probe ───────────────────────────────
+
+const wasm = (bytes: number[]): boolean => {
+  try {
+    return typeof WebAssembly === 'object' && WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, ...bytes]));
+  } catch {
+    return false;
+  }
+};
+/** A function returning one v128 constant: validates where WebAssembly SIMD is supported. */
+const SIMD_MODULE = [1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 22, 1, 20, 0, 253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 11];
+/** The same with one relaxed-SIMD instruction (i32x4.relaxed_trunc_f32x4_s, 0xfd 0x101): Safari rejects it. */
+const RELAXED_SIMD_MODULE = [1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 25, 1, 23, 0, 253, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 253, 129, 2, 11];
+/** A memory with the memory64 flag. */
+const MEMORY64_MODULE = [5, 3, 1, 4, 1];
+
+let blobsKnown: boolean | null = null;
+/** The storage layer tells what its probe found (IndexedDB Blob values), for the next capability records. */
+export function noteIndexedDbBlobs(supported: boolean): void {
+  blobsKnown = supported;
+}
+
+async function gpuCapability(nav: NavigatorLike): Promise<WebGpuCapability> {
+  const g = await webgpu(nav);
+  if (!g.available) return { available: false, reason: g.reason };
+  return { available: true, vendor: g.vendor, architecture: g.architecture, shaderF16: g.features.includes('shader-f16'), limits: g.limits };
+}
+
+/** Probes this page's browser, feature by feature (no feature is assumed from the user agent). */
+export async function probeBrowser(): Promise<BrowserProbe> {
+  const nav = navigator as unknown as NavigatorLike & {
+    storage?: { estimate?: unknown; persist?: unknown; getDirectory?: unknown };
+    locks?: unknown;
+    serviceWorker?: unknown;
+  };
+  const g = globalThis as unknown as {
+    scheduler?: { yield?: unknown };
+    CompressionStream?: unknown;
+    HTMLIFrameElement?: { prototype: object };
+    SharedArrayBuffer?: unknown;
+  };
+  const perf = performance as unknown as { measureUserAgentSpecificMemory?: unknown };
+  return {
+    userAgent: nav.userAgent,
+    hardwareConcurrency: typeof nav.hardwareConcurrency === 'number' ? nav.hardwareConcurrency : null,
+    crossOriginIsolated: globalThis.crossOriginIsolated === true,
+    sharedArrayBuffer: typeof g.SharedArrayBuffer === 'function',
+    webgpu: await gpuCapability(nav),
+    jspi: typeof (WebAssembly as unknown as { Suspending?: unknown }).Suspending === 'function',
+    simd: wasm(SIMD_MODULE),
+    relaxedSimd: wasm(RELAXED_SIMD_MODULE),
+    memory64: wasm(MEMORY64_MODULE),
+    coepCredentialless: g.HTMLIFrameElement ? 'credentialless' in g.HTMLIFrameElement.prototype : null,
+    opfs: typeof nav.storage?.getDirectory === 'function',
+    storageEstimate: typeof nav.storage?.estimate === 'function',
+    storagePersist: typeof nav.storage?.persist === 'function',
+    schedulerYield: typeof g.scheduler?.yield === 'function',
+    measureUserAgentSpecificMemory: typeof perf.measureUserAgentSpecificMemory === 'function',
+    webLocks: !!nav.locks,
+    compressionStream: typeof g.CompressionStream === 'function',
+    serviceWorker: !!nav.serviceWorker,
+    indexedDbBlobs: blobsKnown,
+  };
+}
+
+/** The capability record of this page's browser, with the decisions taken from it. */
+export async function browserCapabilities(): Promise<CapabilityRecord> {
+  return decideBrowser(await probeBrowser());
 }

@@ -17,7 +17,8 @@ import { RagtabError } from '../core/errors';
 import { chunkListHash, indexKey, indexKeyParts } from '../core/index-key';
 import type { Settings } from '../core/settings';
 import type { RagtabStore } from '../storage/store';
-import { BatchCommitter, INGEST_COMMIT_POLICY, chunksFromRefsInSlices, refsOf } from '../storage/indexes';
+import { BatchCommitter, INGEST_COMMIT_POLICY } from '../storage/commit-policy';
+import { chunksFromRefsInSlices, refsOf } from '../storage/stored-refs';
 import { withIndexWriteLock } from '../storage/locks';
 import type { IngestReport, Progress, StageTiming } from './session';
 
@@ -80,7 +81,16 @@ export async function runIngest(ctx: IngestContext, settings: Settings, files: F
 
     const key = await indexKey(indexKeyParts(settings, loaded.hash));
     let chunks: Chunk[] = [];
-    let storage: IngestReport['storage'] = { key: key.key, persisted: false, fromStorage: false, resumedFrom: 0, reason: store ? null : 'IndexedDB is unavailable: nothing is kept after a reload.' };
+    const form = store?.indexes.vectorForm ?? null;
+    let storage: IngestReport['storage'] = {
+      key: key.key,
+      persisted: false,
+      fromStorage: false,
+      resumedFrom: 0,
+      reason: store ? null : 'IndexedDB is unavailable: nothing is kept after a reload.',
+      vectorsAs: form?.form ?? null,
+      vectorsAsReason: form?.reason ?? null,
+    };
 
     /** Reads a stored index (or its committed prefix) into the index worker: the 'load' stage. */
     const loadStored = async (label: string): Promise<Chunk[]> => {
@@ -92,7 +102,7 @@ export async function runIngest(ctx: IngestContext, settings: Settings, files: F
       const restored = await chunksFromRefsInSlices(l.refs, corpus.docs);
       const vecs = l.vectors;
       const a = await index.call('add stored', (api) => api.add(restored.map((c) => c.id), Comlink.transfer(vecs, [vecs.buffer])), signal);
-      stages.push({ name: 'load', ms: performance.now() - l0, workerMs: a.value.workerMs, extra: { chunks: restored.length, readMs: l.readMs, assembleMs: l.assembleMs } });
+      stages.push({ name: 'load', ms: performance.now() - l0, workerMs: a.value.workerMs, extra: { chunks: restored.length, readMs: l.readMs, assembleMs: l.assembleMs, vectorsAs: form?.form ?? 'none' } });
       mark('load', l0);
       return restored;
     };
@@ -159,7 +169,7 @@ export async function runIngest(ctx: IngestContext, settings: Settings, files: F
           workerMs,
           extra: { chunks: n, tokens, chunksPerSecond: (n / embedMs) * 1000, tokensPerSecond: (tokens / embedMs) * 1000 },
         });
-        if (persist) stages.push({ name: 'persist', ms: persistMs, extra: { chunks: n, vectorsPerSecond: persistMs > 0 ? (n / persistMs) * 1000 : 0 } });
+        if (persist) stages.push({ name: 'persist', ms: persistMs, extra: { chunks: n, vectorsPerSecond: persistMs > 0 ? (n / persistMs) * 1000 : 0, vectorsAs: form?.form ?? 'none' } });
         mark('embed', e0);
       };
 

@@ -33,6 +33,8 @@ import { Generator, type GenerationReport, type LlmLoadReport } from './generati
 import type { LlmSettings } from '../core/settings';
 import { evaluateRun, rankDocuments, type RunQuality } from '../core/metrics';
 import { summarize, type Summary } from '../core/stats';
+import type { CapabilityRecord } from '../core/browser-capabilities';
+import { browserCapabilities, noteIndexedDbBlobs } from './environment';
 
 export interface StageTiming {
   name: string;
@@ -71,7 +73,16 @@ export interface IngestReport {
   /** voy's recall@k against the exact scan over the corpus's queries (or sampled chunks). */
   voyRecall: { k: number; queries: number; mean: number; min: number } | null;
   /** Where the vectors came from and went: IndexedDB key, loaded from storage, resumed. */
-  storage: { key: string; persisted: boolean; fromStorage: boolean; resumedFrom: number; reason: string | null };
+  storage: {
+    key: string;
+    persisted: boolean;
+    fromStorage: boolean;
+    resumedFrom: number;
+    reason: string | null;
+    /** In which form the vector blocks are stored (Blob, or ArrayBuffer where IndexedDB refuses Blobs), and why; null without storage. */
+    vectorsAs: 'Blob' | 'ArrayBuffer' | null;
+    vectorsAsReason: string | null;
+  };
   totalMs: number;
 }
 
@@ -167,6 +178,8 @@ export class RagSession extends EventTarget {
   streaming: { text: string; tokens: number } | null = null;
   private abort: AbortController | null = null;
   private spareEmbedder: { bridge: WorkerBridge<EmbedderApi>; settings: Settings } | null = null;
+  /** This browser's capability record and the decisions taken from it (set by `init`). */
+  capabilities: CapabilityRecord | null = null;
   /** The IndexedDB storage layer (null until the first ingestion opens it, or when unavailable). */
   store: RagtabStore | null = null;
   private storeFailed = false;
@@ -291,7 +304,13 @@ export class RagSession extends EventTarget {
 
   /** Opens storage at start-up, so the storage panel shows what is kept before anything runs. */
   async init(): Promise<void> {
-    await this.openStorage();
+    const store = await this.openStorage();
+    if (store) noteIndexedDbBlobs(store.indexes.vectorForm.form === 'Blob');
+    try {
+      this.capabilities = await browserCapabilities();
+    } catch (e) {
+      this.warn(`The capability probe failed (${errorInfo(e).message}): the badge cannot say what this browser offers.`);
+    }
     this.ready = true;
     this.changed();
   }

@@ -7,8 +7,9 @@
  */
 import { corpusHash, type Corpus, type Doc, type Qrels } from '../core/documents';
 import { RagtabError } from '../core/errors';
-import { documentBytes, type CorpusRecord, type DocumentRecord, type RagtabDb } from './db';
-import { formatBytes, guarded, mapStorageError, quiet } from './errors';
+import type { CorpusRecord, DocumentRecord, RagtabDb } from './schema';
+import { documentBytes } from './sizes';
+import { formatBytes, guarded, mapStorageError, quiet, watch } from './errors';
 
 export interface PutCorpusOptions {
   /** `corpusHash(corpus.docs)` when the caller has it already (it is computed otherwise). */
@@ -81,24 +82,26 @@ export class CorporaRepo {
     try {
       {
         const tx = db.transaction(['corpora', 'documents'], 'readwrite');
-        quiet(tx.objectStore('documents').delete(docRange(hash)));
-        quiet(tx.objectStore('corpora').put(record));
-        await tx.done;
+        const w = watch(tx);
+        w.req(tx.objectStore('documents').delete(docRange(hash)));
+        w.req(tx.objectStore('corpora').put(record));
+        await w.done();
       }
       for (let i = 0; i < total; ) {
         if (opts.signal?.aborted) throw new RagtabError('Cancelled', 'Storing the corpus was cancelled.');
         const tx = db.transaction('documents', 'readwrite');
+        const w = watch(tx);
         const store = tx.objectStore('documents');
         let b = 0;
         const start = i;
         while (i < total && i - start < batchDocs && (b < batchBytes || i === start)) {
           const d = corpus.docs[i]!;
           const rec: DocumentRecord = { corpusHash: hash, seq: i, id: d.id, title: d.title, text: d.text };
-          quiet(store.put(rec));
+          w.req(store.put(rec));
           b += sizes[i]!;
           i++;
         }
-        await tx.done;
+        await w.done();
         opts.onProgress?.({ docs: i, total });
       }
       const done: CorpusRecord = { ...record, complete: true, updatedAt: Date.now() };

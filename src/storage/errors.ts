@@ -13,7 +13,8 @@
  * so plainly.
  */
 import { RagtabError } from '../core/errors';
-import { describe, isClosed, type RagtabDb } from './db';
+import { describe, isClosed } from './db';
+import type { RagtabDb } from './schema';
 
 export interface StorageEstimate {
   usage: number;
@@ -113,4 +114,50 @@ export async function guarded<T>(db: RagtabDb, what: string, fn: () => Promise<T
 /** A request promise whose failure is reported by its transaction (`tx.done`): not unhandled. */
 export function quiet(p: Promise<unknown>): void {
   p.catch(() => undefined);
+}
+
+/** The parts of an idb transaction `watch` needs (its proxy forwards the events of the real one). */
+interface WatchedTx {
+  readonly done: Promise<void>;
+  readonly error: DOMException | null;
+  addEventListener(type: 'abort' | 'complete', listener: () => void): void;
+}
+
+/**
+ * Watches a transaction so its failure names its real cause. idb's `tx.done` rejects on the first
+ * 'error' event with `tx.error`, which WebKit has not set yet then (the promise shows a bare
+ * `AbortError: AbortError`), and a request's own rejection is swallowed by `quiet`. `done()` waits
+ * for the transaction to end, then rejects with `tx.error` (the DOMException the browser aborted
+ * with: `UnknownError`, `QuotaExceededError`, ...), else the first failed request's error, else
+ * the abort. Call `watch` right after creating the transaction; pass its requests through `req`.
+ */
+export function watch(tx: WatchedTx): { req(p: Promise<unknown>): void; done(): Promise<void> } {
+  let firstFailure: unknown = null;
+  const ended = new Promise<void>((resolve) => {
+    tx.addEventListener('abort', () => resolve());
+    tx.addEventListener('complete', () => resolve());
+  });
+  return {
+    req(p) {
+      p.catch((e: unknown) => {
+        firstFailure ??= e;
+      });
+    },
+    async done() {
+      try {
+        await tx.done;
+      } catch (e) {
+        await ended;
+        throw realCause(tx.error, firstFailure, e);
+      }
+    },
+  };
+}
+
+/** The most specific of a transaction's error, its first failed request's error and the rejection. */
+export function realCause(txError: DOMException | null, requestError: unknown, rejection: unknown): unknown {
+  const bare = (x: unknown): boolean => x instanceof DOMException && x.name === 'AbortError' && (!x.message || x.message === 'AbortError');
+  if (txError && !bare(txError)) return txError;
+  if (requestError && !bare(requestError)) return requestError;
+  return txError ?? rejection;
 }

@@ -1,11 +1,14 @@
 /**
- * Stored indexes: a meta record per index key and its vectors as binary blocks (one record per
- * block: a Blob of count × dims float32 and the block's chunk refs, column by column).
+ * The stored-indexes repository: a meta record per index key and its vectors as binary blocks (one
+ * record per block: count × dims float32, as a Blob or, where IndexedDB refuses Blobs, an
+ * ArrayBuffer (vector-form.ts), and the block's chunk refs, column by column: ref-columns.ts).
  *
- * Blocks are read (and compacted) in a short-lived worker (blocks.worker.ts) when the repository
- * was given one: a Blob read from IndexedDB pins its file until the Blob is garbage-collected, and
- * terminating the worker releases every such handle at once, so deleting an index frees its space
- * when the delete commits. The worker also keeps the read's deserialisation off the page's thread.
+ * Blocks are read (and compacted) in a short-lived worker (blocks.worker.ts, `BlocksApi` over
+ * Comlink) when the repository was given one: a Blob read from IndexedDB pins its file until the
+ * Blob is garbage-collected, and terminating the worker releases every such handle at once, so
+ * deleting an index frees its space when the delete commits. The worker also keeps the read's
+ * deserialisation off the page's thread. Elsewhere: the commit policy (commit-policy.ts), the
+ * block reads themselves (block-io.ts), the loaded refs and chunk rebuild (stored-refs.ts).
  *
  * Writing is resumable: `begin` creates the meta or finds the one a closed page left behind and
  * says how many chunks are committed; each `appendBlock` writes one block AND advances the meta's
@@ -14,13 +17,18 @@
  * Take `withIndexWriteLock(key, …)` (locks.ts) around begin → appendBlock… → complete so only one
  * tab writes a given index.
  */
-import type { Chunk } from '../core/chunking';
-import { embeddingText, type Doc } from '../core/documents';
 import { RagtabError } from '../core/errors';
-import { slicer } from '../core/yield';
 import { INDEX_FORMAT_VERSION, type IndexKey } from '../core/index-key';
-import { VECTORS_TYPE, blockBytes, concatRefs, packRefs, refAt, refDocId, refId, type BlockRecord, type ChunkRef, type IndexMeta, type RagtabDb, type RefColumns } from './db';
-import { guarded, mapStorageError, quiet } from './errors';
+import * as Comlink from 'comlink';
+import type { BlockRecord, ChunkRef, IndexMeta, RagtabDb } from './schema';
+import { packRefs, type RefColumns } from './ref-columns';
+import { blockBytes } from './sizes';
+import { guarded, mapStorageError, watch } from './errors';
+import { BLOB_REASON, type VectorFormDecision } from './vector-form';
+import { StoredRefs } from './stored-refs';
+import { COMPACT_TARGET_BYTES, DEFAULT_READ, blockRange, compactStored, readStoredBlocks } from './block-io';
+import type { BlockReadMode, BlocksApi, CompactResult, ReadBlocks } from './blocks-api';
+import { VECTORS_TYPE } from './schema';
 
 export interface BeginInput {
   /** From `indexKey(indexKeyParts(settings, corpusHash))`. */
@@ -48,85 +56,6 @@ export interface BeginResult {
   restarted: string | null;
 }
 
-/**
- * The chunk refs of a loaded index, kept as the blocks' columns: nothing is rebuilt until asked
- * for (`id(i)` for a search hit's id, `toArray()` or `chunksFromRefs` for all of them).
- */
-export class StoredRefs {
-  readonly length: number;
-  private readonly firsts: number[] = [];
-  private readonly cols: RefColumns[] = [];
-
-  constructor(blocks: ReadonlyArray<{ first: number; count: number; cols: RefColumns }>) {
-    let n = 0;
-    for (const b of blocks) {
-      if (b.first !== n) throw new RangeError(`refs block at ${b.first} does not follow ${n}`);
-      this.firsts.push(b.first);
-      this.cols.push(b.cols);
-      n += b.count;
-    }
-    this.length = n;
-  }
-
-  /** [block columns, row in the block] of chunk `i`. */
-  private locate(i: number): [RefColumns, number] {
-    if (!Number.isInteger(i) || i < 0 || i >= this.length) throw new RangeError(`chunk ${i} out of range 0..${this.length - 1}`);
-    let lo = 0;
-    let hi = this.firsts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (this.firsts[mid]! <= i) lo = mid;
-      else hi = mid - 1;
-    }
-    return [this.cols[lo]!, i - this.firsts[lo]!];
-  }
-
-  id(i: number): string {
-    const [c, r] = this.locate(i);
-    return refId(c, r);
-  }
-
-  docId(i: number): string {
-    const [c, r] = this.locate(i);
-    return refDocId(c, r);
-  }
-
-  at(i: number): ChunkRef {
-    const [c, r] = this.locate(i);
-    return refAt(c, r);
-  }
-
-  /** Every chunk's id, in order. */
-  ids(): string[] {
-    const out = new Array<string>(this.length);
-    let k = 0;
-    for (let b = 0; b < this.cols.length; b++) {
-      const c = this.cols[b]!;
-      const n = (b + 1 < this.firsts.length ? this.firsts[b + 1]! : this.length) - this.firsts[b]!;
-      for (let i = 0, from = 0; i < n; i++) {
-        const to = c.ends[i * 2]!;
-        out[k++] = c.ids.slice(from, to);
-        from = to;
-      }
-    }
-    return out;
-  }
-
-  toArray(): ChunkRef[] {
-    const out = new Array<ChunkRef>(this.length);
-    let k = 0;
-    for (let b = 0; b < this.cols.length; b++) {
-      const c = this.cols[b]!;
-      const n = (b + 1 < this.firsts.length ? this.firsts[b + 1]! : this.length) - this.firsts[b]!;
-      for (let i = 0; i < n; i++) out[k++] = refAt(c, i);
-    }
-    return out;
-  }
-}
-
-/** How `load` reads the blocks (measured: bench/README-storage.md; the default is the fastest). */
-export type BlockReadMode = 'cursor' | 'getAll' | 'parallel';
-
 export interface LoadOptions {
   read?: BlockReadMode;
   /**
@@ -137,140 +66,14 @@ export interface LoadOptions {
   via?: 'worker' | 'inline';
 }
 
-/** What a block read hands back: each block's position, vectors and ref columns (no Blob). */
-export interface ReadBlock {
-  blockNo: number;
-  first: number;
-  count: number;
-  dims: number;
-  /** byte offset and length of this block's vectors in `ReadBlocks.vectors`. */
-  offset: number;
-  bytes: number;
-  cols: RefColumns;
-}
-
-export interface ReadBlocks {
-  meta: IndexMeta;
-  blocks: ReadBlock[];
-  /** Every block's vectors, in block order, one buffer. */
-  vectors: ArrayBuffer;
-  /** ms in the read transaction, then ms turning the Blobs into the one buffer. */
-  txMs: number;
-  bytesMs: number;
-}
-
-/** Requests the blocks worker understands (blocks.worker.ts). */
-export type BlocksRequest = { op: 'read'; db: string; key: string; read: BlockReadMode } | { op: 'compact'; db: string; key: string; targetBytes: number };
-export type BlocksReply = { ok: true; result: ReadBlocks | null | CompactResult } | { ok: false; error: { name: string; message: string } };
-
-export interface CompactResult {
-  before: number;
-  after: number;
-  ms: number;
-}
-
 /** Creates the worker that runs blocks.worker.ts. */
 export type BlocksWorkerFactory = () => Worker;
 
 export interface IndexesRepoOptions {
   /** Read and compact blocks in a short-lived worker from this factory (null: on this thread). */
   worker?: BlocksWorkerFactory | null;
-}
-
-/** When ingestion commits what it embedded (see `BatchCommitter`). */
-export interface CommitPolicy {
-  /** Commit once at least this many vectors are waiting (1: every embedded batch). */
-  maxVectors: number;
-  /** ... or once the oldest waiting batch is this old (ms). */
-  maxDelayMs: number;
-}
-
-/**
- * Ingestion's policy: one transaction per ~8,192 vectors or per 2 s of embedding, whichever comes
- * first. A closed page loses at most what was embedded since the last commit (< 8,192 vectors or
- * < 2 s of embedding plus the batch in hand), which the resume embeds again; with a real encoder
- * the 2 s bound comes first. Blocks of 8,192 are above the compaction target, so a fast ingestion
- * needs no compaction. 8,192 rather than 4,096: cold load of 50k 221-244 ms vs 269-287 ms in five
- * alternated runs each (fewer, larger blocks), writes 82k-125k vs 78k-103k vectors/s (noisy).
- */
-export const INGEST_COMMIT_POLICY: CommitPolicy = { maxVectors: 8192, maxDelayMs: 2000 };
-
-/**
- * Groups embedded batches into commits by a `CommitPolicy`: `add` buffers a batch (copying its
- * vectors, so the caller may transfer them) and commits the buffered batches as ONE block in one
- * transaction when the policy says so; `finish` commits the rest and waits for it. Commits run in
- * order with at most one in flight: `add` starts a commit without waiting for it (the caller
- * embeds the next batch meanwhile) and waits only for the one before it; a failed commit rejects
- * the next `add` or `finish`, and nothing after it is committed.
- */
-export class BatchCommitter {
-  private chunks: ChunkRef[] = [];
-  private parts: Float32Array[] = [];
-  private waiting = 0;
-  private since = 0;
-  /** Transactions committed so far. */
-  commits = 0;
-  /** Chunks committed by this committer. */
-  committed = 0;
-
-  constructor(
-    private readonly repo: Pick<IndexesRepo, 'appendBlock'>,
-    private readonly key: string,
-    private blockNo: number,
-    private readonly policy: CommitPolicy = INGEST_COMMIT_POLICY,
-    private readonly now: () => number = () => performance.now(),
-  ) {}
-
-  /** Chunks buffered, not yet committed. */
-  get pending(): number {
-    return this.waiting;
-  }
-
-  /** The block number the next commit will use. */
-  get nextBlock(): number {
-    return this.blockNo;
-  }
-
-  async add(chunks: ReadonlyArray<ChunkRef>, vectors: Float32Array): Promise<void> {
-    if (chunks.length === 0) return;
-    if (this.waiting === 0) this.since = this.now();
-    for (const c of chunks) this.chunks.push(c);
-    this.parts.push(vectors.slice());
-    this.waiting += chunks.length;
-    if (this.waiting >= this.policy.maxVectors || this.now() - this.since >= this.policy.maxDelayMs) await this.flush();
-  }
-
-  /** Starts committing what is buffered (after the commit in flight, if any, succeeded). */
-  async flush(): Promise<void> {
-    await this.inflight; // rethrows the previous commit's failure
-    if (this.waiting === 0) return;
-    const chunks = this.chunks;
-    const parts = this.parts;
-    this.chunks = [];
-    this.parts = [];
-    const n = this.waiting;
-    this.waiting = 0;
-    const blockNo = this.blockNo++;
-    const p = this.repo.appendBlock(this.key, blockNo, chunks, parts).then(() => {
-      this.commits++;
-      this.committed += n;
-    });
-    p.catch(() => undefined); // reported by the next add/flush/finish
-    this.inflight = p;
-  }
-
-  /** Waits for the commit in flight (the buffered batches stay uncommitted). */
-  async settle(): Promise<void> {
-    await this.inflight;
-  }
-
-  /** Commits what is buffered and waits until every commit is done. */
-  async finish(): Promise<void> {
-    await this.flush();
-    await this.inflight;
-  }
-
-  private inflight: Promise<void> = Promise.resolve();
+  /** The form blocks are written in (`vectorForm(db)`, probed by openStore); default Blob. */
+  vectorForm?: VectorFormDecision;
 }
 
 export interface LoadedBlocks {
@@ -291,14 +94,15 @@ export interface LoadedIndex extends LoadedBlocks {
 /** Receives a loaded block's vectors (a view over the stored buffer), its first row and its row count. */
 export type BlockSink = (vectors: Float32Array, first: number, count: number) => void;
 
-/** The default read mode of `load`. */
-export const DEFAULT_READ: BlockReadMode = 'getAll';
-
-/** Compaction merges blocks up to this many bytes of vectors (4,096 vectors of 384 dims). */
-export const COMPACT_TARGET_BYTES = 6 * 2 ** 20;
-
-function blockRange(key: string): IDBKeyRange {
-  return IDBKeyRange.bound([key, -Infinity], [key, Infinity]);
+/** The rows of several arrays, copied into one ArrayBuffer. */
+function concatFloats(parts: ReadonlyArray<Float32Array>, floats: number): ArrayBuffer {
+  const out = new Float32Array(floats);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out.buffer;
 }
 
 function fail(message: string): RagtabError {
@@ -315,129 +119,66 @@ function mismatch(m: IndexMeta, input: BeginInput): string | null {
 }
 
 /**
- * Reads an index's meta and blocks in one read transaction, then every block's Blob into one
- * buffer. Null when the key is not stored. Runs in the blocks worker (or inline).
+ * Makes one call in a fresh blocks worker and terminates it (which drops its Blob handles). Rejects
+ * with `WorkerStart` when the worker cannot start (the caller then runs the call inline).
  */
-export async function readStoredBlocks(db: RagtabDb, key: string, mode: BlockReadMode = DEFAULT_READ): Promise<ReadBlocks | null> {
-  const t0 = performance.now();
-  const tx = db.transaction(['indexes', 'blocks'], 'readonly');
-  const store = tx.objectStore('blocks');
-  const metaP = tx.objectStore('indexes').get(key);
-  let records: BlockRecord[];
-  if (mode === 'getAll') records = await store.getAll(blockRange(key));
-  else if (mode === 'parallel') {
-    const keys = await store.getAllKeys(blockRange(key));
-    records = (await Promise.all(keys.map((k) => store.get(k)))).filter((b): b is BlockRecord => b !== undefined);
-  } else {
-    records = [];
-    for (let c = await store.openCursor(blockRange(key)); c; c = await c.continue()) records.push(c.value);
-  }
-  const meta = await metaP;
-  await tx.done;
-  const t1 = performance.now();
-  if (!meta) return null;
-  const blocks: ReadBlock[] = [];
-  const blobs: Blob[] = [];
-  let offset = 0;
-  for (const b of records) {
-    const v = b.vectors as Blob | ArrayBuffer;
-    const blob = v instanceof Blob ? v : new Blob([v]);
-    blobs.push(blob);
-    blocks.push({ blockNo: b.blockNo, first: b.first, count: b.count, dims: b.dims, offset, bytes: blob.size, cols: { ids: b.ids, docIds: b.docIds, ends: b.ends, nums: b.nums, truncated: b.truncated } });
-    offset += blob.size;
-  }
-  records = [];
-  // one read of all the blocks' files into one buffer
-  const vectors = blobs.length === 1 ? await blobs[0]!.arrayBuffer() : await new Blob(blobs).arrayBuffer();
-  blobs.length = 0;
-  return { meta, blocks, vectors, txMs: t1 - t0, bytesMs: performance.now() - t1 };
-}
-
-/** The body of `IndexesRepo.compact` (runs in the blocks worker, or inline). */
-export async function compactStored(db: RagtabDb, key: string, targetBytes = COMPACT_TARGET_BYTES): Promise<CompactResult> {
-  const t0 = performance.now();
-  const meta = await db.get('indexes', key);
-  const before = await db.count('blocks', blockRange(key));
-  if (!meta || !meta.complete || before <= 1) return { before, after: before, ms: performance.now() - t0 };
-  if ((meta.committedChunks * meta.dims * 4) / before >= targetBytes / 2) return { before, after: before, ms: performance.now() - t0 };
-  let from = -Infinity;
-  for (;;) {
-    // one merged block per transaction: the index is whole after every step
-    const tx = db.transaction('blocks', 'readwrite', { durability: 'relaxed' });
-    const group: BlockRecord[] = [];
-    let bytes = 0;
-    let cursor = await tx.store.openCursor(IDBKeyRange.bound([key, from], [key, Infinity], true, false));
-    for (; cursor && (group.length === 0 || bytes + cursor.value.vectors.size <= targetBytes); cursor = await cursor.continue()) {
-      group.push(cursor.value);
-      bytes += cursor.value.vectors.size;
-      if (group.length > 1) quiet(cursor.delete());
-    }
-    if (group.length > 1) {
-      const head = group[0]!;
-      const count = group.reduce((n, b) => n + b.count, 0);
-      // the merged Blob is made of the stored ones: the bytes never pass through JavaScript
-      const vectors = new Blob(group.map((b) => b.vectors), { type: VECTORS_TYPE });
-      quiet(tx.store.put({ indexKey: key, blockNo: head.blockNo, first: head.first, count, dims: meta.dims, vectors, ...concatRefs(group) }));
-    }
-    await tx.done;
-    if (!cursor || group.length === 0) break;
-    from = group[group.length - 1]!.blockNo;
-  }
-  const after = await db.count('blocks', blockRange(key));
-  return { before, after, ms: performance.now() - t0 };
-}
-
-/** Runs one request in a fresh blocks worker and terminates it (which drops its Blob handles). */
-function inWorker(factory: BlocksWorkerFactory, req: BlocksRequest): Promise<BlocksReply> {
-  return new Promise<BlocksReply>((resolve, reject) => {
-    let w: Worker;
-    try {
-      w = factory();
-    } catch (e) {
-      reject(e);
-      return;
-    }
-    w.onmessage = (e: MessageEvent<BlocksReply>) => {
-      w.terminate();
-      resolve(e.data);
-    };
-    w.onerror = (e: ErrorEvent) => {
+async function inWorker<T>(factory: BlocksWorkerFactory, call: (api: Comlink.Remote<BlocksApi>) => Promise<T>): Promise<T> {
+  const w = factory();
+  const api = Comlink.wrap<BlocksApi>(w);
+  let onError: (e: ErrorEvent) => void = () => undefined;
+  const failed = new Promise<never>((_, reject) => {
+    onError = (e: ErrorEvent) => {
       e.preventDefault();
-      w.terminate();
-      reject(new Error(`the blocks worker failed to start: ${e.message || 'no message'}`));
+      reject(new WorkerStart(`the blocks worker failed to start: ${e.message || 'no message'}`));
     };
-    w.postMessage(req);
+    w.addEventListener('error', onError);
   });
+  try {
+    return await Promise.race([call(api), failed]);
+  } finally {
+    w.removeEventListener('error', onError);
+    api[Comlink.releaseProxy]();
+    w.terminate();
+  }
+}
+
+class WorkerStart extends Error {}
+
+/** A failure thrown in the worker (Comlink carries its name and message) as the page's error. */
+function fromWorker(e: unknown): unknown {
+  if (e instanceof WorkerStart || !(e instanceof Error)) return e;
+  const code = e.name;
+  const known = code === 'StorageError' || code === 'StorageClosed' || code === 'QuotaExceeded';
+  return new RagtabError(known ? code : 'StorageError', e.message);
 }
 
 export class IndexesRepo {
   private readonly worker: BlocksWorkerFactory | null;
   private workerBroken = false;
+  /** How this repository writes vector blocks, and why. */
+  readonly vectorForm: VectorFormDecision;
 
   constructor(
     private readonly db: RagtabDb,
     opts: IndexesRepoOptions = {},
   ) {
     this.worker = opts.worker ?? null;
+    this.vectorForm = opts.vectorForm ?? { form: 'Blob', reason: BLOB_REASON };
   }
 
-  /** Runs `req` in the blocks worker; null when there is none (or it cannot start): run it inline. */
-  private async offload(req: BlocksRequest): Promise<{ value: ReadBlocks | null | CompactResult } | null> {
+  /** Runs a call in the blocks worker; null when there is none (or it cannot start): run it inline. */
+  private async offload<T>(call: (api: Comlink.Remote<BlocksApi>) => Promise<T>): Promise<{ value: T } | null> {
     if (!this.worker || this.workerBroken) return null;
-    let reply: BlocksReply;
     try {
-      reply = await inWorker(this.worker, req);
+      return { value: await inWorker(this.worker, call) };
     } catch (e) {
-      this.workerBroken = true;
-      console.warn(`ragtab storage: ${e instanceof Error ? e.message : String(e)}; reading blocks on the page instead`);
-      return null;
+      if (e instanceof WorkerStart) {
+        this.workerBroken = true;
+        console.warn(`ragtab storage: ${e.message}; reading blocks on the page instead`);
+        return null;
+      }
+      throw fromWorker(e);
     }
-    if (!reply.ok) {
-      const code = reply.error.name;
-      const known = code === 'StorageError' || code === 'StorageClosed' || code === 'QuotaExceeded';
-      throw new RagtabError(known ? code : 'StorageError', reply.error.message);
-    }
-    return { value: reply.result };
   }
 
   async get(key: string): Promise<IndexMeta | null> {
@@ -461,6 +202,7 @@ export class IndexesRepo {
     if (!Number.isInteger(input.totalChunks) || input.totalChunks < 0) throw new RagtabError('InvalidArgument', `totalChunks must be a non-negative integer, got ${input.totalChunks}`);
     return guarded(db, 'start storing the index', async () => {
         const tx = db.transaction(['indexes', 'blocks'], 'readwrite');
+        const w = watch(tx);
       const metas = tx.objectStore('indexes');
       const found = await metas.get(key);
       const now = Date.now();
@@ -471,13 +213,13 @@ export class IndexesRepo {
           let meta = found;
           if (!found.complete && (input.chunksHash ?? null) !== found.chunksHash && input.chunksHash) {
             meta = { ...found, chunksHash: input.chunksHash, updatedAt: now };
-            quiet(metas.put(meta));
+            w.req(metas.put(meta));
           }
-          await tx.done;
+          await w.done();
           return { meta, committedChunks: meta.committedChunks, nextBlock: meta.committedBlocks, complete: meta.complete, resumed: !meta.complete && meta.committedChunks > 0, restarted: null };
         }
         restarted = `The stored index for this configuration was started again: ${why}.`;
-        quiet(tx.objectStore('blocks').delete(blockRange(key)));
+        w.req(tx.objectStore('blocks').delete(blockRange(key)));
       }
       const meta: IndexMeta = {
         key,
@@ -497,8 +239,8 @@ export class IndexesRepo {
         updatedAt: now,
         completedAt: null,
       };
-      quiet(metas.put(meta));
-      await tx.done;
+      w.req(metas.put(meta));
+      await w.done();
       return { meta, committedChunks: 0, nextBlock: 0, complete: false, resumed: false, restarted };
     });
   }
@@ -518,8 +260,8 @@ export class IndexesRepo {
     if (n === 0) throw new RagtabError('InvalidArgument', 'appendBlock: a block needs at least one chunk');
     if (floats % n !== 0) throw new RagtabError('DimensionMismatch', `appendBlock: ${floats} floats are not ${n} rows`);
     const dims = floats / n;
-    // copied now (synchronously, by the Blob): the caller may transfer or reuse its buffers
-    const buf = new Blob(parts as unknown as BlobPart[], { type: VECTORS_TYPE });
+    // copied now (synchronously): the caller may transfer or reuse its buffers
+    const buf = this.vectorForm.form === 'Blob' ? new Blob(parts as unknown as BlobPart[], { type: VECTORS_TYPE }) : concatFloats(parts, floats);
     const cols = packRefs(chunks);
     let block: BlockRecord | null = null;
     const needed = blockBytes({ vectors: buf, ...cols });
@@ -532,6 +274,7 @@ export class IndexesRepo {
       // resume re-embeds them, never mixes. On Chromium 156 'default' measured like 'relaxed' and
       // 'strict' slower (bench/README-storage.md).
       const tx = db.transaction(['indexes', 'blocks'], 'readwrite', { durability: 'relaxed' });
+      const w = watch(tx);
       const metas = tx.objectStore('indexes');
       const meta = await metas.get(key);
       let problem: string | null = null;
@@ -553,9 +296,9 @@ export class IndexesRepo {
         bytes: meta.bytes + needed,
         updatedAt: Date.now(),
       };
-      quiet(tx.objectStore('blocks').put(block));
-      quiet(metas.put(next));
-      await tx.done;
+      w.req(tx.objectStore('blocks').put(block));
+      w.req(metas.put(next));
+      await w.done();
       return next;
     } catch (e) {
       throw await mapStorageError(db, what, e, needed);
@@ -570,6 +313,7 @@ export class IndexesRepo {
     const db = this.db;
     const done = await guarded(db, 'mark the index complete', async () => {
       const tx = db.transaction('indexes', 'readwrite');
+      const w = watch(tx);
       const meta = await tx.store.get(key);
       if (!meta) throw fail('Could not mark the index complete: it is no longer stored.');
       if (meta.committedChunks !== meta.totalChunks) {
@@ -579,8 +323,8 @@ export class IndexesRepo {
       }
       const now = Date.now();
       const next: IndexMeta = { ...meta, complete: true, updatedAt: now, completedAt: meta.completedAt ?? now };
-      quiet(tx.store.put(next));
-      await tx.done;
+      w.req(tx.store.put(next));
+      await w.done();
       return next;
     });
     if (opts.compact !== false) await this.compact(key);
@@ -597,9 +341,10 @@ export class IndexesRepo {
    */
   async compact(key: string, targetBytes = COMPACT_TARGET_BYTES): Promise<CompactResult> {
     const db = this.db;
-    const off = await this.offload({ op: 'compact', db: db.name, key, targetBytes });
-    if (off) return off.value as CompactResult;
-    return guarded(db, 'compact the stored index', () => compactStored(db, key, targetBytes));
+    const form = this.vectorForm.form;
+    const off = await this.offload((api) => api.compact(db.name, key, targetBytes, form));
+    if (off) return off.value;
+    return guarded(db, 'compact the stored index', () => compactStored(db, key, targetBytes, form));
   }
 
   /** Reads the meta and every block (in the blocks worker when there is one). */
@@ -607,8 +352,8 @@ export class IndexesRepo {
     const db = this.db;
     const mode = opts.read ?? DEFAULT_READ;
     if ((opts.via ?? 'worker') === 'worker') {
-      const off = await this.offload({ op: 'read', db: db.name, key, read: mode });
-      if (off) return off.value as ReadBlocks | null;
+      const off = await this.offload((api) => api.read(db.name, key, mode));
+      if (off) return off.value;
     }
     return guarded(db, 'load the stored index', () => readStoredBlocks(db, key, mode));
   }
@@ -683,56 +428,10 @@ export class IndexesRepo {
     const db = this.db;
     await guarded(db, 'delete the stored index', async () => {
       const tx = db.transaction(['indexes', 'blocks'], 'readwrite');
-      quiet(tx.objectStore('blocks').delete(blockRange(key)));
-      quiet(tx.objectStore('indexes').delete(key));
-      await tx.done;
+      const w = watch(tx);
+      w.req(tx.objectStore('blocks').delete(blockRange(key)));
+      w.req(tx.objectStore('indexes').delete(key));
+      await w.done();
     });
   }
-}
-
-/** Chunk refs as they came out of `chunkDocuments` (the extra `text` is ignored). */
-export function refsOf(chunks: ReadonlyArray<Chunk>): ChunkRef[] {
-  return chunks.map((c) => {
-    const r: ChunkRef = { id: c.id, docId: c.docId, index: c.index, start: c.start, end: c.end, tokens: c.tokens };
-    if (c.truncated) r.truncated = true;
-    return r;
-  });
-}
-
-/**
- * `chunksFromRefs`, giving the page's event loop a turn every few ms (src/core/yield.ts), so
- * rebuilding 50,000 chunks after a load does not hold the page's thread in one long task.
- */
-export async function chunksFromRefsInSlices(refs: StoredRefs, docs: ReadonlyArray<Doc>): Promise<Chunk[]> {
-  const texts = new Map<string, string>();
-  for (const d of docs) texts.set(d.id, embeddingText(d));
-  const out = new Array<Chunk>(refs.length);
-  const breathe = slicer();
-  for (let i = 0; i < refs.length; i++) {
-    out[i] = chunkFromRef(refs.at(i), texts);
-    const pause = breathe();
-    if (pause) await pause;
-  }
-  return out;
-}
-
-function chunkFromRef(r: ChunkRef, texts: ReadonlyMap<string, string>): Chunk {
-  const t = texts.get(r.docId);
-  if (t === undefined || r.end > t.length || r.start < 0 || r.start > r.end) {
-    throw fail(`The stored chunk ${r.id} does not match the corpus's documents (document ${t === undefined ? 'missing' : 'too short'}).`);
-  }
-  // the chunker always sets the flag: so does this
-  return { id: r.id, docId: r.docId, index: r.index, text: t.slice(r.start, r.end), start: r.start, end: r.end, tokens: r.tokens, truncated: r.truncated === true };
-}
-
-/**
- * Rebuilds full chunks (with their text) from stored refs and the corpus's documents: the text is
- * `embeddingText(doc).slice(start, end)`, as the chunker made it. Throws StorageError when a
- * chunk's document is missing or too short (the refs do not belong to these documents).
- */
-export function chunksFromRefs(refs: ReadonlyArray<ChunkRef> | StoredRefs, docs: ReadonlyArray<Doc>): Chunk[] {
-  const texts = new Map<string, string>();
-  for (const d of docs) texts.set(d.id, embeddingText(d));
-  const list = refs instanceof StoredRefs ? refs.toArray() : refs;
-  return list.map((r) => chunkFromRef(r, texts));
 }

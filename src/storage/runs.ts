@@ -4,7 +4,8 @@
  * `parse` function to get a typed value back).
  */
 import { RagtabError } from '../core/errors';
-import { byteSizeOfJson, type RagtabDb, type RunRow } from './db';
+import type { RagtabDb, RunRow } from './schema';
+import { byteSizeOfJson } from './sizes';
 import { guarded } from './errors';
 
 export interface StoredRun<T = unknown> {

@@ -1,6 +1,7 @@
 /**
  * The storage layer in one object: opens the database (db.ts) and builds the repositories over
- * it. The session holds one `RagtabStore`; the storage panel takes `store.storage`.
+ * it. The session holds one `RagtabStore`; the storage panel takes `store.storage` (inventory.ts).
+ * Opening also decides, once, in which form vector blocks are stored (vector-form.ts).
  *
  * How ingestion uses it (src/engine/session.ts):
  *
@@ -36,11 +37,13 @@
  * upgraded the schema: reload), StorageError. A quota error leaves everything committed intact:
  * the next ingest resumes from it once space is freed.
  */
-import { closeRagtabDb, isClosed, openRagtabDb, type OpenOptions, type RagtabDb } from './db';
+import { closeRagtabDb, isClosed, openRagtabDb, type OpenOptions } from './db';
+import type { RagtabDb } from './schema';
 import { CorporaRepo } from './corpora';
 import { IndexesRepo, type BlocksWorkerFactory } from './indexes';
 import { RunsRepo } from './runs';
-import { StorageRepo } from './storage';
+import { StorageRepo } from './inventory';
+import { vectorForm } from './vector-form';
 
 export interface RagtabStore {
   db: RagtabDb;
@@ -58,12 +61,13 @@ export const blocksWorker: BlocksWorkerFactory = () => new Worker(new URL('./blo
 
 export async function openStore(opts: OpenOptions & { describeRun?: (record: unknown) => string | null; blocksWorker?: BlocksWorkerFactory | null } = {}): Promise<RagtabStore> {
   const db = await openRagtabDb(opts);
+  const form = await vectorForm(db);
   return {
     db,
     corpora: new CorporaRepo(db),
-    indexes: new IndexesRepo(db, { worker: opts.blocksWorker === undefined ? (typeof Worker === 'undefined' ? null : blocksWorker) : opts.blocksWorker }),
+    indexes: new IndexesRepo(db, { worker: opts.blocksWorker === undefined ? (typeof Worker === 'undefined' ? null : blocksWorker) : opts.blocksWorker, vectorForm: form }),
     runs: new RunsRepo(db),
-    storage: new StorageRepo(db, opts.describeRun ? { describeRun: opts.describeRun } : {}),
+    storage: new StorageRepo(db, { vectorForm: form, ...(opts.describeRun ? { describeRun: opts.describeRun } : {}) }),
     get closed() {
       return isClosed(db);
     },

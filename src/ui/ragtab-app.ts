@@ -1,7 +1,7 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { RagSession } from '../engine/session';
 import { defaultSettings, settingsFromParams, type Settings } from '../core/settings';
-import { errorInfo } from '../core/errors';
+import { errorInfo, type ErrorInfo } from '../core/errors';
 import './ragtab-isolation';
 import './ragtab-error';
 import './ragtab-progress';
@@ -11,13 +11,23 @@ import './ragtab-results';
 import './ragtab-timings';
 import './ragtab-ingest-report';
 import './ragtab-quality';
-import './ragtab-llm';
 import './ragtab-answer';
-import './ragtab-storage';
+import './ragtab-part-error';
 import './ragtab-share';
 import './ragtab-bench';
 import { IdbRunStore } from '../storage/run-store';
 import { MemoryRunStore, type RunStore } from '../core/run-store';
+
+/**
+ * Optional parts, each loaded on its own (a lazy `import()`): one that fails to load shows a named
+ * error in its place and the rest of the app stays usable. Charts load uPlot the same way
+ * (ragtab-chart.ts); the service worker is registered by its own script (pwa.config.ts).
+ */
+const OPTIONAL_PARTS = {
+  llm: { label: 'The LLM panel', load: () => import('./ragtab-llm') },
+  storage: { label: 'The storage panel', load: () => import('./ragtab-storage') },
+} as const;
+type PartName = keyof typeof OPTIONAL_PARTS;
 
 /**
  * The root element: owns the RagSession (state and workers) and lays out the panels.
@@ -30,6 +40,8 @@ export class RagtabApp extends LitElement {
   declare _relevant: Map<string, number> | null;
 
   private readonly session = new RagSession();
+  /** Optional parts that failed to load, with their named error. */
+  private readonly failedParts = new Map<PartName, ErrorInfo>();
   private runStore: RunStore | null = null;
 
   /** Runs are saved in IndexedDB when it is open, else kept in memory for this page. */
@@ -51,6 +63,13 @@ export class RagtabApp extends LitElement {
       this.session.error = errorInfo(e);
     }
     this.session.addEventListener('change', () => this._tick++);
+    for (const [name, part] of Object.entries(OPTIONAL_PARTS) as Array<[PartName, (typeof OPTIONAL_PARTS)[PartName]]>) {
+      part.load().catch((e: unknown) => {
+        const i = errorInfo(e);
+        this.failedParts.set(name, { name: 'ModuleLoadFailed', message: `its module failed to load (${i.name}: ${i.message}).` });
+        this._tick++;
+      });
+    }
     window.ragtab = this.session;
   }
 
@@ -77,7 +96,7 @@ export class RagtabApp extends LitElement {
     return html`<header>
         <h1>rag<span>tab</span></h1>
         <span class="tag">How fast, and how good, is retrieval-augmented generation in this browser, on this machine?</span>
-        <ragtab-isolation></ragtab-isolation>
+        <ragtab-isolation .capabilities=${s.capabilities}></ragtab-isolation>
       </header>
       <div class="col">
         <ragtab-error .error=${s.error} .warnings=${s.warnings} @dismiss=${() => s.clearError()}></ragtab-error>
@@ -90,10 +109,10 @@ export class RagtabApp extends LitElement {
           ? html`<ragtab-quality .report=${s.lastEvaluation} ?canEvaluate=${a.corpus.qrels.size > 0} ?busy=${s.busy}
               .queries=${a.corpus.queries.filter((q) => a.corpus.qrels.has(q.id)).length} @evaluate=${() => void s.evaluate()}></ragtab-quality>`
           : nothing}
-        <ragtab-llm .settings=${this.settings.llm} .load=${s.llmLoad} ?busy=${s.busy}
+        ${this.partError('llm') ?? html`<ragtab-llm .settings=${this.settings.llm} .load=${s.llmLoad} ?busy=${s.busy}
           @llm-settings=${(e: CustomEvent<Settings['llm']>) => (this.settings = { ...this.settings, llm: e.detail })}
           @load-llm=${(e: CustomEvent<Settings['llm']>) => void s.loadLlm(e.detail)}
-          @unload-llm=${() => void s.generator.unload().then(() => { s.llmLoad = null; this._tick++; })}></ragtab-llm>
+          @unload-llm=${() => void s.generator.unload().then(() => { s.llmLoad = null; this._tick++; })}></ragtab-llm>`}
         ${a ? html`<ragtab-query .queries=${a.corpus.queries} ?busy=${s.busy} @ask=${this._onAsk}></ragtab-query>` : nothing}
         ${s.streaming || s.lastQuery?.generation
           ? html`<ragtab-answer .streaming=${s.streaming} .report=${s.streaming ? null : (s.lastQuery?.generation ?? null)}
@@ -103,9 +122,15 @@ export class RagtabApp extends LitElement {
         ${s.lastQuery ? html`<ragtab-timings heading="Query stages" .stages=${s.lastQuery.stages} .total=${s.lastQuery.totalMs}></ragtab-timings>` : nothing}
         ${s.lastQuery ? html`<ragtab-results .result=${s.lastQuery} .relevant=${this._relevant}></ragtab-results>` : nothing}
         <ragtab-bench .session=${this.session} .store=${this.runs()}></ragtab-bench>
-        <ragtab-storage .source=${s.store?.storage ?? null}></ragtab-storage>
+        ${this.partError('storage') ?? html`<ragtab-storage .source=${s.store?.storage ?? null} .capabilities=${s.capabilities}></ragtab-storage>`}
       </div>
       <footer>ragtab ${__RAGTAB_VERSION__} (${__RAGTAB_COMMIT__}) · every figure is measured in this tab; round trip = main thread, in worker = the worker's own clock.</footer>`;
+  }
+
+  /** The named error shown in place of an optional part that failed to load (undefined when it loaded). */
+  private partError(name: PartName) {
+    const e = this.failedParts.get(name);
+    return e ? html`<ragtab-part-error label=${OPTIONAL_PARTS[name].label} .error=${e} data-part-name=${name}></ragtab-part-error>` : undefined;
   }
 
   private _onIngest(e: CustomEvent<{ settings: Settings; files: File[] }>): void {

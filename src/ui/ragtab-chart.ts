@@ -1,5 +1,7 @@
 import { LitElement, css, html, unsafeCSS, type PropertyValues } from 'lit';
-import uPlot from 'uplot';
+import type uPlot from 'uplot';
+import { errorInfo, type ErrorInfo } from '../core/errors';
+import './ragtab-part-error';
 import uplotCss from 'uplot/dist/uPlot.min.css?inline';
 import { cardStyles } from './shared-styles';
 
@@ -8,6 +10,11 @@ import { cardStyles } from './shared-styles';
  * page's colours: axes and grid follow the CSS variables, so it reads in light and dark mode and
  * redraws when the scheme changes. Property `spec` (a ChartSpec). Non-interactive beyond uPlot's
  * own cursor and legend.
+ *
+ * uPlot is imported lazily, when the first chart draws: its module runs
+ * `new Intl.NumberFormat(navigator.language)` when evaluated, which throws where Intl rejects the
+ * language (WebKit reports `C` under a POSIX locale). A module that fails to load, or a chart that
+ * fails to draw, shows a named error in the chart's place; the rest of the app is untouched.
  */
 export interface ChartSpec {
   title: string;
@@ -22,6 +29,12 @@ export interface ChartSpec {
   height?: number;
 }
 
+let uplotModule: Promise<typeof uPlot> | null = null;
+function loadUplot(): Promise<typeof uPlot> {
+  uplotModule ??= import('uplot').then((m) => m.default);
+  return uplotModule;
+}
+
 export const PALETTE = ['#2f6fec', '#16a34a', '#d97706', '#9333ea', '#dc2626', '#0891b2', '#65a30d', '#db2777', '#64748b'];
 
 function positive(values: ReadonlyArray<number | null>): boolean {
@@ -29,8 +42,10 @@ function positive(values: ReadonlyArray<number | null>): boolean {
 }
 
 export class RagtabChart extends LitElement {
-  static override properties = { spec: { attribute: false } };
+  static override properties = { spec: { attribute: false }, _error: { state: true } };
   declare spec: ChartSpec | null;
+  declare _error: ErrorInfo | null;
+  private drawing = 0;
 
   private plot: uPlot | null = null;
   private resize: ResizeObserver | null = null;
@@ -40,6 +55,7 @@ export class RagtabChart extends LitElement {
   constructor() {
     super();
     this.spec = null;
+    this._error = null;
   }
 
   static override styles = [
@@ -79,6 +95,7 @@ export class RagtabChart extends LitElement {
   override render() {
     const s = this.spec;
     if (!s) return html``;
+    if (this._error) return html`<ragtab-part-error label=${`The chart "${s.title}"`} .error=${this._error}></ragtab-part-error>`;
     const points = s.data[0]?.length ?? 0;
     return html`<div class="wrap" role="img" aria-label=${`${s.title}: ${s.yLabel} against ${s.xLabel}`}>
       <h3>${s.title}</h3>
@@ -91,11 +108,30 @@ export class RagtabChart extends LitElement {
   }
 
   private draw(): void {
+    const n = ++this.drawing;
     this.plot?.destroy();
     this.plot = null;
     const s = this.spec;
+    if (!s || (s.data[0]?.length ?? 0) === 0 || this._error) return;
+    loadUplot().then(
+      (U) => {
+        if (n !== this.drawing) return; // a newer spec or scheme change drew meanwhile
+        try {
+          this.drawWith(U, s);
+        } catch (e) {
+          this._error = { name: 'PartFailed', message: `it could not be drawn (${errorInfo(e).name}: ${errorInfo(e).message}).` };
+        }
+      },
+      (e: unknown) => {
+        const i = errorInfo(e);
+        this._error = { name: 'ModuleLoadFailed', message: `the chart library (uPlot) failed to load: ${i.name}: ${i.message}.` };
+      },
+    );
+  }
+
+  private drawWith(U: typeof uPlot, s: ChartSpec): void {
     const target = this.renderRoot.querySelector<HTMLElement>('.plot');
-    if (!s || !target || (s.data[0]?.length ?? 0) === 0) return;
+    if (!target) return;
     const cs = getComputedStyle(this);
     const fg = cs.getPropertyValue('--muted').trim() || '#6e6e73';
     const grid = cs.getPropertyValue('--line').trim() || '#e3e3e8';
@@ -129,7 +165,7 @@ export class RagtabChart extends LitElement {
         })),
       ],
     };
-    this.plot = new uPlot(opts, s.data as uPlot.AlignedData, target);
+    this.plot = new U(opts, s.data as uPlot.AlignedData, target);
   }
 }
 customElements.define('ragtab-chart', RagtabChart);

@@ -71,6 +71,7 @@ export class RagtabIngestReport extends LitElement {
               ? `💾 Resumed an interrupted ingestion: ${r.storage.resumedFrom} chunks came from storage, the rest were embedded and saved.`
               : '💾 Vectors saved to storage: reopening the page with this configuration loads them instead of embedding.'
             : `Vectors kept in memory only${r.storage.reason ? `: ${r.storage.reason}` : '.'}`}
+        ${r.storage.vectorsAs ? html`<span data-vectors-as=${r.storage.vectorsAs} title=${r.storage.vectorsAsReason ?? ''}>Blocks stored as ${r.storage.vectorsAs}${r.storage.vectorsAs === 'ArrayBuffer' ? ' (this browser refuses Blob values in IndexedDB here)' : ''}.</span>` : nothing}
       </p>
       ${this.batchChart()}
       <p class="note">Corpus hash ${r.corpusHash.slice(0, 16)}…; index builds: ${r.builds.map((b) => `${b.kind}${b.scan ? ` (${b.scan === 'wasm-simd' ? 'WebAssembly SIMD scan' : 'JavaScript scan: SIMD unavailable'})` : ''} ${ms(b.ms)}${b.kind === 'voy' ? ` (${num(b.vectorsPerSecond, 0)} vectors/s)` : ''}`).join(', ')}.</p>

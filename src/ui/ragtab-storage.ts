@@ -1,7 +1,8 @@
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import type { StorageEstimate } from '../storage/errors';
-import type { PersistenceState, StoragePanelSource, StoredInventory, StoredItemRef } from '../storage/storage';
+import type { PersistenceState, StoragePanelSource, StoredInventory, StoredItemRef } from '../storage/inventory';
 import { errorInfo, type ErrorInfo } from '../core/errors';
+import { safariStorageNotes, type CapabilityRecord } from '../core/browser-capabilities';
 import { cardStyles } from './shared-styles';
 import { bytes, num } from './format';
 
@@ -9,6 +10,10 @@ import { bytes, num } from './format';
  * The storage panel: the browser's usage and quota estimate, persistent storage (with a button to
  * ask for it), and every stored corpus, index (committed / total chunks, complete or not) and run
  * with its size, each with a Delete button, plus "Delete all" (asks for confirmation).
+ *
+ * In Safari (from the capability record, property `capabilities`) it also says Safari's storage
+ * rules: 7 days without a visit erase a site not added to the Dock, Private Browsing keeps little,
+ * and installing the app keeps the data. It says in which form vector blocks are stored.
  *
  * Property: `source` — a StoragePanelSource (`store.storage` from src/storage/store.ts); the panel
  * reads and deletes through it and refreshes itself when it is set, after each delete, and when
@@ -20,6 +25,7 @@ import { bytes, num } from './format';
 export class RagtabStorage extends LitElement {
   static override properties = {
     source: { attribute: false },
+    capabilities: { attribute: false },
     _estimate: { state: true },
     _persisted: { state: true },
     _inventory: { state: true },
@@ -28,6 +34,7 @@ export class RagtabStorage extends LitElement {
     _confirmAll: { state: true },
   };
   declare source: StoragePanelSource | null;
+  declare capabilities: CapabilityRecord | null;
   declare _estimate: StorageEstimate | null;
   declare _persisted: PersistenceState | null;
   declare _inventory: StoredInventory | null;
@@ -38,6 +45,7 @@ export class RagtabStorage extends LitElement {
   constructor() {
     super();
     this.source = null;
+    this.capabilities = null;
     this._estimate = null;
     this._persisted = null;
     this._inventory = null;
@@ -59,6 +67,8 @@ export class RagtabStorage extends LitElement {
       code { font-size: 12px; }
       button.danger { border-color: var(--danger, #b3261e); color: var(--danger, #b3261e); }
       .empty { font-size: 13px; color: var(--muted); margin: 2px 0 6px; }
+      .safari { border: 1px solid var(--warn); border-radius: 10px; padding: 8px 12px; font-size: 13px; margin: 8px 0; }
+      .safari ul { margin: 4px 0 0; padding-left: 18px; }
     `,
   ];
 
@@ -108,9 +118,20 @@ export class RagtabStorage extends LitElement {
             : html`<button id="persist" ?disabled=${this._busy} @click=${this._onPersist}>Request persistent storage</button>`}
         </div>
       </div>
+      ${this._safari()}
+      ${this.source.vectorForm
+        ? html`<p class="note" id="vector-form" data-vectors-as=${this.source.vectorForm.form}>Vector blocks are stored as <b>${this.source.vectorForm.form}</b>: ${this.source.vectorForm.reason}</p>`
+        : nothing}
       ${this._error ? html`<div class="error" role="alert" data-error=${this._error.name}>${this._error.message}</div>` : nothing}
       ${inv ? this._tables(inv) : html`<p class="note">Reading what is stored…</p>`}
     </div>`;
+  }
+
+  private _safari() {
+    const notes = this.capabilities ? safariStorageNotes(this.capabilities) : null;
+    if (!notes) return nothing;
+    return html`<div class="safari" id="safari-storage" role="note"><b>Safari keeps this site's data only on its own terms.</b>
+      <ul>${notes.map((n) => html`<li>${n}</li>`)}</ul></div>`;
   }
 
   private _persistLabel(): string {

@@ -9,7 +9,7 @@
  */
 import { expect, test, type Page } from '@playwright/test';
 import type { Failure, StorageBench } from '../../bench/storage';
-import { DB_VERSION } from '../../src/storage/db';
+import { DB_VERSION } from '../../src/storage/schema';
 
 type Api = StorageBench;
 type Unwrapped<T> = Exclude<Awaited<T>, Failure>;

@@ -187,7 +187,7 @@ export class FakeSession extends EventTarget implements BenchSession {
       ],
       builds: [],
       voyRecall: settings.indexKinds.includes('voy') ? { k: 4, queries: 2, mean: 1, min: 1 } : null,
-      storage: { key: 'k', persisted: true, fromStorage: false, resumedFrom: 0, reason: null },
+      storage: { key: 'k', persisted: true, fromStorage: false, resumedFrom: 0, reason: null, vectorsAs: 'Blob', vectorsAsReason: null },
       totalMs: 81,
     };
   }

@@ -3,8 +3,9 @@
  * which batches go into which commit, in order, with their vectors copied at `add` time.
  */
 import { describe, expect, it } from 'vitest';
-import { BatchCommitter, COMPACT_TARGET_BYTES, INGEST_COMMIT_POLICY, type CommitPolicy } from '../../src/storage/indexes';
-import type { ChunkRef } from '../../src/storage/db';
+import { BatchCommitter, INGEST_COMMIT_POLICY, type CommitPolicy } from '../../src/storage/commit-policy';
+import { COMPACT_TARGET_BYTES } from '../../src/storage/block-io';
+import type { ChunkRef } from '../../src/storage/schema';
 
 interface Commit {
   blockNo: number;

@@ -5,8 +5,10 @@
  * IndexedDB in tests/e2e/storage.spec.ts.)
  */
 import { describe, expect, it } from 'vitest';
-import { blockBytes, byteSizeOfJson, concatRefs, documentBytes, packRefs, refAt, refDocId, refId, refsFromV2, unpackRefs, utf8Length, type ChunkRef } from '../../src/storage/db';
-import { StoredRefs, chunksFromRefs, chunksFromRefsInSlices, refsOf } from '../../src/storage/indexes';
+import { blockBytes, byteSizeOfJson, documentBytes, utf8Length } from '../../src/storage/sizes';
+import { concatRefs, packRefs, refAt, refDocId, refId, refsFromV2, unpackRefs } from '../../src/storage/ref-columns';
+import type { ChunkRef } from '../../src/storage/schema';
+import { StoredRefs, chunksFromRefs, chunksFromRefsInSlices, refsOf } from '../../src/storage/stored-refs';
 import { chunkDocuments, whitespaceTokenCounter } from '../../src/core/chunking';
 import { embeddingText, type Doc } from '../../src/core/documents';
 import { hasCode } from '../../src/core/errors';

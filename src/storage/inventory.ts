@@ -1,5 +1,5 @@
 /**
- * The storage panel's view of everything stored: the browser's estimate (usage, quota), persistent
+ * The storage panel's inventory (`StorageRepo`, what `<ragtab-storage>` reads): everything stored, the browser's estimate (usage, quota), persistent
  * storage, and every corpus, index and run with its size (estimated from the raw data: UTF-8 text,
  * vector bytes, chunk refs, run JSON), deletable one by one or all at once.
  *
@@ -10,7 +10,8 @@ import type { ChunkParams } from '../core/chunking';
 import type { CorpusSource } from '../core/documents';
 import { RagtabError } from '../core/errors';
 import type { IndexKeyParts } from '../core/index-key';
-import type { RagtabDb } from './db';
+import type { RagtabDb } from './schema';
+import type { VectorFormDecision } from './vector-form';
 import { guarded, quiet, readEstimate, type StorageEstimate } from './errors';
 import { INDEX_LOCK_PREFIX, busyIndexKeys } from './locks';
 
@@ -76,13 +77,19 @@ export interface StoragePanelSource {
   list(): Promise<StoredInventory>;
   delete(item: StoredItemRef): Promise<void>;
   deleteAll(): Promise<void>;
+  /** In which form vector blocks are stored here (Blob, or ArrayBuffer where Blobs are refused), and why. */
+  readonly vectorForm: VectorFormDecision | null;
 }
 
 export class StorageRepo implements StoragePanelSource {
   constructor(
     private readonly db: RagtabDb,
-    private readonly opts: { describeRun?: (record: unknown) => string | null } = {},
+    private readonly opts: { describeRun?: (record: unknown) => string | null; vectorForm?: VectorFormDecision } = {},
   ) {}
+
+  get vectorForm(): VectorFormDecision | null {
+    return this.opts.vectorForm ?? null;
+  }
 
   estimate(): Promise<StorageEstimate | null> {
     return readEstimate();

@@ -1,0 +1,205 @@
+/**
+ * The one IndexedDB schema of ragtab, declared once as an idb `DBSchema`: the current (v4) records
+ * and, for the upgrade steps (upgrades.ts) and their tests, the earlier layouts. The history of the
+ * versions is told in upgrades.ts; opening is db.ts.
+ */
+import type { DBSchema, IDBPDatabase } from 'idb';
+import type { CorpusSource, Doc, Query } from '../core/documents';
+import type { IndexKeyParts } from '../core/index-key';
+import type { ChunkParams } from '../core/chunking';
+import type { Dtype, Pooling } from '../../workers/api';
+import type { RefColumns } from './ref-columns';
+
+export const DB_NAME = 'ragtab';
+export const DB_VERSION = 4;
+
+/** The MIME type of a stored vector block (v4). */
+export const VECTORS_TYPE = 'application/octet-stream';
+
+// ─────────────────────────────── v4 (current) ───────────────────────────────
+
+/** What a stored chunk keeps: its text is `embeddingText(doc).slice(start, end)` of its document. */
+export interface ChunkRef {
+  id: string;
+  docId: string;
+  index: number;
+  start: number;
+  end: number;
+  tokens: number;
+  /** Document mode: longer than the model's limit (cut when embedded). */
+  truncated?: boolean;
+}
+
+export interface CorpusRecord {
+  /** `corpusHash(docs)`. */
+  hash: string;
+  name: string;
+  source: CorpusSource;
+  docCount: number;
+  /** UTF-8 bytes of every document's id, title and text. */
+  bytes: number;
+  queries: Query[];
+  /** [query id, document id, grade]. */
+  qrels: Array<[string, string, number]>;
+  /** False while its documents are being written (a closed page leaves it false). */
+  complete: boolean;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface DocumentRecord {
+  corpusHash: string;
+  /** Position in the corpus (the order the corpus hash covers). */
+  seq: number;
+  id: string;
+  title: string;
+  text: string;
+}
+
+export interface IndexMeta {
+  /** SHA-256 of `canonical` (src/core/index-key.ts). */
+  key: string;
+  canonical: string;
+  parts: IndexKeyParts;
+  corpusHash: string;
+  formatVersion: number;
+  dims: number;
+  totalChunks: number;
+  /** `chunkListHash(chunks)` of the chunk list being embedded, when the writer gave one. */
+  chunksHash: string | null;
+  committedChunks: number;
+  committedBlocks: number;
+  complete: boolean;
+  /** Raw bytes of the committed blocks (vectors + chunk refs). */
+  bytes: number;
+  /** The device that computed the vectors (informational; not part of the key). */
+  device: string | null;
+  createdAt: number;
+  updatedAt: number;
+  completedAt: number | null;
+}
+
+/** v2's block (history: the upgrade to v3 reads it): ids and document ids as arrays of strings. */
+export interface BlockRecordV2 {
+  indexKey: string;
+  blockNo: number;
+  first: number;
+  count: number;
+  dims: number;
+  vectors: ArrayBuffer;
+  ids: string[];
+  docIds: string[];
+  /** count × 4: index, start, end, tokens. */
+  nums: Int32Array;
+  truncated: Uint8Array | null;
+}
+
+
+export interface BlockRecord extends RefColumns {
+  indexKey: string;
+  blockNo: number;
+  /** Position of the block's first chunk in the index. */
+  first: number;
+  count: number;
+  dims: number;
+  /**
+   * count × dims float32, row-major, little-endian: a Blob (v4) where IndexedDB stores Blobs, else
+   * the same bytes as an ArrayBuffer (vector-form.ts decides, once per database). Read a Blob with
+   * `arrayBuffer()` where its handle dies soon (blocks.worker.ts): a Blob read from IndexedDB pins
+   * its file until it is garbage-collected, so a deleted or compacted block's space would be freed
+   * late.
+   */
+  vectors: Blob | ArrayBuffer;
+}
+
+/** v3's block (history: the upgrade to v4 reads it): the vectors as an ArrayBuffer. */
+export interface BlockRecordV3 extends Omit<BlockRecord, 'vectors'> {
+  vectors: ArrayBuffer;
+}
+
+export interface RunRow {
+  id: string;
+  createdAt: number;
+  /** Size estimate of the record (its JSON length). */
+  bytes: number;
+  /** A RunRecord, defined elsewhere: validate before use. */
+  record: unknown;
+}
+
+export interface RagtabDB extends DBSchema {
+  corpora: { key: string; value: CorpusRecord };
+  documents: { key: [string, number]; value: DocumentRecord };
+  indexes: { key: string; value: IndexMeta; indexes: { byCorpus: string } };
+  blocks: { key: [string, number]; value: BlockRecord };
+  runs: { key: string; value: RunRow; indexes: { byCreatedAt: number } };
+}
+
+export type RagtabDb = IDBPDatabase<RagtabDB>;
+
+// ─────────────────────────────── v1 (history) ───────────────────────────────
+
+export interface CorpusRecordV1 {
+  hash: string;
+  name: string;
+  source: CorpusSource;
+  docs: Doc[];
+  createdAt: number;
+}
+
+export interface IndexMetaV1 {
+  key: string;
+  corpusHash: string;
+  modelId: string;
+  revision: string;
+  baseUrl: string | null;
+  dtype: Dtype;
+  pooling: Pooling;
+  normalize: boolean;
+  chunking: ChunkParams;
+  dims: number;
+  totalChunks: number;
+  committedChunks: number;
+  complete: boolean;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface BlockRecordV1 {
+  indexKey: string;
+  blockNo: number;
+  vectors: ArrayBuffer;
+  chunks: ChunkRef[];
+}
+
+export interface RunRowV1 {
+  id: string;
+  createdAt: number;
+  record: unknown;
+}
+
+/** The v1 layout, kept so the upgrade step and its test are typed. */
+export interface RagtabDBv1 extends DBSchema {
+  corpora: { key: string; value: CorpusRecordV1 };
+  indexes: { key: string; value: IndexMetaV1 };
+  blocks: { key: [string, number]; value: BlockRecordV1 };
+  runs: { key: string; value: RunRowV1 };
+}
+
+/** The v3 layout: v4's stores, v3's blocks (the upgrade test writes it). */
+export interface RagtabDBv3 extends DBSchema {
+  corpora: { key: string; value: CorpusRecord };
+  documents: { key: [string, number]; value: DocumentRecord };
+  indexes: { key: string; value: IndexMeta; indexes: { byCorpus: string } };
+  blocks: { key: [string, number]; value: BlockRecordV3 };
+  runs: { key: string; value: RunRow; indexes: { byCreatedAt: number } };
+}
+
+/** The v2 layout: v3's stores, v2's blocks (the upgrade test writes it). */
+export interface RagtabDBv2 extends DBSchema {
+  corpora: { key: string; value: CorpusRecord };
+  documents: { key: [string, number]; value: DocumentRecord };
+  indexes: { key: string; value: IndexMeta; indexes: { byCorpus: string } };
+  blocks: { key: [string, number]; value: BlockRecordV2 };
+  runs: { key: string; value: RunRow; indexes: { byCreatedAt: number } };
+}
+
