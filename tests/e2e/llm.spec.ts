@@ -17,6 +17,7 @@ import type { LlmGenerateRequest, LlmLoadResult, LlmLoadSpec, LlmStats, WebLlmMo
 import type { ClientGenerateResult } from '../../src/engine/llm-client';
 import type { BuiltPrompt } from '../../src/core/prompt';
 import { BASE_FLAGS, resolveChromium } from '../../scripts/lib/chromium';
+import { nativeGreedy } from './references';
 
 const SHARED = resolve(process.env['RAGTAB_SHARED'] ?? '../shared');
 const GGUF = resolve(SHARED, 'models/stories260K/stories260K.gguf');
@@ -63,30 +64,6 @@ async function call<T>(page: Page, method: keyof Bench, ...args: unknown[]): Pro
     },
     [method, args] as const,
   ) as Promise<T>;
-}
-
-/** Native llama.cpp (node-llama-cpp 3.21.1): prompt tokens with BOS, and N greedy token ids. */
-async function nativeGreedy(prompt: string, n: number): Promise<{ promptTokens: number[]; ids: number[] }> {
-  const { getLlama } = await import('node-llama-cpp');
-  const llama = await getLlama({ gpu: false, build: 'never', logLevel: 'error' as never });
-  const model = await llama.loadModel({ modelPath: GGUF });
-  const context = await model.createContext({ contextSize: 512, threads: 1 });
-  try {
-    const bos = model.tokens.bos;
-    const text = Array.from(model.tokenize(prompt));
-    const promptTokens = model.tokens.shouldPrependBosToken && bos !== null ? [bos, ...text] : text;
-    const ids: number[] = [];
-    const seq = context.getSequence();
-    for await (const t of seq.evaluate(promptTokens as never, { temperature: 0 })) {
-      ids.push(t as number);
-      if (ids.length >= n) break;
-    }
-    return { promptTokens: promptTokens as number[], ids };
-  } finally {
-    await context.dispose();
-    await model.dispose();
-    await llama.dispose();
-  }
 }
 
 test.describe('wllama (llama.cpp in WebAssembly) with stories260K', () => {

@@ -4,45 +4,12 @@
  * against a reference computed here in Node with transformers.js on the same model and texts.
  */
 import { expect, test } from '@playwright/test';
-import { env, pipeline } from '@huggingface/transformers';
 import { join } from 'node:path';
 import { SHARED, askViaUi, ingestViaUi, openApp, readJsonl, type BeirDoc } from './helpers';
+import { nodeReference } from './references';
 
 const N_DOCS = 300;
 const N_QUERIES = 6;
-
-interface Hit {
-  id: string;
-  score: number;
-}
-
-async function nodeReference(docs: BeirDoc[], queries: string[]): Promise<Hit[][]> {
-  env.allowRemoteModels = false;
-  env.allowLocalModels = true;
-  env.localModelPath = join(SHARED, 'models') + '/';
-  const ex = await pipeline('feature-extraction', 'lsa-wordpiece-256', { dtype: 'fp32', device: 'cpu' });
-  const texts = docs.map((d) => (d.title ? `${d.title} ${d.text}` : d.text));
-  const dv: Float32Array[] = [];
-  for (let i = 0; i < texts.length; i += 64) {
-    const out = await ex(texts.slice(i, i + 64), { pooling: 'mean', normalize: true });
-    const data = out.data as Float32Array;
-    const dims = out.dims[1] as number;
-    for (let r = 0; r < out.dims[0]!; r++) dv.push(data.slice(r * dims, (r + 1) * dims));
-  }
-  const q = await ex(queries, { pooling: 'mean', normalize: true });
-  const dims = q.dims[1] as number;
-  const qd = q.data as Float32Array;
-  return queries.map((_, qi) => {
-    const qv = qd.subarray(qi * dims, (qi + 1) * dims);
-    const scored = dv.map((v, i) => {
-      let s = 0;
-      for (let j = 0; j < dims; j++) s += v[j]! * qv[j]!;
-      return { id: docs[i]!._id, score: s, i };
-    });
-    scored.sort((a, b) => b.score - a.score || a.i - b.i);
-    return scored.slice(0, 10).map(({ id, score }) => ({ id, score }));
-  });
-}
 
 test('msmarco subset: top-10 ids and scores equal a Node transformers.js reference; voy agrees with the exact scan', async ({ page }) => {
   const docs = readJsonl<BeirDoc>(join(SHARED, 'datasets/msmarco-5k/corpus.jsonl')).slice(0, N_DOCS);
