@@ -1,0 +1,85 @@
+/**
+ * Share links across engines: a link made in Chromium opens in WebKit, re-runs there and compares;
+ * a link made in WebKit opens in Chromium and does the same. Same build, same local models.
+ */
+import { expect, test } from 'vitest';
+import { inject } from 'vitest';
+import { chromium, type Page } from '@playwright/test';
+import { BASE_FLAGS, resolveChromium } from '../../scripts/lib/chromium';
+import { withApp } from './lib/session';
+import type { App } from './lib/page';
+
+const QS = '?model=lsa-wordpiece-256&modelBase=models/&device=wasm&llm=none';
+const QUESTION = 'how is time to first token measured';
+
+async function chromiumPage<T>(fn: (page: Page) => Promise<T>): Promise<T> {
+  const browser = await chromium.launch({ executablePath: resolveChromium(), args: BASE_FLAGS });
+  try {
+    return await fn(await browser.newPage());
+  } finally {
+    await browser.close();
+  }
+}
+
+function waitFor(page: Page, names: string[]): Promise<{ name: string; detail: unknown }> {
+  return page.evaluate(
+    (names) => new Promise<{ name: string; detail: unknown }>((r) => names.forEach((n) => window.addEventListener(n, (e) => r({ name: n, detail: (e as CustomEvent).detail ?? null }), { once: true }))),
+    names,
+  );
+}
+
+async function runAndShareInChromium(page: Page, base: string): Promise<string> {
+  await page.goto(base + QS);
+  await page.waitForFunction(() => window.ragtab?.ready === true);
+  let fired = waitFor(page, ['ragtab-ingested', 'ragtab-error']);
+  await page.locator('ragtab-setup #ingest').click();
+  expect((await fired).name).toBe('ragtab-ingested');
+  fired = waitFor(page, ['ragtab-query-done', 'ragtab-error']);
+  await page.locator('ragtab-query input[name=question]').fill(QUESTION);
+  await page.locator('ragtab-query button[type=submit]').click();
+  expect((await fired).name).toBe('ragtab-query-done');
+  fired = waitFor(page, ['ragtab-share-created']);
+  await page.locator('ragtab-share #create-share').click();
+  return ((await fired).detail as { url: string }).url;
+}
+
+async function runAndShareInWebKit(app: App): Promise<string> {
+  await app.open(QS);
+  expect((await app.ingest()).name).toBe('ragtab-ingested');
+  expect((await app.ask(QUESTION)).name).toBe('ragtab-query-done');
+  const created = await app.act(['ragtab-share-created'], app.click('ragtab-share', '#create-share'));
+  return (created.detail as { url: string }).url;
+}
+
+test('a link made in Chromium opens in WebKit, re-runs and compares', async () => {
+  const link = await chromiumPage((page) => runAndShareInChromium(page, inject('appUrl')));
+  expect(link).toMatch(/#share=[A-Za-z0-9_-]+$/);
+  await withApp(async (app) => {
+    await app.driver.get('about:blank');
+    await app.driver.get(link);
+    // the shared run's view appears (or the share element's error)
+    const verdict = await app.run<string>(
+      `for (;;) { if ($('ragtab-share', 'ragtab-shared-run')) return 'run'; const e = $('ragtab-share', '[data-share-error]'); if (e) return 'error ' + e.getAttribute('data-share-error'); await new Promise((r) => requestAnimationFrame(r)); }`,
+    );
+    expect(verdict).toBe('run');
+    const done = await app.act(['ragtab-share-compared', 'ragtab-share-failed'], app.click('ragtab-share', 'ragtab-shared-run', '[data-run-shared]'));
+    expect(done.name, JSON.stringify(done.detail)).toBe('ragtab-share-compared');
+    const rows = await app.run<number>(`const c = $('ragtab-share', 'ragtab-share-compare'); await settled(c); return c.shadowRoot.querySelectorAll('tr[data-compare-row]').length;`);
+    expect(rows).toBeGreaterThan(0);
+  });
+});
+
+test('a link made in WebKit opens in Chromium, re-runs and compares', async () => {
+  const link = await withApp((app) => runAndShareInWebKit(app));
+  expect(link).toMatch(/#share=[A-Za-z0-9_-]+$/);
+  await chromiumPage(async (page) => {
+    await page.goto(link);
+    await page.waitForFunction(() => !!window.ragtab);
+    await page.locator('ragtab-share [data-shared-run]').waitFor({ timeout: 60_000 });
+    const fired = waitFor(page, ['ragtab-share-compared', 'ragtab-share-failed']);
+    await page.locator('ragtab-share [data-run-shared]').click();
+    const done = await fired;
+    expect(done.name, JSON.stringify(done.detail)).toBe('ragtab-share-compared');
+    expect(await page.locator('ragtab-share-compare tr[data-compare-row]').count()).toBeGreaterThan(0);
+  });
+});
