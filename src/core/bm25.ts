@@ -21,6 +21,7 @@
  * Documents are chunks: the caller ranks documents by their best chunk (src/core/metrics.ts
  * `rankDocuments`), as for the dense kinds. Pure: runs in Node, pages and workers.
  */
+/// <reference path="./wink.d.ts" />
 import bm25Engine from 'wink-bm25-text-search';
 import porter2 from 'wink-porter2-stemmer';
 import { RagtabError } from './errors';
