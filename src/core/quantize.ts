@@ -34,22 +34,45 @@ export interface Int8Params {
   scale: Float32Array;
 }
 
+/** Per-dimension min/max over rows given in pieces; `params()` gives lo/scale. */
+export class Int8Fit {
+  readonly dims: number;
+  private readonly lo: Float32Array;
+  private readonly hi: Float32Array;
+  rows = 0;
+
+  constructor(dims: number) {
+    if (!Number.isInteger(dims) || dims < 1) throw new RagtabError('InvalidArgument', `dims must be a positive integer, got ${dims}.`);
+    this.dims = dims;
+    this.lo = new Float32Array(dims).fill(Infinity);
+    this.hi = new Float32Array(dims).fill(-Infinity);
+  }
+
+  /** Folds in `count` rows of `vectors` (row-major, dims wide). */
+  add(vectors: Float32Array, count = vectors.length / this.dims): this {
+    const { dims, lo, hi } = this;
+    for (let r = 0, off = 0; r < count; r++, off += dims) {
+      for (let j = 0; j < dims; j++) {
+        const v = vectors[off + j] as number;
+        if (v < (lo[j] as number)) lo[j] = v;
+        if (v > (hi[j] as number)) hi[j] = v;
+      }
+    }
+    this.rows += count;
+    return this;
+  }
+
+  params(): Int8Params {
+    if (this.rows < 1) throw new RagtabError('IndexEmpty', 'int8 quantization needs at least one vector to fit its scales.');
+    const scale = new Float32Array(this.dims);
+    for (let j = 0; j < this.dims; j++) scale[j] = ((this.hi[j] as number) - (this.lo[j] as number)) / 254;
+    return { dims: this.dims, lo: Float32Array.from(this.lo), scale };
+  }
+}
+
 /** Fits lo/scale per dimension over `count` rows of `vectors` (row-major, `dims` wide). */
 export function fitInt8(vectors: Float32Array, dims: number, count = vectors.length / dims): Int8Params {
-  if (!Number.isInteger(dims) || dims < 1) throw new RagtabError('InvalidArgument', `dims must be a positive integer, got ${dims}.`);
-  if (count < 1) throw new RagtabError('IndexEmpty', 'int8 quantization needs at least one vector to fit its scales.');
-  const lo = new Float32Array(dims).fill(Infinity);
-  const hi = new Float32Array(dims).fill(-Infinity);
-  for (let r = 0, off = 0; r < count; r++, off += dims) {
-    for (let j = 0; j < dims; j++) {
-      const v = vectors[off + j] as number;
-      if (v < (lo[j] as number)) lo[j] = v;
-      if (v > (hi[j] as number)) hi[j] = v;
-    }
-  }
-  const scale = new Float32Array(dims);
-  for (let j = 0; j < dims; j++) scale[j] = ((hi[j] as number) - (lo[j] as number)) / 254;
-  return { dims, lo, scale };
+  return new Int8Fit(dims).add(vectors, count).params();
 }
 
 /**
