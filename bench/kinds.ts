@@ -133,7 +133,10 @@ export interface QuantFigures {
   ms: Percentiles;
   /** p50 ÷ the reference p50 of the same run. */
   overReference: number | null;
+  /** Tie-aware (see `hits`). */
   recallAt10: number;
+  /** Ids only. */
+  recallAt10Strict: number;
   rescored: number;
 }
 
@@ -147,7 +150,7 @@ export interface SetFigures {
   exactOverReference: number | null;
   int8: QuantFigures;
   binary: QuantFigures;
-  hnsw: Array<{ size: number; buildMs: number; bytes: number; heapBytes: number; efs: Array<{ ef: number; ms: Percentiles; recallAt10: number }> }>;
+  hnsw: Array<{ size: number; buildMs: number; bytes: number; heapBytes: number; efs: Array<{ ef: number; ms: Percentiles; recallAt10: number; recallAt10Strict: number }> }>;
   bm25: { buildMs: number; tokens: number; ms: Percentiles } | null;
   hybrid: { ms: Percentiles } | null;
   /** Top `depth` rows per query (in query order) for quality, per kind. */
@@ -162,11 +165,27 @@ async function fetchF32(url: string): Promise<Float32Array> {
   return new Float32Array(await res.arrayBuffer());
 }
 
-function overlap(a: TopK, b: TopK, k: number): number {
+/** Tie tolerance of recall: far below any quantization step, above f32 summation-order noise. */
+const TIE_EPS = 1e-6;
+
+/**
+ * Hits of `a`'s top k in the exact top k `b`, tie-aware: a row also counts when its exact score
+ * (`score(row)`) is within TIE_EPS of the exact k-th score. Static embeddings give many rows the
+ * same vector up to summation order (8-token chunks with the same tokens), and which of those the
+ * exact scan puts 10th is then an accident of rounding. `strict` counts ids only.
+ */
+function hits(a: TopK, b: TopK, k: number, score: (row: number) => number): { strict: number; tieAware: number } {
   const want = new Set(Array.from(b.indices.subarray(0, k)));
-  let n = 0;
-  for (const i of a.indices.subarray(0, k)) if (want.has(i)) n++;
-  return n;
+  const kth = (b.scores[Math.min(k, b.scores.length) - 1] as number) - TIE_EPS;
+  let strict = 0;
+  let tieAware = 0;
+  for (const i of a.indices.subarray(0, k)) {
+    if (want.has(i)) {
+      strict++;
+      tieAware++;
+    } else if (score(i) >= kth) tieAware++;
+  }
+  return { strict, tieAware };
 }
 
 function dotRow(v: Float32Array, dims: number, r: number, q: Float32Array): number {
@@ -215,8 +234,12 @@ async function benchSet(spec: VectorSetSpec, o: KindsBenchOptions): Promise<SetF
   // alternate query by query: exact, reference, int8, binary
   const ms = { exact: [] as number[], ref: [] as number[], int8: [] as number[], binary: [] as number[] };
   let sink = 0;
-  let int8Hits = 0;
-  let binHits = 0;
+  const int8Hits = { strict: 0, tieAware: 0 };
+  const binHits = { strict: 0, tieAware: 0 };
+  const add = (acc: { strict: number; tieAware: number }, h: { strict: number; tieAware: number }) => {
+    acc.strict += h.strict;
+    acc.tieAware += h.tieAware;
+  };
   for (let i = 0; i < o.warmup + o.queries; i++) {
     const q = qAt(i);
     const a = performance.now();
@@ -234,19 +257,20 @@ async function benchSet(spec: VectorSetSpec, o: KindsBenchOptions): Promise<SetF
       ms.int8.push(d - c);
       ms.binary.push(e - d);
       const want = exactTop[i % nq] as TopK;
-      int8Hits += overlap(ti, want, o.k);
-      binHits += overlap(tb, want, o.k);
+      add(int8Hits, hits(ti, want, o.k, (r) => dot(r, q)));
+      add(binHits, hits(tb, want, o.k, (r) => dot(r, q)));
     }
   }
   log(`${spec.label}: reference sum ${sink.toFixed(1)}`);
   const ref50 = pct(ms.ref, 0.5);
   const over = (s: number[]) => (ref50 ? (pct(s, 0.5) as number) / ref50 : null);
-  const quant = (buildMs: number, bytes: number, s: number[], hits: number, rescored: number): QuantFigures => ({
+  const quant = (buildMs: number, bytes: number, s: number[], h: { strict: number; tieAware: number }, rescored: number): QuantFigures => ({
     buildMs,
     bytes,
     ms: percentiles(s),
     overReference: over(s),
-    recallAt10: hits / (o.queries * o.k),
+    recallAt10: h.tieAware / (o.queries * o.k),
+    recallAt10Strict: h.strict / (o.queries * o.k),
     rescored,
   });
 
@@ -270,17 +294,17 @@ async function benchSet(spec: VectorSetSpec, o: KindsBenchOptions): Promise<SetF
       const efs = [];
       for (const ef of o.hnsw.efs) {
         const s: number[] = [];
-        let hits = 0;
+        const hh = { strict: 0, tieAware: 0 };
         for (let i = 0; i < o.warmup + o.queries; i++) {
           const t = performance.now();
           const top = h.search(qAt(i), o.k, ef);
           const dt = performance.now() - t;
           if (i >= o.warmup) {
             s.push(dt);
-            hits += overlap(top, truth[i % nq] as TopK, o.k);
+            add(hh, hits(top, truth[i % nq] as TopK, o.k, (r) => dot(r, qAt(i))));
           }
         }
-        efs.push({ ef, ms: percentiles(s), recallAt10: hits / (o.queries * o.k) });
+        efs.push({ ef, ms: percentiles(s), recallAt10: hh.tieAware / (o.queries * o.k), recallAt10Strict: hh.strict / (o.queries * o.k) });
       }
       if (spec.texts && size === count) {
         rankings['hnsw'] = Array.from({ length: nq }, (_, i) => Array.from(h.search(qAt(i), o.depth, Math.max(RETRIEVE_DEFAULTS.ef, o.depth)).indices));

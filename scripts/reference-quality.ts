@@ -13,14 +13,14 @@
  * Shared folder: env RAGTAB_SHARED, else ../shared relative to the repo.
  * Exit code 1 when a figure is off by more than its tolerance or the evaluated count differs.
  */
-import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { env, pipeline } from '@huggingface/transformers';
-import { evaluateRun, rankDocuments, type Qrels } from '../src/core/metrics';
+import { evaluateRun, rankDocuments } from '../src/core/metrics';
 import { TopKHeap } from '../src/core/topk';
 import { Bm25Index, documentText } from '../src/core/bm25';
+import { readJsonl, readQrels } from './lib/beir-files';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SHARED = resolve(process.env['RAGTAB_SHARED'] ?? join(REPO, '..', 'shared'));
@@ -44,26 +44,6 @@ interface Doc {
   _id: string;
   title?: string;
   text: string;
-}
-
-function readJsonl<T>(file: string): T[] {
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as T);
-}
-
-function readQrels(file: string): Qrels {
-  const qrels: Qrels = new Map();
-  const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '');
-  for (const line of lines.slice(1)) {
-    const [q, d, s] = line.split('\t');
-    if (q === undefined || d === undefined || s === undefined) throw new Error(`bad qrels line: ${line}`);
-    let m = qrels.get(q);
-    if (!m) qrels.set(q, (m = new Map()));
-    m.set(d, Number(s));
-  }
-  return qrels;
 }
 
 type Extractor = (texts: string[], opts: { pooling: 'mean'; normalize: boolean }) => Promise<{ data: unknown; dims: number[] }>;

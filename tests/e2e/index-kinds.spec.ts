@@ -9,11 +9,11 @@ import { env, pipeline } from '@huggingface/transformers';
 import { join } from 'node:path';
 import { SHARED, readJsonl, type BeirDoc } from './helpers';
 import { Bm25Index, documentText } from '../../src/core/bm25';
-import { evaluateRun, rankDocuments, type Qrels } from '../../src/core/metrics';
+import { evaluateRun, rankDocuments } from '../../src/core/metrics';
 import { reciprocalRankFusion } from '../../src/core/rrf';
 import type { KindsHandle } from '../../bench/kinds';
 import type { IndexKind } from '../../src/core/index-kinds';
-import { readFileSync } from 'node:fs';
+import { readQrels } from '../../scripts/lib/beir-files';
 
 const N_DOCS = 300;
 /** HNSW's recall@10 against the exact scan on these 300 vectors (ef 64, M 16, efConstruction 200). */
@@ -225,17 +225,6 @@ test('named refusals: voy over 768 dimensions, text kinds without texts or a que
   expect(r.noText).toMatchObject({ ok: false, name: 'EmptyQuery' });
   expect(r.noVector).toMatchObject({ ok: false, name: 'InvalidArgument' });
 });
-
-function readQrels(file: string): Qrels {
-  const qrels: Qrels = new Map();
-  for (const line of readFileSync(file, 'utf8').split('\n').slice(1)) {
-    if (!line.trim()) continue;
-    const [qid, did, s] = line.split('\t') as [string, string, string];
-    if (!qrels.has(qid)) qrels.set(qid, new Map());
-    qrels.get(qid)?.set(did, Number(s));
-  }
-  return qrels;
-}
 
 test('BM25 references through the worker in Chromium: msmarco-5k and dbpedia-5k within ±0.005', async ({ page }) => {
   await openKinds(page);

@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { BM25_PROTOCOL, Bm25Index, analyzer, documentText, tokenize } from '../../src/core/bm25';
-import { evaluateRun, rankDocuments, type Qrels } from '../../src/core/metrics';
+import { evaluateRun, rankDocuments } from '../../src/core/metrics';
+import { readJsonl, readQrels } from '../../scripts/lib/beir-files';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const SHARED = process.env['RAGTAB_SHARED'] ?? resolve(REPO, '../shared');
@@ -66,24 +66,6 @@ describe('BM25 scores (wink-bm25-text-search, k1 0.9, b 0.4)', () => {
     expect(() => new Bm25Index({ b: 2 })).toThrow(/BM25 b/);
   });
 });
-
-function readJsonl<T>(file: string): T[] {
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as T);
-}
-
-function readQrels(file: string): Qrels {
-  const qrels: Qrels = new Map();
-  for (const line of readFileSync(file, 'utf8').split('\n').slice(1)) {
-    if (line.trim() === '') continue;
-    const [q, d, s] = line.split('\t') as [string, string, string];
-    if (!qrels.has(q)) qrels.set(q, new Map());
-    qrels.get(q)?.set(d, Number(s));
-  }
-  return qrels;
-}
 
 describe('BM25 references on the shared datasets (document level, whole-document chunks)', () => {
   const REFS = {
