@@ -17,6 +17,8 @@ import { chromium, type Page } from '@playwright/test';
 import { BASE_FLAGS, resolveChromium } from './lib/chromium';
 import { serveApp, sharedDir } from './lib/server';
 import { finishRecord, machineRecord } from './lib/bench-output';
+import { kindsSection, kindsStorageSection } from './lib/bench-kinds';
+import { realEmbeddings } from './lib/real-embeddings';
 import { exactTopK, type TopK } from '../src/core/topk';
 import { SimdStore } from '../workers/lib/simd-scan';
 import { DIMS, QUERY_SEED, VECTOR_SEED, checksum, corpusTexts, pct, randomUnitVectors } from '../bench/lib/vectors';
@@ -380,7 +382,7 @@ async function pageCall<T>(page: Page, method: keyof BenchHandle, arg: unknown):
   ) as Promise<T>;
 }
 
-const SECTIONS = ['embedding', 'search', 'roundtrip', 'probe', 'hnsw'] as const;
+const SECTIONS = ['embedding', 'search', 'roundtrip', 'probe', 'hnsw', 'kinds'] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface RoundRecord {
@@ -531,8 +533,10 @@ async function main(): Promise<void> {
   console.log(`ragtab retrieval benchmark${opts.quick ? ' (quick)' : ''}: ${cpus().length} cores, load average ${loadStart.map((x) => x.toFixed(2)).join(' ')}`);
   if ((loadStart[0] ?? 0) > 0.5) console.log('  note: the machine is busy: timings, multi-threaded ones most, will be noisier and slower than on an idle machine.');
 
+  // real embeddings for the kinds section (cached in a temporary folder, served to the page)
+  const real = run('kinds') ? await realEmbeddings(shared, (m) => console.log('  ' + m)) : null;
   console.log('building and serving the app …');
-  const served = await serveApp({ build: true, dirs: { '/models/': models, '/datasets/': datasets } });
+  const served = await serveApp({ build: true, dirs: { '/models/': models, '/datasets/': datasets, ...(real ? { '/bench-cache/': real.dir } : {}) } });
   const browser = await chromium.launch({ executablePath: resolveChromium(opts.browser), args: [...BASE_FLAGS] });
   const raw: Record<string, unknown> = {};
   try {
@@ -634,6 +638,14 @@ async function main(): Promise<void> {
     }
 
     if (run('hnsw') || run('search')) lap('node');
+
+    if (run('kinds') && real) {
+      console.log(`kinds: int8, binary, HNSW, BM25, hybrid beside the f32 scan and the bandwidth reference (random 10k/60k × ${DIMS}; real ${real.count} × ${real.dims}) …`);
+      const kinds = await kindsSection(browser, served.url, real, shared, { quick: opts.quick, k: K, queries }, fig, target);
+      const storage = await kindsStorageSection(served.url, resolveChromium(opts.browser), [...BASE_FLAGS], { count: 50_000, rounds: opts.quick ? 2 : 4 }, fig, target);
+      raw['kinds'] = { ...(kinds as object), storage };
+      lap('kinds');
+    }
     const loadEnd = loadavg();
     const record = {
       schema: 'ragtab.bench.retrieval/1',

@@ -6,16 +6,21 @@
  *
  *   npx tsx scripts/reference-quality.ts [msmarco-5k|dbpedia-5k ...]
  *
+ * Then BM25 (issue 14) with src/core/bm25.ts's protocol defaults (wink-bm25-text-search, k1 0.9,
+ * b 0.4, NFKD/marks/lowercase/non-alphanumeric split), whole documents as chunks, top 100, judged at
+ * document level: within ±0.005 of the reference figures of issue 14.
+ *
  * Shared folder: env RAGTAB_SHARED, else ../shared relative to the repo.
- * Exit code 1 when a figure is off by more than ±0.001 or the evaluated count differs.
+ * Exit code 1 when a figure is off by more than its tolerance or the evaluated count differs.
  */
-import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { env, pipeline } from '@huggingface/transformers';
-import { evaluateRun, rankDocuments, type Qrels } from '../src/core/metrics';
+import { evaluateRun, rankDocuments } from '../src/core/metrics';
 import { TopKHeap } from '../src/core/topk';
+import { Bm25Index, documentText } from '../src/core/bm25';
+import { readJsonl, readQrels } from './lib/beir-files';
 
 const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SHARED = resolve(process.env['RAGTAB_SHARED'] ?? join(REPO, '..', 'shared'));
@@ -29,30 +34,16 @@ const EXPECTED: Record<string, { ndcg10: number; recall100: number; evaluated: n
   'dbpedia-5k': { ndcg10: 0.284, recall100: 0.8626, evaluated: 40 },
 };
 
+const BM25_TOLERANCE = 0.005;
+const EXPECTED_BM25: Record<string, { ndcg10: number; recall100: number; evaluated: number }> = {
+  'msmarco-5k': { ndcg10: 0.6902, recall100: 0.7376, evaluated: 43 },
+  'dbpedia-5k': { ndcg10: 0.3521, recall100: 0.7874, evaluated: 40 },
+};
+
 interface Doc {
   _id: string;
   title?: string;
   text: string;
-}
-
-function readJsonl<T>(file: string): T[] {
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as T);
-}
-
-function readQrels(file: string): Qrels {
-  const qrels: Qrels = new Map();
-  const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '');
-  for (const line of lines.slice(1)) {
-    const [q, d, s] = line.split('\t');
-    if (q === undefined || d === undefined || s === undefined) throw new Error(`bad qrels line: ${line}`);
-    let m = qrels.get(q);
-    if (!m) qrels.set(q, (m = new Map()));
-    m.set(d, Number(s));
-  }
-  return qrels;
 }
 
 type Extractor = (texts: string[], opts: { pooling: 'mean'; normalize: boolean }) => Promise<{ data: unknown; dims: number[] }>;
@@ -147,6 +138,42 @@ async function runDataset(name: string, extractor: Extractor): Promise<boolean> 
   return ok;
 }
 
+function runBm25(name: string): boolean {
+  const dir = join(SHARED, 'datasets', name);
+  const corpus = readJsonl<Doc>(join(dir, 'corpus.jsonl'));
+  const queries = readJsonl<Doc>(join(dir, 'queries.jsonl'));
+  const qrels = readQrels(join(dir, 'qrels', 'test.tsv'));
+  const t0 = performance.now();
+  const index = new Bm25Index();
+  index.add(corpus.map(documentText));
+  index.build();
+  const tSearch = performance.now();
+  const run = new Map<string, string[]>();
+  for (const q of queries) {
+    const h = index.search(q.text, TOP);
+    run.set(q._id, rankDocuments(Array.from(h.indices, (di, r) => ({ docId: (corpus[di] as Doc)._id, score: h.scores[r] as number }))));
+  }
+  const tEnd = performance.now();
+  const res = evaluateRun(run, qrels);
+  const m = res.mean;
+  const fmt = (x: number): string => x.toFixed(4);
+  console.log(`\n${name}, BM25 (k1 ${index.options.k1}, b ${index.options.b}, ${index.tokenCount} tokens): evaluated ${res.evaluated}`);
+  if (m) console.log(`  nDCG@10 ${fmt(m.ndcg10)}  recall@10 ${fmt(m.recall10)}  recall@100 ${fmt(m.recall100)}  MRR@10 ${fmt(m.mrr10)}`);
+  console.log(`  time: build ${(tSearch - t0).toFixed(0)} ms, ${queries.length} queries ${(tEnd - tSearch).toFixed(0)} ms`);
+  const exp = EXPECTED_BM25[name];
+  if (!exp) return true;
+  const ok =
+    m !== null &&
+    Math.abs(m.ndcg10 - exp.ndcg10) <= BM25_TOLERANCE &&
+    Math.abs(m.recall100 - exp.recall100) <= BM25_TOLERANCE &&
+    res.evaluated === exp.evaluated;
+  console.log(
+    `  expected nDCG@10 ${fmt(exp.ndcg10)}, recall@100 ${fmt(exp.recall100)}, ${exp.evaluated} queries: ` +
+      (ok ? `OK (±${BM25_TOLERANCE})` : 'MISMATCH'),
+  );
+  return ok;
+}
+
 async function main(): Promise<void> {
   const names = process.argv.slice(2).length > 0 ? process.argv.slice(2) : Object.keys(EXPECTED);
   env.allowRemoteModels = false;
@@ -157,6 +184,7 @@ async function main(): Promise<void> {
   console.log(`model ${MODEL} loaded in ${(performance.now() - t0).toFixed(0)} ms from ${env.localModelPath}`);
   let ok = true;
   for (const name of names) ok = (await runDataset(name, extractor)) && ok;
+  for (const name of names) ok = runBm25(name) && ok;
   console.log(`\ntotal ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   process.exitCode = ok ? 0 : 1;
 }

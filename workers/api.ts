@@ -12,6 +12,10 @@
  */
 
 import type { TokenBound } from '../src/core/token-bound';
+import type { IndexBuildOptions, IndexKind, RetrieveOptions, ScoreKind } from '../src/core/index-kinds';
+
+// The index kinds are one `const` list in src/core/index-kinds.ts (issue 14).
+export type { IndexBuildOptions, IndexKind, RetrieveOptions, ScoreKind };
 
 export type Device = 'webgpu' | 'wasm';
 
@@ -121,14 +125,16 @@ export interface EmbedderApi {
   memory(): Promise<WorkerMemory>;
 }
 
-export type IndexKind = 'exact' | 'voy';
-
 export interface SearchHit {
   /** Position of the vector in insertion order. */
   index: number;
   /** Chunk id given at insertion. */
   id: string;
-  /** Cosine similarity (vectors are L2-normalised on insertion). */
+  /**
+   * Cosine similarity for the vector kinds (vectors are L2-normalised on insertion; int8 and binary
+   * hits are rescored in f32, voy and hnsw hits are cosines too); the BM25 sum for `bm25`; the RRF
+   * sum for `hybrid` (see `SearchResult.scoreKind`).
+   */
   score: number;
 }
 
@@ -136,6 +142,14 @@ export interface SearchResult {
   kind: IndexKind;
   hits: SearchHit[];
   workerMs: number;
+  /** What `score` is: 'cosine', 'bm25' or 'rrf'. Absent from results of older workers (then cosine). */
+  scoreKind?: ScoreKind;
+  /** int8 / binary: candidates taken from the quantized scan and rescored with the f32 vectors. */
+  rescored?: number;
+  /** hnsw: the search beam used (≥ k). */
+  ef?: number;
+  /** hybrid: items read from each list (dense and BM25) before fusing. */
+  fusedDepth?: number;
 }
 
 export interface BuildResult {
@@ -145,6 +159,14 @@ export interface BuildResult {
   vectorsPerSecond: number;
   /** For 'exact': how the scan runs (WebAssembly SIMD, or plain JavaScript where SIMD does not validate). */
   scan?: 'wasm-simd' | 'js';
+  /**
+   * Bytes the kind holds in the worker beyond the shared f32 vectors (exact: the f32 vectors
+   * themselves); null where it cannot be counted, with `bytesNote` saying why.
+   */
+  bytes?: number | null;
+  bytesNote?: string;
+  /** Kind-specific figures: int8/binary `scan`, `codeBytesPerVector`; hnsw `m`, `efConstruction`, `heapBytes`; bm25 `tokens`, `k1`, `b`, `stem`. */
+  detail?: Record<string, number | string>;
 }
 
 export interface IndexStats {
@@ -155,16 +177,40 @@ export interface IndexStats {
   built: IndexKind[];
   /** How the exact scan runs: WebAssembly SIMD (workers/lib/simd-scan.ts) or, where SIMD does not validate, plain JavaScript. */
   scan: 'wasm-simd' | 'js';
+  /** Rows added with a text (what bm25 and hybrid index). */
+  texts?: number;
+}
+
+/**
+ * One query to any kind. Vector kinds (exact, voy, int8, binary, hnsw) need `vector`; bm25 needs
+ * `text`; hybrid needs both.
+ */
+export interface RetrieveRequest {
+  kind: IndexKind;
+  k: number;
+  vector?: Float32Array;
+  text?: string;
+  options?: RetrieveOptions;
 }
 
 export interface IndexApi {
   /** Empties the index and fixes its dimensionality. */
   reset(dims: number): Promise<void>;
-  /** Appends vectors (rows × dims, normalised here); returns the new count. Transfer the buffer. */
-  add(ids: string[], vectors: Float32Array): Promise<{ count: number; workerMs: number }>;
-  /** Builds the given index kinds over everything added so far (exact needs no build: it is timed anyway). */
-  build(kinds: IndexKind[]): Promise<BuildResult[]>;
+  /**
+   * Appends vectors (rows × dims, normalised here); returns the new count. Transfer the buffer.
+   * `texts` (optional, one per row) are what bm25 and hybrid index: the chunk texts.
+   */
+  add(ids: string[], vectors: Float32Array, texts?: string[]): Promise<{ count: number; workerMs: number }>;
+  /**
+   * Builds the given index kinds over everything added so far (exact needs no build: it is timed
+   * anyway), each timed, with its bytes. Checks every kind first (voy over 768 dimensions, bm25 or
+   * hybrid without texts: `IndexUnsupported`), so a refusal builds nothing.
+   */
+  build(kinds: IndexKind[], options?: IndexBuildOptions): Promise<BuildResult[]>;
+  /** A vector search: any vector kind (exact, voy, int8, binary, hnsw) with its default options. */
   search(query: Float32Array, k: number, kind: IndexKind): Promise<SearchResult>;
+  /** Any kind, with its options (rescore depth, ef, fused depth...): see RetrieveRequest. */
+  retrieve(request: RetrieveRequest): Promise<SearchResult>;
   stats(): Promise<IndexStats>;
   /** This worker's WebAssembly and WebGPU buffer bytes. */
   memory(): Promise<WorkerMemory>;

@@ -2,25 +2,31 @@
 /**
  * Index worker: L2-normalised vectors in one WebAssembly memory (SimdStore), searched by an exact
  * scan in WebAssembly SIMD (the ground truth; the plain JavaScript scan where SIMD does not
- * validate), and optionally a voy-search k-d tree built over the same vectors.
- * Scores are cosine similarities (dot products of unit vectors) for both kinds: voy returns no
- * distances, so they are computed here from the stored vectors.
+ * validate), and optionally, over the same vectors (and, for bm25/hybrid, the chunk texts):
+ * voy-search's k-d tree, int8 and binary quantized scans rescored in f32, an hnswlib-wasm graph,
+ * BM25 and the RRF hybrid (workers/lib/retrieval-kinds.ts; the kinds: src/core/index-kinds.ts).
+ * Vector kinds score by cosine (voy returns no distances, so they are computed here from the stored
+ * vectors; int8/binary candidates are rescored in f32); bm25 by its sum; hybrid by RRF.
  */
 // First import: wraps WebAssembly and WebGPU allocation before any engine is evaluated.
 import { workerMemory } from './lib/memory-accounting';
 import * as Comlink from 'comlink';
 import type { Voy } from 'voy-search';
-import type { BuildResult, IndexApi, IndexKind, IndexStats, SearchHit, SearchResult } from './api';
+import type { BuildResult, IndexApi, IndexBuildOptions, IndexKind, IndexStats, RetrieveRequest, SearchResult } from './api';
 import { RagtabError } from '../src/core/errors';
-import { normalizeRows } from '../src/core/topk';
+import { VOY_MAX_DIMS, isIndexKind, needsText, needsVector, scoreKind } from '../src/core/index-kinds';
+import { normalizeRows, type TopK } from '../src/core/topk';
 import { SimdStore } from './lib/simd-scan';
+import { RetrievalKinds, type VectorSource } from './lib/retrieval-kinds';
 
 let dims = 0;
 let count = 0;
 let store: SimdStore | null = null;
 let ids: string[] = [];
+let texts: Array<string | undefined> = [];
 let voy: Voy | null = null;
 let voyCount = 0;
+const kinds = new RetrievalKinds();
 
 /**
  * voy's wasm is instantiated with a top-level await when its module is evaluated. Imported
@@ -40,15 +46,58 @@ function dot(row: number, q: Float32Array): number {
   return s;
 }
 
-function checkQuery(query: Float32Array, k: number): Float32Array {
+const source: VectorSource = {
+  get dims() {
+    return dims;
+  },
+  get count() {
+    return count;
+  },
+  row: (i) => (store as SimdStore).row(i),
+  dot,
+};
+
+function checkIndex(k: number): void {
   if (dims === 0 || count === 0) throw new RagtabError('IndexEmpty', 'The index is empty: ingest a corpus first.');
+  if (!Number.isInteger(k) || k < 1) throw new RagtabError('InvalidArgument', `k must be a positive integer, got ${k}.`);
+}
+
+function checkQuery(query: Float32Array): Float32Array {
   if (query.length !== dims) {
     throw new RagtabError('DimensionMismatch', `The query vector has ${query.length} dimensions, the index has ${dims}.`);
   }
-  if (!Number.isInteger(k) || k < 1) throw new RagtabError('InvalidArgument', `k must be a positive integer, got ${k}.`);
   const q = Float32Array.from(query);
   normalizeRows(q, dims);
   return q;
+}
+
+/** Refusals found before anything is built, so one bad kind builds nothing. */
+function checkBuildable(kind: IndexKind): void {
+  if (!isIndexKind(kind)) throw new RagtabError('InvalidArgument', `Unknown index kind '${String(kind)}'.`);
+  if (kind === 'voy' && dims > VOY_MAX_DIMS) {
+    throw new RagtabError(
+      'IndexUnsupported',
+      `voy cannot index ${dims}-dimensional vectors: it pads or cuts every vector to ${VOY_MAX_DIMS} dimensions, which would serve wrong results. Use exact, int8, binary or hnsw for this model.`,
+    );
+  }
+  if (needsText(kind)) {
+    const missing = texts.filter((t) => t === undefined).length;
+    if (missing > 0) {
+      throw new RagtabError('IndexUnsupported', `${kind} needs the chunk texts: ${missing} of ${count} vectors were added without one (pass texts to add()).`);
+    }
+  }
+}
+
+async function denseTop(kind: IndexKind, q: Float32Array, k: number): Promise<TopK> {
+  if (kind === 'exact') return (store as SimdStore).search(q, Math.min(k, count));
+  if (kind === 'voy') {
+    if (!voy || voyCount !== count) throw new RagtabError('IndexEmpty', 'The voy index is not built over the current vectors.');
+    const res = voy.search(q, Math.min(k, count));
+    const rows = res.neighbors.map((n) => Number(n.id));
+    return { indices: Int32Array.from(rows), scores: Float32Array.from(rows, (r) => dot(r, q)) };
+  }
+  if (!needsText(kind)) return (await kinds.search(kind, source, { k, vector: q, text: null, options: {} }, denseTop)).top;
+  throw new RagtabError('InvalidArgument', `'${kind}' is not a dense kind.`);
 }
 
 const api: IndexApi = {
@@ -60,12 +109,14 @@ const api: IndexApi = {
     dims = d;
     count = 0;
     ids = [];
+    texts = [];
     voy?.free();
     voy = null;
     voyCount = 0;
+    kinds.reset();
   },
 
-  async add(newIds: string[], vectors: Float32Array) {
+  async add(newIds: string[], vectors: Float32Array, newTexts?: string[]) {
     const t0 = performance.now();
     if (dims === 0) throw new RagtabError('InvalidArgument', 'reset(dims) must be called before add().');
     if (vectors.length !== newIds.length * dims) {
@@ -74,17 +125,27 @@ const api: IndexApi = {
         `add(): ${newIds.length} ids but ${vectors.length / dims} vectors of ${dims} dimensions.`,
       );
     }
+    if (newTexts !== undefined && newTexts.length !== newIds.length) {
+      throw new RagtabError('InvalidArgument', `add(): ${newIds.length} ids but ${newTexts.length} texts.`);
+    }
     normalizeRows(vectors, dims);
     count = (store as SimdStore).add(vectors);
-    for (const id of newIds) ids.push(id);
+    for (let i = 0; i < newIds.length; i++) {
+      ids.push(newIds[i] as string);
+      texts.push(newTexts?.[i]);
+    }
     return { count, workerMs: performance.now() - t0 };
   },
 
-  async build(kinds: IndexKind[]): Promise<BuildResult[]> {
+  async build(list: IndexKind[], options: IndexBuildOptions = {}): Promise<BuildResult[]> {
+    for (const kind of list) checkBuildable(kind);
     const out: BuildResult[] = [];
-    for (const kind of kinds) {
+    for (const kind of list) {
       const t0 = performance.now();
-      if (kind === 'voy') {
+      let extra: Partial<BuildResult> = {};
+      if (kind === 'exact') {
+        extra = { scan: store && !store.simd ? 'js' : 'wasm-simd', bytes: count * dims * 4 };
+      } else if (kind === 'voy') {
         const { Voy: VoyClass } = await loadVoy();
         voy?.free();
         const embeddings = new Array(count);
@@ -93,41 +154,61 @@ const api: IndexApi = {
         }
         voy = new VoyClass({ embeddings });
         voyCount = count;
+        extra = { bytes: null, bytesNote: "inside voy's own wasm memory (counted in the worker's WASM bytes, not apart)" };
+      } else {
+        const b = await kinds.build(kind, source, texts, options);
+        extra = { bytes: b.bytes, ...(b.bytesNote ? { bytesNote: b.bytesNote } : {}), detail: b.detail };
       }
       const ms = performance.now() - t0;
-      out.push({
-        kind,
-        count,
-        ms,
-        vectorsPerSecond: ms > 0 ? (count / ms) * 1000 : 0,
-        ...(kind === 'exact' ? { scan: store && !store.simd ? ('js' as const) : ('wasm-simd' as const) } : {}),
-      });
+      out.push({ kind, count, ms, vectorsPerSecond: ms > 0 ? (count / ms) * 1000 : 0, ...extra });
     }
     return out;
   },
 
   async search(query: Float32Array, k: number, kind: IndexKind): Promise<SearchResult> {
+    if (needsText(kind)) throw new RagtabError('InvalidArgument', `search() takes a vector only; '${kind}' needs the query text: use retrieve().`);
+    return api.retrieve({ kind, k, vector: query });
+  },
+
+  async retrieve(req: RetrieveRequest): Promise<SearchResult> {
     const t0 = performance.now();
-    const q = checkQuery(query, k);
-    let hits: SearchHit[];
-    if (kind === 'exact') {
-      const top = (store as SimdStore).search(q, Math.min(k, count));
-      hits = Array.from(top.indices, (index, r) => ({ index, id: ids[index] as string, score: top.scores[r] as number }));
-    } else {
-      if (!voy || voyCount !== count) throw new RagtabError('IndexEmpty', 'The voy index is not built over the current vectors.');
-      const res = voy.search(q, Math.min(k, count));
-      hits = res.neighbors.map((n) => {
-        const index = Number(n.id);
-        return { index, id: ids[index] as string, score: dot(index, q) };
-      });
+    const { kind, k } = req;
+    if (!isIndexKind(kind)) throw new RagtabError('InvalidArgument', `Unknown index kind '${String(kind)}'.`);
+    checkIndex(k);
+    if (needsVector(kind) && req.vector === undefined) throw new RagtabError('InvalidArgument', `'${kind}' needs the query vector.`);
+    if (needsText(kind) && (req.text === undefined || req.text.trim() === '')) {
+      throw new RagtabError('EmptyQuery', `'${kind}' needs the query text.`);
     }
-    return { kind, hits, workerMs: performance.now() - t0 };
+    const q = req.vector !== undefined && needsVector(kind) ? checkQuery(req.vector) : null;
+    let top: TopK;
+    let extra: Partial<SearchResult> = {};
+    if (kind === 'exact' || kind === 'voy') {
+      top = await denseTop(kind, q as Float32Array, k);
+    } else {
+      const r = await kinds.search(kind, source, { k, vector: q, text: req.text ?? null, options: req.options ?? {} }, denseTop);
+      top = r.top;
+      extra = {
+        ...(r.rescored !== undefined ? { rescored: r.rescored } : {}),
+        ...(r.ef !== undefined ? { ef: r.ef } : {}),
+        ...(r.fusedDepth !== undefined ? { fusedDepth: r.fusedDepth } : {}),
+      };
+    }
+    const hits = Array.from(top.indices, (index, r) => ({ index, id: ids[index] as string, score: top.scores[r] as number }));
+    return { kind, hits, workerMs: performance.now() - t0, scoreKind: scoreKind(kind), ...extra };
   },
 
   async stats(): Promise<IndexStats> {
     const built: IndexKind[] = ['exact'];
     if (voy && voyCount === count) built.push('voy');
-    return { count, dims, vectorBytes: count * dims * 4, built, scan: store && !store.simd ? 'js' : 'wasm-simd' };
+    for (const kind of ['int8', 'binary', 'hnsw', 'bm25', 'hybrid'] as const) if (kinds.isBuilt(kind, count)) built.push(kind);
+    return {
+      count,
+      dims,
+      vectorBytes: count * dims * 4,
+      built,
+      scan: store && !store.simd ? 'js' : 'wasm-simd',
+      texts: texts.filter((t) => t !== undefined).length,
+    };
   },
 
   async memory() {

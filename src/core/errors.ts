@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'EmptyQuery'
   | 'EmptyCorpus'
   | 'IndexEmpty'
+  | 'IndexUnsupported'
   | 'DimensionMismatch'
   | 'InvalidArgument'
   | 'InvalidConfig'

@@ -1,0 +1,505 @@
+/**
+ * The index-kinds page (bench/kinds.html), `window.kinds`:
+ * - a driver of the real index worker (workers/index.worker.ts) for tests/e2e/index-kinds.spec.ts:
+ *   load vectors and texts, build kinds, retrieve; errors come back as {name, message}, never thrown;
+ * - the `kinds` section of bench:retrieval (`bench()`): the quantized scans, HNSW, BM25 and hybrid
+ *   measured in this tab beside the f32 SIMD scan and the memory-bandwidth reference, alternated
+ *   query by query so machine load hits them alike. Nothing here asserts: it only measures.
+ */
+import * as Comlink from 'comlink';
+import type { BuildResult, IndexApi, IndexBuildOptions, IndexKind, IndexStats, RetrieveRequest, SearchResult } from '../workers/api';
+import { errorInfo, type ErrorInfo } from '../src/core/errors';
+import { Bm25Index } from '../src/core/bm25';
+import { Int8Fit, int8Stride, quantizeInt8, type Int8Params } from '../src/core/quantize';
+import { openDB } from 'idb';
+import { reciprocalRankFusion } from '../src/core/rrf';
+import { RETRIEVE_DEFAULTS, HNSW_DEFAULTS } from '../src/core/index-kinds';
+import type { TopK } from '../src/core/topk';
+import { SimdStore } from '../workers/lib/simd-scan';
+import { BinaryStore, Int8Store, rescore } from '../workers/lib/quant-scan';
+import { HnswIndex } from '../workers/lib/hnsw';
+import { pct, randomUnitVectors } from './lib/vectors';
+
+const logEl = document.getElementById('log');
+function log(msg: string): void {
+  if (logEl) logEl.textContent += msg + '\n';
+  console.log(`[kinds] ${msg}`);
+}
+
+type Outcome<T> = { ok: true; value: T } | ({ ok: false } & ErrorInfo);
+async function outcome<T>(p: Promise<T>): Promise<Outcome<T>> {
+  try {
+    return { ok: true, value: await p };
+  } catch (e) {
+    return { ok: false, ...errorInfo(e) };
+  }
+}
+
+// ─────────────────────────────── the real worker ───────────────────────────────
+
+let worker: Worker | null = null;
+let api: Comlink.Remote<IndexApi> | null = null;
+function indexApi(): Comlink.Remote<IndexApi> {
+  if (!api) {
+    worker = new Worker(new URL('../workers/index.worker.ts', import.meta.url), { type: 'module' });
+    api = Comlink.wrap<IndexApi>(worker);
+  }
+  return api;
+}
+
+export interface LoadSpec {
+  dims: number;
+  ids: string[];
+  /** Row-major, ids.length × dims. */
+  vectors: number[];
+  texts?: string[];
+  /** Rows per add() call. */
+  batch?: number;
+}
+
+async function load(spec: LoadSpec): Promise<Outcome<{ count: number }>> {
+  return outcome(
+    (async () => {
+      const a = indexApi();
+      await a.reset(spec.dims);
+      const batch = spec.batch ?? 128;
+      let count = 0;
+      for (let s = 0; s < spec.ids.length; s += batch) {
+        const e = Math.min(s + batch, spec.ids.length);
+        const v = Float32Array.from(spec.vectors.slice(s * spec.dims, e * spec.dims));
+        const r = await a.add(spec.ids.slice(s, e), Comlink.transfer(v, [v.buffer]), spec.texts?.slice(s, e));
+        count = r.count;
+      }
+      return { count };
+    })(),
+  );
+}
+
+function build(kinds: IndexKind[], options?: IndexBuildOptions): Promise<Outcome<BuildResult[]>> {
+  return outcome(indexApi().build(kinds, options));
+}
+
+interface RetrieveSpec extends Omit<RetrieveRequest, 'vector'> {
+  vector?: number[];
+}
+function retrieve(req: RetrieveSpec): Promise<Outcome<SearchResult>> {
+  const { vector, ...rest } = req;
+  return outcome(indexApi().retrieve({ ...rest, ...(vector ? { vector: Float32Array.from(vector) } : {}) }));
+}
+function search(vector: number[], k: number, kind: IndexKind): Promise<Outcome<SearchResult>> {
+  return outcome(indexApi().search(Float32Array.from(vector), k, kind));
+}
+function stats(): Promise<Outcome<IndexStats>> {
+  return outcome(indexApi().stats());
+}
+
+// ─────────────────────────────── the benchmark ───────────────────────────────
+
+export interface Percentiles {
+  n: number;
+  p50: number | null;
+  p90: number | null;
+}
+const percentiles = (s: number[]): Percentiles => ({ n: s.length, p50: pct(s, 0.5), p90: pct(s, 0.9) });
+
+export interface VectorSetSpec {
+  label: string;
+  dims: number;
+  /** Seeded random unit vectors (bench/lib/vectors.ts). */
+  random?: { count: number; seed: number; querySeed: number; queries: number };
+  /** Vectors and query vectors as raw little-endian f32 files served to the page. */
+  files?: { vectors: string; queries: string; count: number; queryCount: number };
+  /** Chunk texts (JSON array of strings, aligned with the vectors) and query texts: BM25 and hybrid. */
+  texts?: { chunks: string; queries: string[] };
+}
+
+export interface KindsBenchOptions {
+  sets: VectorSetSpec[];
+  k: number;
+  warmup: number;
+  /** Timed queries per kind (cycling over the set's queries). */
+  queries: number;
+  int8Rescore: number;
+  binaryRescore: number;
+  hnsw: { sizes: number[]; efs: number[]; m: number; efConstruction: number } | null;
+  /** Hits kept per query for quality (document level, computed by the caller). */
+  depth: number;
+  fusedDepth: number;
+}
+
+export interface QuantFigures {
+  buildMs: number;
+  bytes: number;
+  ms: Percentiles;
+  /** p50 ÷ the reference p50 of the same run. */
+  overReference: number | null;
+  /** Tie-aware (see `hits`). */
+  recallAt10: number;
+  /** Ids only. */
+  recallAt10Strict: number;
+  rescored: number;
+}
+
+export interface SetFigures {
+  label: string;
+  count: number;
+  dims: number;
+  vectorBytes: number;
+  referenceMs: Percentiles;
+  exactMs: Percentiles;
+  exactOverReference: number | null;
+  int8: QuantFigures;
+  binary: QuantFigures;
+  hnsw: Array<{ size: number; buildMs: number; bytes: number; heapBytes: number; efs: Array<{ ef: number; ms: Percentiles; recallAt10: number; recallAt10Strict: number }> }>;
+  bm25: { buildMs: number; tokens: number; ms: Percentiles } | null;
+  hybrid: { ms: Percentiles } | null;
+  /** Top `depth` rows per query (in query order) for quality, per kind. */
+  rankings: Record<string, number[][]>;
+}
+
+const nextFrame = () => new Promise<void>((r) => setTimeout(r, 0));
+
+async function fetchF32(url: string): Promise<Float32Array> {
+  const res = await fetch(url);
+  if (!res.ok) throw new Error(`GET ${url}: HTTP ${res.status}`);
+  return new Float32Array(await res.arrayBuffer());
+}
+
+/** Tie tolerance of recall: far below any quantization step, above f32 summation-order noise. */
+const TIE_EPS = 1e-6;
+
+/**
+ * Hits of `a`'s top k in the exact top k `b`, tie-aware: a row also counts when its exact score
+ * (`score(row)`) is within TIE_EPS of the exact k-th score. Static embeddings give many rows the
+ * same vector up to summation order (8-token chunks with the same tokens), and which of those the
+ * exact scan puts 10th is then an accident of rounding. `strict` counts ids only.
+ */
+function hits(a: TopK, b: TopK, k: number, score: (row: number) => number): { strict: number; tieAware: number } {
+  const want = new Set(Array.from(b.indices.subarray(0, k)));
+  const kth = (b.scores[Math.min(k, b.scores.length) - 1] as number) - TIE_EPS;
+  let strict = 0;
+  let tieAware = 0;
+  for (const i of a.indices.subarray(0, k)) {
+    if (want.has(i)) {
+      strict++;
+      tieAware++;
+    } else if (score(i) >= kth) tieAware++;
+  }
+  return { strict, tieAware };
+}
+
+function dotRow(v: Float32Array, dims: number, r: number, q: Float32Array): number {
+  let s = 0;
+  const off = r * dims;
+  for (let j = 0; j < dims; j++) s += (v[off + j] as number) * (q[j] as number);
+  return s;
+}
+
+async function benchSet(spec: VectorSetSpec, o: KindsBenchOptions): Promise<SetFigures> {
+  const dims = spec.dims;
+  let vectors: Float32Array;
+  let queries: Float32Array;
+  if (spec.random) {
+    vectors = randomUnitVectors(spec.random.count, dims, spec.random.seed);
+    queries = randomUnitVectors(spec.random.queries, dims, spec.random.querySeed);
+  } else if (spec.files) {
+    vectors = await fetchF32(spec.files.vectors);
+    queries = await fetchF32(spec.files.queries);
+  } else throw new Error(`set ${spec.label}: no vectors`);
+  const count = vectors.length / dims;
+  const nq = queries.length / dims;
+  const qAt = (i: number) => queries.subarray((i % nq) * dims, ((i % nq) + 1) * dims);
+  log(`${spec.label}: ${count} × ${dims}, ${nq} queries`);
+  await nextFrame();
+
+  const store = new SimdStore(dims, { initialCapacity: count });
+  store.add(vectors);
+  const exactTop: TopK[] = [];
+  for (let i = 0; i < nq; i++) exactTop.push(store.search(qAt(i), o.depth));
+
+  let t0 = performance.now();
+  const fit = new Int8Fit(dims).add(vectors);
+  const i8 = new Int8Store(fit.params(), { initialCapacity: count });
+  i8.add(vectors);
+  const int8Build = performance.now() - t0;
+  t0 = performance.now();
+  const bin = new BinaryStore(dims, { initialCapacity: count });
+  bin.add(vectors);
+  const binBuild = performance.now() - t0;
+
+  const dot = (r: number, q: Float32Array) => dotRow(vectors, dims, r, q);
+  const int8Search = (q: Float32Array, k: number) => rescore(i8.candidates(q, Math.max(o.int8Rescore, k)).indices, (r) => dot(r, q), k);
+  const binSearch = (q: Float32Array, k: number) => rescore(bin.candidates(q, Math.max(o.binaryRescore, k)).indices, (r) => dot(r, q), k);
+
+  // alternate query by query: exact, reference, int8, binary
+  const ms = { exact: [] as number[], ref: [] as number[], int8: [] as number[], binary: [] as number[] };
+  let sink = 0;
+  const int8Hits = { strict: 0, tieAware: 0 };
+  const binHits = { strict: 0, tieAware: 0 };
+  const add = (acc: { strict: number; tieAware: number }, h: { strict: number; tieAware: number }) => {
+    acc.strict += h.strict;
+    acc.tieAware += h.tieAware;
+  };
+  for (let i = 0; i < o.warmup + o.queries; i++) {
+    const q = qAt(i);
+    const a = performance.now();
+    store.search(q, o.k);
+    const b = performance.now();
+    sink += store.touchAll();
+    const c = performance.now();
+    const ti = int8Search(q, o.k);
+    const d = performance.now();
+    const tb = binSearch(q, o.k);
+    const e = performance.now();
+    if (i >= o.warmup) {
+      ms.exact.push(b - a);
+      ms.ref.push(c - b);
+      ms.int8.push(d - c);
+      ms.binary.push(e - d);
+      const want = exactTop[i % nq] as TopK;
+      add(int8Hits, hits(ti, want, o.k, (r) => dot(r, q)));
+      add(binHits, hits(tb, want, o.k, (r) => dot(r, q)));
+    }
+  }
+  log(`${spec.label}: reference sum ${sink.toFixed(1)}`);
+  const ref50 = pct(ms.ref, 0.5);
+  const over = (s: number[]) => (ref50 ? (pct(s, 0.5) as number) / ref50 : null);
+  const quant = (buildMs: number, bytes: number, s: number[], h: { strict: number; tieAware: number }, rescored: number): QuantFigures => ({
+    buildMs,
+    bytes,
+    ms: percentiles(s),
+    overReference: over(s),
+    recallAt10: h.tieAware / (o.queries * o.k),
+    recallAt10Strict: h.strict / (o.queries * o.k),
+    rescored,
+  });
+
+  const rankings: Record<string, number[][]> = { exact: exactTop.map((t) => Array.from(t.indices)) };
+  if (spec.texts) {
+    rankings['int8'] = Array.from({ length: nq }, (_, i) => Array.from(int8Search(qAt(i), o.depth).indices));
+    rankings['binary'] = Array.from({ length: nq }, (_, i) => Array.from(binSearch(qAt(i), o.depth).indices));
+  }
+
+  // HNSW: builds over the first `size` rows; recall against the exact scan over the same rows
+  const hnswOut: SetFigures['hnsw'] = [];
+  if (o.hnsw) {
+    for (const size of o.hnsw.sizes.filter((s) => s <= count)) {
+      log(`${spec.label}: hnsw over ${size} (M ${o.hnsw.m}, efConstruction ${o.hnsw.efConstruction})`);
+      await nextFrame();
+      const sub = size === count ? store : new SimdStore(dims, { initialCapacity: size });
+      if (sub !== store) sub.add(vectors.subarray(0, size * dims));
+      const truth = Array.from({ length: nq }, (_, i) => sub.search(qAt(i), o.k));
+      const h = new HnswIndex();
+      const info = await h.build(dims, size, (r) => vectors.subarray(r * dims, (r + 1) * dims), { m: o.hnsw.m, efConstruction: o.hnsw.efConstruction, seed: HNSW_DEFAULTS.seed });
+      const efs = [];
+      for (const ef of o.hnsw.efs) {
+        const s: number[] = [];
+        const hh = { strict: 0, tieAware: 0 };
+        for (let i = 0; i < o.warmup + o.queries; i++) {
+          const t = performance.now();
+          const top = h.search(qAt(i), o.k, ef);
+          const dt = performance.now() - t;
+          if (i >= o.warmup) {
+            s.push(dt);
+            add(hh, hits(top, truth[i % nq] as TopK, o.k, (r) => dot(r, qAt(i))));
+          }
+        }
+        efs.push({ ef, ms: percentiles(s), recallAt10: hh.tieAware / (o.queries * o.k), recallAt10Strict: hh.strict / (o.queries * o.k) });
+      }
+      if (spec.texts && size === count) {
+        rankings['hnsw'] = Array.from({ length: nq }, (_, i) => Array.from(h.search(qAt(i), o.depth, Math.max(RETRIEVE_DEFAULTS.ef, o.depth)).indices));
+      }
+      hnswOut.push({ size, buildMs: info.ms, bytes: info.layoutBytes, heapBytes: info.heapBytes, efs });
+      h.free();
+    }
+  }
+
+  let bm25: SetFigures['bm25'] = null;
+  let hybrid: SetFigures['hybrid'] = null;
+  if (spec.texts) {
+    const res = await fetch(spec.texts.chunks);
+    const chunkTexts = (await res.json()) as string[];
+    log(`${spec.label}: bm25 over ${chunkTexts.length} chunk texts`);
+    await nextFrame();
+    const t = performance.now();
+    const idx = new Bm25Index();
+    idx.add(chunkTexts);
+    idx.build();
+    const buildMs = performance.now() - t;
+    const qt = spec.texts.queries;
+    const bmMs: number[] = [];
+    const hyMs: number[] = [];
+    const hybridOf = (i: number, limit: number) => {
+      const q = qAt(i);
+      const dense = store.search(q, o.fusedDepth);
+      const lex = idx.search(qt[i % qt.length] as string, o.fusedDepth);
+      return reciprocalRankFusion([Array.from(dense.indices), Array.from(lex.indices)], { k: RETRIEVE_DEFAULTS.rrfK, limit });
+    };
+    for (let i = 0; i < o.warmup + o.queries; i++) {
+      const a = performance.now();
+      idx.search(qt[i % qt.length] as string, o.k);
+      const b = performance.now();
+      hybridOf(i, o.k);
+      const c = performance.now();
+      if (i >= o.warmup) {
+        bmMs.push(b - a);
+        hyMs.push(c - b);
+      }
+    }
+    bm25 = { buildMs, tokens: idx.tokenCount, ms: percentiles(bmMs) };
+    hybrid = { ms: percentiles(hyMs) };
+    rankings['bm25'] = qt.map((q) => Array.from(idx.search(q, o.depth).indices));
+    rankings['hybrid'] = qt.map((_, i) => hybridOf(i, o.depth).map((f) => f.item));
+  }
+
+  return {
+    label: spec.label,
+    count,
+    dims,
+    vectorBytes: count * dims * 4,
+    referenceMs: percentiles(ms.ref),
+    exactMs: percentiles(ms.exact),
+    exactOverReference: over(ms.exact),
+    int8: quant(int8Build, i8.bytes + dims * 8, ms.int8, int8Hits, Math.max(o.int8Rescore, o.k)),
+    binary: quant(binBuild, bin.bytes, ms.binary, binHits, Math.max(o.binaryRescore, o.k)),
+    hnsw: hnswOut,
+    bm25,
+    hybrid,
+    rankings,
+  };
+}
+
+async function bench(o: KindsBenchOptions): Promise<{ sets: SetFigures[] }> {
+  const sets: SetFigures[] = [];
+  for (const s of o.sets) sets.push(await benchSet(s, o));
+  return { sets };
+}
+
+// ───────────────────────── storage prototype (phase B design) ─────────────────────────
+// The page's own IndexedDB database (not src/storage's schema): blocks of 1,024 rows as ArrayBuffer
+// values (WebKit's ephemeral sessions refuse Blobs), one record for the int8 params. Measures the
+// cold load of a stored int8 index until its first answer, beside the same for the f32 blocks.
+
+const PROTO_DB = 'ragtab-kinds-storage-proto';
+const PROTO_BLOCK = 1024;
+
+function protoDb() {
+  return openDB(PROTO_DB, 1, {
+    upgrade(db) {
+      db.createObjectStore('blocks');
+      db.createObjectStore('meta');
+    },
+  });
+}
+
+export interface ProtoWritten {
+  count: number;
+  dims: number;
+  f32Bytes: number;
+  int8Bytes: number;
+  writeMs: number;
+}
+
+async function protoWrite(o: { count: number; dims: number; seed: number }): Promise<ProtoWritten> {
+  const t0 = performance.now();
+  const v = randomUnitVectors(o.count, o.dims, o.seed);
+  const params = new Int8Fit(o.dims).add(v).params();
+  const stride = int8Stride(o.dims);
+  const db = await protoDb();
+  await db.clear('blocks');
+  let f32Bytes = 0;
+  let int8Bytes = 0;
+  for (let b = 0; b * PROTO_BLOCK < o.count; b += 8) {
+    const tx = db.transaction('blocks', 'readwrite');
+    for (let j = b; j < b + 8 && j * PROTO_BLOCK < o.count; j++) {
+      const rows = v.slice(j * PROTO_BLOCK * o.dims, Math.min(o.count, (j + 1) * PROTO_BLOCK) * o.dims);
+      const codes = quantizeInt8(rows, params, new Int8Array((rows.length / o.dims) * stride), stride);
+      f32Bytes += rows.byteLength;
+      int8Bytes += codes.byteLength;
+      void tx.store.put(rows.buffer, `f32:${String(j).padStart(6, '0')}`);
+      void tx.store.put(codes.buffer, `int8:${String(j).padStart(6, '0')}`);
+    }
+    await tx.done;
+  }
+  await db.put('meta', { count: o.count, dims: o.dims, lo: params.lo.buffer, scale: params.scale.buffer }, 'index');
+  db.close();
+  return { count: o.count, dims: o.dims, f32Bytes, int8Bytes, writeMs: performance.now() - t0 };
+}
+
+export interface ProtoLoad {
+  kind: 'f32' | 'int8';
+  /** open → every block of the kind read → in its store → the first top-10 answered. */
+  firstAnswerMs: number;
+  readMs: number;
+  bytes: number;
+  /** int8: the first answer's top 10 rescored with the dequantized codes (the f32 not read yet). */
+  rescoredWith: 'f32' | 'int8-dequantized';
+  /** int8: then the f32 blocks read in the background, until the rescoring switches to them. */
+  f32ReadyMs: number | null;
+  top: number[];
+}
+
+async function protoColdLoad(kind: 'f32' | 'int8'): Promise<ProtoLoad> {
+  const t0 = performance.now();
+  const db = await protoDb();
+  const meta = (await db.get('meta', 'index')) as { count: number; dims: number; lo: ArrayBuffer; scale: ArrayBuffer };
+  const range = IDBKeyRange.bound(`${kind}:`, `${kind}:\uffff`);
+  const blocks = (await db.getAll('blocks', range)) as ArrayBuffer[];
+  const t1 = performance.now();
+  const { dims } = meta;
+  const query = randomUnitVectors(1, dims, 12345);
+  let bytes = 0;
+  let top: TopK;
+  if (kind === 'f32') {
+    const store = new SimdStore(dims, { initialCapacity: meta.count });
+    for (const b of blocks) {
+      bytes += b.byteLength;
+      store.add(new Float32Array(b));
+    }
+    top = store.search(query, 10);
+    db.close();
+    return { kind, firstAnswerMs: performance.now() - t0, readMs: t1 - t0, bytes, rescoredWith: 'f32', f32ReadyMs: null, top: Array.from(top.indices) };
+  }
+  const params: Int8Params = { dims, lo: new Float32Array(meta.lo), scale: new Float32Array(meta.scale) };
+  const store = new Int8Store(params, { initialCapacity: meta.count });
+  for (const b of blocks) {
+    bytes += b.byteLength;
+    store.addStored(new Int8Array(b));
+  }
+  const stride = store.stride;
+  const codes = new Int8Array(store.codes().buffer, store.codes().byteOffset, store.count * stride);
+  const dequantDot = (r: number) => {
+    let s = 0;
+    for (let j = 0; j < dims; j++) s += (query[j] as number) * ((params.lo[j] as number) + (params.scale[j] as number) * ((codes[r * stride + j] as number) + 127));
+    return s;
+  };
+  top = rescore(store.candidates(query, RETRIEVE_DEFAULTS.int8Rescore(10)).indices, dequantDot, 10);
+  const firstAnswerMs = performance.now() - t0;
+  // background: the f32 rescoring vectors
+  const f32 = (await db.getAll('blocks', IDBKeyRange.bound('f32:', 'f32:\uffff'))) as ArrayBuffer[];
+  const f32ReadyMs = performance.now() - t0;
+  db.close();
+  return { kind, firstAnswerMs, readMs: t1 - t0, bytes, rescoredWith: 'int8-dequantized', f32ReadyMs: f32.length > 0 ? f32ReadyMs : null, top: Array.from(top.indices) };
+}
+
+export interface KindsHandle {
+  load(spec: LoadSpec): Promise<Outcome<{ count: number }>>;
+  build(kinds: IndexKind[], options?: IndexBuildOptions): Promise<Outcome<BuildResult[]>>;
+  retrieve(req: RetrieveSpec): Promise<Outcome<SearchResult>>;
+  search(vector: number[], k: number, kind: IndexKind): Promise<Outcome<SearchResult>>;
+  stats(): Promise<Outcome<IndexStats>>;
+  bench(o: KindsBenchOptions): Promise<{ sets: SetFigures[] }>;
+  protoWrite(o: { count: number; dims: number; seed: number }): Promise<ProtoWritten>;
+  protoColdLoad(kind: 'f32' | 'int8'): Promise<ProtoLoad>;
+}
+
+declare global {
+  interface Window {
+    kinds?: KindsHandle;
+    kindsReady?: boolean;
+  }
+}
+
+window.kinds = { load, build, retrieve, search, stats, bench, protoWrite, protoColdLoad };
+window.kindsReady = true;
+log(`ready (crossOriginIsolated: ${self.crossOriginIsolated})`);
