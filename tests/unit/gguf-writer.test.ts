@@ -102,7 +102,7 @@ function writeDequantized(dir: string, shape: LlmShape, quant: 'Q8_0' | 'Q4_0'):
   const quantized = randomLlmLayout(shape, quant, vocab).tensors;
   const file = new Uint8Array(layout.header.byteLength + layout.dataBytes);
   file.set(layout.header);
-  tensors.forEach((t, i) => {
+  tensors.forEach((_, i) => {
     const q = quantized[i]!;
     const data = tensorData(shape, q);
     const n = q.dims.reduce((a, b) => a * b, 1);
