@@ -190,6 +190,10 @@ export interface LlmLoadSpec {
   gpuLayers?: number | 'all';
   /** wllama: prompt-processing batch (n_batch). Default 512. */
   batchSize?: number;
+  /** wllama: the physical batch llama.cpp computes at once (n_ubatch). Default llama.cpp's (512), capped at n_batch. */
+  ubatchSize?: number;
+  /** wllama: flash attention (true: llama.cpp's "auto", false: off). Default llama.cpp's (auto). */
+  flashAttention?: boolean;
   /** Sampling seed used by every generation unless the request gives one. Default 42. */
   seed?: number;
   /** Keep the downloaded model in the browser's Cache Storage and read it from there next time. Default true. */
@@ -249,6 +253,8 @@ export interface LlmInfo {
   vramRequiredMB: number | null;
   /** e.g. `@wllama/wllama 3.8.1 (llama.cpp b6327-…)`, `@mlc-ai/web-llm 0.2.86`. */
   engineVersion: string;
+  /** What the engine itself logged about how it runs (llama.cpp's system_info, batch sizes, flash attention), when it says. */
+  engineNotes?: string[];
 }
 
 export interface LlmLoadTimings {

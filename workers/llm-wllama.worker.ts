@@ -38,7 +38,7 @@ import { SpmTokenizer } from '../src/core/spm-tokenizer';
 import { dominantTensorType, type GgufHeader } from '../src/core/gguf';
 import { checkModel, fetchModel, storeInCache } from './wllama/model-file';
 import { askInner, injectPrelude } from './wllama/inner-worker';
-import { clearLog, logOfLoad, logger, parseOffload, webGpuInUse } from './wllama/native-log';
+import { clearLog, engineNotes, logOfLoad, logger, parseOffload, webGpuInUse } from './wllama/native-log';
 import { engine, run, type Loaded } from './wllama/run';
 
 const WLLAMA_VERSION = '3.8.1';
@@ -128,6 +128,8 @@ const api: LlmApi = {
         n_ctx: contextSize,
         n_threads: threads,
         n_batch: spec.batchSize ?? 512,
+        ...(spec.ubatchSize ? { n_ubatch: spec.ubatchSize } : {}),
+        ...(spec.flashAttention !== undefined ? { flash_attn: spec.flashAttention } : {}),
         seed: spec.seed ?? DEFAULT_SEED,
         n_gpu_layers: hasGpu ? nGpuLayers : 0,
         n_parallel: 1,
@@ -208,6 +210,7 @@ const api: LlmApi = {
       gpuLayers: offload,
       vramRequiredMB: null,
       engineVersion: `@wllama/wllama ${WLLAMA_VERSION} (llama.cpp ${safeVersion()})`,
+      engineNotes: engineNotes(logOfLoad()),
     };
     const l: Loaded = { wllama, info, header, seed: spec.seed ?? DEFAULT_SEED, template, tokenizer };
     engine.loaded = l;

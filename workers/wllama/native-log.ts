@@ -52,3 +52,12 @@ export function parseOffload(lines: readonly string[]): { offloaded: number; tot
 export function webGpuInUse(lines: readonly string[]): boolean {
   return lines.some((l) => /using device WebGPU|ggml_webgpu: adapter|WebGPU.*model buffer size/i.test(l));
 }
+
+/**
+ * The lines in which llama.cpp says how it computes: its system_info (the CPU features the build
+ * was compiled with: WASM_SIMD ...) and the context's batch sizes and flash-attention setting.
+ */
+export function engineNotes(lines: readonly string[]): string[] {
+  const want = /system_info|n_batch|n_ubatch|flash_attn|CPU : |n_threads/;
+  return [...new Set(lines.filter((l) => want.test(l)).map((l) => l.replace(/\s+/g, ' ').trim()))].slice(0, 12);
+}
