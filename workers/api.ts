@@ -304,6 +304,14 @@ export interface LlmGenerateRequest {
   delivery?: 'stream' | 'engine-loop';
   /** > 0: tokens go to the page at most every this many ms, several per message (the first at once). Default 0: one message per token. */
   tokenBatchMs?: number;
+  /** wllama: also report each token's `topCandidates` most probable candidates with their log-probabilities (llama.cpp's n_probs: a softmax over the raw logits). Default 0. */
+  topCandidates?: number;
+}
+
+/** A candidate token and its log-probability (natural log, over the raw logits). */
+export interface TokenCandidate {
+  id: number;
+  logprob: number;
 }
 
 /** One streamed token; `t` is performance.now() in the worker when the token reached it. */
@@ -367,6 +375,8 @@ export interface LlmGenerateResult {
   text: string;
   /** Ids of the generated tokens (null when not asked for or not available). */
   tokenIds: number[] | null;
+  /** With `topCandidates`: each generated token's most probable candidates, best first (null otherwise). */
+  tokenTop?: TokenCandidate[][] | null;
   /** Prompt tokens as the engine counted them (BOS included). */
   promptTokens: number;
   /** Generated tokens as the engine counted them. */

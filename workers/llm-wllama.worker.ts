@@ -255,6 +255,7 @@ const api: LlmApi = {
       tokenIds: request.tokenIds ?? true,
       delivery: request.delivery ?? 'stream',
       tokenBatchMs: Math.max(0, request.tokenBatchMs ?? 0),
+      topCandidates: Math.max(0, Math.floor(request.topCandidates ?? 0)),
       ...(onToken ? { onToken } : {}),
     });
   },

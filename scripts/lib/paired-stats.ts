@@ -62,12 +62,18 @@ export function pairDiffs(a: readonly (number | null | undefined)[], b: readonly
   return out;
 }
 
-/** True when the interval excludes `zero` (0 for differences, 1 for ratios). */
+/** The least coverage a CI needs before a difference counts as resolved (n = 5 rounds give 93.8%; n = 4, 87.5%, does not). */
+export const MIN_COVERAGE = 0.9;
+
+/** True when the interval excludes `zero` (0 for differences, 1 for ratios) at a coverage of at least MIN_COVERAGE. */
 export function resolved(ci: MedianCi, zero = 0): boolean {
-  return ci.lo !== null && ci.hi !== null && (ci.lo > zero || ci.hi < zero);
+  return ci.lo !== null && ci.hi !== null && (ci.coverage ?? 0) >= MIN_COVERAGE && (ci.lo > zero || ci.hi < zero);
 }
 
-/** "1.23 [1.10, 1.31] (n 5, 94% CI)"; a difference whose CI holds `zero`: "below resolution (n 5, 94% CI −0.4 … 0.7)". */
+/**
+ * "1.23 [1.10, 1.31] (n 5, 94% CI)"; a difference whose CI holds `zero`, or whose CI covers less
+ * than MIN_COVERAGE (too few pairs): "below resolution (n 5, 94% CI −0.4 … 0.7)".
+ */
 export function fmtCi(ci: MedianCi, digits = 2, opts: { zero?: number; unit?: string; difference?: boolean } = {}): string {
   if (ci.median === null || ci.lo === null || ci.hi === null) return '–';
   const u = opts.unit ?? '';

@@ -114,14 +114,46 @@ export function parameterCount(s: LlmShape): number {
 
 /**
  * FLOPs of one token's forward pass at position `pos` (0-based): 2 per weight of every matrix
- * (the tied embedding counted once, as the output projection; its lookup is free) plus attention's
- * QKᵀ and AV over pos + 1 keys (4 × n_head × head_dim × (pos + 1)) per layer.
+ * plus attention's QKᵀ and AV over pos + 1 keys (4 × n_head × head_dim × (pos + 1)) per layer, and
+ * (`output`) the projection to the vocabulary (the tied embedding; its lookup is free). llama.cpp
+ * computes that projection for the last prompt token only: a prefill of N tokens costs
+ * Σ flopsPerToken(pos, false) + one output projection (`prefillFlops`).
  */
-export function flopsPerToken(s: LlmShape, pos: number): number {
+export function flopsPerToken(s: LlmShape, pos: number, output = true): number {
   const headDim = s.nEmbd / s.nHead;
   const kv = headDim * s.nHeadKv;
   const perLayer = 2 * (s.nEmbd * s.nEmbd * 2 + s.nEmbd * kv * 2 + 3 * s.nEmbd * s.nFf) + 4 * s.nHead * headDim * (pos + 1);
-  return s.nLayer * perLayer + 2 * s.nEmbd * s.nVocab;
+  return s.nLayer * perLayer + (output ? 2 * s.nEmbd * s.nVocab : 0);
+}
+
+/** FLOPs of a prefill of `n` tokens from position 0 (logits of the last token only). */
+export function prefillFlops(s: LlmShape, n: number): number {
+  let f = 2 * s.nEmbd * s.nVocab;
+  for (let pos = 0; pos < n; pos++) f += flopsPerToken(s, pos, false);
+  return f;
+}
+
+/** FLOPs of decoding tokens at positions from, from + 1, ..., to − 1 (each with its logits). */
+export function decodeFlops(s: LlmShape, from: number, to: number): number {
+  let f = 0;
+  for (let pos = from; pos < to; pos++) f += flopsPerToken(s, pos);
+  return f;
+}
+
+/** A llama-style GGUF's shape from its metadata (null when a field is missing). */
+export function shapeOfGguf(md: Readonly<Record<string, unknown>>, vocabSize: number | null): LlmShape | null {
+  const arch = md['general.architecture'];
+  if (typeof arch !== 'string') return null;
+  const n = (k: string): number | null => (typeof md[`${arch}.${k}`] === 'number' ? (md[`${arch}.${k}`] as number) : null);
+  const nEmbd = n('embedding_length');
+  const nLayer = n('block_count');
+  const nHead = n('attention.head_count');
+  const nFf = n('feed_forward_length');
+  if (!nEmbd || !nLayer || !nHead || !nFf || !vocabSize) return null;
+  return {
+    id: 'gguf', like: String(md['general.name'] ?? arch), nEmbd, nLayer, nHead, nHeadKv: n('attention.head_count_kv') ?? nHead, nFf, nVocab: vocabSize,
+    nCtx: n('context_length') ?? 0, ropeTheta: n('rope.freq_base') ?? 10000, rmsEps: n('attention.layer_norm_rms_epsilon') ?? 1e-5,
+  };
 }
 
 /** Standard deviation (uniform weights) of each tensor kind; see the module comment. */

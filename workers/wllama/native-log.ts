@@ -58,6 +58,7 @@ export function webGpuInUse(lines: readonly string[]): boolean {
  * was compiled with: WASM_SIMD ...) and the context's batch sizes and flash-attention setting.
  */
 export function engineNotes(lines: readonly string[]): string[] {
-  const want = /system_info|n_batch|n_ubatch|flash_attn|CPU : |n_threads/;
-  return [...new Set(lines.filter((l) => want.test(l)).map((l) => l.replace(/\s+/g, ' ').trim()))].slice(0, 12);
+  const want = /system_info|n_batch|n_ubatch|flash_attn|Flash Attention|CPU : |n_threads|REPACK/i;
+  const notes = lines.filter((l) => want.test(l) && !l.trimStart().startsWith('{')).map((l) => l.replace(/\s+/g, ' ').trim().slice(0, 240));
+  return [...new Set(notes)].slice(0, 12);
 }

@@ -7,7 +7,7 @@
  * request's slot is released, the engine stays usable).
  */
 import { WllamaAbortError, type Wllama, type RawCompletionChunk } from '@wllama/wllama/esm/index.js';
-import type { EngineLoopTimes, LlmGenerateResult, LlmInfo, LlmTokenBatchEvent, LlmTokenEvent, WllamaTimings } from '../api';
+import type { EngineLoopTimes, LlmGenerateResult, LlmInfo, LlmTokenBatchEvent, LlmTokenEvent, TokenCandidate, WllamaTimings } from '../api';
 import { RagtabError, errorInfo } from '../../src/core/errors';
 import type { ChatTemplate } from '../../src/core/chat-template';
 import type { SpmTokenizer } from '../../src/core/spm-tokenizer';
@@ -40,6 +40,8 @@ export interface RunOptions {
   seed: number;
   ignoreEos: boolean;
   tokenIds: boolean;
+  /** > 0: each token's most probable candidates too (n_probs). */
+  topCandidates?: number;
   /** 'stream': wllama's createCompletion (one message to its worker per token); 'engine-loop': see ./inner-worker.ts. */
   delivery: 'stream' | 'engine-loop';
   /** > 0: token events to the page at most every this many ms, as batches (the first token goes at once). */
@@ -88,6 +90,7 @@ export async function run(l: Loaded, o: RunOptions): Promise<LlmGenerateResult> 
   const tStart = performance.now();
   let text = '';
   const ids: number[] = [];
+  const tops: TokenCandidate[][] = [];
   let streamed = 0;
   let tFirst: number | null = null;
   let tLast: number | null = null;
@@ -113,6 +116,7 @@ export async function run(l: Loaded, o: RunOptions): Promise<LlmGenerateResult> 
     if (choice.finish_reason && !choice.text && id === null) return;
     if (id === null && !choice.text) return;
     if (id !== null) ids.push(id);
+    if (o.topCandidates) tops.push(topOf(choice));
     text += choice.text ?? '';
     if (tFirst === null) tFirst = t;
     tLast = t;
@@ -125,7 +129,7 @@ export async function run(l: Loaded, o: RunOptions): Promise<LlmGenerateResult> 
     max_tokens: o.maxNewTokens,
     temperature: 0,
     seed: o.seed,
-    n_probs: o.tokenIds ? 1 : 0,
+    n_probs: Math.max(o.topCandidates ?? 0, o.tokenIds ? 1 : 0),
     ignore_eos: o.ignoreEos,
     cache_prompt: false,
     stream: true,
@@ -165,6 +169,7 @@ export async function run(l: Loaded, o: RunOptions): Promise<LlmGenerateResult> 
   return {
     text,
     tokenIds: o.tokenIds ? ids : null,
+    tokenTop: o.topCandidates ? tops : null,
     promptTokens,
     generatedTokens: completionTokens || (finish === 'interrupted' ? streamed : 0),
     streamedTokens: streamed,
@@ -186,4 +191,12 @@ function tokenIdOf(choice: RawCompletionChunk['choices'][number]): number | null
   const lp = (choice as { logprobs?: unknown }).logprobs as { content?: Array<{ id?: number }> } | null | undefined;
   const id = lp?.content?.[0]?.id;
   return typeof id === 'number' ? id : null;
+}
+
+/** The candidates llama.cpp reported for a streamed token (n_probs > 1: `top_logprobs`, best first). */
+function topOf(choice: RawCompletionChunk['choices'][number]): TokenCandidate[] {
+  const lp = (choice as { logprobs?: unknown }).logprobs as { content?: Array<{ top_logprobs?: Array<{ id?: number; logprob?: number }> }> } | null | undefined;
+  return (lp?.content?.[0]?.top_logprobs ?? [])
+    .filter((c) => typeof c.id === 'number' && typeof c.logprob === 'number')
+    .map((c) => ({ id: c.id as number, logprob: c.logprob as number }));
 }
