@@ -5,11 +5,17 @@
  * 135M Q8_0 and the 360M Q4_0 for 4.
  *
  * Random weights make near-ties between the two best candidates possible, and the two engines
- * compute in different orders (WebAssembly SIMD kernels vs AVX2 ones), so a divergence at a
- * near-tie is not a fault. Where the token sequences diverge, the test requires that it happened at
- * a near-tie, shown by both engines' own figures: the same two candidates on top in each, their
- * log-probabilities within NEAR_TIE of each other in each (llama.cpp's n_probs in the browser,
- * node-llama-cpp's probabilities natively, both a softmax over the raw logits).
+ * compute in different orders (WebAssembly SIMD kernels vs AVX2 ones; flash attention is off in
+ * both, as node-llama-cpp's default, since it alone moves these log-probabilities by up to 0.2), so
+ * a divergence at a near-tie is not a fault. Where the token sequences diverge, the test requires
+ * that it happened at a near-tie, shown by both engines' own figures (llama.cpp's n_probs in the
+ * browser, node-llama-cpp's probabilities natively, both a softmax over the raw logits): the same
+ * two candidates on top in each (in swapped order), a gap below NEAR_TIE in at least one of them,
+ * and below OTHER_GAP in the other. Why the second engine may see more than NEAR_TIE: on these
+ * random-weight models the two builds' log-probabilities differ by up to ~0.2 nats (measured here
+ * and printed; within native llama.cpp alone, flash attention on vs off moves them by as much), so
+ * the test also bounds that disagreement on every token both engines chose alike (MAX_SPREAD): a
+ * wrong kernel or block layout would break that bound, not just flip a near-tie.
  */
 import { expect, test, type Page } from '@playwright/test';
 import { basename } from 'node:path';
@@ -21,6 +27,10 @@ import type { LlmQuant, LlmShapeId } from '../../src/core/random-llm';
 const PROMPT = 'Once upon a time, there was a little girl named Lily.';
 /** Log-probability gap (nats) under which the two best candidates are a near-tie. */
 const NEAR_TIE = 0.05;
+/** The other engine's gap at such a near-tie may be at most this (typical top-2 gaps here: 0.2–2 nats). */
+const OTHER_GAP = 0.5;
+/** Largest difference between the engines' log-probabilities of a token both chose. */
+const MAX_SPREAD = 0.25;
 
 type Failure = { error: { name: string; message: string } };
 function ok<T>(r: T | Failure): T {
@@ -46,7 +56,7 @@ async function nativeGreedy(path: string, n: number): Promise<Greedy & { promptT
   const { getLlama } = await import('node-llama-cpp');
   const llama = await getLlama({ gpu: false, build: 'never', logLevel: 'error' as never });
   const model = await llama.loadModel({ modelPath: path });
-  const context = await model.createContext({ contextSize: 512, threads: 1 });
+  const context = await model.createContext({ contextSize: 512, threads: 1, flashAttention: false });
   try {
     const prompt = [model.tokens.bos!, ...model.tokenize(PROMPT)];
     const ids: number[] = [];
@@ -66,24 +76,33 @@ async function nativeGreedy(path: string, n: number): Promise<Greedy & { promptT
 }
 
 /** Where two greedy runs part, and whether both engines saw a near-tie of the same two candidates there. */
-function compare(browser: Greedy, native: Greedy): { agreeUpTo: number; nearTie: boolean | null; detail: string } {
+function compare(browser: Greedy, native: Greedy): { agreeUpTo: number; nearTie: boolean | null; spread: number; detail: string } {
   const n = Math.min(browser.ids.length, native.ids.length);
   let k = 0;
-  while (k < n && browser.ids[k] === native.ids[k]) k++;
-  if (k === n) return { agreeUpTo: n, nearTie: null, detail: 'identical' };
+  let spread = 0;
+  while (k < n && browser.ids[k] === native.ids[k]) {
+    spread = Math.max(spread, Math.abs((browser.top[k]?.[0]?.logprob ?? NaN) - (native.top[k]?.[0]?.logprob ?? NaN)));
+    k++;
+  }
+  if (k === n) return { agreeUpTo: n, nearTie: null, spread, detail: `identical (engines' log-probabilities of the chosen tokens differ by at most ${spread.toFixed(4)})` };
   const b = browser.top[k] ?? [];
   const v = native.top[k] ?? [];
   const pairOf = (c: TokenCandidate[]) => c.slice(0, 2).map((x) => x.id).sort((x, y) => x - y).join(',');
   const gap = (c: TokenCandidate[]) => (c.length >= 2 ? (c[0]!.logprob - c[1]!.logprob) : Infinity);
   const samePair = pairOf(b) === pairOf(v) && b.length >= 2;
-  const nearTie = samePair && gap(b) < NEAR_TIE && gap(v) < NEAR_TIE;
-  return { agreeUpTo: k, nearTie, detail: `token ${k}: browser top ${JSON.stringify(b)} (gap ${gap(b).toFixed(4)}), native top ${JSON.stringify(v)} (gap ${gap(v).toFixed(4)})` };
+  const nearTie = samePair && Math.min(gap(b), gap(v)) < NEAR_TIE && Math.max(gap(b), gap(v)) < OTHER_GAP;
+  return {
+    agreeUpTo: k,
+    nearTie,
+    spread,
+    detail: `token ${k}: browser top ${JSON.stringify(b)} (gap ${gap(b).toFixed(4)}), native top ${JSON.stringify(v)} (gap ${gap(v).toFixed(4)}); the engines' log-probabilities of the tokens chosen alike before differed by up to ${spread.toFixed(4)}`,
+  };
 }
 
 async function greedyInBoth(page: Page, shape: LlmShapeId, quant: LlmQuant, n: number): Promise<void> {
   const path = ensureTestLlm(shape, quant);
   const native = await nativeGreedy(path, n);
-  const loaded = ok(await call<LlmLoadResult | Failure>(page, 'load', { engine: 'wllama', model: `/llm-cache/${basename(path)}`, threads: 1, contextSize: 512, gpuLayers: 0, warmup: false }));
+  const loaded = ok(await call<LlmLoadResult | Failure>(page, 'load', { engine: 'wllama', model: `/llm-cache/${basename(path)}`, threads: 1, contextSize: 512, gpuLayers: 0, flashAttention: false, warmup: false }));
   expect(loaded.info).toMatchObject({ engine: 'wllama', threads: 1, vocabSize: 49152, trainedContextSize: 8192, architecture: 'llama', variant: quant, addsBos: true });
   const g = ok(await call<ClientGenerateResult | Failure>(page, 'generate', 'wllama', { prompt: PROMPT, maxNewTokens: n, ignoreEos: true, tokenIds: true, topCandidates: 2 }));
   expect(g.result.promptTokens).toBe(native.promptTokens);
@@ -93,10 +112,11 @@ async function greedyInBoth(page: Page, shape: LlmShapeId, quant: LlmQuant, n: n
   // The reported best candidate is the token generated (greedy), in both engines.
   expect(browser.top.map((c) => c[0]!.id)).toEqual(browser.ids);
   expect(native.top.map((c) => c[0]!.id)).toEqual(native.ids);
-  expect(new Set(browser.ids).size).toBeGreaterThan(1); // not one repeated token
+  if (n >= 16) expect(new Set(browser.ids).size).toBeGreaterThan(1); // not one repeated token
   const c = compare(browser, native);
   const gaps = browser.top.map((t) => t[0]!.logprob - t[1]!.logprob);
-  console.log(`${basename(path)}: ${c.detail === 'identical' ? `${n} identical tokens` : `agree on ${c.agreeUpTo} of ${n}, then ${c.detail}`}; smallest top-2 gap in the browser ${Math.min(...gaps).toFixed(4)} nats; ${JSON.stringify(loaded.timings)}`);
+  console.log(`${basename(path)}: ${c.nearTie === null ? `${n} tokens, ${c.detail}` : `agree on ${c.agreeUpTo} of ${n}, then ${c.detail}`}; ids ${browser.ids.join(' ')}; smallest top-2 gap in the browser ${Math.min(...gaps).toFixed(4)} nats; ${JSON.stringify(loaded.timings)}`);
+  expect(c.spread, `the engines' log-probabilities differ by more than ${MAX_SPREAD} nats on tokens both chose: ${c.detail}`).toBeLessThan(MAX_SPREAD);
   if (c.nearTie !== null) expect(c.nearTie, `the engines diverged at a token that is not a near-tie: ${c.detail}`).toBe(true);
 }
 
