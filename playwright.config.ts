@@ -5,10 +5,15 @@
  */
 import { defineConfig } from '@playwright/test';
 import { resolve } from 'node:path';
+import { mkdirSync } from 'node:fs';
 import { BASE_FLAGS, EAGER_MEMORY_FLAG, WEBGPU_FLAGS, resolveChromium } from './scripts/lib/chromium';
+import { testLlmCacheDir } from './scripts/lib/test-llm';
 
 const shared = resolve(process.env['RAGTAB_SHARED'] ?? '../shared');
 const port = Number(process.env['RAGTAB_TEST_PORT'] ?? 4391);
+// The generated test LLMs (scripts/lib/test-llm.ts): made on demand by the tests, served at /llm-cache/.
+const llmCache = testLlmCacheDir();
+mkdirSync(llmCache, { recursive: true });
 
 export default defineConfig({
   testDir: 'tests/e2e',
@@ -36,7 +41,7 @@ export default defineConfig({
     url: `http://localhost:${port}/`,
     timeout: 300_000,
     reuseExistingServer: !process.env['CI'],
-    env: { RAGTAB_SERVE: `/models=${shared}/models;/datasets=${shared}/datasets` },
+    env: { RAGTAB_SERVE: `/models=${shared}/models;/datasets=${shared}/datasets;/llm-cache=${llmCache}` },
     stdout: 'pipe',
   },
 });

@@ -6,6 +6,7 @@ import { LlmClient, type ClientGenerateResult } from '../src/engine/llm-client';
 import { errorInfo } from '../src/core/errors';
 import { buildPrompt, type BuiltPrompt, type RetrievedChunk } from '../src/core/prompt';
 import { computeLlmFigures, fromWebLlmUsage, fromWllamaTimings, type EngineFigures, type LlmFigures } from '../src/core/llm-figures';
+import { measureGflops } from './lib/gflops';
 import type { EngineLoopTimes, LlmEngine, LlmGenerateRequest, LlmGenerateResult, LlmInfo, LlmLoadProgress, LlmLoadSpec, LlmLoadTimings, LlmMessage } from '../workers/api';
 
 /**
@@ -31,6 +32,8 @@ export interface MicroConfig {
   reps: number;
   /** Variants run in turn within every repetition (so machine load hits them alike). Default all three. */
   variants?: MicroVariant[];
+  /** Variants of the pp test (default `variants`): 'stream-batched' adds nothing to a one-token answer. */
+  ppVariants?: MicroVariant[];
   /** 'stream-batched': ms between token messages to the page. Default 16. */
   batchMs?: number;
   /** Ask for token ids (n_probs 1, a small cost per token). Default false: native samples without them. */
@@ -133,6 +136,7 @@ const bench = {
       const loaded = await c.load(cfg.spec);
       const runs: MicroRun[] = [];
       const variants = cfg.variants ?? (['engine-loop', 'stream-batched', 'stream'] as const);
+      const variantsOf = (test: 'pp' | 'tg') => (test === 'pp' ? (cfg.ppVariants ?? variants) : variants);
       const once = async (test: 'pp' | 'tg', variant: MicroVariant, rep: number, warmup: boolean): Promise<void> => {
         const base: LlmGenerateRequest =
           test === 'pp'
@@ -169,8 +173,9 @@ const bench = {
         });
       };
       for (const test of ['pp', 'tg'] as const) {
-        for (let i = 0; i < cfg.warmups; i++) for (const v of variants) await once(test, v, i, true);
-        for (let i = 0; i < cfg.reps; i++) for (const v of variants) await once(test, v, i, false);
+        // Warm-ups: the first variant only (the engine's first runs of a test are what they warm).
+        for (let i = 0; i < cfg.warmups; i++) await once(test, variantsOf(test)[0] ?? 'engine-loop', i, true);
+        for (let i = 0; i < cfg.reps; i++) for (const v of variantsOf(test)) await once(test, v, i, false);
       }
       say(`micro ${cfg.spec.model} threads ${cfg.spec.threads ?? 1}: ${runs.length} runs`);
       return { info: loaded.value.info, loadTimings: loaded.value.timings, runs };
@@ -186,6 +191,9 @@ const bench = {
         applyTemplate: (messages) => c.applyTemplate(messages),
       });
     }),
+
+  /** The tab's f32 WebAssembly SIMD GFLOP/s (one thread): the roof LLM figures are read against. */
+  roof: () => guard(() => measureGflops()),
 
   countTokens: (engine: LlmEngine, text: string) => guard(async () => (await client(engine).countTokens(text)).value),
   applyTemplate: (engine: LlmEngine, messages: LlmMessage[]) => guard(async () => client(engine).applyTemplate(messages)),

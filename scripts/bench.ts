@@ -23,6 +23,22 @@ import { errorInfo, RagtabError } from '../src/core/errors';
 import type { BenchConfig } from '../src/core/bench-config';
 import type { StageEvent } from '../src/engine/runner';
 import type {} from '../src/engine/bench-api'; // declares window.ragtabBench
+import { LLM_SHAPES, type LlmQuant, type LlmShapeId } from '../src/core/random-llm';
+import { ensureTestLlm } from './lib/test-llm';
+
+/**
+ * The LLM phases run on a generated model of real size unless told otherwise: no --llm (and no
+ * --no-llm, --config or --set llm.*) means the SmolLM2-135M-shape Q8_0 (scripts/lib/test-llm.ts,
+ * made on demand: offline, a real model's compute); `--llm SHAPE:TYPE` (smollm2-360m:Q4_0) names
+ * another generated one.
+ */
+function withGeneratedLlm(o: CliOptions): CliOptions {
+  const named = o.llm ? /^([a-z0-9-]+):(Q8_0|Q4_0)$/i.exec(o.llm) : null;
+  if (named && named[1]! in LLM_SHAPES) return { ...o, llm: ensureTestLlm(named[1] as LlmShapeId, named[2]!.toUpperCase() as LlmQuant) };
+  // An app served elsewhere (--url) cannot be given a local file: it keeps the configuration's model.
+  if (o.llm || o.noLlm || o.config || o.record || o.help || o.url || o.sets.some((x) => x.startsWith('llm.'))) return o;
+  return { ...o, llm: ensureTestLlm('smollm2-135m', 'Q8_0') };
+}
 
 const log = (...a: unknown[]) => console.error(...a);
 
@@ -140,7 +156,7 @@ async function runInBrowser(o: CliOptions, config: BenchConfig, dirs: Record<str
 }
 
 async function main(argv: string[]): Promise<number> {
-  const o = parseCliArgs(argv);
+  const o = withGeneratedLlm(parseCliArgs(argv));
   if (o.help) {
     console.log(USAGE);
     return 0;

@@ -236,6 +236,10 @@ export interface LlmLoadSpec {
   gpuLayers?: number | 'all';
   /** wllama: prompt-processing batch (n_batch). Default 512. */
   batchSize?: number;
+  /** wllama: the physical batch llama.cpp computes at once (n_ubatch). Default llama.cpp's (512), capped at n_batch. */
+  ubatchSize?: number;
+  /** wllama: flash attention (true: llama.cpp's "auto", false: off). Default llama.cpp's (auto). */
+  flashAttention?: boolean;
   /** Sampling seed used by every generation unless the request gives one. Default 42. */
   seed?: number;
   /** Keep the downloaded model in the browser's Cache Storage and read it from there next time. Default true. */
@@ -295,6 +299,8 @@ export interface LlmInfo {
   vramRequiredMB: number | null;
   /** e.g. `@wllama/wllama 3.8.1 (llama.cpp b6327-…)`, `@mlc-ai/web-llm 0.2.86`. */
   engineVersion: string;
+  /** What the engine itself logged about how it runs (llama.cpp's system_info, batch sizes, flash attention), when it says. */
+  engineNotes?: string[];
 }
 
 export interface LlmLoadTimings {
@@ -344,6 +350,14 @@ export interface LlmGenerateRequest {
   delivery?: 'stream' | 'engine-loop';
   /** > 0: tokens go to the page at most every this many ms, several per message (the first at once). Default 0: one message per token. */
   tokenBatchMs?: number;
+  /** wllama: also report each token's `topCandidates` most probable candidates with their log-probabilities (llama.cpp's n_probs: a softmax over the raw logits). Default 0. */
+  topCandidates?: number;
+}
+
+/** A candidate token and its log-probability (natural log, over the raw logits). */
+export interface TokenCandidate {
+  id: number;
+  logprob: number;
 }
 
 /** One streamed token; `t` is performance.now() in the worker when the token reached it. */
@@ -407,6 +421,8 @@ export interface LlmGenerateResult {
   text: string;
   /** Ids of the generated tokens (null when not asked for or not available). */
   tokenIds: number[] | null;
+  /** With `topCandidates`: each generated token's most probable candidates, best first (null otherwise). */
+  tokenTop?: TokenCandidate[][] | null;
   /** Prompt tokens as the engine counted them (BOS included). */
   promptTokens: number;
   /** Generated tokens as the engine counted them. */

@@ -33,14 +33,16 @@ export interface CliOptions {
 }
 
 export const USAGE = `usage: npm run bench -- [--preset quick|standard|full | --config FILE] [--set field=value ...]
-         [--dataset DIR_OR_URL_OR_NAME] [--embedder MODEL_DIR_OR_ID] [--llm GGUF_OR_ID | --no-llm]
+         [--dataset DIR_OR_URL_OR_NAME] [--embedder MODEL_DIR_OR_ID] [--llm GGUF_OR_ID_OR_SHAPE:TYPE | --no-llm]
          [--baseline RECORD.json] [--threshold latency|throughput|quality=FRACTION ...] [--out DIR]
          [--browser PATH] [--swiftshader] [--url APP_URL] [--no-build] [--record RECORD.json] [--headed]
 
 Runs a benchmark configuration in headless Chromium through the app's own runner and writes the
 record as JSON, CSV and Markdown into --out (default bench-results/). Exit code: 0, 1 when a
 metric regressed against --baseline, 2 on an error (named). --record summarises (and compares) a
-saved record without running. --set overrides any field, e.g. --set chunking.mode=document.`;
+saved record without running. --set overrides any field, e.g. --set chunking.mode=document.
+Without --llm the LLM phases run the generated SmolLM2-135M-shape Q8_0 (made on demand; --llm
+smollm2-360m:Q4_0 names another generated one).`;
 
 /** The page with the benchmark panel: the app itself. */
 export const DEFAULT_BENCH_PAGE = './';
