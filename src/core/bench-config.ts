@@ -12,7 +12,7 @@ import { RagtabError } from './errors';
 import { DEFAULT_EMBEDDING_MODEL, embeddingModelInfo } from './models';
 import { defaultThreads, type Settings } from './settings';
 import { DEFAULT_WLLAMA_MODEL } from './capabilities';
-import type { IndexKind } from '../../workers/api';
+import type { IndexKind } from './vocabulary';
 
 export const BENCH_CONFIG_VERSION = 1;
 

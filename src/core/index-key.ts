@@ -9,7 +9,7 @@
  * (`embeddingText`: title + ' ' + text) and the chunker's rules are covered by INDEX_FORMAT_VERSION:
  * bump it whenever either changes, and every stored index stops matching.
  */
-import type { Dtype, Pooling } from '../../workers/api';
+import type { Dtype, Pooling } from './vocabulary';
 import type { ChunkParams } from './chunking';
 import { sha256Hex, sha256OfLines } from './documents';
 import { RagtabError } from './errors';

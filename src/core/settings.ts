@@ -3,7 +3,7 @@
  * Parsed from the page's URL search params (so tests, the CLI and bookmarks can preset them), with
  * a clear message naming the parameter when a value is invalid.
  */
-import type { Device, Dtype, IndexKind, LlmEngine, ModelSpec } from '../../workers/api';
+import type { Device, Dtype, IndexKind, LlmEngine, ModelSpec } from './vocabulary';
 import { RagtabError } from './errors';
 import { DEFAULT_EMBEDDING_MODEL, embeddingModelInfo } from './models';
 import { DEFAULT_WLLAMA_MODEL } from './capabilities';

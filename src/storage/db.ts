@@ -37,7 +37,7 @@ import type { CorpusSource, Doc, Query } from '../core/documents';
 import { RagtabError } from '../core/errors';
 import { INDEX_FORMAT_VERSION, canonicalIndexKey, type IndexKeyParts } from '../core/index-key';
 import type { ChunkParams } from '../core/chunking';
-import type { Dtype, Pooling } from '../../workers/api';
+import type { Dtype, Pooling } from '../core/vocabulary';
 
 export const DB_NAME = 'ragtab';
 export const DB_VERSION = 4;
