@@ -16,7 +16,8 @@ import type { TokenArrival } from './llm-client';
 import type { WorkerMemory } from '../../workers/api';
 import type { LlmSettings } from '../core/settings';
 import type { WorkerBridge } from './bridge';
-import { sweepCells, toSettings, type BenchConfig } from '../core/bench-config';
+import { sweepCells, type BenchConfig } from '../core/bench-config';
+import { toSettings } from '../core/settings';
 import { errorInfo, type ErrorInfo } from '../core/errors';
 import {
   RUN_RECORD_SCHEMA,

@@ -11,12 +11,11 @@
  * after loading it); a GGUF pinned by SHA-256 is checked once loaded.
  */
 import { GGUF_CACHE } from '../core/cache-names';
-import { toSettings, type BenchConfig } from '../core/bench-config';
+import type { BenchConfig } from '../core/bench-config';
 import { RagtabError, errorInfo } from '../core/errors';
 import { sha256Hex } from '../core/documents';
 import type { RunRecord } from '../core/run-record';
-import type { Settings } from '../core/settings';
-import { configFromSettings } from '../core/share-config';
+import { configFromSettings, toSettings, type Settings } from '../core/settings';
 import { shareError, type SharePayload, type SharePins, type ShareSummary, type SharedFile } from '../core/share-link';
 import { checkFiles, makePins, summaryFromRecord, summaryFromSession, type FileCheck } from '../core/share-summary';
 import { collectEnvironment } from './environment';
