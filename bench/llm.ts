@@ -4,7 +4,7 @@
  */
 import { LlmClient, type ClientGenerateResult } from '../src/engine/llm-client';
 import { errorInfo } from '../src/core/errors';
-import { buildPrompt, type BuiltPrompt, type RetrievedChunk } from '../src/core/prompt';
+import { buildPrompt, type BuiltPrompt, type PromptChunk } from '../src/core/prompt';
 import { computeLlmFigures, fromWebLlmUsage, fromWllamaTimings, type EngineFigures, type LlmFigures } from '../src/core/llm-figures';
 import type { EngineLoopTimes, LlmEngine, LlmGenerateRequest, LlmGenerateResult, LlmInfo, LlmLoadProgress, LlmLoadSpec, LlmLoadTimings, LlmMessage } from '../workers/api';
 
@@ -177,7 +177,7 @@ const bench = {
     }),
 
   /** The RAG prompt for `chunks` (best first), trimmed with the engine's own token counter and template. */
-  ragPrompt: (engine: LlmEngine, input: { question: string; chunks: RetrievedChunk[]; contextSize: number; maxNewTokens: number }) =>
+  ragPrompt: (engine: LlmEngine, input: { question: string; chunks: PromptChunk[]; contextSize: number; maxNewTokens: number }) =>
     guard(async (): Promise<BuiltPrompt> => {
       const c = client(engine);
       return buildPrompt({

@@ -44,6 +44,9 @@ export interface IndexKey {
   parts: IndexKeyParts;
 }
 
+/** The key's parts as storage schema v1 kept them, flat beside the index's other fields (read by its upgrade step). */
+export type IndexKeyPartsV1 = Omit<IndexKeyParts, 'model'> & { modelId: string; revision: string; baseUrl: string | null };
+
 function bad(message: string): RagtabError {
   return new RagtabError('InvalidArgument', `index key: ${message}`);
 }

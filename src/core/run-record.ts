@@ -17,6 +17,10 @@ import * as v from 'valibot';
 import { BenchConfigSchema, formatPath, type BenchConfig } from './bench-config';
 import { RagtabError } from './errors';
 import { summarize, type Summary } from './stats';
+import { QUERY_STAGE, CONCURRENT_BATCH_STAGE, CONCURRENT_QUERY_STAGE } from './stages';
+
+// The runner's own sample names are defined with the pipeline's stages (src/core/stages.ts).
+export { QUERY_STAGE, QUERY_SET_STAGE, INGEST_STAGE, CONCURRENT_QUERY_STAGE, CONCURRENT_BATCH_STAGE, EMBED_BATCH_STAGE } from './stages';
 
 export const RUN_RECORD_SCHEMA = 'ragtab-run';
 /**
@@ -310,13 +314,6 @@ export interface RecordSummary {
   memory: MemoryPeak[];
 }
 
-/** The runner's own sample names (the rest come from the session's stage lists). */
-export const QUERY_STAGE = 'query';
-export const QUERY_SET_STAGE = 'query set';
-export const INGEST_STAGE = 'ingest';
-export const CONCURRENT_QUERY_STAGE = 'concurrent query';
-export const CONCURRENT_BATCH_STAGE = 'concurrent batch';
-export const EMBED_BATCH_STAGE = 'embed batch';
 
 const PHASES: readonly Phase[] = ['cold', 'reload', 'warm'];
 

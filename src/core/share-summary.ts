@@ -7,6 +7,7 @@
 import { rateUnit, summarizeRecord, type EnvironmentRecord, type Phase, type RunRecord } from './run-record';
 import { summarize, type Summary } from './stats';
 import type { BenchConfig } from './bench-config';
+import type { StageTiming } from './stages';
 import type { ShareEnvironment, SharePins, SharedFile, ShareSummary, StageRow, ThroughputRow } from './share-link';
 
 const cut = (s: string, n: number): string => (s.length > n ? s.slice(0, n - 1) + '…' : s);
@@ -90,13 +91,6 @@ export function summaryFromRecord(r: RunRecord): ShareSummary {
 
 // ─────────────────────────────── from the app's reports ───────────────────────────────
 
-export interface StageTimingLike {
-  name: string;
-  ms: number;
-  workerMs?: number;
-  extra?: Record<string, number | string>;
-}
-
 /** The parts of the session's reports a summary reads (IngestReport, EvaluationReport, QueryResult, LlmLoadReport). */
 export interface SessionRunInput {
   startedAt: string;
@@ -108,18 +102,18 @@ export interface SessionRunInput {
     chunks: number;
     tokens: number;
     embedder: { model: { id: string }; device: string; requestedDevice: string; dtype: string; threads: number; batchSize: number; dims: number };
-    stages: StageTimingLike[];
+    stages: StageTiming[];
     voyRecall: { mean: number } | null;
   } | null;
   evaluation: {
     quality: { evaluated: number; mean: { ndcg10: number; recall10: number; recall100: number; mrr10: number } | null };
     latency: Array<{ stage: string; roundTrip: Summary; inWorker: Summary | null }>;
   } | null;
-  queries: Array<{ question: string; stages: StageTimingLike[] }>;
+  queries: Array<{ question: string; stages: StageTiming[] }>;
   llm: { info: { engine: string; model: string; modelName: string | null; variant: string | null; backend: string; threads: number; contextSize: number; engineVersion: string } } | null;
 }
 
-function timingRows(timings: StageTimingLike[][], phase: Phase): { stages: StageRow[]; throughputs: ThroughputRow[] } {
+function timingRows(timings: StageTiming[][], phase: Phase): { stages: StageRow[]; throughputs: ThroughputRow[] } {
   const by = new Map<string, { ms: number[]; worker: number[]; rates: Map<string, number[]> }>();
   for (const list of timings) {
     for (const t of list) {

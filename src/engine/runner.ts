@@ -6,15 +6,15 @@
  * (`willStart`, `didFinishStage`, `didFinish`, `didFail`). The Lit element is one client, the
  * headless CLI (through the same element's `window.ragtabBench`) another.
  */
-import type { Settings } from '../core/settings';
-import type { EmbedderApi, IndexApi, IndexKind } from '../../workers/api';
+import type { LlmSettings, Settings } from '../core/settings';
+import type { EmbedderApi, IndexApi, WorkerMemory } from '../../workers/api';
+import type { IndexKind } from '../core/vocabulary';
 import type { Corpus } from '../core/documents';
-import type { EvaluationReport, IngestReport, Progress, QueryResult } from './session';
+import { PHASE_STAGE, type Progress } from '../core/stages';
+import type { EvaluationReport, IngestReport, QueryResult } from './reports';
 import type { GenerationReport, LlmLoadReport } from './generation';
-import type { RetrievedChunk } from '../core/prompt';
+import type { PromptChunk } from '../core/prompt';
 import type { TokenArrival } from './llm-client';
-import type { WorkerMemory } from '../../workers/api';
-import type { LlmSettings } from '../core/settings';
 import type { WorkerBridge } from './bridge';
 import { sweepCells, type BenchConfig } from '../core/bench-config';
 import { toSettings } from '../core/settings';
@@ -57,7 +57,7 @@ export interface BenchSession extends EventTarget {
 /** The parts of the session's Generator the runner uses. */
 export interface BenchGenerator {
   readonly ready: boolean;
-  answer(question: string, chunks: RetrievedChunk[], onToken: (a: TokenArrival, textSoFar: string) => void): Promise<GenerationReport>;
+  answer(question: string, chunks: readonly PromptChunk[], onToken: (a: TokenArrival, textSoFar: string) => void): Promise<GenerationReport>;
   /** The LLM worker's own memory (LlmApi.memory()), when the generator exposes it. */
   memory?(): Promise<WorkerMemory>;
   /** Ends the LLM worker, so the next load starts from a fresh one. */
@@ -91,6 +91,8 @@ export interface StepContext {
   readonly state: RunState;
   /** ms since the run started. */
   now(): number;
+  /** A performance.now() time as ms since the run started. */
+  at(performanceNow: number): number;
   /** Times `fn` (performance.mark/measure as `ragtab-bench:<label>`); start is ms since the run started. */
   time<T>(label: string, fn: () => Promise<T>): Promise<{ value: T; start: number; duration: number }>;
   /** Records a sample of this step's phase and iteration. */
@@ -266,7 +268,7 @@ export class Runner {
     let current: { stage: string; phase: Phase } | null = null;
     const onChange = (): void => {
       const p = session.progress;
-      if (current) memory.setStage(p ? (PROGRESS_STAGE[p.phase] ?? current.stage) : current.stage, current.phase);
+      if (current) memory.setStage(p ? PHASE_STAGE[p.phase] : current.stage, current.phase);
     };
     session.addEventListener('change', onChange);
     client?.willStart?.({ runId, config, cell: sweep?.index ?? 0, cells });
@@ -298,6 +300,7 @@ export class Runner {
           signal: abort.signal,
           state,
           now,
+          at: (t) => t - origin,
           time: async (label, fn) => {
             const t = performance.now();
             const value = await fn();
@@ -349,19 +352,6 @@ export class Runner {
     return record;
   }
 }
-
-/** Which session stage a progress phase belongs to (for tagging memory samples during ingestion). */
-const PROGRESS_STAGE: Readonly<Record<string, string>> = {
-  read: 'read+parse',
-  model: 'model load',
-  chunk: 'chunk',
-  embed: 'embed',
-  index: 'index build',
-  check: 'voy check',
-  reload: 'model reload',
-  llm: 'llm load',
-  load: 'load',
-};
 
 function fillFromState(record: RunRecord, state: RunState): void {
   const seen = new Set<string>();

@@ -35,9 +35,7 @@
 import { openDB, deleteDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
 import type { CorpusSource, Doc, Query } from '../core/documents';
 import { RagtabError } from '../core/errors';
-import { INDEX_FORMAT_VERSION, canonicalIndexKey, type IndexKeyParts } from '../core/index-key';
-import type { ChunkParams } from '../core/chunking';
-import type { Dtype, Pooling } from '../core/vocabulary';
+import { INDEX_FORMAT_VERSION, canonicalIndexKey, type IndexKey, type IndexKeyParts, type IndexKeyPartsV1 } from '../core/index-key';
 
 export const DB_NAME = 'ragtab';
 export const DB_VERSION = 4;
@@ -85,11 +83,8 @@ export interface DocumentRecord {
   text: string;
 }
 
-export interface IndexMeta {
-  /** SHA-256 of `canonical` (src/core/index-key.ts). */
-  key: string;
-  canonical: string;
-  parts: IndexKeyParts;
+/** An index's record: its key (src/core/index-key.ts: key, canonical string, parts) and its state. */
+export interface IndexMeta extends IndexKey {
   corpusHash: string;
   formatVersion: number;
   dims: number;
@@ -191,16 +186,8 @@ export interface CorpusRecordV1 {
   createdAt: number;
 }
 
-export interface IndexMetaV1 {
+export interface IndexMetaV1 extends IndexKeyPartsV1 {
   key: string;
-  corpusHash: string;
-  modelId: string;
-  revision: string;
-  baseUrl: string | null;
-  dtype: Dtype;
-  pooling: Pooling;
-  normalize: boolean;
-  chunking: ChunkParams;
   dims: number;
   totalChunks: number;
   committedChunks: number;

@@ -10,10 +10,11 @@ import { applySets, PRESETS, type BenchConfig } from '../../src/core/bench-confi
 import { RUN_RECORD_VERSION, type EnvironmentRecord, type RunRecord, type Sample } from '../../src/core/run-record';
 import type { MemorySources } from '../../src/engine/memory';
 import type { Settings, LlmSettings } from '../../src/core/settings';
-import type { IndexKind } from '../../workers/api';
-import type { EvaluationReport, IngestReport, QueryResult, StageTiming } from '../../src/engine/session';
+import type { IndexKind } from '../../src/core/vocabulary';
+import type { EvaluationReport, IngestReport, QueryResult, StageTiming } from '../../src/engine/reports';
 import type { LlmLoadReport } from '../../src/engine/generation';
 import { summarize } from '../../src/core/stats';
+import { embedBatchParts } from '../../src/core/stages';
 
 export const ENV: EnvironmentRecord = {
   userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/150.0.0.0 (test double)',
@@ -174,12 +175,22 @@ export class FakeSession extends EventTarget implements BenchSession {
         crossOriginIsolated: true,
       },
       modelLoad: { ms: 50, workerMs: 45, files: [{ file: 'onnx/model.onnx', bytes: 1000, source: this.ingests === 1 ? 'network' : 'cache' }], reused: false },
+      // as the ingestion stages report them (src/engine/ingest.ts): the model's source, the embed batches as parts
       stages: [
         { name: 'read+parse', ms: 5, extra: { docs: 2, bytes: 100 } },
-        { name: 'model load', ms: 50, workerMs: 45, extra: { reused: 'no' } },
+        { name: 'model load', ms: 50, workerMs: 45, extra: { reused: 'no', source: this.ingests === 1 ? 'network' : 'cache', bytes: 1000 } },
         { name: 'chunk', ms: 2, workerMs: 1, extra: { chunks: 4 } },
-        { name: 'embed', ms: 20, workerMs: 18, extra: { chunks: 4, tokens: 40, chunksPerSecond: 200, tokensPerSecond: 2000 } },
-        { name: 'index build', ms: 4, workerMs: 3, extra: { vectors: 4 } },
+        {
+          name: 'embed',
+          ms: 20,
+          workerMs: 18,
+          extra: { chunks: 4, tokens: 40, chunksPerSecond: 200, tokensPerSecond: 2000 },
+          parts: embedBatchParts([
+            { size: 2, tokens: 20, ms: 12 },
+            { size: 2, tokens: 20, ms: 6 },
+          ]),
+        },
+        { name: 'index build', ms: 4, workerMs: 3, extra: { vectors: 4, vectorsPerSecond: 1000 } },
       ],
       batches: [
         { size: 2, tokens: 20, ms: 12 },
