@@ -23,6 +23,8 @@ import { QUERY_STAGE, CONCURRENT_BATCH_STAGE, CONCURRENT_QUERY_STAGE } from './s
 export { QUERY_STAGE, QUERY_SET_STAGE, INGEST_STAGE, CONCURRENT_QUERY_STAGE, CONCURRENT_BATCH_STAGE, EMBED_BATCH_STAGE } from './stages';
 
 export const RUN_RECORD_SCHEMA = 'ragtab-run';
+/** The suite of a record of the app's own run (ingest, evaluate, ask: src/engine/session-record.ts). */
+export const APP_SUITE = 'app';
 /**
  * 2: per-worker memory figures (index-wasm, llm-wasm, <worker>-webgpu-buffers) and a measured
  * webgpu-buffers total. A version-1 record (a subset: fewer figure names) is still imported: it is

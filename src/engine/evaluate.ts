@@ -7,6 +7,7 @@ import type { Corpus } from '../core/documents';
 import { RagtabError } from '../core/errors';
 import { evaluateRun, rankDocuments } from '../core/metrics';
 import { summarize } from '../core/stats';
+import type { StageTiming } from '../core/stages';
 import type { IndexKind } from '../core/vocabulary';
 import type { EvaluationReport } from './reports';
 import { retrieve, type RetrievalSource } from './retrieve';
@@ -33,6 +34,7 @@ export async function evaluateQueries(o: EvaluateInput): Promise<EvaluationRepor
   const rt = new Map<string, number[]>();
   const inWorker = new Map<string, number[]>();
   const warmups = 1;
+  const queryStages: StageTiming[][] = [];
   const startedAt = performance.now();
   for (let i = -warmups; i < judged.length; i++) {
     // Cancel is checked between queries: terminating the index worker would lose the index.
@@ -40,6 +42,7 @@ export async function evaluateQueries(o: EvaluateInput): Promise<EvaluationRepor
     const q = judged[Math.max(0, i)]!;
     const r = await retrieve(o.source, { text: q.text, k: o.depth, kind: o.kind, context: false });
     if (i < 0) continue;
+    queryStages.push(r.stages);
     for (const s of r.stages) {
       if (!rt.has(s.name)) rt.set(s.name, []);
       rt.get(s.name)!.push(s.ms);
@@ -58,6 +61,7 @@ export async function evaluateQueries(o: EvaluateInput): Promise<EvaluationRepor
     quality: evaluateRun(run, o.corpus.qrels),
     latency: [...rt].map(([stage, ms]) => ({ stage, roundTrip: summarize(ms), inWorker: inWorker.has(stage) ? summarize(inWorker.get(stage)!) : null })),
     warmups,
+    queryStages,
     totalMs: performance.now() - t0,
   };
 }

@@ -69,5 +69,7 @@ export interface EvaluationReport {
   /** Per stage: summary of the round-trip times (ms) over the queries, after one warm-up query. */
   latency: Array<{ stage: string; roundTrip: Summary; inWorker: Summary | null }>;
   warmups: number;
+  /** Each evaluated query's retrieval stages, as timed (warm-ups left out). */
+  queryStages: StageTiming[][];
   totalMs: number;
 }

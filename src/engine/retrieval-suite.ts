@@ -18,6 +18,7 @@ import { RagtabError } from '../core/errors';
 import { sessionFailure, type Step, type StepContext, type Suite } from './runner';
 import { loadCorpus } from './corpus-loader';
 import { retrieve, retrievalSource } from './retrieve';
+import { stageSamples } from './record';
 import { indexKey, indexKeyParts } from '../core/index-key';
 import { EMBEDDER_CACHE, GGUF_CACHE, WEBLLM_CACHES } from '../core/cache-names';
 
@@ -77,35 +78,9 @@ async function llmLoad(ctx: StepContext): Promise<Extra> {
   };
 }
 
-function extraOf(t: StageTiming): Extra {
-  const out: Extra = { ...(t.extra ?? {}) };
-  if (t.workerMs !== undefined) out['workerMs'] = t.workerMs;
-  return out;
-}
-
-/**
- * The session's timed stages as samples, in order (where a stage kept no start, it follows the one
- * before), then the timed parts inside them (embed batches), one after another from their stage's
- * start. `kindSuffix`: a stage that reports an index kind is named per kind (`search (voy)`).
- */
+/** The session's timed stages as samples of this step. */
 function emitStages(ctx: StepContext, stages: readonly StageTiming[], from: number, extra: Extra = {}, kindSuffix = false): void {
-  let cursor = from;
-  const starts: number[] = [];
-  for (const s of stages) {
-    const start = s.start !== undefined ? ctx.at(s.start) : cursor;
-    starts.push(start);
-    const kind = s.extra?.['kind'];
-    const name = kindSuffix && typeof kind === 'string' ? `${s.name} (${kind})` : s.name;
-    ctx.emit({ stage: name, start, duration: s.ms, extra: { ...extraOf(s), ...extra } });
-    cursor = start + s.ms;
-  }
-  stages.forEach((s, i) => {
-    let p0 = starts[i]!;
-    for (const p of s.parts ?? []) {
-      ctx.emit({ stage: p.name, start: p0, duration: p.ms, extra: { ...(p.extra ?? {}) } });
-      p0 += p.ms;
-    }
-  });
+  for (const s of stageSamples(stages, { at: ctx.at, from, extra, kindSuffix })) ctx.emit(s);
 }
 
 /**
@@ -116,7 +91,7 @@ function emitStages(ctx: StepContext, stages: readonly StageTiming[], from: numb
 async function forgetStoredVectors(ctx: StepContext): Promise<void> {
   const store = ctx.session.store;
   if (!store || (await store.indexes.list()).length === 0) return;
-  const loaded = await loadCorpus(ctx.settings.corpus, { files: [] });
+  const loaded = await loadCorpus(ctx.settings.corpus, { files: [...ctx.files] });
   const key = await indexKey(indexKeyParts(ctx.settings, loaded.hash));
   if (await store.indexes.get(key.key)) {
     await store.indexes.delete(key.key);
@@ -132,7 +107,7 @@ async function ingest(ctx: StepContext): Promise<Extra> {
     const n = await clearModelCache(settings.model.id);
     ctx.warn(`Cleared ${n} cached file(s) of ${settings.model.id} before the cold ingest.`);
   }
-  const t = await ctx.time(`ingest ${ctx.phase}`, () => session.ingest(settings));
+  const t = await ctx.time(`ingest ${ctx.phase}`, () => session.ingest(settings, [...ctx.files]));
   const report = t.value;
   if (!report) throw sessionFailure(session, 'Ingestion');
   if (config.corpus.hash && report.corpusHash !== config.corpus.hash) {

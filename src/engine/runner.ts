@@ -6,7 +6,7 @@
  * (`willStart`, `didFinishStage`, `didFinish`, `didFail`). The Lit element is one client, the
  * headless CLI (through the same element's `window.ragtabBench`) another.
  */
-import type { LlmSettings, Settings } from '../core/settings';
+import type { CorpusChoice, LlmSettings, Settings } from '../core/settings';
 import type { EmbedderApi, IndexApi, WorkerMemory } from '../../workers/api';
 import type { IndexKind } from '../core/vocabulary';
 import type { Corpus } from '../core/documents';
@@ -19,14 +19,10 @@ import type { WorkerBridge } from './bridge';
 import { sweepCells, type BenchConfig } from '../core/bench-config';
 import { toSettings } from '../core/settings';
 import { errorInfo, type ErrorInfo } from '../core/errors';
-import {
-  RUN_RECORD_SCHEMA,
-  RUN_RECORD_VERSION,
-  type EnvironmentRecord,
-  type Extra,
-  type Phase,
-  type RunRecord,
-} from '../core/run-record';
+import type { EnvironmentRecord, Extra, Phase, RunRecord } from '../core/run-record';
+import { fillFromReports, newRecord, newRunId } from './record';
+
+export { newRunId } from './record';
 import { MemorySampler, REASONS, browserMemorySources, unreadableMemory, type MemorySources, type WorkerMemoryReader } from './memory';
 import { collectEnvironment } from './environment';
 
@@ -82,6 +78,8 @@ export function workerMemoryReaders(session: BenchSession): WorkerMemoryReader[]
 export interface StepContext {
   readonly config: BenchConfig;
   readonly settings: Settings;
+  /** The user's files, for a corpus of files or a BEIR folder (RunnerOptions.corpus). */
+  readonly files: readonly File[];
   readonly session: BenchSession;
   readonly phase: Phase;
   readonly iteration: number;
@@ -164,15 +162,11 @@ export interface RunnerOptions {
   /** How long to wait at the end of a run for a pending full memory measurement, ms. */
   memoryTimeoutMs?: number;
   suiteName?: string;
-}
-
-/** A run id that sorts by time: `20261125T231339-3fa9c1`. */
-export function newRunId(date = new Date()): string {
-  const stamp = date.toISOString().replace(/[-:]/g, '').slice(0, 15);
-  const rand = Math.floor(Math.random() * 0xffffff)
-    .toString(16)
-    .padStart(6, '0');
-  return `${stamp}-${rand}`;
+  /**
+   * A corpus the configuration cannot name (the user's files or a BEIR folder: a re-run of a shared
+   * link), read from these files instead of the configuration's corpus.
+   */
+  corpus?: { choice: CorpusChoice; files: readonly File[] };
 }
 
 class StepFailure extends Error {
@@ -221,31 +215,12 @@ export class Runner {
     const abort = new AbortController();
     this.abort = abort;
     const runId = newRunId();
-    const record: RunRecord = {
-      schema: RUN_RECORD_SCHEMA,
-      version: RUN_RECORD_VERSION,
-      id: runId,
-      suite: this.opts.suiteName ?? 'retrieval',
-      status: 'running',
-      startedAt: new Date().toISOString(),
-      finishedAt: null,
-      config,
-      sweep,
-      environment: await (this.opts.environment ?? collectEnvironment)(),
-      stages: [],
-      samples: [],
-      memory: [],
-      corpus: null,
-      embedder: null,
-      llm: null,
-      quality: null,
-      errors: [],
-      warnings: [],
-    };
+    const record = newRecord({ id: runId, suite: this.opts.suiteName ?? 'retrieval', config, sweep, environment: await (this.opts.environment ?? collectEnvironment)() });
     const origin = performance.now();
     const now = () => performance.now() - origin;
     const hc = this.opts.hardwareConcurrency ?? (typeof navigator !== 'undefined' ? navigator.hardwareConcurrency : undefined);
     const settings = toSettings(config, hc);
+    if (this.opts.corpus) settings.corpus = this.opts.corpus.choice;
     const state: RunState = { ingest: null, llm: null, evaluation: null, questions: null };
     const memory = new MemorySampler(
       {
@@ -293,6 +268,7 @@ export class Runner {
         const ctx: StepContext = {
           config,
           settings,
+          files: this.opts.corpus?.files ?? [],
           session,
           phase: step.phase,
           iteration,
@@ -345,66 +321,10 @@ export class Runner {
       this.abort = null;
     }
     record.memory = await memory.stop(this.opts.memoryTimeoutMs ?? 20_000);
-    fillFromState(record, state);
+    fillFromReports(record, state);
     record.finishedAt = new Date().toISOString();
     if (record.status === 'complete') client?.didFinish?.(record);
     else client?.didFail?.(record.errors[record.errors.length - 1] ?? { name: 'Unknown', message: 'failed' }, record);
     return record;
-  }
-}
-
-function fillFromState(record: RunRecord, state: RunState): void {
-  const seen = new Set<string>();
-  record.stages = [];
-  for (const s of record.samples) {
-    if (seen.has(s.stage)) continue;
-    seen.add(s.stage);
-    record.stages.push({ name: s.stage, unit: 'ms' });
-  }
-  const ing = state.ingest;
-  if (ing) {
-    record.corpus = { name: ing.corpusName, hash: ing.corpusHash, docs: ing.docs, chunks: ing.chunks, tokens: ing.tokens, emptyDocs: ing.emptyDocs, truncatedChunks: ing.truncatedChunks };
-    const e = ing.embedder;
-    record.embedder = {
-      model: e.model.id,
-      revision: e.model.revision ?? null,
-      baseUrl: e.model.baseUrl ?? null,
-      requestedDevice: e.requestedDevice,
-      device: e.device,
-      fallbackReason: e.fallbackReason,
-      dtype: e.dtype,
-      threads: e.threads,
-      batchSize: e.batchSize,
-      dims: e.dims,
-      maxTokens: e.maxTokens,
-    };
-  }
-  const l = state.llm;
-  if (l) {
-    record.llm = {
-      engine: l.info.engine,
-      model: l.info.model,
-      detail: {
-        modelName: l.info.modelName,
-        backend: l.info.backend,
-        threads: l.info.threads,
-        variant: l.info.variant,
-        contextSize: l.info.contextSize,
-        source: l.source,
-        bytes: l.files.reduce((t, f) => t + f.bytes, 0),
-      },
-    };
-  }
-  const ev = state.evaluation;
-  if (ev || ing?.voyRecall) {
-    record.quality = {
-      kind: ev?.kind ?? '',
-      depth: ev?.depth ?? 0,
-      evaluated: ev?.quality.evaluated ?? 0,
-      skipped: ev ? ev.quality.skipped.noPositiveJudgment.length + ev.quality.skipped.notRun.length : 0,
-      mean: ev?.quality.mean ? { ndcg10: ev.quality.mean.ndcg10, recall10: ev.quality.mean.recall10, recall100: ev.quality.mean.recall100, mrr10: ev.quality.mean.mrr10 } : null,
-      perQuery: (ev?.quality.perQuery ?? []).map((q) => ({ queryId: q.queryId, ndcg10: q.ndcg10, recall10: q.recall10, recall100: q.recall100, mrr10: q.mrr10 })),
-      voyRecall: ing?.voyRecall ? { ...ing.voyRecall } : null,
-    };
   }
 }

@@ -246,6 +246,7 @@ export class FakeSession extends EventTarget implements BenchSession {
       quality: { perQuery, mean: { ndcg10: 0.75, recall10: 1, recall100: 1, mrr10: 0.75 }, evaluated: 2, skipped: { noPositiveJudgment: [], notRun: [] } },
       latency: [{ stage: 'embed query', roundTrip: summarize([1, 2]), inWorker: null }],
       warmups: 1,
+      queryStages: [],
       totalMs: 5,
     };
   }
