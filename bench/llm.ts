@@ -2,6 +2,7 @@
  * The LLM bench page: exposes `window.llmBench` (the LLM client plus figures) for the end-to-end
  * test and the micro-benchmark command, then fires `bench-ready`.
  */
+import './lib/environment';
 import { LlmClient, type ClientGenerateResult } from '../src/engine/llm-client';
 import { errorInfo } from '../src/core/errors';
 import { buildPrompt, type BuiltPrompt, type PromptChunk } from '../src/core/prompt';

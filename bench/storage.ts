@@ -5,6 +5,7 @@
  * JSON; a failure resolves with `{error: {name, message, …}}` so the caller sees the error code.
  */
 import { openDB } from 'idb';
+import './lib/environment';
 import { chunkListHash, indexKey, type IndexKey } from '../src/core/index-key';
 import { corpusHash, sha256Hex, type Corpus } from '../src/core/documents';
 import { errorInfo } from '../src/core/errors';

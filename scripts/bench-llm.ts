@@ -19,6 +19,10 @@ import { getLlama, type LlamaModel, type Token } from 'node-llama-cpp';
 import { BASE_FLAGS, resolveChromium } from './lib/chromium';
 import { serveApp, sharedDir, type Served } from './lib/server';
 import { summarize, type Summary } from '../src/core/stats';
+import { intArg, intListArg, parseArgs } from './lib/bench-args';
+import { benchRecord, pageEnvironment } from './lib/bench-output';
+import { FigureTable } from './lib/figures';
+import type { EnvironmentRecord } from '../src/core/run-record';
 import type { MicroConfig, MicroResult, MicroRun, MicroVariant } from '../bench/llm';
 
 interface Options {
@@ -34,45 +38,28 @@ interface Options {
   batchMs: number;
 }
 
-function parseArgs(argv: string[]): Options {
-  const o: Options = {
-    json: null,
-    threads: [1, 2],
-    pp: 512,
-    tg: 128,
-    reps: 5,
-    warmups: 1,
-    model: join(sharedDir(), 'models/stories260K/stories260K.gguf'),
-    url: null,
-    browser: undefined,
-    batchMs: 16,
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const value = (): string => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value`);
-      return v;
-    };
-    const int = (what: string, v: string, min: number): number => {
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < min) throw new Error(`${what} must be an integer ≥ ${min}, got ${v}`);
-      return n;
-    };
-    if (a === '--json') o.json = value();
-    else if (a === '--threads') o.threads = value().split(',').map((t) => int('--threads', t, 1));
-    else if (a === '--pp') o.pp = int('--pp', value(), 2);
-    else if (a === '--tg') o.tg = int('--tg', value(), 2);
-    else if (a === '--reps') o.reps = int('--reps', value(), 1);
-    else if (a === '--warmups') o.warmups = int('--warmups', value(), 0);
-    else if (a === '--model') o.model = value();
-    else if (a === '--url') o.url = value();
-    else if (a === '--browser') o.browser = value();
-    else if (a === '--batch-ms') o.batchMs = int('--batch-ms', value(), 1);
-    else if (a === '--help' || a === '-h') {
-      console.log('usage: tsx scripts/bench-llm.ts [--json FILE] [--threads 1,2] [--pp 512] [--tg 128] [--reps 5] [--warmups 1] [--model GGUF] [--url URL] [--browser PATH] [--batch-ms 16]');
-      process.exit(0);
-    } else throw new Error(`unknown argument ${a}`);
+function options(argv: string[]): Options {
+  const o = parseArgs<Options>(
+    argv,
+    { json: null, threads: [1, 2], pp: 512, tg: 128, reps: 5, warmups: 1, model: join(sharedDir(), 'models/stories260K/stories260K.gguf'), url: null, browser: undefined, batchMs: 16 },
+    {
+      values: {
+        '--json': (o, v) => (o.json = v),
+        '--threads': (o, v) => (o.threads = intListArg('--threads', v, 1)),
+        '--pp': (o, v) => (o.pp = intArg('--pp', v, 2)),
+        '--tg': (o, v) => (o.tg = intArg('--tg', v, 2)),
+        '--reps': (o, v) => (o.reps = intArg('--reps', v, 1)),
+        '--warmups': (o, v) => (o.warmups = intArg('--warmups', v, 0)),
+        '--model': (o, v) => (o.model = v),
+        '--url': (o, v) => (o.url = v),
+        '--browser': (o, v) => (o.browser = v),
+        '--batch-ms': (o, v) => (o.batchMs = intArg('--batch-ms', v, 1)),
+      },
+    },
+  );
+  if (o.help) {
+    console.log('usage: tsx scripts/bench-llm.ts [--json FILE] [--threads 1,2] [--pp 512] [--tg 128] [--reps 5] [--warmups 1] [--model GGUF] [--url URL] [--browser PATH] [--batch-ms 16]');
+    process.exit(0);
   }
   return o;
 }
@@ -164,7 +151,7 @@ function pad(s: string, n: number): string {
 }
 
 async function main(): Promise<void> {
-  const o = parseArgs(process.argv.slice(2));
+  const o = options(process.argv.slice(2));
   console.log(
     `LLM micro-benchmark: ${o.model}\npp ${o.pp}, tg ${o.tg}, ${o.reps} rounds of (${o.warmups} warm-up(s) + 1 measured repetition, browser then native), threads ${o.threads.join(', ')}`,
   );
@@ -184,13 +171,16 @@ async function main(): Promise<void> {
   const modelUrl = o.url ? `/models/${relative(join(sharedDir(), 'models'), o.model).split(sep).join('/')}` : `/llm-models/${file}`;
   const browser = await chromium.launch({ executablePath: resolveChromium(o.browser), args: [...BASE_FLAGS] });
   const rows: Array<Record<string, unknown>> = [];
+  const started = Date.now();
+  const loadStart = loadavg();
+  let environment: EnvironmentRecord | null = null;
+  const figures = new FigureTable();
   const out: Record<string, unknown> = {
     model: o.model,
     pp: o.pp,
     tg: o.tg,
     reps: o.reps,
     warmups: o.warmups,
-    machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memGiB: totalmem() / 2 ** 30, node: process.version },
     browser: { executable: resolveChromium(o.browser), version: browser.version() },
     native: { engine: 'node-llama-cpp 3.21.1 (CPU)' },
     runs: [] as unknown[],
@@ -211,6 +201,7 @@ async function main(): Promise<void> {
         });
         await page.goto(new URL('bench/llm.html', base).href);
         await page.waitForFunction(() => !!(window as unknown as { llmBench?: unknown }).llmBench);
+        environment ??= await pageEnvironment(page, { tool: 'ragtab bench:llm', browserFlags: BASE_FLAGS, browserVersion: browser.version() });
         const cfg: MicroConfig = {
           spec: { engine: 'wllama', model: modelUrl, threads, contextSize: Math.max(1024, o.pp + o.tg + 64), gpuLayers: 0, batchSize: Math.max(512, o.pp), warmup: true },
           ppText: pp.text,
@@ -311,6 +302,15 @@ async function main(): Promise<void> {
         },
       };
       rows.push(row);
+      const t = `t${threads}`;
+      figures.fig(`${t}.pp${o.pp}.engineLoop`, s.ppLoop.mean, 'tokens/s', { note: `llama.cpp's own ${fmt(s.ppLoopEngine)}` });
+      figures.fig(`${t}.pp${o.pp}.page`, s.ppStreamPage.mean, 'tokens/s', { note: 'prompt tokens / TTFT on the page' });
+      figures.fig(`${t}.pp${o.pp}.native`, s.ppNative.mean, 'tokens/s');
+      figures.fig(`${t}.pp${o.pp}.ratioToNative`, row.ratioPp, '× native', { note: 'engine loop' });
+      figures.fig(`${t}.tg${o.tg}.engineLoop`, s.tgLoop.mean, 'tokens/s', { note: `llama.cpp's own ${fmt(s.tgLoopEngine)}` });
+      figures.fig(`${t}.tg${o.tg}.page`, s.tgStreamPage.mean, 'tokens/s', { note: 'one message per token' });
+      figures.fig(`${t}.tg${o.tg}.native`, s.tgNative.mean, 'tokens/s');
+      figures.fig(`${t}.tg${o.tg}.ratioToNative`, row.ratioTg, '× native', { note: 'engine loop' });
       const p = (x: number | null, d = 2): string => (x === null ? '–' : x.toFixed(d));
       const line = (cells: string[], widths: number[]): string => '  ' + cells.map((c, i) => pad(c, widths[i] ?? 18)).join('');
       const wd = [46, 20, 20, 20];
@@ -343,8 +343,11 @@ async function main(): Promise<void> {
     await llama.dispose();
   }
   out['summary'] = rows;
+  figures.print();
   if (o.json) {
-    writeFileSync(o.json, JSON.stringify(out, null, 2));
+    if (!environment) throw new Error('no page ran: nothing to record');
+    const record = benchRecord({ schema: 'ragtab.bench.llm/2', suite: 'bench:llm', started, environment, loadStart, loadEnd: loadavg() }, { ...out, figures: figures.figures });
+    writeFileSync(o.json, JSON.stringify(record, null, 2));
     console.log(`figures written to ${o.json}`);
   }
 }

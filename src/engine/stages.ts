@@ -22,7 +22,10 @@ export interface StageFigures {
 
 /** Lets a stage record timings of its own: stages run inside it (a resume's load, persist, commit). */
 export interface StageRecorder {
-  /** Records a timing now, in order. A timing under the running stage's own name replaces the default one. */
+  /**
+   * Records a timing now, in order. A stage that records timings itself is not recorded again: it
+   * says what ran (embed, persist, commit; or only the load of what another tab stored).
+   */
   record(t: StageTiming): void;
 }
 
@@ -79,7 +82,7 @@ export async function runStages<C>(stages: readonly Stage<C>[], ctx: C, o: RunSt
     let own = false;
     const rec: StageRecorder = {
       record: (t) => {
-        if (t.name === stage.name) own = true;
+        own = true;
         push(t);
       },
     };
