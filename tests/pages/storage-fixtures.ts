@@ -1,261 +1,21 @@
 /**
- * The storage test and benchmark page (bench/storage.html): exposes `window.storageBench`, driven
- * by tests/e2e/storage.spec.ts and scripts/bench-storage.ts. Everything runs through the app's
- * storage layer (src/storage) against the page's real IndexedDB. Each method resolves with plain
- * JSON; a failure resolves with `{error: {name, message, …}}` so the caller sees the error code.
+ * Storage test fixtures (tests/pages/storage.html): exposes `window.storageFixtures`, driven by
+ * tests/e2e/storage.spec.ts — round trips, schema upgrades from every earlier version with their
+ * data, a full quota, a version change from another tab, the storage panel. Everything runs through
+ * the app's storage layer (src/storage) against the page's real IndexedDB. Each method resolves
+ * with plain JSON; a failure resolves with `{error: {name, message, …}}` so the caller sees the code.
  */
 import { openDB } from 'idb';
-import './lib/environment';
-import { chunkListHash, indexKey, type IndexKey } from '../src/core/index-key';
-import { corpusHash, sha256Hex, type Corpus } from '../src/core/documents';
-import { errorInfo } from '../src/core/errors';
-import { exactTopK } from '../src/core/topk';
-import { DB_VERSION, VECTORS_TYPE, blockBytes, deleteRagtabDb, openRagtabDb, packRefs, type RagtabDBv1, type RagtabDBv2, type RagtabDBv3 } from '../src/storage/db';
-import { StorageQuotaError, readEstimate, type StorageEstimate } from '../src/storage/errors';
-import { BatchCommitter, INGEST_COMMIT_POLICY, chunksFromRefs, type BlockReadMode, type CommitPolicy } from '../src/storage/indexes';
-import { SimdStore } from '../workers/lib/simd-scan';
-import { withIndexWriteLock } from '../src/storage/locks';
-import { openStore, type RagtabStore } from '../src/storage/store';
-import '../src/ui/ragtab-storage';
-import { checksum, randomUnitVectors } from './lib/vectors';
-import { syntheticChunks, syntheticCorpus, syntheticKeyParts } from './lib/storage-data';
-import { probeClear, probeDelete, probeRead, probeWrite } from './lib/storage-probe';
+import { corpusHash, type Corpus } from '../../src/core/documents';
+import { DB_VERSION, VECTORS_TYPE, blockBytes, deleteRagtabDb, openRagtabDb, packRefs, type RagtabDBv1, type RagtabDBv2, type RagtabDBv3 } from '../../src/storage/db';
+import { readEstimate } from '../../src/storage/errors';
+import { chunksFromRefs } from '../../src/storage/indexes';
+import { openStore, type RagtabStore } from '../../src/storage/store';
+import '../../src/ui/ragtab-storage';
+import { randomUnitVectors } from '../../bench/lib/vectors';
+import { syntheticChunks, syntheticCorpus } from '../../bench/lib/storage-data';
 
-const logEl = document.getElementById('log');
-function log(msg: string): void {
-  if (logEl) logEl.textContent += msg + '\n';
-  console.log(`[bench] ${msg}`);
-}
-
-export interface Failure {
-  error: { name: string; message: string; needed?: number; estimate?: StorageEstimate | null };
-}
-
-async function safe<T>(fn: () => Promise<T>): Promise<T | Failure> {
-  try {
-    return await fn();
-  } catch (e) {
-    const info: Failure['error'] = errorInfo(e);
-    if (e instanceof StorageQuotaError) {
-      info.needed = e.needed;
-      info.estimate = e.estimate;
-    }
-    log(`error ${info.name}: ${info.message}`);
-    return { error: info };
-  }
-}
-
-async function keyFor(label: string): Promise<IndexKey> {
-  return indexKey(syntheticKeyParts(label, await sha256Hex(`corpus:${label}`)));
-}
-
-const stores = new Map<string, RagtabStore>();
-async function store(name: string): Promise<RagtabStore> {
-  let s = stores.get(name);
-  if (!s || s.closed) {
-    s = await openStore({ name });
-    stores.set(name, s);
-  }
-  return s;
-}
-
-function bytesEqual(a: Float32Array, b: Float32Array): boolean {
-  if (a.length !== b.length) return false;
-  const x = new Uint32Array(a.buffer, a.byteOffset, a.length);
-  const y = new Uint32Array(b.buffer, b.byteOffset, b.length);
-  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
-  return true;
-}
-
-// ─────────────────────────────── ingestion (tests and benchmark) ───────────────────────────────
-
-export interface IngestOptions {
-  db: string;
-  label: string;
-  total: number;
-  dims: number;
-  blockSize: number;
-  seed: number;
-  /** Stop (leaving the index partial) after writing this many blocks in this call. */
-  stopAfterBlocks?: number;
-  /** After this many blocks, wait for `openGate()` (or forever: the page is closed meanwhile). */
-  gateAfterBlocks?: number;
-  /** Mark complete when every chunk is stored (default true). */
-  complete?: boolean;
-  /** appendBlock calls in flight at once (default 1: each awaited before the next). */
-  inflight?: number;
-  /**
-   * 'ingest': batches of `blockSize` go through a `BatchCommitter` with INGEST_COMMIT_POLICY, as
-   * ingestion does (src/engine/ingest.ts); a CommitPolicy: the same with that policy. Default:
-   * one appendBlock (one transaction) per batch.
-   */
-  commit?: 'ingest' | CommitPolicy;
-}
-
-export interface IngestOutcome {
-  key: string;
-  begin: { committedChunks: number; nextBlock: number; complete: boolean; resumed: boolean; restarted: string | null };
-  blocksWritten: number;
-  committedChunks: number;
-  complete: boolean;
-  /** The message given to onWait, when the lock was held elsewhere. */
-  waitMessage: string | null;
-  /** ms from begin to the last block's commit (the benchmark's write time). */
-  appendMs: number;
-  /** ms of complete() (marking complete + compacting the blocks). */
-  completeMs: number;
-  /** ms from begin to the end. */
-  writeMs: number;
-}
-
-let gate: { promise: Promise<void>; open: () => void } | null = null;
-function newGate(): { promise: Promise<void>; open: () => void } {
-  let open = () => {};
-  const promise = new Promise<void>((r) => (open = r));
-  return { promise, open };
-}
-
-const progress = { blocks: 0, committed: 0, waiting: false, waitMessage: null as string | null };
-
-async function ingest(o: IngestOptions): Promise<IngestOutcome> {
-  const s = await store(o.db);
-  const key = await keyFor(o.label);
-  const chunks = syntheticChunks(o.total);
-  const vectors = randomUnitVectors(o.total, o.dims, o.seed);
-  const chunksHash = await chunkListHash(chunks);
-  progress.blocks = 0;
-  progress.waitMessage = null;
-  let waitMessage: string | null = null;
-  if (o.gateAfterBlocks !== undefined) gate = newGate();
-  return withIndexWriteLock(
-    key.key,
-    {
-      onWait: (w) => {
-        waitMessage = w.message;
-        progress.waiting = true;
-        progress.waitMessage = w.message;
-        log(w.message);
-      },
-    },
-    async () => {
-      progress.waiting = false;
-      const t0 = performance.now();
-      const b = await s.indexes.begin({ key, dims: o.dims, totalChunks: o.total, chunksHash });
-      let written = 0;
-      let committed = b.committedChunks;
-      let blockNo = b.nextBlock;
-      let complete = b.complete;
-      let appendMs = 0;
-      let completeMs = 0;
-      if (!b.complete && o.commit) {
-        // the ingestion path: batches buffered and committed by the policy
-        const commits = new BatchCommitter(s.indexes, key.key, b.nextBlock, o.commit === 'ingest' ? INGEST_COMMIT_POLICY : o.commit);
-        let stopped = false;
-        for (let i = b.committedChunks; i < o.total; i += o.blockSize) {
-          // stopAfterBlocks counts batches here; stopping leaves the buffered ones uncommitted, as a closed page would
-          if (o.stopAfterBlocks !== undefined && (i - b.committedChunks) / o.blockSize >= o.stopAfterBlocks) {
-            stopped = true;
-            break;
-          }
-          const end = Math.min(o.total, i + o.blockSize);
-          await commits.add(chunks.slice(i, end), vectors.subarray(i * o.dims, end * o.dims));
-          written = commits.commits;
-          committed = b.committedChunks + commits.committed;
-          progress.blocks = written;
-          progress.committed = committed;
-        }
-        if (stopped) await commits.settle();
-        else await commits.finish();
-        written = commits.commits;
-        committed = b.committedChunks + commits.committed;
-        appendMs = performance.now() - t0;
-        if (committed === o.total && o.complete !== false) {
-          const c0 = performance.now();
-          complete = (await s.indexes.complete(key.key)).complete;
-          completeMs = performance.now() - c0;
-        }
-      } else if (!b.complete) {
-        const inflight = Math.max(1, o.inflight ?? 1);
-        const pending: Array<Promise<void>> = [];
-        for (let i = b.committedChunks; i < o.total; i += o.blockSize) {
-          if (o.stopAfterBlocks !== undefined && blockNo - b.nextBlock >= o.stopAfterBlocks) break;
-          if (gate && o.gateAfterBlocks === blockNo - b.nextBlock) {
-            await Promise.all(pending.splice(0));
-            await gate.promise;
-          }
-          const end = Math.min(o.total, i + o.blockSize);
-          // appendBlock copies the vectors at once: up to `inflight` transactions queue behind each other
-          pending.push(
-            s.indexes.appendBlock(key.key, blockNo++, chunks.slice(i, end), vectors.subarray(i * o.dims, end * o.dims)).then((meta) => {
-              committed = Math.max(committed, meta.committedChunks);
-              written++;
-              progress.blocks = written;
-              progress.committed = committed;
-            }),
-          );
-          if (pending.length >= inflight) await pending.shift();
-        }
-        await Promise.all(pending);
-        appendMs = performance.now() - t0;
-        if (committed === o.total && o.complete !== false) {
-          const c0 = performance.now();
-          complete = (await s.indexes.complete(key.key)).complete;
-          completeMs = performance.now() - c0;
-        }
-      }
-      const writeMs = performance.now() - t0;
-      return {
-        key: key.key,
-        begin: { committedChunks: b.committedChunks, nextBlock: b.nextBlock, complete: b.complete, resumed: b.resumed, restarted: b.restarted },
-        blocksWritten: written,
-        committedChunks: committed,
-        complete,
-        waitMessage,
-        appendMs,
-        completeMs,
-        writeMs,
-      };
-    },
-  );
-}
-
-export interface LoadSummary {
-  found: boolean;
-  complete: boolean;
-  committedChunks: number;
-  totalChunks: number;
-  ids: string[];
-  checksum: string;
-  /** The loaded vectors equal the first `committedChunks` rows of the generated ones, bit for bit. */
-  equalsInput: boolean;
-  refsEqualInput: boolean;
-  /** Block records stored (after compaction, fewer than the blocks appended). */
-  blocksStored: number;
-}
-
-async function loadSummary(o: { db: string; label: string; dims: number; seed: number; total: number; fresh?: boolean }): Promise<LoadSummary> {
-  if (o.fresh) {
-    stores.get(o.db)?.close();
-    stores.delete(o.db);
-  }
-  const s = await store(o.db);
-  const key = await keyFor(o.label);
-  const r = await s.indexes.load(key.key);
-  if (!r) return { found: false, complete: false, committedChunks: 0, totalChunks: 0, ids: [], checksum: '', equalsInput: false, refsEqualInput: false, blocksStored: 0 };
-  const input = randomUnitVectors(o.total, o.dims, o.seed).subarray(0, r.meta.committedChunks * o.dims);
-  const chunks = syntheticChunks(o.total).slice(0, r.meta.committedChunks);
-  return {
-    found: true,
-    complete: r.meta.complete,
-    committedChunks: r.meta.committedChunks,
-    totalChunks: r.meta.totalChunks,
-    ids: r.chunks.map((c) => c.id),
-    checksum: checksum(r.vectors),
-    equalsInput: bytesEqual(r.vectors, input),
-    refsEqualInput: JSON.stringify(r.chunks) === JSON.stringify(chunks),
-    blocksStored: await s.db.count('blocks', IDBKeyRange.bound([key.key, -Infinity], [key.key, Infinity])),
-  };
-}
+import { bytesEqual, deleteIndex, gate, ingest, keyFor, loadSummary, log, progress, safe, store, stores, type Failure, type IngestOptions } from '../../bench/lib/storage-page';
 
 // ─────────────────────────────── tests ───────────────────────────────
 
@@ -570,11 +330,6 @@ async function putCorpus(o: { db: string; docs: number; name?: string }) {
   return { hash: rec.hash, bytes: rec.bytes };
 }
 
-async function deleteIndex(o: { db: string; key: string }) {
-  await (await store(o.db)).storage.delete({ kind: 'index', key: o.key });
-  return { deleted: o.key };
-}
-
 async function inventory(o: { db: string }) {
   return (await store(o.db)).storage.list();
 }
@@ -591,124 +346,8 @@ async function deleteDb(o: { db: string }) {
   return { deleted: o.db };
 }
 
-// ─────────────────────────────── benchmark ───────────────────────────────
-
-/** Writes `count` vectors through the repository in blocks; usage from the estimate before and after. */
-async function benchWrite(o: { db: string; count: number; dims: number; blockSize: number; label: string; seed: number; inflight?: number; commit?: 'ingest' | CommitPolicy }) {
-  const before = await readEstimate();
-  const r = await ingest({ db: o.db, label: o.label, total: o.count, dims: o.dims, blockSize: o.blockSize, seed: o.seed, inflight: o.inflight ?? 1, ...(o.commit ? { commit: o.commit } : {}) });
-  const after = await readEstimate();
-  const s = await store(o.db);
-  const meta = await s.indexes.get(r.key);
-  const blocksStored = await s.db.count('blocks', IDBKeyRange.bound([r.key, -Infinity], [r.key, Infinity]));
-  return {
-    key: r.key,
-    count: o.count,
-    inflight: o.inflight ?? 1,
-    commit: o.commit ?? null,
-    blocks: r.blocksWritten,
-    blocksStored,
-    appendMs: r.appendMs,
-    completeMs: r.completeMs,
-    writeMs: r.writeMs,
-    vectorsPerSecond: (o.count / r.appendMs) * 1000,
-    vectorsPerSecondWithComplete: (o.count / r.writeMs) * 1000,
-    usageBefore: before?.usage ?? null,
-    usageAfter: after?.usage ?? null,
-    quotaReliable: after?.quotaReliable ?? null,
-    metaBytes: meta?.bytes ?? null,
-    complete: r.complete,
-  };
-}
-
-/**
- * Cold load, as a fresh page does it: open the database, read the index (meta + every block),
- * place the vectors in a search store and answer one top-k query. `via: 'simd'` hands each block
- * straight to a WebAssembly SIMD store (`loadInto`: one copy, the scan the index worker uses);
- * `via: 'array'` assembles one Float32Array (`load`) and scans it in plain JavaScript.
- */
-async function benchLoad(o: { db: string; key: string; k: number; queryRow: number; via?: 'simd' | 'array'; read?: BlockReadMode; inline?: boolean }) {
-  const via = o.via ?? 'simd';
-  const ro = { ...(o.read ? { read: o.read } : {}), ...(o.inline ? { via: 'inline' as const } : {}) };
-  const t0 = performance.now();
-  const s = await openStore({ name: o.db });
-  const t1 = performance.now();
-  let search: (q: Float32Array, k: number) => { indices: Int32Array; scores: Float32Array };
-  let row: (i: number) => Float32Array;
-  let simd: boolean | null = null;
-  let r: { meta: { dims: number; committedChunks: number }; refs: { id(i: number): string }; readMs: number; assembleMs: number } | null;
-  if (via === 'simd') {
-    let store: SimdStore | null = null;
-    r = await s.indexes.loadInto(
-      o.key,
-      (meta) => {
-        store = new SimdStore(meta.dims, { initialCapacity: meta.committedChunks });
-        const st = store;
-        return (v) => void st.add(v);
-      },
-      ro,
-    );
-    const st = store as SimdStore | null;
-    if (!st) throw new Error(`index ${o.key} not found`);
-    simd = st.simd;
-    search = (q, k) => st.search(q, k);
-    row = (i) => st.row(i);
-  } else {
-    const l = await s.indexes.load(o.key, ro);
-    if (!l) throw new Error(`index ${o.key} not found`);
-    r = l;
-    search = (q, k) => exactTopK(l.vectors, l.meta.dims, l.meta.committedChunks, q, k);
-    row = (i) => l.vectors.slice(i * l.meta.dims, (i + 1) * l.meta.dims);
-  }
-  const t2 = performance.now();
-  if (!r) throw new Error(`index ${o.key} not found`);
-  const q = row(o.queryRow);
-  const top = search(q, o.k);
-  const ids = Array.from(top.indices, (i) => r.refs.id(i));
-  const t3 = performance.now();
-  s.close();
-  return {
-    via,
-    read: o.read ?? null,
-    inline: o.inline ?? false,
-    simd,
-    openMs: t1 - t0,
-    loadMs: t2 - t1,
-    readMs: r.readMs,
-    assembleMs: r.assembleMs,
-    queryMs: t3 - t2,
-    totalMs: t3 - t0,
-    count: r.meta.committedChunks,
-    top: Array.from(top.indices),
-    topIds: ids,
-    topScores: Array.from(top.scores),
-  };
-}
-
-/**
- * Reads an index (in the blocks worker, or inline on this page), deletes it and reports how much
- * the usage estimate dropped at once and after `waitMs`: a Blob read inline pins the blocks'
- * files until the page garbage-collects the Blobs.
- */
-async function benchDeleteAfterRead(o: { db: string; key: string; inline: boolean; waitMs: number }) {
-  const s = await store(o.db);
-  const meta = await s.indexes.get(o.key);
-  const l = await s.indexes.load(o.key, o.inline ? { via: 'inline' } : {});
-  const vectors = l?.meta.committedChunks ?? 0;
-  const before = (await readEstimate())?.usage ?? null;
-  await s.indexes.delete(o.key);
-  const at0 = (await readEstimate())?.usage ?? null;
-  await new Promise((r) => setTimeout(r, o.waitMs));
-  const later = (await readEstimate())?.usage ?? null;
-  return { inline: o.inline, vectors, metaBytes: meta?.bytes ?? null, before, freedAtOnce: before !== null && at0 !== null ? before - at0 : null, freedAfterWait: before !== null && later !== null ? before - later : null, waitMs: o.waitMs };
-}
-
-async function env() {
-  return { userAgent: navigator.userAgent, crossOriginIsolated: self.crossOriginIsolated, estimate: await readEstimate(), locks: !!navigator.locks };
-}
 
 const api = {
-  env: () => safe(env),
   ingest: (o: IngestOptions) => safe(() => ingest(o)),
   openGate: () => {
     gate?.open();
@@ -732,24 +371,17 @@ const api = {
   inventory: (o: { db: string }) => safe(() => inventory(o)),
   deleteIndex: (o: { db: string; key: string }) => safe(() => deleteIndex(o)),
   deleteDb: (o: { db: string }) => safe(() => deleteDb(o)),
-  benchWrite: (o: Parameters<typeof benchWrite>[0]) => safe(() => benchWrite(o)),
-  benchLoad: (o: Parameters<typeof benchLoad>[0]) => safe(() => benchLoad(o)),
-  benchDeleteAfterRead: (o: Parameters<typeof benchDeleteAfterRead>[0]) => safe(() => benchDeleteAfterRead(o)),
-  probeWrite: (o: Parameters<typeof probeWrite>[0]) => safe(() => probeWrite(o)),
-  probeRead: (o: Parameters<typeof probeRead>[0]) => safe(() => probeRead(o)),
-  probeDelete: (o: Parameters<typeof probeDelete>[0]) => safe(() => probeDelete(o)),
-  probeClear: () => safe(probeClear),
 };
 
-export type StorageBench = typeof api;
+export type StorageFixtures = typeof api;
 
 declare global {
   interface Window {
-    storageBench?: StorageBench;
-    storageBenchReady?: boolean;
+    storageFixtures?: StorageFixtures;
+    storageFixturesReady?: boolean;
   }
 }
 
-window.storageBench = api;
-window.storageBenchReady = true;
-log(`ready (schema v${DB_VERSION}, Web Locks ${navigator.locks ? 'yes' : 'no'})`);
+window.storageFixtures = api;
+window.storageFixturesReady = true;
+log('ready');
