@@ -11,7 +11,7 @@ import { openStore } from '../src/storage/store';
 import { SimdStore } from '../workers/lib/simd-scan';
 import { probeClear, probeDelete, probeRead, probeWrite } from './lib/storage-probe';
 
-import { deleteIndex, ingest, log, safe, store } from './lib/storage-page';
+import { deleteIndex, ingest, log, safeApi, store } from './lib/storage-page';
 
 // ─────────────────────────────── benchmark ───────────────────────────────
 
@@ -131,16 +131,8 @@ async function env() {
 
 
 const api = {
-  env: () => safe(env),
   estimate: () => readEstimate(),
-  deleteIndex: (o: { db: string; key: string }) => safe(() => deleteIndex(o)),
-  benchWrite: (o: Parameters<typeof benchWrite>[0]) => safe(() => benchWrite(o)),
-  benchLoad: (o: Parameters<typeof benchLoad>[0]) => safe(() => benchLoad(o)),
-  benchDeleteAfterRead: (o: Parameters<typeof benchDeleteAfterRead>[0]) => safe(() => benchDeleteAfterRead(o)),
-  probeWrite: (o: Parameters<typeof probeWrite>[0]) => safe(() => probeWrite(o)),
-  probeRead: (o: Parameters<typeof probeRead>[0]) => safe(() => probeRead(o)),
-  probeDelete: (o: Parameters<typeof probeDelete>[0]) => safe(() => probeDelete(o)),
-  probeClear: () => safe(probeClear),
+  ...safeApi({ env, deleteIndex, benchWrite, benchLoad, benchDeleteAfterRead, probeWrite, probeRead, probeDelete, probeClear }),
 };
 
 export type StorageBench = typeof api;

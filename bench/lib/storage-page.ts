@@ -39,6 +39,14 @@ export async function safe<T>(fn: () => Promise<T>): Promise<T | Failure> {
   }
 }
 
+type PageFn = (o: never) => Promise<unknown>;
+type Safe<T extends Record<string, PageFn>> = { [K in keyof T]: (o: Parameters<T[K]>[0]) => Promise<Awaited<ReturnType<T[K]>> | Failure> };
+
+/** A page's methods as `page.evaluate` calls them: each resolves with its JSON result or `{error}`. */
+export function safeApi<T extends Record<string, PageFn>>(fns: T): Safe<T> {
+  return Object.fromEntries(Object.entries(fns).map(([k, f]) => [k, (o: never) => safe(() => f(o))])) as Safe<T>;
+}
+
 export async function keyFor(label: string): Promise<IndexKey> {
   return indexKey(syntheticKeyParts(label, await sha256Hex(`corpus:${label}`)));
 }

@@ -99,6 +99,14 @@ export class RagSession extends EventTarget {
     this.progress = null;
   }
 
+  /** Work done: ready again, the change announced on the page as `event`. */
+  private finished<T>(event: string, value: T): T {
+    this.settle();
+    this.changed();
+    announce(event, value);
+    return value;
+  }
+
   /** Starts work of a kind; refuses while other work runs. */
   private begin(status: SessionStatus, what = 'Busy: wait for the current work to finish.'): void {
     if (this.busy) throw new RagtabError('InvalidArgument', what);
@@ -161,10 +169,7 @@ export class RagSession extends EventTarget {
         }),
       );
       this.llmLoad = report;
-      this.settle();
-      this.changed();
-      announce('ragtab-llm-loaded', report);
-      return report;
+      return this.finished('ragtab-llm-loaded', report);
     } catch (e) {
       this.settle();
       this.fail(e);
@@ -206,11 +211,7 @@ export class RagSession extends EventTarget {
       this.lastIngest = report;
       this.lastQuery = null;
       this.lastEvaluation = null;
-      this.status = 'ready';
-      this.progress = null;
-      this.changed();
-      announce('ragtab-ingested', report);
-      return report;
+      return this.finished('ragtab-ingested', report);
     } catch (e) {
       this.embedders.discard(created, this.active?.embedder ?? null);
       this.settle();
@@ -264,10 +265,7 @@ export class RagSession extends EventTarget {
         onProgress: (done, total, startedAt) => this.setProgress({ phase: 'check', label: 'Evaluating the corpus queries', done, total, unit: 'queries', startedAt }),
       });
       this.lastEvaluation = report;
-      this.settle();
-      this.changed();
-      announce('ragtab-evaluated', report);
-      return report;
+      return this.finished('ragtab-evaluated', report);
     } catch (err) {
       this.settle();
       if (abort.signal.aborted) {
@@ -303,10 +301,7 @@ export class RagSession extends EventTarget {
       const result: QueryResult = { question: text, k, kind, stages, hits: r.hits, compare: await this.compareKinds(a, r.vector, k, kind, r.searchHits), context: r.context!, generation: null, generationError: null, totalMs };
       this.lastQuery = result;
       if (opts.generate !== false && this.generator.ready) await this.generate(result, t0);
-      this.status = 'ready';
-      this.changed();
-      announce('ragtab-query-done', result);
-      return result;
+      return this.finished('ragtab-query-done', result);
     } catch (err) {
       this.settle();
       this.fail(err);

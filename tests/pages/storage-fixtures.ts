@@ -15,7 +15,7 @@ import '../../src/ui/ragtab-storage';
 import { randomUnitVectors } from '../../bench/lib/vectors';
 import { syntheticChunks, syntheticCorpus } from '../../bench/lib/storage-data';
 
-import { bytesEqual, deleteIndex, gate, ingest, keyFor, loadSummary, log, progress, safe, store, stores, type Failure, type IngestOptions } from '../../bench/lib/storage-page';
+import { bytesEqual, deleteIndex, gate, ingest, keyFor, loadSummary, log, progress, safe, safeApi, store, stores, type Failure } from '../../bench/lib/storage-page';
 
 // ─────────────────────────────── tests ───────────────────────────────
 
@@ -348,29 +348,13 @@ async function deleteDb(o: { db: string }) {
 
 
 const api = {
-  ingest: (o: IngestOptions) => safe(() => ingest(o)),
   openGate: () => {
     gate?.open();
     return true;
   },
   progress: () => ({ ...progress }),
-  loadSummary: (o: Parameters<typeof loadSummary>[0]) => safe(() => loadSummary(o)),
-  roundTrip: (o: Parameters<typeof roundTrip>[0]) => safe(() => roundTrip(o)),
-  upgradeFromV1: (o: Parameters<typeof upgradeFromV1>[0]) => safe(() => upgradeFromV1(o)),
-  upgradeFromV2: (o: Parameters<typeof upgradeFromV2>[0]) => safe(() => upgradeFromV2(o)),
-  upgradeFromV3: (o: Parameters<typeof upgradeFromV3>[0]) => safe(() => upgradeFromV3(o)),
-  fillUntilQuota: (o: Parameters<typeof fillUntilQuota>[0]) => safe(() => fillUntilQuota(o)),
-  openWatched: (o: { db: string }) => safe(() => openWatched(o)),
-  watchedState: () => safe(watchedState),
-  openNewer: (o: { db: string }) => safe(() => openNewer(o)),
-  mountPanel: (o: { db: string }) => safe(() => mountPanel(o)),
-  refreshPanel: () => safe(refreshPanel),
   estimate: () => readEstimate(),
-  putRun: (o: Parameters<typeof putRun>[0]) => safe(() => putRun(o)),
-  putCorpus: (o: Parameters<typeof putCorpus>[0]) => safe(() => putCorpus(o)),
-  inventory: (o: { db: string }) => safe(() => inventory(o)),
-  deleteIndex: (o: { db: string; key: string }) => safe(() => deleteIndex(o)),
-  deleteDb: (o: { db: string }) => safe(() => deleteDb(o)),
+  ...safeApi({ ingest, loadSummary, roundTrip, upgradeFromV1, upgradeFromV2, upgradeFromV3, fillUntilQuota, openWatched, watchedState, openNewer, mountPanel, refreshPanel, putRun, putCorpus, inventory, deleteIndex, deleteDb }),
 };
 
 export type StorageFixtures = typeof api;

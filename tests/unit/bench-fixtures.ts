@@ -7,13 +7,14 @@ import type { GenerationReport } from '../../src/engine/generation';
 import type { WorkerMemory } from '../../workers/api';
 import { RETRIEVAL_SUITE } from '../../src/engine/retrieval-suite';
 import { applySets, PRESETS, type BenchConfig } from '../../src/core/bench-config';
-import { RUN_RECORD_VERSION, type EnvironmentRecord, type RunRecord, type Sample } from '../../src/core/run-record';
+import type { EnvironmentRecord, RunRecord, Sample } from '../../src/core/run-record';
 import type { MemorySources } from '../../src/engine/memory';
 import type { Settings, LlmSettings } from '../../src/core/settings';
 import type { IndexKind } from '../../src/core/vocabulary';
 import type { EvaluationReport, IngestReport, QueryResult, StageTiming } from '../../src/engine/reports';
 import type { LlmLoadReport } from '../../src/engine/generation';
 import { summarize } from '../../src/core/stats';
+import { newRecord } from '../../src/engine/record';
 import { embedBatchParts } from '../../src/core/stages';
 
 export const ENV: EnvironmentRecord = {
@@ -327,25 +328,11 @@ export const sample = (stage: string, duration: number, over: Partial<Sample> = 
 
 export function recordOf(samples: Sample[], over: Partial<RunRecord> = {}): RunRecord {
   return {
-    schema: 'ragtab-run',
-    version: RUN_RECORD_VERSION,
-    id: '20261125T000000-abcdef',
-    suite: 'retrieval',
+    ...newRecord({ id: '20261125T000000-abcdef', suite: 'retrieval', config: PRESETS.quick, environment: structuredClone(ENV), startedAt: '2026-11-25T00:00:00.000Z' }),
     status: 'complete',
-    startedAt: '2026-11-25T00:00:00.000Z',
     finishedAt: '2026-11-25T00:01:00.000Z',
-    config: PRESETS.quick,
-    sweep: null,
-    environment: structuredClone(ENV),
     stages: [...new Set(samples.map((s) => s.stage))].map((name) => ({ name, unit: 'ms' })),
     samples,
-    memory: [],
-    corpus: null,
-    embedder: null,
-    llm: null,
-    quality: null,
-    errors: [],
-    warnings: [],
     ...over,
   };
 }
