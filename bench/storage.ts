@@ -4,6 +4,7 @@
  * delete frees, raw IndexedDB probes. Everything runs through the app's storage layer (src/storage)
  * against the page's real IndexedDB. (The storage test fixtures are tests/pages/storage-fixtures.ts.)
  */
+import './lib/environment';
 import { exactTopK } from '../src/core/topk';
 import { readEstimate } from '../src/storage/errors';
 import type { BlockReadMode, CommitPolicy } from '../src/storage/indexes';
