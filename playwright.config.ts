@@ -41,7 +41,8 @@ export default defineConfig({
     url: `http://localhost:${port}/`,
     timeout: 300_000,
     reuseExistingServer: !process.env['CI'],
-    env: { RAGTAB_SERVE: `/models=${shared}/models;/datasets=${shared}/datasets;/llm-cache=${llmCache}` },
+    // RAGTAB_TEST_PAGES: the build includes the fixture pages of tests/pages (storage.spec.ts).
+    env: { RAGTAB_SERVE: `/models=${shared}/models;/datasets=${shared}/datasets;/llm-cache=${llmCache}`, RAGTAB_TEST_PAGES: '1' },
     stdout: 'pipe',
   },
 });

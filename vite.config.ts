@@ -156,6 +156,12 @@ export default defineConfig({
             .filter((f) => f.endsWith('.html'))
             .map((f) => [`bench-${f.replace(/\.html$/, '')}`, resolve('bench', f)]),
         ),
+        // Test fixture pages (tests/pages/*.html): built for the end-to-end tests only (RAGTAB_TEST_PAGES=1).
+        ...Object.fromEntries(
+          (process.env['RAGTAB_TEST_PAGES'] && existsSync('tests/pages') ? readdirSync('tests/pages') : [])
+            .filter((f) => f.endsWith('.html'))
+            .map((f) => [`test-${f.replace(/\.html$/, '')}`, resolve('tests/pages', f)]),
+        ),
       },
     },
   },

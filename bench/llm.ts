@@ -2,9 +2,10 @@
  * The LLM bench page: exposes `window.llmBench` (the LLM client plus figures) for the end-to-end
  * test and the micro-benchmark command, then fires `bench-ready`.
  */
+import './lib/environment';
 import { LlmClient, type ClientGenerateResult } from '../src/engine/llm-client';
 import { errorInfo } from '../src/core/errors';
-import { buildPrompt, type BuiltPrompt, type RetrievedChunk } from '../src/core/prompt';
+import { buildPrompt, type BuiltPrompt, type PromptChunk } from '../src/core/prompt';
 import { computeLlmFigures, fromWebLlmUsage, fromWllamaTimings, type EngineFigures, type LlmFigures } from '../src/core/llm-figures';
 import { measureGflops } from './lib/gflops';
 import type { EngineLoopTimes, LlmEngine, LlmGenerateRequest, LlmGenerateResult, LlmInfo, LlmLoadProgress, LlmLoadSpec, LlmLoadTimings, LlmMessage } from '../workers/api';
@@ -182,7 +183,7 @@ const bench = {
     }),
 
   /** The RAG prompt for `chunks` (best first), trimmed with the engine's own token counter and template. */
-  ragPrompt: (engine: LlmEngine, input: { question: string; chunks: RetrievedChunk[]; contextSize: number; maxNewTokens: number }) =>
+  ragPrompt: (engine: LlmEngine, input: { question: string; chunks: PromptChunk[]; contextSize: number; maxNewTokens: number }) =>
     guard(async (): Promise<BuiltPrompt> => {
       const c = client(engine);
       return buildPrompt({

@@ -4,6 +4,7 @@
  * resolves with plain JSON figures. Nothing here asserts: it only measures.
  */
 import * as Comlink from 'comlink';
+import './lib/environment';
 import { Voy } from 'voy-search';
 import type { EmbedderApi } from '../workers/api';
 import { SimdStore, mergeTopK } from '../workers/lib/simd-scan';

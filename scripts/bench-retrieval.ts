@@ -16,7 +16,10 @@ import { join } from 'node:path';
 import { chromium, type Page } from '@playwright/test';
 import { BASE_FLAGS, resolveChromium } from './lib/chromium';
 import { serveApp, sharedDir } from './lib/server';
-import { finishRecord, machineRecord } from './lib/bench-output';
+import { benchRecord, finishRecord, pageEnvironment } from './lib/bench-output';
+import { intArg, parseArgs } from './lib/bench-args';
+import { FigureTable, fmt } from './lib/figures';
+import { RagtabError } from '../src/core/errors';
 import { kindsSection, kindsStorageSection } from './lib/bench-kinds';
 import { realEmbeddings } from './lib/real-embeddings';
 import { exactTopK, type TopK } from '../src/core/topk';
@@ -37,34 +40,27 @@ interface Options {
   only: Section[];
 }
 
-function parseArgs(argv: string[]): Options {
-  const o: Options = { json: null, quick: false, probe: true, voy: true, n: 0, probeN: 0, browser: undefined, only: [...SECTIONS] };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const value = (): string => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value`);
-      return v;
-    };
-    if (a === '--json') o.json = value();
-    else if (a === '--quick') o.quick = true;
-    else if (a === '--no-probe') o.probe = false;
-    else if (a === '--no-voy') o.voy = false;
-    else if (a === '--n') o.n = Number(value());
-    else if (a === '--browser') o.browser = value();
-    else if (a === '--only') {
-      const list = value().split(',').map((x) => x.trim());
-      for (const x of list) if (!(SECTIONS as readonly string[]).includes(x)) throw new Error(`--only: unknown section ${x} (${SECTIONS.join(', ')})`);
-      o.only = list as Section[];
-    }
-    else if (a === '--help' || a === '-h') {
-      console.log(`usage: tsx scripts/bench-retrieval.ts [--json FILE] [--quick] [--no-probe] [--no-voy] [--n TEXTS] [--only ${SECTIONS.join(',')}] [--browser PATH]`);
-      process.exit(0);
-    } else throw new Error(`unknown argument ${a}`);
+function options(argv: string[]): Options {
+  const usage = `usage: tsx scripts/bench-retrieval.ts [--json FILE] [--quick] [--no-probe] [--no-voy] [--n TEXTS] [--only ${SECTIONS.join(',')}] [--browser PATH]`;
+  const o = parseArgs<Options>(argv, { json: null, quick: false, probe: true, voy: true, n: 0, probeN: 0, browser: undefined, only: [...SECTIONS] }, {
+    values: {
+      '--json': (o, v) => (o.json = v),
+      '--n': (o, v) => (o.n = intArg('--n', v, 1)),
+      '--browser': (o, v) => (o.browser = v),
+      '--only': (o, v) => {
+        const list = v.split(',').map((x) => x.trim());
+        for (const x of list) if (!(SECTIONS as readonly string[]).includes(x)) throw new RagtabError('InvalidArgument', `--only: unknown section ${x} (${SECTIONS.join(', ')})`);
+        o.only = list as Section[];
+      },
+    },
+    flags: { '--quick': (o) => (o.quick = true), '--no-probe': (o) => (o.probe = false), '--no-voy': (o) => (o.voy = false) },
+  });
+  if (o.help) {
+    console.log(usage);
+    process.exit(0);
   }
   if (!o.probe) o.only = o.only.filter((x) => x !== 'probe');
   if (!o.n) o.n = o.quick ? 64 : 256;
-  if (!Number.isInteger(o.n) || o.n < 1) throw new Error(`--n must be a positive integer`);
   o.probeN = o.quick ? 64 : 96;
   return o;
 }
@@ -316,58 +312,14 @@ async function nodeSearch(count: number, queries: number, withHnsw: boolean): Pr
 
 // ─────────────────────────────── figures ───────────────────────────────
 
-type Status = 'met' | 'not met' | 'n/a';
-
-interface Figure {
-  value: number | string | null;
-  unit: string;
-  /** e.g. "≤ 1.5", "≥ 0.8": present only where the issue sets a target. */
-  target?: string;
-  status?: Status;
-  note?: string;
-}
-
-const figures: Record<string, Figure> = {};
-
-function fig(key: string, value: number | string | null | undefined, unit: string, extra: Omit<Figure, 'value' | 'unit'> = {}): void {
-  figures[key] = { value: value ?? null, unit, ...extra };
-}
-
-function target(key: string, value: number | null | undefined, unit: string, op: '<=' | '>=', limit: number, note?: string): void {
-  const v = value ?? null;
-  const status: Status = v === null ? 'n/a' : (op === '<=' ? v <= limit : v >= limit) ? 'met' : 'not met';
-  fig(key, v, unit, { target: `${op === '<=' ? '≤' : '≥'} ${limit}`, status, ...(note ? { note } : {}) });
-}
+// The one figures table of the bench commands (scripts/lib/figures.ts).
+const table = new FigureTable();
+const figures = table.figures;
+const fig = table.fig.bind(table);
+const target = table.target.bind(table);
+const printTable = () => table.print();
 
 const sizeLabel = (n: number) => (n % 1000 === 0 ? `${n / 1000}k` : String(n));
-
-function fmt(v: number | string | null): string {
-  if (v === null) return '—';
-  if (typeof v === 'string') return v;
-  const a = Math.abs(v);
-  if (a === 0) return '0';
-  if (a >= 1000) return v.toFixed(0);
-  if (a >= 100) return v.toFixed(1);
-  if (a >= 10) return v.toFixed(2);
-  if (a >= 1) return v.toFixed(3);
-  return v.toFixed(4);
-}
-
-function printTable(): void {
-  const rows = Object.entries(figures).map(([k, f]) => [k, fmt(f.value), f.unit, f.target ?? '', f.status ?? '']);
-  const head = ['figure', 'value', 'unit', 'target', 'where it stands'];
-  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
-  const line = (r: string[]) => r.map((c, i) => (i === 1 ? c.padStart(w[i] as number) : c.padEnd(w[i] as number))).join('  ');
-  console.log('\n' + line(head));
-  console.log(w.map((n) => '─'.repeat(n)).join('  '));
-  let group = '';
-  for (const r of rows) {
-    const g = (r[0] as string).split('.')[0] as string;
-    if (group && g !== group) console.log('');
-    group = g;
-    console.log(line(r));
-  }
-}
 
 // ─────────────────────────────── main ───────────────────────────────
 
@@ -507,7 +459,7 @@ async function probeSection(page: Page, texts: string[], corpusAll: string[], co
 }
 
 async function main(): Promise<void> {
-  const opts = parseArgs(process.argv.slice(2));
+  const opts = options(process.argv.slice(2));
   const started = Date.now();
   const shared = sharedDir();
   const models = join(shared, 'models');
@@ -647,16 +599,8 @@ async function main(): Promise<void> {
       lap('kinds');
     }
     const loadEnd = loadavg();
-    const record = {
-      schema: 'ragtab.bench.retrieval/1',
-      startedAt: new Date(started).toISOString(),
-      durationS: (Date.now() - started) / 1000,
-      config,
-      machine: machineRecord({ loadStart, loadEnd, chromium: chromiumVersion, page: { userAgent: env.userAgent, crossOriginIsolated: env.crossOriginIsolated, timerResolutionMs: env.timerResolutionMs } }),
-      sectionSeconds,
-      figures,
-      raw,
-    };
+    const environment = await pageEnvironment(page, { tool: 'ragtab bench:retrieval', browserFlags: BASE_FLAGS, browserVersion: chromiumVersion });
+    const record = benchRecord({ schema: 'ragtab.bench.retrieval/2', suite: 'bench:retrieval', started, environment, loadStart, loadEnd }, { config, sectionSeconds, figures, raw });
     printTable();
     finishRecord(record, opts.json, started, loadEnd);
   } finally {

@@ -25,7 +25,9 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from '@playwright/test';
 import { BASE_FLAGS, resolveChromium } from './lib/chromium';
 import { serveApp } from './lib/server';
-import { finishRecord, machineRecord } from './lib/bench-output';
+import { benchRecord, finishRecord, pageEnvironment } from './lib/bench-output';
+import { intArg, parseArgs } from './lib/bench-args';
+import { FigureTable, fmt } from './lib/figures';
 import { exactTopK } from '../src/core/topk';
 import { DIMS, VECTOR_SEED, pct, randomUnitVectors } from '../bench/lib/vectors';
 import type { Failure, StorageBench } from '../bench/storage';
@@ -42,31 +44,15 @@ interface Options {
   probe: boolean;
 }
 
-function parseArgs(argv: string[]): Options {
-  const o: Options = { json: null, count: 50_000, block: 1_024, writes: 3, loads: 7, browser: undefined, probe: false };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const value = (): string => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value`);
-      return v;
-    };
-    const int = (name: string): number => {
-      const n = Number(value());
-      if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer`);
-      return n;
-    };
-    if (a === '--json') o.json = value();
-    else if (a === '--count') o.count = int('--count');
-    else if (a === '--block') o.block = int('--block');
-    else if (a === '--writes') o.writes = int('--writes');
-    else if (a === '--loads') o.loads = int('--loads');
-    else if (a === '--browser') o.browser = value();
-    else if (a === '--probe') o.probe = true;
-    else if (a === '--help' || a === '-h') {
-      console.log('usage: tsx scripts/bench-storage.ts [--json FILE] [--count N] [--block N] [--writes N] [--loads N] [--browser PATH]');
-      process.exit(0);
-    } else throw new Error(`unknown argument ${a}`);
+function options(argv: string[]): Options {
+  const int = (name: string) => (o: Options, v: string) => ((o as unknown as Record<string, number>)[name.slice(2)] = intArg(name, v, 1));
+  const o = parseArgs<Options>(argv, { json: null, count: 50_000, block: 1_024, writes: 3, loads: 7, browser: undefined, probe: false }, {
+    values: { '--json': (o, v) => (o.json = v), '--count': int('--count'), '--block': int('--block'), '--writes': int('--writes'), '--loads': int('--loads'), '--browser': (o, v) => (o.browser = v) },
+    flags: { '--probe': (o) => (o.probe = true) },
+  });
+  if (o.help) {
+    console.log('usage: tsx scripts/bench-storage.ts [--json FILE] [--count N] [--block N] [--writes N] [--loads N] [--browser PATH] [--probe]');
+    process.exit(0);
   }
   return o;
 }
@@ -77,50 +63,12 @@ const DB = 'ragtab-bench-storage';
 
 // ─────────────────────────────── figures ───────────────────────────────
 
-interface Figure {
-  value: number | null;
-  unit: string;
-  target?: string;
-  status?: string;
-  note?: string;
-}
-const figures: Record<string, Figure> = {};
-
-function fmt(v: number | null | undefined): string {
-  if (v === null || v === undefined || !Number.isFinite(v)) return '—';
-  const a = Math.abs(v);
-  if (a >= 1000) return Math.round(v).toLocaleString('en-US');
-  if (a >= 100) return v.toFixed(0);
-  if (a >= 10) return v.toFixed(1);
-  if (a >= 1) return v.toFixed(2);
-  return v.toFixed(3);
-}
-
-function fig(key: string, value: number | null | undefined, unit: string, extra: { note?: string } = {}): void {
-  figures[key] = { value: value ?? null, unit, ...extra };
-}
-
-function target(key: string, value: number | null | undefined, unit: string, op: '<=' | '>=', limit: number, note?: string): void {
-  const v = value ?? null;
-  const pass = v !== null && (op === '<=' ? v <= limit : v >= limit);
-  figures[key] = { value: v, unit, target: `${op} ${fmt(limit)}`, status: v === null ? 'not measured' : pass ? 'meets' : `misses (${fmt(op === '<=' ? v / limit : limit / v)}× off)`, ...(note ? { note } : {}) };
-}
-
-function printTable(): void {
-  const rows = Object.entries(figures).map(([k, f]) => [k, fmt(f.value), f.unit, f.target ?? '', f.status ?? '', f.note ?? '']);
-  const head = ['figure', 'value', 'unit', 'target', 'where it stands', 'note'];
-  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
-  const line = (r: string[]) => r.map((c, i) => (i === 1 ? c.padStart(w[i] as number) : c.padEnd(w[i] as number))).join('  ').trimEnd();
-  console.log('\n' + line(head));
-  console.log(w.map((n) => '─'.repeat(n)).join('  '));
-  let group = '';
-  for (const r of rows) {
-    const g = (r[0] as string).split('.')[0] as string;
-    if (group && g !== group) console.log('');
-    group = g;
-    console.log(line(r));
-  }
-}
+// The one figures table of the bench commands (scripts/lib/figures.ts).
+const table = new FigureTable();
+const figures = table.figures;
+const fig = table.fig.bind(table);
+const target = table.target.bind(table);
+const printTable = () => table.print();
 
 // ─────────────────────────────── page ───────────────────────────────
 
@@ -224,7 +172,7 @@ async function probe(page: Page, count: number, rounds: number): Promise<Record<
 // ─────────────────────────────── main ───────────────────────────────
 
 async function main(): Promise<void> {
-  const opts = parseArgs(process.argv.slice(2));
+  const opts = options(process.argv.slice(2));
   const started = Date.now();
   const loadStart = loadavg();
   console.log(`ragtab storage benchmark: ${opts.count.toLocaleString('en-US')} × ${DIMS} vectors, blocks of ${opts.block}; ${cpus().length} cores, load average ${loadStart.map((x) => x.toFixed(2)).join(' ')}`);
@@ -368,15 +316,9 @@ async function main(): Promise<void> {
     fig('load.top10Mismatches', mismatches, 'loads', { note: `of ${all.length}: top-10 ≠ the same scan in Node` });
 
     const loadEnd = loadavg();
-    const record = {
-      schema: 'ragtab.bench.storage/1',
-      startedAt: new Date(started).toISOString(),
-      durationS: (Date.now() - started) / 1000,
-      config: { count: opts.count, dims: DIMS, blockSize: opts.block, writes: opts.writes, loads: opts.loads, k: K, queryRow, rawBytesPerVector: RAW_BYTES_PER_VECTOR, context: 'persistent' },
-      machine: machineRecord({ loadStart, loadEnd, chromium: chromiumVersion, page: { userAgent: env.userAgent, crossOriginIsolated: env.crossOriginIsolated } }),
-      figures,
-      raw,
-    };
+    const environment = await pageEnvironment(page, { tool: 'ragtab bench:storage', browserFlags: BASE_FLAGS, browserVersion: chromiumVersion });
+    const config = { count: opts.count, dims: DIMS, blockSize: opts.block, writes: opts.writes, loads: opts.loads, k: K, queryRow, rawBytesPerVector: RAW_BYTES_PER_VECTOR, context: 'persistent' };
+    const record = benchRecord({ schema: 'ragtab.bench.storage/2', suite: 'bench:storage', started, environment, loadStart, loadEnd }, { config, figures, raw });
     printTable();
     finishRecord(record, opts.json, started, loadEnd);
   } finally {

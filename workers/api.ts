@@ -12,12 +12,12 @@
  */
 
 import type { TokenBound } from '../src/core/token-bound';
-import type { IndexBuildOptions, IndexKind, RetrieveOptions, ScoreKind } from '../src/core/index-kinds';
+import type { Device, Dtype, IndexKind, LlmBackend, LlmEngine, ModelSpec, Pooling, WebLlmModelRecord } from '../src/core/vocabulary';
+import type { IndexBuildOptions, RetrieveOptions, ScoreKind } from '../src/core/index-kinds';
+export type { IndexBuildOptions, RetrieveOptions, ScoreKind };
 
-// The index kinds are one `const` list in src/core/index-kinds.ts (issue 14).
-export type { IndexBuildOptions, IndexKind, RetrieveOptions, ScoreKind };
-
-export type Device = 'webgpu' | 'wasm';
+// The vocabulary lives in src/core/vocabulary.ts; re-exported for the workers' own imports.
+export type { Device, Dtype, IndexKind, LlmBackend, LlmEngine, ModelSpec, Pooling, WebLlmModelRecord };
 
 /**
  * One worker's own memory (issue 6), counted by workers/lib/memory-accounting.ts where it is
@@ -33,18 +33,6 @@ export interface WorkerMemory {
   gpuBufferPeakBytes: number | null;
   gpuBufferCreatedBytes: number | null;
   gpuReason: string | null;
-}
-export type Dtype = 'fp32' | 'fp16' | 'q8' | 'q4';
-export type Pooling = 'mean' | 'cls';
-
-/** Where a model comes from: the Hugging Face hub by id, or a local base URL (tests, offline). */
-export interface ModelSpec {
-  /** Hub id (`Xenova/all-MiniLM-L6-v2`) or, with `baseUrl`, the folder name under it. */
-  id: string;
-  /** e.g. `/models/` or `http://localhost:4173/models/`: models are read from `${baseUrl}${id}/`. */
-  baseUrl?: string;
-  /** Hub revision (branch, tag or commit). Default `main`. */
-  revision?: string;
 }
 
 export interface EmbedderLoadOptions {
@@ -220,10 +208,6 @@ export interface IndexApi {
 // One interface, two workers: workers/llm-wllama.worker.ts (llama.cpp in WebAssembly, any GGUF)
 // and workers/llm-webllm.worker.ts (web-llm on WebGPU, models of its prebuilt list).
 
-export type LlmEngine = 'wllama' | 'webllm';
-/** What actually computes: llama.cpp WASM with or without threads, or WebGPU. */
-export type LlmBackend = 'wasm-multi-thread' | 'wasm-single-thread' | 'webgpu';
-
 export interface LlmLoadSpec {
   engine: LlmEngine;
   /** wllama: a GGUF URL (absolute, or relative to the page). webllm: a `model_id` of web-llm's list. */
@@ -248,18 +232,6 @@ export interface LlmLoadSpec {
   warmup?: boolean;
   /** webllm: a record for a model outside the prebuilt list (weights URL + model library URL). */
   webllmRecord?: WebLlmModelRecord;
-}
-
-/** The fields of web-llm's ModelRecord the app uses (a structural subset: it crosses as plain data). */
-export interface WebLlmModelRecord {
-  model: string;
-  model_id: string;
-  model_lib: string;
-  vram_required_MB?: number;
-  low_resource_required?: boolean;
-  buffer_size_required_bytes?: number;
-  required_features?: string[];
-  overrides?: { context_window_size?: number };
 }
 
 export type LlmLoadPhase = 'download' | 'verify' | 'init' | 'warmup';

@@ -1,6 +1,7 @@
 /**
- * The headless CLI's arguments and how they become one BenchConfig plus the local folders to
- * serve. Pure apart from checking whether paths exist (injected), so it is unit-tested.
+ * The bench commands' arguments: the one argv loop they all use (`parseArgs`), and the headless
+ * CLI's options and how they become one BenchConfig plus the local folders to serve. Pure apart
+ * from checking whether paths exist (injected), so it is unit-tested.
  */
 import { basename, dirname, resolve } from 'node:path';
 import { applySets, parseBenchConfig, preset, type BenchConfig } from '../../src/core/bench-config';
@@ -47,63 +48,101 @@ smollm2-360m:Q4_0 names another generated one).`;
 /** The page with the benchmark panel: the app itself. */
 export const DEFAULT_BENCH_PAGE = './';
 
-export function parseCliArgs(argv: readonly string[]): CliOptions {
-  const o: CliOptions = {
-    preset: null,
-    config: null,
-    sets: [],
-    dataset: null,
-    embedder: null,
-    llm: null,
-    noLlm: false,
-    baseline: null,
-    out: 'bench-results',
-    browser: undefined,
-    url: null,
-    record: null,
-    page: DEFAULT_BENCH_PAGE,
-    build: true,
-    swiftshader: false,
-    headed: false,
-    thresholds: {},
-    help: false,
-  };
+// ─────────────────────────────── every bench command's argv ───────────────────────────────
+
+/** How a command reads its arguments: options with a value, and flags. */
+export interface ArgSpec<O> {
+  /** Options that take a value (`--n 64`): flag → how the value sets the options. */
+  values?: Readonly<Record<string, (o: O, value: string) => void>>;
+  /** Options without a value (`--quick`). */
+  flags?: Readonly<Record<string, (o: O) => void>>;
+}
+
+/**
+ * The one argv loop of the bench commands (`npm run bench`, `bench:retrieval`, `bench:storage`,
+ * `bench:llm`): a leading `--` is skipped, `-h`/`--help` sets `help`, an option missing its value or
+ * an unknown argument is an InvalidArgument error naming it.
+ */
+export function parseArgs<O extends object>(argv: readonly string[], defaults: O, spec: ArgSpec<O>): O & { help: boolean } {
+  const o = { ...defaults, help: false };
   const args = argv[0] === '--' ? argv.slice(1) : [...argv];
   for (let i = 0; i < args.length; i++) {
     const a = args[i] as string;
-    const value = (): string => {
+    const takes = spec.values?.[a];
+    const flag = spec.flags?.[a];
+    if (takes) {
       const v = args[++i];
       if (v === undefined || v.startsWith('--')) throw new RagtabError('InvalidArgument', `${a} needs a value`);
-      return v;
-    };
-    switch (a) {
-      case '--preset': o.preset = value(); break;
-      case '--config': o.config = value(); break;
-      case '--set': o.sets.push(value()); break;
-      case '--dataset': o.dataset = value(); break;
-      case '--embedder': o.embedder = value(); break;
-      case '--llm': o.llm = value(); break;
-      case '--no-llm': o.noLlm = true; break;
-      case '--baseline': o.baseline = value(); break;
-      case '--out': o.out = value(); break;
-      case '--browser': o.browser = value(); break;
-      case '--url': o.url = value(); break;
-      case '--record': o.record = value(); break;
-      case '--page': o.page = value(); break;
-      case '--no-build': o.build = false; break;
-      case '--swiftshader': o.swiftshader = true; break;
-      case '--headed': o.headed = true; break;
-      case '--threshold': {
-        const m = /^(latency|throughput|quality)=([0-9.]+)$/.exec(value());
-        if (!m || !(Number(m[2]) >= 0)) throw new RagtabError('InvalidArgument', `--threshold: expected latency|throughput|quality=FRACTION (e.g. latency=0.1), got "${args[i]}"`);
-        o.thresholds[m[1] as MetricKind] = Number(m[2]);
-        break;
-      }
-      case '-h':
-      case '--help': o.help = true; break;
-      default: throw new RagtabError('InvalidArgument', `unknown argument "${a}" (see --help)`);
-    }
+      takes(o, v);
+    } else if (flag) flag(o);
+    else if (a === '-h' || a === '--help') o.help = true;
+    else throw new RagtabError('InvalidArgument', `unknown argument "${a}" (see --help)`);
   }
+  return o;
+}
+
+/** An integer option's value, at least `min`. */
+export function intArg(name: string, value: string, min: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new RagtabError('InvalidArgument', `${name} must be an integer ≥ ${min}, got ${value}`);
+  return n;
+}
+
+/** A comma-separated list of integers, each at least `min`. */
+export function intListArg(name: string, value: string, min: number): number[] {
+  return value.split(',').map((x) => intArg(name, x.trim(), min));
+}
+
+// ─────────────────────────────── npm run bench ───────────────────────────────
+
+const CLI_DEFAULTS: Omit<CliOptions, 'help'> = {
+  preset: null,
+  config: null,
+  sets: [],
+  dataset: null,
+  embedder: null,
+  llm: null,
+  noLlm: false,
+  baseline: null,
+  out: 'bench-results',
+  browser: undefined,
+  url: null,
+  record: null,
+  page: DEFAULT_BENCH_PAGE,
+  build: true,
+  swiftshader: false,
+  headed: false,
+  thresholds: {},
+};
+
+export function parseCliArgs(argv: readonly string[]): CliOptions {
+  const o = parseArgs<Omit<CliOptions, 'help'>>(argv, { ...CLI_DEFAULTS, sets: [], thresholds: {} }, {
+    values: {
+      '--preset': (o, v) => (o.preset = v),
+      '--config': (o, v) => (o.config = v),
+      '--set': (o, v) => void o.sets.push(v),
+      '--dataset': (o, v) => (o.dataset = v),
+      '--embedder': (o, v) => (o.embedder = v),
+      '--llm': (o, v) => (o.llm = v),
+      '--baseline': (o, v) => (o.baseline = v),
+      '--out': (o, v) => (o.out = v),
+      '--browser': (o, v) => (o.browser = v),
+      '--url': (o, v) => (o.url = v),
+      '--record': (o, v) => (o.record = v),
+      '--page': (o, v) => (o.page = v),
+      '--threshold': (o, v) => {
+        const m = /^(latency|throughput|quality)=([0-9.]+)$/.exec(v);
+        if (!m || !(Number(m[2]) >= 0)) throw new RagtabError('InvalidArgument', `--threshold: expected latency|throughput|quality=FRACTION (e.g. latency=0.1), got "${v}"`);
+        o.thresholds[m[1] as MetricKind] = Number(m[2]);
+      },
+    },
+    flags: {
+      '--no-llm': (o) => (o.noLlm = true),
+      '--no-build': (o) => (o.build = false),
+      '--swiftshader': (o) => (o.swiftshader = true),
+      '--headed': (o) => (o.headed = true),
+    },
+  });
   if (o.preset && o.config) throw new RagtabError('InvalidArgument', '--preset and --config exclude each other');
   if (o.llm && o.noLlm) throw new RagtabError('InvalidArgument', '--llm and --no-llm exclude each other');
   return o;

@@ -358,7 +358,29 @@ export async function fetchStream(
     throw new RagtabError('FetchFailed', `HTTP ${res.status}${res.statusText ? ' ' + res.statusText : ''} for ${url}`);
   }
   if (!res.body) throw new RagtabError('FetchFailed', `empty response body for ${url}`);
-  return res.body as ReadableStream<Uint8Array>;
+  return heldBody(res);
+}
+
+/**
+ * The response's body, locked at once and read through a stream that keeps the Response
+ * referenced. Node's fetch (undici) cancels the unread body of a Response that was garbage
+ * collected, and the body then reads as empty with no error: loadBeir opens every file first and
+ * reads the corpus last, so a collection in between (likelier under load) emptied the corpus.
+ */
+function heldBody(res: Response): ReadableStream<Uint8Array> {
+  const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const r = await reader.read();
+      if (r.done) {
+        controller.close();
+        void res; // the Response stays reachable until its body is read
+      } else controller.enqueue(r.value);
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  });
 }
 
 /** Joins a base URL (absolute or page-relative, with or without a trailing slash) and a path. */

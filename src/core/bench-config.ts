@@ -6,13 +6,16 @@
  * Shapes are flat on purpose (a `mode` or `source` field beside its parameters rather than a
  * union of objects) so `applySet(config, 'chunking.mode=document')` just works from a command
  * line. Pure: no DOM, no workers.
+ *
+ * This is the one configuration schema: the app's settings are a view of it (src/core/settings.ts)
+ * and the URL is parsed into it (src/core/config-url.ts). One cohesive thing at ~420 lines: the
+ * schema, its validation, `--set`, the presets made with it and the sweep cells it expands to.
  */
 import * as v from 'valibot';
 import { RagtabError } from './errors';
-import { DEFAULT_EMBEDDING_MODEL, embeddingModelInfo } from './models';
-import { defaultThreads, type Settings } from './settings';
+import { DEFAULT_EMBEDDING_MODEL } from './models';
 import { DEFAULT_WLLAMA_MODEL } from './capabilities';
-import type { IndexKind } from '../../workers/api';
+import { DEVICES, DTYPES, type IndexKind } from './vocabulary';
 
 export const BENCH_CONFIG_VERSION = 1;
 
@@ -113,8 +116,8 @@ const EmbedderSchema = obj({
   revision: textOrNull('a revision', 200),
   /** Folder URL the model is read from (`${baseUrl}${model}/`); null = the hub (or models/ for the local test models). */
   baseUrl: textOrNull('a URL'),
-  dtype: oneOf(['fp32', 'fp16', 'q8', 'q4'] as const),
-  device: oneOf(['wasm', 'webgpu'] as const),
+  dtype: oneOf(DTYPES),
+  device: oneOf(DEVICES),
   threads: v.union([v.literal('auto'), intIn(1, 64)], (i) => `expected an integer from 1 to 64 or "auto", got ${shown(i.input)}`),
   batch: intIn(1, 1024),
 });
@@ -122,7 +125,11 @@ const EmbedderSchema = obj({
 const LlmSchema = v.pipe(
   obj({
     engine: oneOf(['none', 'wllama', 'webllm'] as const),
-    /** wllama: a GGUF URL (relative to the page or absolute); webllm: a model id of web-llm's list. */
+    /**
+     * wllama: a GGUF URL (relative to the page or absolute); webllm: a model id of web-llm's list;
+     * "auto": the engine's default for this browser (the app's LLM panel picks web-llm's from the
+     * capabilities; a benchmark of web-llm needs a model id).
+     */
     model: textOrNull('a model URL or id'),
     /** Quantisation variant (e.g. q4f32_1, Q8_0): a label for the record. */
     variant: textOrNull('a variant', 100),
@@ -262,7 +269,8 @@ export function parseBenchConfig(input: unknown): BenchConfig {
 
 // ─────────────────────────────── --set ───────────────────────────────
 
-function setPath<T extends object>(target: T, path: string, value: unknown): T {
+/** Sets `a.b.c` in a configuration-shaped object (no validation); rejects prototype keys. */
+export function setPath<T extends object>(target: T, path: string, value: unknown): T {
   const keys = path.split('.');
   if (keys.some((k) => k === '' || k === '__proto__' || k === 'constructor' || k === 'prototype')) {
     throw new RagtabError('InvalidConfig', `${path}: not a field path`);
@@ -279,7 +287,8 @@ function setPath<T extends object>(target: T, path: string, value: unknown): T {
   return target;
 }
 
-function getPath(target: unknown, path: string): unknown {
+/** Reads `a.b.c` from a configuration-shaped object (undefined when absent). */
+export function getPath(target: unknown, path: string): unknown {
   let node = target;
   for (const k of path.split('.')) {
     if (!node || typeof node !== 'object') return undefined;
@@ -377,45 +386,7 @@ export function preset(name: string): BenchConfig {
   return PRESETS[name as PresetName];
 }
 
-// ─────────────────────────────── mappings ───────────────────────────────
-
-/** The session's settings for this configuration (threads "auto" resolved for this machine). */
-export function toSettings(config: BenchConfig, hardwareConcurrency?: number): Settings {
-  const c = config.corpus;
-  const corpus: Settings['corpus'] =
-    c.source === 'demo'
-      ? { kind: 'demo' }
-      : c.source === 'beir'
-        ? { kind: 'beir-url', url: c.url as string, maxDocs: c.maxDocs }
-        : { kind: 'beir-catalog', name: c.name as string, maxDocs: c.maxDocs };
-  const e = config.embedder;
-  const model: Settings['model'] = { id: e.model };
-  const info = embeddingModelInfo(e.model);
-  if (e.baseUrl !== null) model.baseUrl = e.baseUrl;
-  else if (info && !info.hub) model.baseUrl = 'models/';
-  if (e.revision !== null) model.revision = e.revision;
-  const indexKinds: IndexKind[] = config.index === 'exact' ? ['exact'] : config.index === 'voy' ? ['voy', 'exact'] : ['exact', 'voy'];
-  return {
-    corpus,
-    model,
-    device: e.device,
-    dtype: e.dtype,
-    threads: e.threads === 'auto' ? defaultThreads(hardwareConcurrency) : e.threads,
-    batchSize: e.batch,
-    chunking: config.chunking.mode === 'document' ? { mode: 'document' } : { mode: 'tokens', size: config.chunking.size, overlap: config.chunking.overlap },
-    indexKinds,
-    k: config.k,
-    contextChars: config.contextChars,
-    llm: {
-      engine: config.llm.engine,
-      model: config.llm.model ?? '',
-      threads: config.llm.threads === 'auto' ? defaultThreads(hardwareConcurrency) : config.llm.threads,
-      maxNewTokens: config.llm.maxNewTokens,
-      contextSize: config.llm.contextSize,
-      seed: config.llm.seed,
-    },
-  };
-}
+// ─────────────────────────────── reading a configuration ───────────────────────────────
 
 /** The index kinds queries are timed on: one, or both (each query runs through each). */
 export function queryKinds(config: BenchConfig): IndexKind[] {
@@ -449,17 +420,4 @@ export function sweepCells(config: BenchConfig): SweepCell[] {
     cell.sweep = [];
     return { index, values, config: parseBenchConfig(cell) };
   });
-}
-
-// ─────────────────────────────── URL ───────────────────────────────
-
-/**
- * A configuration preset in the page's URL: `?bench=quick&benchSet=k%3D5&benchSet=index%3Dboth`
- * (a preset, then `field=value` assignments). Null when the URL names none.
- */
-export function configFromParams(params: URLSearchParams): BenchConfig | null {
-  const name = params.get('bench');
-  const sets = params.getAll('benchSet');
-  if (name === null && sets.length === 0) return null;
-  return applySets(preset(name || 'quick'), sets);
 }

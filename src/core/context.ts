@@ -5,6 +5,23 @@
 import type { Chunk } from './chunking';
 import { RagtabError } from './errors';
 
+/** A chunk a search returned: its rank, cosine score, text and source document. */
+export interface RetrievedChunk {
+  rank: number;
+  id: string;
+  docId: string;
+  title: string;
+  text: string;
+  start: number;
+  end: number;
+  score: number;
+}
+
+/** The hits as the format-context stage reads them. */
+export function contextHits(hits: readonly RetrievedChunk[]): ContextHit[] {
+  return hits.map((h) => ({ rank: h.rank, chunk: { id: h.id, docId: h.docId, text: h.text }, title: h.title, score: h.score }));
+}
+
 export interface ContextHit {
   rank: number;
   chunk: Pick<Chunk, 'id' | 'docId' | 'text'>;

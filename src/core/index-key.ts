@@ -9,7 +9,7 @@
  * (`embeddingText`: title + ' ' + text) and the chunker's rules are covered by INDEX_FORMAT_VERSION:
  * bump it whenever either changes, and every stored index stops matching.
  */
-import type { Dtype, Pooling } from '../../workers/api';
+import type { Dtype, Pooling } from './vocabulary';
 import type { ChunkParams } from './chunking';
 import { sha256Hex, sha256OfLines } from './documents';
 import { RagtabError } from './errors';
@@ -43,6 +43,9 @@ export interface IndexKey {
   canonical: string;
   parts: IndexKeyParts;
 }
+
+/** The key's parts as storage schema v1 kept them, flat beside the index's other fields (read by its upgrade step). */
+export type IndexKeyPartsV1 = Omit<IndexKeyParts, 'model'> & { modelId: string; revision: string; baseUrl: string | null };
 
 function bad(message: string): RagtabError {
   return new RagtabError('InvalidArgument', `index key: ${message}`);

@@ -2,7 +2,7 @@
  * Embedding models ragtab offers. Hub models are fetched by id for real users; local models are
  * read from a base URL (tests, offline use, the CLI). Pooling and prefixes follow each model card.
  */
-import type { Pooling } from '../../workers/api';
+import type { Pooling } from './vocabulary';
 
 export interface EmbeddingModelInfo {
   id: string;

@@ -13,13 +13,11 @@
  *   is within the budget fits without being counted; the prompt's exact count then comes from the
  *   engine when it runs the prompt (`tokens` is null here).
  */
+import type { RetrievedChunk } from './context';
 import { RagtabError, errorInfo, hasCode } from './errors';
 
-export interface RetrievedChunk {
-  id: string;
-  text: string;
-  title?: string;
-}
+/** What the prompt takes of a retrieved chunk. */
+export type PromptChunk = Pick<RetrievedChunk, 'id' | 'text'> & { title?: string };
 
 export interface PromptMessage {
   role: 'system' | 'user' | 'assistant';
@@ -33,7 +31,7 @@ export interface BuildPromptInput {
   system?: string;
   question: string;
   /** Best first. */
-  chunks: readonly RetrievedChunk[];
+  chunks: readonly PromptChunk[];
   contextSize: number;
   maxNewTokens: number;
   /** Tokens kept free besides the answer (template tokens the counter may not see, rounding). Default 8. */
@@ -72,18 +70,18 @@ export const DEFAULT_SYSTEM_PROMPT =
   'If the passages do not contain the answer, say that you do not know.';
 
 /** One chunk as the model sees it: `[n] title\ntext`. */
-export function formatChunk(chunk: RetrievedChunk, n: number): string {
+export function formatChunk(chunk: PromptChunk, n: number): string {
   const title = chunk.title?.trim();
   return `[${n}] ${title ? `${title}\n` : ''}${chunk.text.trim()}`;
 }
 
 /** The user message: the numbered context, then the question. */
-export function userContent(question: string, chunks: readonly RetrievedChunk[]): string {
+export function userContent(question: string, chunks: readonly PromptChunk[]): string {
   const context = chunks.length ? chunks.map((c, i) => formatChunk(c, i + 1)).join('\n\n') : '(no passages)';
   return `Context:\n${context}\n\nQuestion: ${question.trim()}`;
 }
 
-export function messagesFor(system: string, question: string, chunks: readonly RetrievedChunk[]): PromptMessage[] {
+export function messagesFor(system: string, question: string, chunks: readonly PromptChunk[]): PromptMessage[] {
   return [
     { role: 'system', content: system },
     { role: 'user', content: userContent(question, chunks) },

@@ -16,10 +16,14 @@
 import * as v from 'valibot';
 import { BenchConfigSchema, formatPath, type BenchConfig } from './bench-config';
 import { RagtabError } from './errors';
-import { summarize, type Summary } from './stats';
 import type { BrowserProbe, CapabilityRecord } from './browser-capabilities';
 
+// The runner's own sample names are defined with the pipeline's stages (src/core/stages.ts).
+export { QUERY_STAGE, QUERY_SET_STAGE, INGEST_STAGE, CONCURRENT_QUERY_STAGE, CONCURRENT_BATCH_STAGE, EMBED_BATCH_STAGE } from './stages';
+
 export const RUN_RECORD_SCHEMA = 'ragtab-run';
+/** The suite of a record of the app's own run (ingest, evaluate, ask: src/engine/session-record.ts). */
+export const APP_SUITE = 'app';
 /**
  * 2: per-worker memory figures (index-wasm, llm-wasm, <worker>-webgpu-buffers) and a measured
  * webgpu-buffers total. A version-1 record (a subset: fewer figure names) is still imported: it is
@@ -267,251 +271,23 @@ function recordError(issues: ReadonlyArray<v.BaseIssue<unknown>>, version: numbe
   return new RagtabError('InvalidArgument', `Not a ragtab run record (version ${version}; this app reads versions 1 to ${RUN_RECORD_VERSION}): ${lines.join('; ')}`);
 }
 
-// ─────────────────────────────── summary ───────────────────────────────
+// ─────────────────────────────── views ───────────────────────────────
 
-export interface StageStats {
-  stage: string;
-  phase: Phase;
-  unit: string;
-  /** Measured samples (warm-ups excluded). */
-  count: number;
-  warmupsExcluded: number;
-  /** Main-thread durations (ms). */
-  duration: Summary;
-  /** Durations measured inside the worker (extra.workerMs), when the stage reports them. */
-  inWorker: Summary | null;
-}
-
-export interface ThroughputStats {
-  /** e.g. "embed: chunks/s". */
-  name: string;
-  stage: string;
-  phase: Phase;
-  unit: string;
-  summary: Summary;
-}
-
-export interface EndToEndCheck {
-  /** Queries timed end to end (warm, warm-ups excluded). */
-  queries: number;
-  measured: Summary;
-  sumOfStages: Summary;
-  /** measured − sum of stages, per query (what the stages do not account for: harness, events, rendering, the comparison search). */
-  difference: Summary;
-  /** Mean difference / mean measured × 100. */
-  differencePct: number | null;
-}
-
-export interface StageShare {
-  stage: string;
-  /** Mean ms per query in which the stage ran. */
-  meanMs: number;
-  /** Share of the summed stage time over all timed queries (0..1). */
-  share: number;
-}
-
-export interface MemoryPeak {
-  stage: string;
-  figure: MemoryFigure;
-  /** Largest available reading during the stage; null when the figure was unavailable throughout. */
-  peakBytes: number | null;
-  samples: number;
-  reason: string | null;
-}
-
-export interface ConcurrencyStats {
-  concurrency: number;
-  batches: number;
-  /**
-   * What each concurrent query went through: retrieval (embed query → search → format context),
-   * or retrieval then generation (build prompt → generate) when the run had an LLM.
-   */
-  pipeline: ConcurrencyPipeline;
-  queriesPerSecond: Summary;
-  /** Submission → the query's last stage done. */
-  latency: Summary;
-  /** Submission → retrieval done. */
-  retrieval: Summary | null;
-  /** Generation only: retrieval done → the query's generate call started in the LLM worker (its queue). */
-  llmWait: Summary | null;
-  /** Generation only: submission → first token. */
-  firstToken: Summary | null;
-}
-
-export const CONCURRENCY_PIPELINES = ['retrieval', 'retrieval+generation'] as const;
-export type ConcurrencyPipeline = (typeof CONCURRENCY_PIPELINES)[number];
-
-export interface RecordSummary {
-  stages: StageStats[];
-  throughputs: ThroughputStats[];
-  endToEnd: EndToEndCheck | null;
-  shares: StageShare[];
-  concurrency: ConcurrencyStats | null;
-  memory: MemoryPeak[];
-}
-
-/** The runner's own sample names (the rest come from the session's stage lists). */
-export const QUERY_STAGE = 'query';
-export const QUERY_SET_STAGE = 'query set';
-export const INGEST_STAGE = 'ingest';
-export const CONCURRENT_QUERY_STAGE = 'concurrent query';
-export const CONCURRENT_BATCH_STAGE = 'concurrent batch';
-export const EMBED_BATCH_STAGE = 'embed batch';
-
-const PHASES: readonly Phase[] = ['cold', 'reload', 'warm'];
-
-function num(x: unknown): number | null {
-  return typeof x === 'number' && Number.isFinite(x) ? x : null;
-}
-
-/** "chunksPerSecond" → "chunks/s", "engineTokensPerSecond" → "engine tokens/s". */
-export function rateUnit(key: string): string {
-  const base = key.replace(/PerSecond$/, '');
-  return base.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase() + '/s';
-}
-
-function groupKey(stage: string, phase: Phase): string {
-  return `${phase}\u0000${stage}`;
-}
-
-/**
- * Per-stage statistics (warm-ups excluded; cold, reload and warm kept apart, never averaged
- * together), throughputs (every `…PerSecond` figure of the samples), the per-query sum of stages
- * beside the measured end-to-end time, each stage's share of a query, the concurrency figures and
- * the memory peak per stage.
- */
-export function summarizeRecord(record: RunRecord): RecordSummary {
-  const unitOf = new Map(record.stages.map((s) => [s.name, s.unit] as const));
-  const groups = new Map<string, { stage: string; phase: Phase; durations: number[]; worker: number[]; warmups: number }>();
-  const rates = new Map<string, { stage: string; phase: Phase; key: string; values: number[] }>();
-  for (const s of record.samples) {
-    const key = groupKey(s.stage, s.phase);
-    let g = groups.get(key);
-    if (!g) groups.set(key, (g = { stage: s.stage, phase: s.phase, durations: [], worker: [], warmups: 0 }));
-    if (s.warmup) {
-      g.warmups++;
-      continue;
-    }
-    g.durations.push(s.duration);
-    const w = num(s.extra['workerMs']);
-    if (w !== null) g.worker.push(w);
-    for (const [k, val] of Object.entries(s.extra)) {
-      const x = num(val);
-      if (!k.endsWith('PerSecond') || x === null) continue;
-      const rk = `${key}\u0000${k}`;
-      let r = rates.get(rk);
-      if (!r) rates.set(rk, (r = { stage: s.stage, phase: s.phase, key: k, values: [] }));
-      r.values.push(x);
-    }
-  }
-  const order = (a: { phase: Phase }, b: { phase: Phase }) => PHASES.indexOf(a.phase) - PHASES.indexOf(b.phase);
-  const stages: StageStats[] = [...groups.values()].sort(order).map((g) => ({
-    stage: g.stage,
-    phase: g.phase,
-    unit: unitOf.get(g.stage) ?? 'ms',
-    count: g.durations.length,
-    warmupsExcluded: g.warmups,
-    duration: summarize(g.durations),
-    inWorker: g.worker.length > 0 ? summarize(g.worker) : null,
-  }));
-  const throughputs: ThroughputStats[] = [...rates.values()].sort(order).map((r) => ({
-    name: `${r.stage}: ${rateUnit(r.key)}`,
-    stage: r.stage,
-    phase: r.phase,
-    unit: rateUnit(r.key),
-    summary: summarize(r.values),
-  }));
-
-  // per query: the runner's end-to-end sample beside the session's stages of the same query (extra.seq)
-  const bySeq = new Map<number, { measured: number | null; stages: Array<{ stage: string; duration: number }> }>();
-  for (const s of record.samples) {
-    const seq = num(s.extra['seq']);
-    if (s.warmup || s.phase !== 'warm' || seq === null) continue;
-    let q = bySeq.get(seq);
-    if (!q) bySeq.set(seq, (q = { measured: null, stages: [] }));
-    if (s.stage === QUERY_STAGE || s.stage.startsWith(`${QUERY_STAGE} (`)) q.measured = s.duration;
-    else q.stages.push({ stage: s.stage, duration: s.duration });
-  }
-  const measured: number[] = [];
-  const sums: number[] = [];
-  const diffs: number[] = [];
-  const shareTotals = new Map<string, { total: number; n: number }>();
-  let allStages = 0;
-  for (const q of bySeq.values()) {
-    if (q.measured === null) continue;
-    const sum = q.stages.reduce((t, x) => t + x.duration, 0);
-    measured.push(q.measured);
-    sums.push(sum);
-    diffs.push(q.measured - sum);
-    allStages += sum;
-    for (const x of q.stages) {
-      const t = shareTotals.get(x.stage) ?? { total: 0, n: 0 };
-      t.total += x.duration;
-      t.n++;
-      shareTotals.set(x.stage, t);
-    }
-  }
-  const endToEnd: EndToEndCheck | null =
-    measured.length === 0
-      ? null
-      : (() => {
-          const m = summarize(measured);
-          const d = summarize(diffs);
-          return {
-            queries: measured.length,
-            measured: m,
-            sumOfStages: summarize(sums),
-            difference: d,
-            differencePct: m.mean && d.mean !== null ? (d.mean / m.mean) * 100 : null,
-          };
-        })();
-  const shares: StageShare[] = [...shareTotals.entries()].map(([stage, t]) => ({
-    stage,
-    meanMs: t.total / t.n,
-    share: allStages > 0 ? t.total / allStages : 0,
-  }));
-
-  // concurrency
-  const batches = record.samples.filter((s) => !s.warmup && s.stage === CONCURRENT_BATCH_STAGE);
-  const latencies = record.samples.filter((s) => !s.warmup && s.stage === CONCURRENT_QUERY_STAGE).map((s) => s.duration);
-  const qps = batches.map((b) => num(b.extra['queriesPerSecond'])).filter((x): x is number => x !== null);
-  const queries = record.samples.filter((s) => !s.warmup && s.stage === CONCURRENT_QUERY_STAGE);
-  const extras = (key: string) => {
-    const xs = queries.map((s) => num(s.extra[key])).filter((x): x is number => x !== null);
-    return xs.length ? summarize(xs) : null;
-  };
-  // records of version 1 ran retrieval only and did not say so
-  const pipeline = batches[0]?.extra['pipeline'] === 'retrieval+generation' ? 'retrieval+generation' : 'retrieval';
-  const concurrency: ConcurrencyStats | null =
-    batches.length === 0
-      ? null
-      : {
-          concurrency: num(batches[0]!.extra['concurrency']) ?? 0,
-          batches: batches.length,
-          pipeline,
-          queriesPerSecond: summarize(qps),
-          latency: summarize(latencies),
-          retrieval: extras('retrievalMs'),
-          llmWait: pipeline === 'retrieval+generation' ? extras('llmWaitMs') : null,
-          firstToken: pipeline === 'retrieval+generation' ? extras('firstTokenMs') : null,
-        };
-
-  // memory: the peak of each figure per stage
-  const peaks = new Map<string, MemoryPeak>();
-  for (const m of record.memory) {
-    const stage = m.stage ?? '(between stages)';
-    const key = `${stage}\u0000${m.figure}`;
-    let p = peaks.get(key);
-    if (!p) peaks.set(key, (p = { stage, figure: m.figure, peakBytes: null, samples: 0, reason: null }));
-    p.samples++;
-    if (m.available) {
-      p.peakBytes = p.peakBytes === null ? m.bytes : Math.max(p.peakBytes, m.bytes);
-      p.reason = null;
-    } else if (p.peakBytes === null) p.reason = m.reason;
-  }
-
-  return { stages, throughputs, endToEnd, shares, concurrency, memory: [...peaks.values()] };
-}
+// The record's statistics (per stage, throughputs, end-to-end, concurrency, memory peaks) are its
+// first view: src/core/record-summary.ts, re-exported here.
+export {
+  CONCURRENCY_PIPELINES,
+  rateUnit,
+  summarizeRecord,
+  type ConcurrencyPipeline,
+  type ConcurrencyStats,
+  type EndToEndCheck,
+  type MemoryPeak,
+  type RecordSummary,
+  type StageShare,
+  type StageStats,
+  type ThroughputStats,
+} from './record-summary';
 
 /** A short line for lists (history, CLI): what ran, where, when. */
 export interface RunHeader {

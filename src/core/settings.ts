@@ -1,14 +1,21 @@
 /**
- * What the user picks before ingesting: corpus, embedding model, device, chunking, index.
- * Parsed from the page's URL search params (so tests, the CLI and bookmarks can preset them), with
- * a clear message naming the parameter when a value is invalid.
+ * The app's settings: a view of the one configuration schema, BenchConfig (src/core/bench-config.ts).
+ *
+ * `toSettings` resolves a configuration on this machine into what the session and the workers need
+ * (threads "auto" as a number, a local model's base URL, the index kinds to build, the chunker's
+ * parameters); `configFromSettings` writes the app's settings back as a configuration (what a run in
+ * the app shares). They are the only two conversions, side by side here. The URL is parsed into a
+ * configuration (src/core/config-url.ts), never into settings directly; the app starts from
+ * APP_CONFIG, the benchmark panel from a preset.
+ *
+ * What settings hold that a configuration cannot: a corpus of the user's own files or folder (the
+ * files are not data a link can carry), and an LLM engine whose model is still to be chosen.
  */
-import type { Device, Dtype, IndexKind, LlmEngine, ModelSpec } from '../../workers/api';
-import { RagtabError } from './errors';
-import { DEFAULT_EMBEDDING_MODEL, embeddingModelInfo } from './models';
+import { deepFreeze, parseBenchConfig, type BenchConfig } from './bench-config';
 import { DEFAULT_WLLAMA_MODEL } from './capabilities';
-
-export type ChunkSettings = { mode: 'document' } | { mode: 'tokens'; size: number; overlap: number };
+import type { ChunkParams } from './chunking';
+import { DEFAULT_EMBEDDING_MODEL, embeddingModelInfo } from './models';
+import type { Device, Dtype, IndexKind, LlmEngine, ModelSpec } from './vocabulary';
 
 export type CorpusChoice =
   | { kind: 'demo' }
@@ -19,7 +26,7 @@ export type CorpusChoice =
 
 export interface LlmSettings {
   engine: 'none' | LlmEngine;
-  /** wllama: a GGUF URL (relative to the page or absolute); web-llm: a model id of its list. */
+  /** wllama: a GGUF URL (relative to the page or absolute); web-llm: a model id of its list; '' = still to be chosen. */
   model: string;
   threads: number;
   maxNewTokens: number;
@@ -35,7 +42,8 @@ export interface Settings {
   dtype: Dtype;
   threads: number;
   batchSize: number;
-  chunking: ChunkSettings;
+  chunking: ChunkParams;
+  /** The kinds to build; the first answers queries (['voy', 'exact']: voy answers, the exact scan is its ground truth). */
   indexKinds: IndexKind[];
   k: number;
   contextChars: number;
@@ -46,93 +54,146 @@ export function defaultThreads(hardwareConcurrency: number | undefined): number 
   return Math.max(1, Math.min(4, hardwareConcurrency ?? 1));
 }
 
-export function defaultSettings(hardwareConcurrency?: number): Settings {
-  return {
-    corpus: { kind: 'demo' },
-    model: { id: DEFAULT_EMBEDDING_MODEL },
-    device: 'wasm',
-    dtype: 'fp32',
-    threads: defaultThreads(hardwareConcurrency),
-    batchSize: 32,
+/**
+ * The app's starting configuration (what a page without URL parameters shows): the demo corpus,
+ * the default models, both index kinds, one query at a time; what a run in the app shares.
+ */
+export const APP_CONFIG: BenchConfig = deepFreeze(
+  parseBenchConfig({
+    version: 1,
+    name: 'app session',
+    corpus: { source: 'demo', url: null, name: null, maxDocs: null, hash: null },
     chunking: { mode: 'tokens', size: 128, overlap: 16 },
-    indexKinds: ['exact', 'voy'],
+    embedder: { model: DEFAULT_EMBEDDING_MODEL, revision: null, baseUrl: null, dtype: 'fp32', device: 'wasm', threads: 'auto', batch: 32 },
+    index: 'both',
     k: 10,
     contextChars: 4000,
-    llm: { engine: 'wllama', model: DEFAULT_WLLAMA_MODEL, threads: defaultThreads(hardwareConcurrency), maxNewTokens: 128, contextSize: null, seed: 42 },
+    llm: { engine: 'wllama', model: DEFAULT_WLLAMA_MODEL, variant: null, maxNewTokens: 128, contextSize: null, seed: 42, threads: 'auto' },
+    queries: { from: 'corpus', list: [], count: 10 },
+    warmups: 0,
+    iterations: 1,
+    reload: false,
+    clearCache: false,
+    concurrency: 1,
+    quality: false,
+    memory: { intervalMs: 100, full: false },
+    sweep: [],
+  }),
+);
+
+export function defaultSettings(hardwareConcurrency?: number): Settings {
+  return toSettings(APP_CONFIG, hardwareConcurrency);
+}
+
+/** The index kinds a configuration builds, the one that answers queries first. */
+export function indexKindsOf(index: BenchConfig['index']): IndexKind[] {
+  return index === 'exact' ? ['exact'] : index === 'voy' ? ['voy', 'exact'] : ['exact', 'voy'];
+}
+
+/** The chunker's parameters for a configuration's chunking (size and overlap mean nothing for whole documents). */
+export function chunkParamsOf(c: BenchConfig['chunking']): ChunkParams {
+  return c.mode === 'document' ? { mode: 'document' } : { mode: 'tokens', size: c.size, overlap: c.overlap };
+}
+
+/** A configuration resolved on this machine: the session's settings (threads "auto" resolved). */
+export function toSettings(config: BenchConfig, hardwareConcurrency?: number): Settings {
+  const c = config.corpus;
+  const corpus: Settings['corpus'] =
+    c.source === 'demo'
+      ? { kind: 'demo' }
+      : c.source === 'beir'
+        ? { kind: 'beir-url', url: c.url as string, maxDocs: c.maxDocs }
+        : { kind: 'beir-catalog', name: c.name as string, maxDocs: c.maxDocs };
+  const e = config.embedder;
+  const model: Settings['model'] = { id: e.model };
+  const info = embeddingModelInfo(e.model);
+  if (e.baseUrl !== null) model.baseUrl = e.baseUrl;
+  else if (info && !info.hub) model.baseUrl = 'models/';
+  if (e.revision !== null) model.revision = e.revision;
+  const l = config.llm;
+  const llmModel = l.model === 'auto' ? (l.engine === 'wllama' ? DEFAULT_WLLAMA_MODEL : '') : (l.model ?? '');
+  return {
+    corpus,
+    model,
+    device: e.device,
+    dtype: e.dtype,
+    threads: e.threads === 'auto' ? defaultThreads(hardwareConcurrency) : e.threads,
+    batchSize: e.batch,
+    chunking: chunkParamsOf(config.chunking),
+    indexKinds: indexKindsOf(config.index),
+    k: config.k,
+    contextChars: config.contextChars,
+    llm: {
+      engine: l.engine,
+      model: llmModel,
+      threads: l.threads === 'auto' ? defaultThreads(hardwareConcurrency) : l.threads,
+      maxNewTokens: l.maxNewTokens,
+      contextSize: l.contextSize,
+      seed: l.seed,
+    },
   };
 }
 
-function int(params: URLSearchParams, name: string, min: number, max: number): number | null {
-  const raw = params.get(name);
-  if (raw === null || raw === '') return null;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new RagtabError('InvalidConfig', `Invalid ${name} param: '${raw}', expected an integer from ${min} to ${max}.`);
-  }
-  return n;
-}
-
-function oneOf<T extends string>(params: URLSearchParams, name: string, allowed: readonly T[]): T | null {
-  const raw = params.get(name);
-  if (raw === null || raw === '') return null;
-  if (!(allowed as readonly string[]).includes(raw)) {
-    throw new RagtabError('InvalidConfig', `Invalid ${name} param: '${raw}', expected one of ${allowed.join(', ')}.`);
-  }
-  return raw as T;
+export interface FromSettingsOptions {
+  name?: string;
+  /** Content hash of the corpus (pins it: the runner refuses a different corpus). */
+  corpusHash?: string | null;
+  /** The questions the query stages ran on; none: the corpus's own queries. */
+  questions?: readonly string[];
+  /** Whether the judged queries were scored. */
+  quality?: boolean;
+  /** Keep threads as "auto" (resolved on the machine that runs) instead of the number. */
+  threadsAuto?: { embedder: boolean; llm: boolean };
 }
 
 /**
- * URL params: dataset (BEIR folder URL), beir (hub dataset name), maxDocs, model, modelBase,
- * revision, device, dtype, threads, batch, chunking (document|tokens), chunkSize, chunkOverlap,
- * index (exact|voy|both), k.
+ * The app's settings as a validated configuration: APP_CONFIG's run fields (one iteration, no
+ * warm-up: what a run in the app did) with the settings' values. A corpus of the user's files or
+ * folder has no configuration source: it is written as the demo source with the corpus's hash, and
+ * the share link's pins name the files (see SharePins). An LLM without a model is written as none.
  */
-export function settingsFromParams(params: URLSearchParams, hardwareConcurrency?: number): Settings {
-  const s = defaultSettings(hardwareConcurrency);
-  const maxDocs = int(params, 'maxDocs', 1, 10_000_000);
-  const dataset = params.get('dataset');
-  const beir = params.get('beir');
-  if (dataset) s.corpus = { kind: 'beir-url', url: dataset, maxDocs };
-  else if (beir) s.corpus = { kind: 'beir-catalog', name: beir, maxDocs };
-  const model = params.get('model');
-  if (model) {
-    if (!/^[\w.\-/]+$/.test(model)) throw new RagtabError('InvalidConfig', `Invalid model param: '${model}'.`);
-    s.model = { id: model };
-    const info = embeddingModelInfo(model);
-    if (info && !info.hub && !params.get('modelBase')) s.model.baseUrl = 'models/';
-  }
-  const base = params.get('modelBase');
-  if (base) s.model.baseUrl = base;
-  const rev = params.get('revision');
-  if (rev) s.model.revision = rev;
-  s.device = oneOf(params, 'device', ['webgpu', 'wasm'] as const) ?? s.device;
-  s.dtype = oneOf(params, 'dtype', ['fp32', 'fp16', 'q8', 'q4'] as const) ?? s.dtype;
-  s.threads = int(params, 'threads', 1, 64) ?? s.threads;
-  s.batchSize = int(params, 'batch', 1, 1024) ?? s.batchSize;
-  const mode = oneOf(params, 'chunking', ['document', 'tokens'] as const);
-  if (mode === 'document') s.chunking = { mode: 'document' };
-  const size = int(params, 'chunkSize', 8, 8192);
-  const overlap = int(params, 'chunkOverlap', 0, 8191);
-  if (s.chunking.mode === 'tokens') {
-    s.chunking = { mode: 'tokens', size: size ?? s.chunking.size, overlap: overlap ?? s.chunking.overlap };
-    if (s.chunking.overlap >= s.chunking.size) {
-      throw new RagtabError('InvalidConfig', `Invalid chunkOverlap param: ${s.chunking.overlap} must be smaller than chunkSize ${s.chunking.size}.`);
-    }
-  }
-  const index = oneOf(params, 'index', ['exact', 'voy', 'both'] as const);
-  if (index === 'exact') s.indexKinds = ['exact'];
-  else if (index === 'voy') s.indexKinds = ['voy', 'exact'];
-  else if (index === 'both') s.indexKinds = ['exact', 'voy'];
-  s.k = int(params, 'k', 1, 1000) ?? s.k;
-  const engine = oneOf(params, 'llm', ['none', 'wllama', 'webllm'] as const);
-  if (engine) s.llm.engine = engine;
-  const llmModel = params.get('llmModel');
-  if (llmModel) s.llm.model = llmModel;
-  else if (engine === 'webllm') s.llm.model = '';
-  s.llm.threads = int(params, 'llmThreads', 1, 64) ?? s.llm.threads;
-  s.llm.maxNewTokens = int(params, 'maxTokens', 1, 4096) ?? s.llm.maxNewTokens;
-  s.llm.contextSize = int(params, 'llmContext', 16, 131072) ?? s.llm.contextSize;
-  s.llm.seed = int(params, 'seed', 0, 2 ** 31 - 1) ?? s.llm.seed;
-  return s;
+export function configFromSettings(s: Settings, o: FromSettingsOptions = {}): BenchConfig {
+  const hash = o.corpusHash ?? null;
+  const c = s.corpus;
+  const corpus =
+    c.kind === 'beir-url'
+      ? { source: 'beir', url: c.url, name: null, maxDocs: c.maxDocs, hash }
+      : c.kind === 'beir-catalog'
+        ? { source: 'hub', url: null, name: c.name, maxDocs: c.maxDocs, hash }
+        : { source: 'demo', url: null, name: null, maxDocs: null, hash };
+  const kinds = s.indexKinds;
+  const index = kinds.length > 1 ? (kinds[0] === 'voy' ? 'voy' : 'both') : (kinds[0] ?? 'exact');
+  const hasLlm = s.llm.engine !== 'none' && s.llm.model.trim() !== '';
+  const questions = (o.questions ?? []).map((q) => q.trim()).filter((q) => q.length > 0).slice(0, 20);
+  return parseBenchConfig({
+    ...APP_CONFIG,
+    name: (o.name ?? 'app session').slice(0, 100) || 'app session',
+    corpus,
+    chunking: s.chunking.mode === 'document' ? { mode: 'document', size: 128, overlap: 16 } : { mode: 'tokens', size: s.chunking.size, overlap: s.chunking.overlap },
+    embedder: {
+      model: s.model.id,
+      revision: s.model.revision ?? null,
+      baseUrl: s.model.baseUrl ?? null,
+      dtype: s.dtype,
+      device: s.device,
+      threads: o.threadsAuto?.embedder ? 'auto' : s.threads,
+      batch: s.batchSize,
+    },
+    index,
+    k: s.k,
+    contextChars: s.contextChars,
+    llm: {
+      engine: hasLlm ? s.llm.engine : 'none',
+      model: hasLlm ? s.llm.model : null,
+      variant: null,
+      maxNewTokens: s.llm.maxNewTokens,
+      contextSize: s.llm.contextSize,
+      seed: s.llm.seed,
+      threads: o.threadsAuto?.llm ? 'auto' : s.llm.threads,
+    },
+    queries: questions.length > 0 ? { from: 'list', list: questions, count: questions.length } : APP_CONFIG.queries,
+    quality: o.quality ?? false,
+  });
 }
 
 /** Whether two settings produce the same embedder (same worker state can be reused). */

@@ -1,79 +1,10 @@
 /**
- * The configuration side of share links: the app's Settings as a BenchConfig (what a run in the
- * app shares, and what a version 0 link migrates from), the URLs a configuration would fetch, and
- * whether fetching one needs the user's explicit consent (anything outside an allow-list of
- * well-known hosts, and outside the page's own origin). Pure.
+ * The configuration side of share links: the URLs a configuration would fetch, and whether
+ * fetching one needs the user's explicit consent (anything outside an allow-list of well-known
+ * hosts, and outside the page's own origin). Pure. (The app's settings as a configuration:
+ * `configFromSettings` in src/core/settings.ts.)
  */
-import { parseBenchConfig, type BenchConfig } from './bench-config';
-import type { Settings } from './settings';
-
-export interface FromSettingsOptions {
-  name?: string;
-  /** Content hash of the corpus (pins it: the runner refuses a different corpus). */
-  corpusHash?: string | null;
-  /** The questions the query stages ran on; none: the corpus's own queries. */
-  questions?: readonly string[];
-  /** Whether the judged queries were scored. */
-  quality?: boolean;
-  /** Keep threads as "auto" (resolved on the machine that runs) instead of the number. */
-  threadsAuto?: { embedder: boolean; llm: boolean };
-}
-
-/**
- * The app's settings as a validated configuration: one iteration, no warm-up (what a run in the
- * app did). A corpus of the user's files or folder has no BenchConfig source: it is written as the
- * demo source with the corpus's hash, and the share link's pins name the files (see SharePins).
- */
-export function configFromSettings(s: Settings, o: FromSettingsOptions = {}): BenchConfig {
-  const hash = o.corpusHash ?? null;
-  const c = s.corpus;
-  const corpus =
-    c.kind === 'beir-url'
-      ? { source: 'beir', url: c.url, name: null, maxDocs: c.maxDocs, hash }
-      : c.kind === 'beir-catalog'
-        ? { source: 'hub', url: null, name: c.name, maxDocs: c.maxDocs, hash }
-        : { source: 'demo', url: null, name: null, maxDocs: null, hash };
-  const kinds = s.indexKinds;
-  const index = kinds.length > 1 ? (kinds[0] === 'voy' ? 'voy' : 'both') : (kinds[0] ?? 'exact');
-  const hasLlm = s.llm.engine !== 'none' && s.llm.model.trim() !== '';
-  const questions = (o.questions ?? []).map((q) => q.trim()).filter((q) => q.length > 0).slice(0, 20);
-  return parseBenchConfig({
-    version: 1,
-    name: (o.name ?? 'app session').slice(0, 100) || 'app session',
-    corpus,
-    chunking: s.chunking.mode === 'document' ? { mode: 'document', size: 128, overlap: 16 } : { mode: 'tokens', size: s.chunking.size, overlap: s.chunking.overlap },
-    embedder: {
-      model: s.model.id,
-      revision: s.model.revision ?? null,
-      baseUrl: s.model.baseUrl ?? null,
-      dtype: s.dtype,
-      device: s.device,
-      threads: o.threadsAuto?.embedder ? 'auto' : s.threads,
-      batch: s.batchSize,
-    },
-    index,
-    k: s.k,
-    contextChars: s.contextChars,
-    llm: {
-      engine: hasLlm ? s.llm.engine : 'none',
-      model: hasLlm ? s.llm.model : null,
-      variant: null,
-      maxNewTokens: s.llm.maxNewTokens,
-      contextSize: s.llm.contextSize,
-      seed: s.llm.seed,
-      threads: o.threadsAuto?.llm ? 'auto' : s.llm.threads,
-    },
-    queries: questions.length > 0 ? { from: 'list', list: questions, count: questions.length } : { from: 'corpus', list: [], count: 10 },
-    warmups: 0,
-    iterations: 1,
-    reload: false,
-    clearCache: false,
-    concurrency: 1,
-    quality: o.quality ?? false,
-    memory: { intervalMs: 100, full: false },
-    sweep: [],
-  });
-}
+import type { BenchConfig } from './bench-config';
 
 // ─────────────────────────────── hosts and consent ───────────────────────────────
 

@@ -13,13 +13,15 @@
  * never throws.
  *
  * Pure: no DOM (CompressionStream, TextEncoder and atob/btoa exist in Node 20 and browsers).
+ * One cohesive thing at ~400 lines: the codec and its guards, which are read together.
  */
 import * as v from 'valibot';
 import { deepFreeze, formatPath, parseBenchConfig, type BenchConfig } from './bench-config';
 import { RagtabError, errorInfo, type ErrorCode } from './errors';
 import { parseRunRecord, type RunRecord } from './run-record';
-import { configFromSettings, fetchTargets } from './share-config';
-import { settingsFromParams } from './settings';
+import { fetchTargets } from './share-config';
+import { configFromSettings } from './settings';
+import { settingsFromParams } from './config-url';
 import { PayloadShape, SHARE_VERSION, type SharePayload, type SharePayloadV0, type SharePins, type ShareSummary } from './share-schema';
 
 export * from './share-schema';

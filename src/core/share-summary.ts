@@ -1,11 +1,11 @@
 /**
  * What a share link says about results: a compact summary (per-stage statistics, throughputs,
- * quality, corpus, models, environment) built from a RunRecord or from the app's own reports
- * (last ingest, evaluation, queries); the pins that make it reproducible; the check of a user's
+ * quality, corpus, models, environment) built from a RunRecord (the benchmark's, or the app's own
+ * run as one: src/engine/session-record.ts); the pins that make it reproducible; the check of a user's
  * files against the shared hashes; and the stage-by-stage comparison of two summaries. Pure.
  */
-import { rateUnit, summarizeRecord, type EnvironmentRecord, type Phase, type RunRecord } from './run-record';
-import { summarize, type Summary } from './stats';
+import { APP_SUITE, summarizeRecord, type EnvironmentRecord, type Phase, type RunRecord } from './run-record';
+import type { Summary } from './stats';
 import type { BenchConfig } from './bench-config';
 import type { ShareEnvironment, SharePins, SharedFile, ShareSummary, StageRow, ThroughputRow } from './share-link';
 
@@ -61,7 +61,7 @@ export function summaryFromRecord(r: RunRecord): ShareSummary {
   const str = (x: unknown): string | null => (typeof x === 'string' && x ? x : null);
   const num = (x: unknown): number | null => (typeof x === 'number' && Number.isFinite(x) ? x : null);
   return {
-    source: 'record',
+    source: r.suite === APP_SUITE ? 'session' : 'record',
     status: r.status,
     startedAt: cut(r.startedAt, 40),
     stages: s.stages.map((x) => rowFrom(x.stage, x.phase, x.unit, x.duration, x.inWorker)).filter(notNull).slice(0, 200),
@@ -80,114 +80,11 @@ export function summaryFromRecord(r: RunRecord): ShareSummary {
           backend: cut(str(l.detail['backend']) ?? 'unknown', 40),
           threads: posInt(num(l.detail['threads']), 4096),
           contextSize: Math.max(0, Math.round(num(l.detail['contextSize']) ?? 0)),
-          engineVersion: '',
+          engineVersion: cut(str(l.detail['engineVersion']) ?? '', 200),
         }
       : null,
     questions: r.config.queries.from === 'list' ? r.config.queries.list.slice(0, 20).map((x) => cut(x, 500)) : [],
     environment: environmentSummary(r.environment),
-  };
-}
-
-// ─────────────────────────────── from the app's reports ───────────────────────────────
-
-export interface StageTimingLike {
-  name: string;
-  ms: number;
-  workerMs?: number;
-  extra?: Record<string, number | string>;
-}
-
-/** The parts of the session's reports a summary reads (IngestReport, EvaluationReport, QueryResult, LlmLoadReport). */
-export interface SessionRunInput {
-  startedAt: string;
-  environment: EnvironmentRecord;
-  ingest: {
-    corpusName: string;
-    corpusHash: string;
-    docs: number;
-    chunks: number;
-    tokens: number;
-    embedder: { model: { id: string }; device: string; requestedDevice: string; dtype: string; threads: number; batchSize: number; dims: number };
-    stages: StageTimingLike[];
-    voyRecall: { mean: number } | null;
-  } | null;
-  evaluation: {
-    quality: { evaluated: number; mean: { ndcg10: number; recall10: number; recall100: number; mrr10: number } | null };
-    latency: Array<{ stage: string; roundTrip: Summary; inWorker: Summary | null }>;
-  } | null;
-  queries: Array<{ question: string; stages: StageTimingLike[] }>;
-  llm: { info: { engine: string; model: string; modelName: string | null; variant: string | null; backend: string; threads: number; contextSize: number; engineVersion: string } } | null;
-}
-
-function timingRows(timings: StageTimingLike[][], phase: Phase): { stages: StageRow[]; throughputs: ThroughputRow[] } {
-  const by = new Map<string, { ms: number[]; worker: number[]; rates: Map<string, number[]> }>();
-  for (const list of timings) {
-    for (const t of list) {
-      if (!fin(t.ms)) continue;
-      let g = by.get(t.name);
-      if (!g) by.set(t.name, (g = { ms: [], worker: [], rates: new Map() }));
-      g.ms.push(Math.max(0, t.ms));
-      if (fin(t.workerMs)) g.worker.push(Math.max(0, t.workerMs));
-      for (const [k, x] of Object.entries(t.extra ?? {})) {
-        if (!k.endsWith('PerSecond') || typeof x !== 'number' || !fin(x)) continue;
-        const r = g.rates.get(k) ?? [];
-        r.push(x);
-        g.rates.set(k, r);
-      }
-    }
-  }
-  const stages: StageRow[] = [];
-  const throughputs: ThroughputRow[] = [];
-  for (const [name, g] of by) {
-    const row = rowFrom(name, phase, 'ms', summarize(g.ms), g.worker.length ? summarize(g.worker) : null);
-    if (row) stages.push(row);
-    for (const [k, xs] of g.rates) {
-      const t = throughputRow(name, phase, rateUnit(k), summarize(xs).mean);
-      if (t) throughputs.push(t);
-    }
-  }
-  return { stages, throughputs };
-}
-
-/**
- * The app's own run as a summary: the ingest stages (phase cold: the first ingest of the page),
- * the evaluation's per-stage percentiles and the queries' stages (phase warm; the evaluation's
- * embed query / search, with their many samples, take precedence over a single query's).
- */
-export function summaryFromSession(input: SessionRunInput): ShareSummary {
-  const ing = input.ingest;
-  const ev = input.evaluation;
-  const cold = timingRows(ing ? [ing.stages] : [], 'cold');
-  const warm = timingRows(input.queries.map((q) => q.stages), 'warm');
-  const evRows = (ev?.latency ?? []).map((l) => rowFrom(l.stage, 'warm', 'ms', l.roundTrip, l.inWorker)).filter(notNull);
-  const evNames = new Set(evRows.map((r) => r.stage));
-  const e = ing?.embedder;
-  const l = input.llm?.info;
-  return {
-    source: 'session',
-    status: 'complete',
-    startedAt: cut(input.startedAt, 40),
-    stages: [...cold.stages, ...evRows, ...warm.stages.filter((r) => !evNames.has(r.stage))].slice(0, 200),
-    throughputs: [...cold.throughputs, ...warm.throughputs].slice(0, 200),
-    quality: ev?.quality.mean ? { ...ev.quality.mean, evaluated: ev.quality.evaluated, voyRecall: ing?.voyRecall?.mean ?? null } : null,
-    corpus: ing ? { name: cut(ing.corpusName, 300), hash: ing.corpusHash, docs: ing.docs, chunks: ing.chunks, tokens: ing.tokens } : null,
-    embedder: e
-      ? { model: cut(e.model.id, 200), device: cut(e.device, 20), requestedDevice: cut(e.requestedDevice, 20), dtype: cut(e.dtype, 20), threads: posInt(e.threads, 4096), batch: posInt(e.batchSize, 65_536), dims: posInt(e.dims, 65_536) }
-      : null,
-    llm: l
-      ? {
-          engine: cut(l.engine, 20),
-          model: cut(l.model, 2048),
-          modelName: l.modelName ? cut(l.modelName, 300) : null,
-          variant: l.variant ? cut(l.variant, 100) : null,
-          backend: cut(l.backend, 40),
-          threads: posInt(l.threads, 4096),
-          contextSize: Math.max(0, Math.round(l.contextSize)),
-          engineVersion: cut(l.engineVersion, 200),
-        }
-      : null,
-    questions: input.queries.slice(0, 20).map((q) => cut(q.question, 500)),
-    environment: environmentSummary(input.environment),
   };
 }
 

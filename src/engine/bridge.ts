@@ -2,16 +2,23 @@
  * A worker behind a typed Comlink proxy, called one call at a time (in the style of squoosh's
  * WorkerBridge). Each call is timed as a round trip on this thread; cancelling terminates the worker
  * (the only way to stop work already running inside it) and the next call starts a fresh one.
- * A worker that crashes rejects the pending call with WorkerCrashed instead of hanging.
+ * A worker that crashes rejects the pending call with WorkerCrashed instead of hanging, and is
+ * replaced by a fresh one at the next call (`onCrash` says so). Every worker client sits on it: the
+ * embedder's and the index's directly, the LLM's through LlmClient.
  */
 import * as Comlink from 'comlink';
-import { RagtabError } from '../core/errors';
+import { RagtabError, errorInfo, type ErrorInfo } from '../core/errors';
 
 export interface Timed<R> {
   value: R;
   /** Main-thread round trip of the call, ms. */
   roundTripMs: number;
   start: number;
+}
+
+export interface BridgeHooks {
+  /** The worker crashed (uncaught error, out of memory): it is gone, with whatever state it held. */
+  onCrash?(reason: ErrorInfo): void;
 }
 
 export class WorkerBridge<T> {
@@ -25,6 +32,7 @@ export class WorkerBridge<T> {
   constructor(
     readonly name: string,
     private readonly factory: () => Worker,
+    private readonly hooks: BridgeHooks = {},
   ) {}
 
   private ensure(): { remote: Comlink.Remote<T>; crash: Promise<never> } {
@@ -35,8 +43,12 @@ export class WorkerBridge<T> {
       this.crash = new Promise<never>((_, reject) => {
         w.addEventListener('error', (ev) => {
           ev.preventDefault();
-          reject(new RagtabError('WorkerCrashed', `The ${this.name} worker crashed: ${ev.message || 'no message (often out of memory)'}`));
-          if (this.worker === w) this.drop();
+          const err = new RagtabError('WorkerCrashed', `The ${this.name} worker crashed: ${ev.message || 'no message (often out of memory)'}`);
+          reject(err);
+          if (this.worker === w) {
+            this.drop();
+            this.hooks.onCrash?.(errorInfo(err));
+          }
         });
         w.addEventListener('messageerror', () => {
           reject(new RagtabError('WorkerCrashed', `The ${this.name} worker sent a message that could not be read.`));
@@ -83,6 +95,14 @@ export class WorkerBridge<T> {
     const p = this.queue.then(run, run);
     this.queue = p.catch(() => undefined);
     return p;
+  }
+
+  /**
+   * Runs `fn` on the running worker now, past the queue (to reach a call in progress: stopping a
+   * generation); undefined when no worker runs.
+   */
+  async direct<R>(fn: (api: Comlink.Remote<T>) => Promise<R>): Promise<R | undefined> {
+    return this.remote ? fn(this.remote) : undefined;
   }
 
   terminate(): void {

@@ -6,7 +6,7 @@
  */
 import type { LlmInfo, LlmLoadProgress, LlmLoadSpec, LlmLoadTimings, LoadedFile, WorkerMemory } from '../../workers/api';
 import { LlmClient, type ClientGenerateResult, type TokenArrival } from './llm-client';
-import { buildPrompt, citedNumbers, type BuiltPrompt, type RetrievedChunk } from '../core/prompt';
+import { buildPrompt, citedNumbers, type BuiltPrompt, type PromptChunk } from '../core/prompt';
 import {
   compareFigures,
   computeLlmFigures,
@@ -19,6 +19,8 @@ import {
 import { RagtabError } from '../core/errors';
 import { tokenUpperBound } from '../core/token-bound';
 import type { LlmSettings } from '../core/settings';
+import { STAGE, type StageTiming } from '../core/stages';
+import { mark } from './stages';
 
 export type { LlmSettings } from '../core/settings';
 
@@ -142,7 +144,7 @@ export class Generator {
   }
 
   /** Builds the prompt (token-budgeted with the model's own tokenizer) and streams the answer. */
-  async answer(question: string, chunks: RetrievedChunk[], onToken: (a: TokenArrival, textSoFar: string) => void): Promise<GenerationReport> {
+  async answer(question: string, chunks: readonly PromptChunk[], onToken: (a: TokenArrival, textSoFar: string) => void): Promise<GenerationReport> {
     const client = this.client;
     const load = this.load;
     const settings = this.settings;
@@ -198,3 +200,40 @@ export class Generator {
     };
   }
 }
+
+/**
+ * A generation's stages, timed on this thread: build prompt (counting tokens with the model's own
+ * tokenizer), time to first token (request sent → first token here; the engine's own prompt time
+ * beside it), decode (first → last token; the engine's own rate beside ours).
+ */
+export function generationStages(g: GenerationReport): StageTiming[] {
+  const f = g.figures;
+  const p = g.prompt;
+  const out: StageTiming[] = [
+    { name: STAGE.buildPrompt, ms: g.promptMs, start: g.tRequest - g.promptMs, extra: { promptTokens: p.tokens, countedBy: p.countedBy, counts: p.counts, chunks: p.included.length, dropped: p.dropped.length, layout: p.layout } },
+  ];
+  mark(STAGE.buildPrompt, g.tRequest - g.promptMs, g.tRequest);
+  if (f.ttftMs !== null) {
+    out.push({
+      name: STAGE.timeToFirstToken,
+      ms: f.ttftMs,
+      start: g.tRequest,
+      ...(g.engine?.ttftMs != null ? { workerMs: g.engine.ttftMs } : {}),
+      extra: { promptTokens: g.promptTokens, ...(f.prefillTokensPerS !== null ? { prefillTokensPerSecond: f.prefillTokensPerS } : {}) },
+    });
+    mark(STAGE.timeToFirstToken, g.tRequest, g.tRequest + f.ttftMs);
+  }
+  if (g.arrivals.length > 1) {
+    const first = g.arrivals[0]!;
+    const last = g.arrivals[g.arrivals.length - 1]!;
+    out.push({
+      name: STAGE.decode,
+      ms: last - first,
+      start: first,
+      extra: { tokens: g.arrivals.length, ...(f.decodeTokensPerS !== null ? { tokensPerSecond: f.decodeTokensPerS } : {}), ...(g.engine?.decodeTokensPerS != null ? { engineTokensPerSecond: g.engine.decodeTokensPerS } : {}) },
+    });
+    mark(STAGE.decode, first, last);
+  }
+  return out;
+}
+

@@ -4,9 +4,10 @@
  * when every streamed token reached this thread (TTFT and decode figures are measured here, where
  * the user sees the tokens: see src/core/llm-figures.ts).
  *
- * A worker that crashes (uncaught error, out of memory) or whose GPU device is lost is replaced by
- * a fresh one; the failed call rejects with WorkerCrashed / DeviceLost and the model must be loaded
- * again (`needsReload`). `interrupt()` bypasses the queue and reaches the running generation.
+ * It sits on WorkerBridge (one call at a time, crash handling, terminate). A worker that crashes
+ * (uncaught error, out of memory) or whose GPU device is lost is replaced by a fresh one; the
+ * failed call rejects with WorkerCrashed / DeviceLost and the model must be loaded again
+ * (`needsReload`). `interrupt()` bypasses the queue and reaches the running generation.
  */
 import * as Comlink from 'comlink';
 import type {
@@ -26,6 +27,9 @@ import type {
   WorkerMemory,
 } from '../../workers/api';
 import { RagtabError, errorInfo, hasCode } from '../core/errors';
+import { WorkerBridge, type Timed } from './bridge';
+
+export type { Timed } from './bridge';
 
 /** One token as it reached the main thread. */
 export interface TokenArrival {
@@ -53,11 +57,6 @@ export interface ClientGenerateResult {
   hops: { requestMs: number; firstTokenMs: number | null };
 }
 
-export interface Timed<R> {
-  value: R;
-  roundTripMs: number;
-}
-
 export type WorkerFactory = (engine: LlmEngine) => Worker;
 
 export function createLlmWorker(engine: LlmEngine): Worker {
@@ -72,79 +71,47 @@ export interface LlmClientHooks {
 }
 
 export class LlmClient {
-  private worker: Worker | null = null;
-  private remote: Comlink.Remote<LlmApi> | null = null;
-  private crash: Promise<never> | null = null;
-  private queue: Promise<unknown> = Promise.resolve();
+  private readonly bridge: WorkerBridge<LlmApi>;
   /** Set when the worker was replaced and the model has to be loaded again. */
   needsReload = false;
-  /** How many workers were started (1 + replacements). */
-  workersStarted = 0;
   lastLoad: LlmLoadResult | null = null;
 
   constructor(
     readonly engine: LlmEngine,
-    private readonly factory: WorkerFactory = createLlmWorker,
+    factory: WorkerFactory = createLlmWorker,
     private readonly hooks: LlmClientHooks = {},
-  ) {}
-
-  private ensure(): { remote: Comlink.Remote<LlmApi>; crash: Promise<never> } {
-    if (!this.worker || !this.remote || !this.crash) {
-      const w = this.factory(this.engine);
-      this.worker = w;
-      this.remote = Comlink.wrap<LlmApi>(w);
-      this.crash = new Promise<never>((_, reject) => {
-        w.addEventListener('error', (ev) => {
-          ev.preventDefault();
-          const err = new RagtabError('WorkerCrashed', `The ${this.engine} worker crashed: ${ev.message || 'no message (often out of memory)'}`);
-          reject(err);
-          if (this.worker === w) this.replace(errorInfo(err));
-        });
-        w.addEventListener('messageerror', () => {
-          reject(new RagtabError('WorkerCrashed', `The ${this.engine} worker sent a message that could not be read.`));
-        });
-      });
-      this.crash.catch(() => undefined);
-      this.workersStarted++;
-    }
-    return { remote: this.remote, crash: this.crash };
+  ) {
+    this.bridge = new WorkerBridge<LlmApi>(engine, () => factory(engine), { onCrash: (reason) => this.lost(reason) });
   }
 
-  private replace(reason: { name: string; message: string }): void {
-    this.drop();
+  /** How many workers were started (1 + replacements). */
+  get workersStarted(): number {
+    return this.bridge.generation;
+  }
+
+  /** The worker is gone (crash, lost device) with its model: the next call starts a fresh one. */
+  private lost(reason: { name: string; message: string }): void {
     this.needsReload = true;
     this.lastLoad = null;
     this.hooks.onWorkerReplaced?.(reason);
   }
 
-  private drop(): void {
-    this.worker?.terminate();
-    this.worker = null;
-    this.remote = null;
-    this.crash = null;
-  }
-
-  /** Runs `fn` after every earlier call settled; a crash or a lost device replaces the worker. */
-  private call<R>(fn: (api: Comlink.Remote<LlmApi>) => Promise<R>): Promise<Timed<R>> {
-    const run = async (): Promise<Timed<R>> => {
-      const { remote, crash } = this.ensure();
-      const start = performance.now();
-      try {
-        const value = await Promise.race([fn(remote), crash]);
-        return { value, roundTripMs: performance.now() - start };
-      } catch (e) {
-        if (hasCode(e, 'DeviceLost')) this.replace(errorInfo(e));
-        throw e;
+  /** Runs `fn` after every earlier call settled (WorkerBridge's queue); a lost device replaces the worker. */
+  private async call<R>(label: string, fn: (api: Comlink.Remote<LlmApi>) => Promise<R>): Promise<Timed<R>> {
+    try {
+      return await this.bridge.call(label, fn);
+    } catch (e) {
+      if (hasCode(e, 'DeviceLost')) {
+        this.bridge.terminate();
+        this.lost(errorInfo(e));
       }
-    };
-    const p = this.queue.then(run, run);
-    this.queue = p.catch(() => undefined);
-    return p;
+      throw e;
+    }
   }
 
   async load(spec: LlmLoadSpec, onProgress?: (p: LlmLoadProgress) => void): Promise<Timed<LlmLoadResult>> {
     if (spec.engine !== this.engine) throw new RagtabError('InvalidArgument', `This client drives ${this.engine}, not ${spec.engine}.`);
-    const r = await this.call((api) => api.load(spec, onProgress ? Comlink.proxy(onProgress) : undefined));
+    const r = await this.call('load', (api) => api.load(spec, onProgress ? Comlink.proxy(onProgress) : undefined));
     this.needsReload = false;
     this.lastLoad = r.value;
     return r;
@@ -157,6 +124,8 @@ export class LlmClient {
   async generate(request: LlmGenerateRequest, onToken?: (a: TokenArrival) => void): Promise<ClientGenerateResult> {
     const arrivals: TokenArrival[] = [];
     let tRequest = 0;
+    /** Resolved once `arrivals` holds this many tokens (set after the result, when some are still in flight). */
+    let waiting: { count: number; resolve: () => void } | null = null;
     const cb = Comlink.proxy((m: LlmTokenEvent | LlmTokenBatchEvent) => {
       const tMain = performance.now();
       // A batch (request.tokenBatchMs, or the engine loop) reaches this thread at one time for all its tokens.
@@ -165,16 +134,21 @@ export class LlmClient {
         arrivals.push(a);
         onToken?.(a);
       }
+      if (waiting && arrivals.length >= waiting.count) waiting.resolve();
     });
-    const r = await this.call((api) => {
+    const r = await this.call('generate', (api) => {
       tRequest = performance.now();
       return api.generate(request, cb);
     });
     const tResolved = performance.now();
-    // Token events travel on the callback's own port: let any still in flight arrive.
-    const deadline = performance.now() + 2000;
-    while (arrivals.length < r.value.streamedTokens && performance.now() < deadline) {
-      await new Promise((res) => setTimeout(res, 1));
+    // Token events travel on the callback's own port: wait for any still in flight (at most 2 s).
+    if (arrivals.length < r.value.streamedTokens) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await new Promise<void>((resolve) => {
+        waiting = { count: r.value.streamedTokens, resolve };
+        timer = setTimeout(resolve, 2000);
+      });
+      clearTimeout(timer);
     }
     const offset = r.value.timeOrigin - performance.timeOrigin; // worker t + offset = page t
     const first = arrivals[0];
@@ -186,41 +160,40 @@ export class LlmClient {
   }
 
   async countTokens(text: string): Promise<Timed<TokenCount>> {
-    return this.call((api) => api.countTokens(text));
+    return this.call('count tokens', (api) => api.countTokens(text));
   }
 
   async applyTemplate(messages: LlmMessage[]): Promise<string | null> {
-    return (await this.call((api) => api.applyTemplate(messages))).value;
+    return (await this.call('apply template', (api) => api.applyTemplate(messages))).value;
   }
 
   async stats(): Promise<LlmStats> {
-    return (await this.call((api) => api.stats())).value;
+    return (await this.call('stats', (api) => api.stats())).value;
   }
 
   /** The worker's memory (wllama: llama.cpp's heap in wllama's own worker included). */
   async memory(): Promise<WorkerMemory> {
-    return (await this.call((api) => api.memory())).value;
+    return (await this.call('memory', (api) => api.memory())).value;
   }
 
   async catalog(): Promise<WebLlmModelRecord[]> {
-    return (await this.call((api) => api.catalog())).value;
+    return (await this.call('catalog', (api) => api.catalog())).value;
   }
 
   /** Stops the running generation now (not queued behind it); it resolves with finishReason 'interrupted'. */
   async interrupt(): Promise<void> {
-    if (!this.remote) return;
-    await this.remote.interrupt();
+    await this.bridge.direct((api) => api.interrupt());
   }
 
   async unload(): Promise<void> {
-    if (!this.worker) return;
-    await this.call((api) => api.unload());
+    if (!this.bridge.running) return;
+    await this.call('unload', (api) => api.unload());
     this.lastLoad = null;
   }
 
   /** Ends the worker (and whatever it runs) at once. */
   terminate(): void {
-    this.drop();
+    this.bridge.terminate();
     this.lastLoad = null;
   }
 }

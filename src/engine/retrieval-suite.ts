@@ -11,15 +11,14 @@
  * active embedder and index workers and the session's generator directly, because `session.query`
  * runs one query at a time.
  */
-import { embeddingModelInfo } from '../core/models';
 import { queryKinds, wantsGeneration } from '../core/bench-config';
-import { EMBED_BATCH_STAGE, INGEST_STAGE, QUERY_SET_STAGE, QUERY_STAGE, CONCURRENT_BATCH_STAGE, CONCURRENT_QUERY_STAGE, type ConcurrencyPipeline, type Extra } from '../core/run-record';
-import { formatContext } from '../core/context';
+import type { ConcurrencyPipeline, Extra } from '../core/run-record';
+import { INGEST_STAGE, QUERY_SET_STAGE, QUERY_STAGE, CONCURRENT_BATCH_STAGE, CONCURRENT_QUERY_STAGE, STAGE, type StageTiming } from '../core/stages';
 import { RagtabError } from '../core/errors';
 import { sessionFailure, type Step, type StepContext, type Suite } from './runner';
-import type { StageTiming } from './session';
-import type { LoadedFile } from '../../workers/api';
 import { loadCorpus } from './corpus-loader';
+import { retrieve, retrievalSource } from './retrieve';
+import { stageSamples } from './record';
 import { indexKey, indexKeyParts } from '../core/index-key';
 import { EMBEDDER_CACHE, GGUF_CACHE, WEBLLM_CACHES } from '../core/cache-names';
 
@@ -79,16 +78,9 @@ async function llmLoad(ctx: StepContext): Promise<Extra> {
   };
 }
 
-function sourceOf(files: LoadedFile[], reused: boolean): string {
-  if (reused) return 'reused';
-  const s = new Set(files.map((f) => f.source));
-  return s.size === 0 ? 'unknown' : s.size === 1 ? [...s][0]! : 'mixed';
-}
-
-function extraOf(t: StageTiming): Extra {
-  const out: Extra = { ...(t.extra ?? {}) };
-  if (t.workerMs !== undefined) out['workerMs'] = t.workerMs;
-  return out;
+/** The session's timed stages as samples of this step. */
+function emitStages(ctx: StepContext, stages: readonly StageTiming[], from: number, extra: Extra = {}, kindSuffix = false): void {
+  for (const s of stageSamples(stages, { at: ctx.at, from, extra, kindSuffix })) ctx.emit(s);
 }
 
 /**
@@ -99,7 +91,7 @@ function extraOf(t: StageTiming): Extra {
 async function forgetStoredVectors(ctx: StepContext): Promise<void> {
   const store = ctx.session.store;
   if (!store || (await store.indexes.list()).length === 0) return;
-  const loaded = await loadCorpus(ctx.settings.corpus, { files: [] });
+  const loaded = await loadCorpus(ctx.settings.corpus, { files: [...ctx.files] });
   const key = await indexKey(indexKeyParts(ctx.settings, loaded.hash));
   if (await store.indexes.get(key.key)) {
     await store.indexes.delete(key.key);
@@ -115,7 +107,7 @@ async function ingest(ctx: StepContext): Promise<Extra> {
     const n = await clearModelCache(settings.model.id);
     ctx.warn(`Cleared ${n} cached file(s) of ${settings.model.id} before the cold ingest.`);
   }
-  const t = await ctx.time(`ingest ${ctx.phase}`, () => session.ingest(settings));
+  const t = await ctx.time(`ingest ${ctx.phase}`, () => session.ingest(settings, [...ctx.files]));
   const report = t.value;
   if (!report) throw sessionFailure(session, 'Ingestion');
   if (config.corpus.hash && report.corpusHash !== config.corpus.hash) {
@@ -123,29 +115,7 @@ async function ingest(ctx: StepContext): Promise<Extra> {
   }
   ctx.state.ingest = report;
   ctx.state.questions = null;
-  let start = t.start;
-  let embedStart = t.start;
-  for (const s of report.stages) {
-    const extra = extraOf(s);
-    if (s.name === 'model load') {
-      extra['source'] = sourceOf(report.modelLoad.files, report.modelLoad.reused);
-      extra['bytes'] = report.modelLoad.files.reduce((n, f) => n + f.bytes, 0);
-    }
-    if (s.name === 'index build' && typeof s.extra?.['vectors'] === 'number' && s.ms > 0) extra['vectorsPerSecond'] = (s.extra['vectors'] * 1000) / s.ms;
-    if (s.name === 'embed') embedStart = start;
-    ctx.emit({ stage: s.name, start, duration: s.ms, extra });
-    start += s.ms;
-  }
-  let b0 = embedStart;
-  report.batches.forEach((b, i) => {
-    ctx.emit({
-      stage: EMBED_BATCH_STAGE,
-      start: b0,
-      duration: b.ms,
-      extra: { batch: i, size: b.size, tokens: b.tokens, ...(b.ms > 0 ? { textsPerSecond: (b.size * 1000) / b.ms, tokensPerSecond: (b.tokens * 1000) / b.ms } : {}) },
-    });
-    b0 += b.ms;
-  });
+  emitStages(ctx, report.stages, t.start);
   // Where the vectors came from (the session keeps them in IndexedDB when it can): a reload that
   // finds them stored reads them back ('load') instead of chunking and embedding.
   return { docs: report.docs, chunks: report.chunks, tokens: report.tokens, fromStorage: report.storage.fromStorage, persisted: report.storage.persisted };
@@ -184,14 +154,8 @@ async function querySet(ctx: StepContext): Promise<Extra> {
       const r = t.value;
       if (!r) throw sessionFailure(session, 'A query');
       if (r.generationError) throw new RagtabError('GenerationFailed', `${r.generationError.name}: ${r.generationError.message}`);
-      const suffix = both ? ` (${kind})` : '';
-      ctx.emit({ stage: QUERY_STAGE + suffix, start: t.start, duration: t.duration, extra: { seq, kind, k: r.k, hits: r.hits.length } });
-      let start = t.start;
-      for (const s of r.stages) {
-        const name = s.name === 'search' ? `search${suffix}` : s.name;
-        ctx.emit({ stage: name, start, duration: s.ms, extra: { ...extraOf(s), seq } });
-        start += s.ms;
-      }
+      ctx.emit({ stage: QUERY_STAGE + (both ? ` (${kind})` : ''), start: t.start, duration: t.duration, extra: { seq, kind, k: r.k, hits: r.hits.length } });
+      emitStages(ctx, r.stages, t.start, { seq }, both);
       n++;
     }
   }
@@ -199,7 +163,7 @@ async function querySet(ctx: StepContext): Promise<Extra> {
 }
 
 /**
- * N queries submitted at once through the pipeline: embed query → search → format context, then,
+ * N queries submitted at once through the pipeline: `retrieve()` (embed query → search → format context), then,
  * when the run has an LLM, build prompt → generate (the session's own generator). Each worker runs
  * one call at a time, so the queries overlap across workers and queue within one; the LLM worker in
  * particular generates one answer at a time, so under load a query's latency is mostly its wait for
@@ -212,7 +176,6 @@ async function concurrentBatch(ctx: StepContext): Promise<Extra> {
   const n = ctx.config.concurrency;
   const pool = questions(ctx);
   const kind = queryKinds(ctx.config)[0]!;
-  const prefix = embeddingModelInfo(a.settings.model.id)?.queryPrefix ?? '';
   const k = Math.max(1, Math.min(ctx.config.k, a.chunks.length));
   const generator = ctx.session.generator;
   const generate = wantsGeneration(ctx.config);
@@ -223,21 +186,16 @@ async function concurrentBatch(ctx: StepContext): Promise<Extra> {
       ? `Concurrency: ${n} queries at once through retrieval and generation. The LLM worker generates one answer at a time, so concurrent queries queue for it: their latency includes that wait (llmWaitMs), and queries/s is bound by generation.`
       : `Concurrency: ${n} queries at once through retrieval only (embed query → search → format context): the configuration has no LLM.`,
   );
-  const byId = new Map(a.chunks.map((c) => [c.id, c] as const));
+  const source = retrievalSource(a);
   const t0 = performance.now();
   const submitted = ctx.now();
   const one = async (text: string, query: number): Promise<{ end: number; extra: Extra }> => {
-    const e = await a.embedder.call('bench embed query', (api) => api.embed([prefix + text]));
-    const s = await a.index.call('bench search', (api) => api.search(e.value.vectors, k, kind));
-    const hits = s.value.hits.flatMap((h, r) => {
-      const c = byId.get(h.id);
-      return c ? [{ rank: r + 1, chunk: { id: c.id, docId: c.docId, text: c.text }, title: a.titles.get(c.docId) ?? '', score: h.score }] : [];
-    });
-    const context = formatContext(hits, a.settings.contextChars);
+    const r = await retrieve(source, { text, k, kind });
+    const context = r.context!;
     const retrieved = performance.now();
     const extra: Extra = { concurrency: n, query, kind, pipeline, retrievalMs: retrieved - t0, contextChars: context.text.length };
     if (generate && generator) {
-      const g = await generator.answer(text, hits.map((h) => ({ id: h.chunk.id, text: h.chunk.text, title: h.title })), () => undefined);
+      const g = await generator.answer(text, r.hits.map((h) => ({ id: h.id, text: h.text, title: h.title })), () => undefined);
       extra['llmWaitMs'] = Math.max(0, g.tRequest - retrieved);
       if (g.arrivals.length) extra['firstTokenMs'] = g.arrivals[0]! - t0;
       extra['promptTokens'] = g.promptTokens;
@@ -255,8 +213,8 @@ const ms = 'ms';
 export const RETRIEVAL_SUITE: Suite = Object.freeze([
   Object.freeze<Step>({ name: INGEST_STAGE, unit: ms, phase: 'cold', repeat: 'once', perSecond: 'docs', endsWorkers: true, enabled: () => true, prepare: forgetStoredVectors, run: ingest }),
   Object.freeze<Step>({ name: INGEST_STAGE, unit: ms, phase: 'reload', repeat: 'once', perSecond: 'docs', endsWorkers: true, enabled: (c) => c.reload, run: ingest }),
-  Object.freeze<Step>({ name: 'llm load', unit: ms, phase: 'cold', repeat: 'once', endsWorkers: true, enabled: (c) => wantsGeneration(c), run: llmLoad }),
-  Object.freeze<Step>({ name: 'llm load', unit: ms, phase: 'reload', repeat: 'once', endsWorkers: true, enabled: (c) => c.reload && wantsGeneration(c), run: llmLoad }),
+  Object.freeze<Step>({ name: STAGE.llmLoad, unit: ms, phase: 'cold', repeat: 'once', endsWorkers: true, enabled: (c) => wantsGeneration(c), run: llmLoad }),
+  Object.freeze<Step>({ name: STAGE.llmLoad, unit: ms, phase: 'reload', repeat: 'once', endsWorkers: true, enabled: (c) => c.reload && wantsGeneration(c), run: llmLoad }),
   Object.freeze<Step>({ name: QUERY_SET_STAGE, unit: ms, phase: 'warm', repeat: 'iterations', perSecond: 'queries', enabled: () => true, run: querySet }),
   Object.freeze<Step>({ name: CONCURRENT_BATCH_STAGE, unit: ms, phase: 'warm', repeat: 'iterations', perSecond: 'queries', enabled: (c) => c.concurrency > 1, run: concurrentBatch }),
   Object.freeze<Step>({

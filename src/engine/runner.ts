@@ -6,26 +6,23 @@
  * (`willStart`, `didFinishStage`, `didFinish`, `didFail`). The Lit element is one client, the
  * headless CLI (through the same element's `window.ragtabBench`) another.
  */
-import type { Settings } from '../core/settings';
-import type { EmbedderApi, IndexApi, IndexKind } from '../../workers/api';
+import type { CorpusChoice, LlmSettings, Settings } from '../core/settings';
+import type { EmbedderApi, IndexApi, WorkerMemory } from '../../workers/api';
+import type { IndexKind } from '../core/vocabulary';
 import type { Corpus } from '../core/documents';
-import type { EvaluationReport, IngestReport, Progress, QueryResult } from './session';
+import { PHASE_STAGE, type Progress } from '../core/stages';
+import type { EvaluationReport, IngestReport, QueryResult } from './reports';
 import type { GenerationReport, LlmLoadReport } from './generation';
-import type { RetrievedChunk } from '../core/prompt';
+import type { PromptChunk } from '../core/prompt';
 import type { TokenArrival } from './llm-client';
-import type { WorkerMemory } from '../../workers/api';
-import type { LlmSettings } from '../core/settings';
 import type { WorkerBridge } from './bridge';
-import { sweepCells, toSettings, type BenchConfig } from '../core/bench-config';
+import { sweepCells, type BenchConfig } from '../core/bench-config';
+import { toSettings } from '../core/settings';
 import { errorInfo, type ErrorInfo } from '../core/errors';
-import {
-  RUN_RECORD_SCHEMA,
-  RUN_RECORD_VERSION,
-  type EnvironmentRecord,
-  type Extra,
-  type Phase,
-  type RunRecord,
-} from '../core/run-record';
+import type { EnvironmentRecord, Extra, Phase, RunRecord } from '../core/run-record';
+import { fillFromReports, newRecord, newRunId } from './record';
+
+export { newRunId } from './record';
 import { MemorySampler, REASONS, browserMemorySources, unreadableMemory, type MemorySources, type WorkerMemoryReader } from './memory';
 import { collectEnvironment } from './environment';
 
@@ -56,7 +53,7 @@ export interface BenchSession extends EventTarget {
 /** The parts of the session's Generator the runner uses. */
 export interface BenchGenerator {
   readonly ready: boolean;
-  answer(question: string, chunks: RetrievedChunk[], onToken: (a: TokenArrival, textSoFar: string) => void): Promise<GenerationReport>;
+  answer(question: string, chunks: readonly PromptChunk[], onToken: (a: TokenArrival, textSoFar: string) => void): Promise<GenerationReport>;
   /** The LLM worker's own memory (LlmApi.memory()), when the generator exposes it. */
   memory?(): Promise<WorkerMemory>;
   /** Ends the LLM worker, so the next load starts from a fresh one. */
@@ -81,6 +78,8 @@ export function workerMemoryReaders(session: BenchSession): WorkerMemoryReader[]
 export interface StepContext {
   readonly config: BenchConfig;
   readonly settings: Settings;
+  /** The user's files, for a corpus of files or a BEIR folder (RunnerOptions.corpus). */
+  readonly files: readonly File[];
   readonly session: BenchSession;
   readonly phase: Phase;
   readonly iteration: number;
@@ -90,6 +89,8 @@ export interface StepContext {
   readonly state: RunState;
   /** ms since the run started. */
   now(): number;
+  /** A performance.now() time as ms since the run started. */
+  at(performanceNow: number): number;
   /** Times `fn` (performance.mark/measure as `ragtab-bench:<label>`); start is ms since the run started. */
   time<T>(label: string, fn: () => Promise<T>): Promise<{ value: T; start: number; duration: number }>;
   /** Records a sample of this step's phase and iteration. */
@@ -161,15 +162,11 @@ export interface RunnerOptions {
   /** How long to wait at the end of a run for a pending full memory measurement, ms. */
   memoryTimeoutMs?: number;
   suiteName?: string;
-}
-
-/** A run id that sorts by time: `20261125T231339-3fa9c1`. */
-export function newRunId(date = new Date()): string {
-  const stamp = date.toISOString().replace(/[-:]/g, '').slice(0, 15);
-  const rand = Math.floor(Math.random() * 0xffffff)
-    .toString(16)
-    .padStart(6, '0');
-  return `${stamp}-${rand}`;
+  /**
+   * A corpus the configuration cannot name (the user's files or a BEIR folder: a re-run of a shared
+   * link), read from these files instead of the configuration's corpus.
+   */
+  corpus?: { choice: CorpusChoice; files: readonly File[] };
 }
 
 class StepFailure extends Error {
@@ -218,31 +215,12 @@ export class Runner {
     const abort = new AbortController();
     this.abort = abort;
     const runId = newRunId();
-    const record: RunRecord = {
-      schema: RUN_RECORD_SCHEMA,
-      version: RUN_RECORD_VERSION,
-      id: runId,
-      suite: this.opts.suiteName ?? 'retrieval',
-      status: 'running',
-      startedAt: new Date().toISOString(),
-      finishedAt: null,
-      config,
-      sweep,
-      environment: await (this.opts.environment ?? collectEnvironment)(),
-      stages: [],
-      samples: [],
-      memory: [],
-      corpus: null,
-      embedder: null,
-      llm: null,
-      quality: null,
-      errors: [],
-      warnings: [],
-    };
+    const record = newRecord({ id: runId, suite: this.opts.suiteName ?? 'retrieval', config, sweep, environment: await (this.opts.environment ?? collectEnvironment)() });
     const origin = performance.now();
     const now = () => performance.now() - origin;
     const hc = this.opts.hardwareConcurrency ?? (typeof navigator !== 'undefined' ? navigator.hardwareConcurrency : undefined);
     const settings = toSettings(config, hc);
+    if (this.opts.corpus) settings.corpus = this.opts.corpus.choice;
     const state: RunState = { ingest: null, llm: null, evaluation: null, questions: null };
     const memory = new MemorySampler(
       {
@@ -265,7 +243,7 @@ export class Runner {
     let current: { stage: string; phase: Phase } | null = null;
     const onChange = (): void => {
       const p = session.progress;
-      if (current) memory.setStage(p ? (PROGRESS_STAGE[p.phase] ?? current.stage) : current.stage, current.phase);
+      if (current) memory.setStage(p ? PHASE_STAGE[p.phase] : current.stage, current.phase);
     };
     session.addEventListener('change', onChange);
     client?.willStart?.({ runId, config, cell: sweep?.index ?? 0, cells });
@@ -290,6 +268,7 @@ export class Runner {
         const ctx: StepContext = {
           config,
           settings,
+          files: this.opts.corpus?.files ?? [],
           session,
           phase: step.phase,
           iteration,
@@ -297,6 +276,7 @@ export class Runner {
           signal: abort.signal,
           state,
           now,
+          at: (t) => t - origin,
           time: async (label, fn) => {
             const t = performance.now();
             const value = await fn();
@@ -341,79 +321,10 @@ export class Runner {
       this.abort = null;
     }
     record.memory = await memory.stop(this.opts.memoryTimeoutMs ?? 20_000);
-    fillFromState(record, state);
+    fillFromReports(record, state);
     record.finishedAt = new Date().toISOString();
     if (record.status === 'complete') client?.didFinish?.(record);
     else client?.didFail?.(record.errors[record.errors.length - 1] ?? { name: 'Unknown', message: 'failed' }, record);
     return record;
-  }
-}
-
-/** Which session stage a progress phase belongs to (for tagging memory samples during ingestion). */
-const PROGRESS_STAGE: Readonly<Record<string, string>> = {
-  read: 'read+parse',
-  model: 'model load',
-  chunk: 'chunk',
-  embed: 'embed',
-  index: 'index build',
-  check: 'voy check',
-  reload: 'model reload',
-  llm: 'llm load',
-  load: 'load',
-};
-
-function fillFromState(record: RunRecord, state: RunState): void {
-  const seen = new Set<string>();
-  record.stages = [];
-  for (const s of record.samples) {
-    if (seen.has(s.stage)) continue;
-    seen.add(s.stage);
-    record.stages.push({ name: s.stage, unit: 'ms' });
-  }
-  const ing = state.ingest;
-  if (ing) {
-    record.corpus = { name: ing.corpusName, hash: ing.corpusHash, docs: ing.docs, chunks: ing.chunks, tokens: ing.tokens, emptyDocs: ing.emptyDocs, truncatedChunks: ing.truncatedChunks };
-    const e = ing.embedder;
-    record.embedder = {
-      model: e.model.id,
-      revision: e.model.revision ?? null,
-      baseUrl: e.model.baseUrl ?? null,
-      requestedDevice: e.requestedDevice,
-      device: e.device,
-      fallbackReason: e.fallbackReason,
-      dtype: e.dtype,
-      threads: e.threads,
-      batchSize: e.batchSize,
-      dims: e.dims,
-      maxTokens: e.maxTokens,
-    };
-  }
-  const l = state.llm;
-  if (l) {
-    record.llm = {
-      engine: l.info.engine,
-      model: l.info.model,
-      detail: {
-        modelName: l.info.modelName,
-        backend: l.info.backend,
-        threads: l.info.threads,
-        variant: l.info.variant,
-        contextSize: l.info.contextSize,
-        source: l.source,
-        bytes: l.files.reduce((t, f) => t + f.bytes, 0),
-      },
-    };
-  }
-  const ev = state.evaluation;
-  if (ev || ing?.voyRecall) {
-    record.quality = {
-      kind: ev?.kind ?? '',
-      depth: ev?.depth ?? 0,
-      evaluated: ev?.quality.evaluated ?? 0,
-      skipped: ev ? ev.quality.skipped.noPositiveJudgment.length + ev.quality.skipped.notRun.length : 0,
-      mean: ev?.quality.mean ? { ndcg10: ev.quality.mean.ndcg10, recall10: ev.quality.mean.recall10, recall100: ev.quality.mean.recall100, mrr10: ev.quality.mean.mrr10 } : null,
-      perQuery: (ev?.quality.perQuery ?? []).map((q) => ({ queryId: q.queryId, ndcg10: q.ndcg10, recall10: q.recall10, recall100: q.recall100, mrr10: q.mrr10 })),
-      voyRecall: ing?.voyRecall ? { ...ing.voyRecall } : null,
-    };
   }
 }

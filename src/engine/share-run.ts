@@ -2,29 +2,28 @@
  * Share links on the page: what the app's last run shares (configuration, pins, summary), and
  * "Run on this device" for a shared configuration, through the app's own session.
  *
- * Running a shared configuration replays what produced the shared figures:
- * - a summary from a benchmark record (and a corpus this page can load itself): the benchmark
- *   runner runs the same configuration (warm-ups, iterations) and the new record is summarised;
- * - otherwise (the app's own run, or the user's files): ingest, evaluate when the sharer did and
- *   the corpus has judgments, load the LLM when the configuration has one, ask the same questions.
+ * Sharing the app's run shares its record (src/engine/session-record.ts). Running a shared
+ * configuration goes through the benchmark runner, like any run, and its record is summarised:
+ * - a benchmark record's configuration runs as it is (warm-ups, iterations);
+ * - the app's own run (or the user's files) is replayed as it ran: ingest, evaluate when the sharer
+ *   did, load the LLM when the configuration has one, ask the same questions (at most 5).
  * The corpus is checked against the shared hashes (files before anything runs, the corpus content
  * after loading it); a GGUF pinned by SHA-256 is checked once loaded.
  */
 import { GGUF_CACHE } from '../core/cache-names';
-import { toSettings, type BenchConfig } from '../core/bench-config';
-import { RagtabError, errorInfo } from '../core/errors';
+import { applySets, type BenchConfig } from '../core/bench-config';
+import { RagtabError } from '../core/errors';
 import { sha256Hex } from '../core/documents';
 import type { RunRecord } from '../core/run-record';
-import type { Settings } from '../core/settings';
-import { configFromSettings } from '../core/share-config';
+import { configFromSettings, type Settings } from '../core/settings';
 import { shareError, type SharePayload, type SharePins, type ShareSummary, type SharedFile } from '../core/share-link';
-import { checkFiles, makePins, summaryFromRecord, summaryFromSession, type FileCheck } from '../core/share-summary';
+import { checkFiles, makePins, summaryFromRecord, type FileCheck } from '../core/share-summary';
 import { collectEnvironment } from './environment';
 import { Runner } from './runner';
 import { RETRIEVAL_SUITE } from './retrieval-suite';
-import type { QueryResult, RagSession } from './session';
+import type { RagSession } from './session';
+import { recordFromSession } from './session-record';
 
-/** Where the wllama worker keeps GGUF files (keyed by absolute URL). */
 /** Files larger than this are not hashed on the page (the digest needs the whole file in memory). */
 const MAX_HASHED_BYTES = 1 << 30;
 
@@ -76,7 +75,7 @@ function corpusKind(s: Settings, source: { kind: string }): SharePins['corpus'][
   }
 }
 
-/** The app's last run (ingest, evaluation, last query, loaded LLM) as a configuration, pins and summary. */
+/** The app's last run (ingest, evaluation, last query, loaded LLM) as a configuration, pins and summary of its record. */
 export async function shareFromSession(session: RagSession): Promise<SessionShare> {
   const a = session.active;
   const ing = session.lastIngest;
@@ -98,15 +97,16 @@ export async function shareFromSession(session: RagSession): Promise<SessionShar
     llmVariant: session.llmLoad?.info.variant ?? null,
     deps: { ...__RAGTAB_DEPS__ },
   });
-  const summary = summaryFromSession({
+  const record = recordFromSession({
+    config,
     startedAt: new Date().toISOString(),
     environment: await collectEnvironment(),
     ingest: ing,
     evaluation: session.lastEvaluation,
-    queries: q ? [q] : [],
+    query: q,
     llm: llmOn ? session.llmLoad : null,
   });
-  return { config, pins, summary };
+  return { config, pins, summary: summaryFromRecord(record) };
 }
 
 // ─────────────────────────────── running a shared configuration ───────────────────────────────
@@ -125,17 +125,14 @@ export interface ShareRunResult {
   warnings: string[];
 }
 
-function failure(session: RagSession, what: string): Error {
-  const e = session.error;
-  return e ? Object.assign(new Error(e.message), { name: e.name }) : new RagtabError('Cancelled', `${what} was cancelled.`);
-}
-
-/** Runs the shared configuration on this device; rejects with a named error. */
+/**
+ * Runs the shared configuration on this device through the benchmark runner (one record, like any
+ * run), then summarises that record; rejects with a named error.
+ */
 export async function runShared(o: ShareRunOptions): Promise<ShareRunResult> {
   const { session, payload } = o;
   const status = o.onStatus ?? (() => undefined);
   if (session.busy) throw new RagtabError('InvalidArgument', 'Busy: wait for the current work to finish.');
-  const config = payload.config;
   const pins = payload.pins;
   const warnings: string[] = [];
   let files = [...(o.files ?? [])];
@@ -147,68 +144,46 @@ export async function runShared(o: ShareRunOptions): Promise<ShareRunResult> {
   }
   if (pins.corpus.kind === 'folder' && files.length === 0) throw new RagtabError('EmptyCorpus', 'Pick the BEIR folder this run used.');
 
-  if (payload.summary?.source === 'record' && (pins.corpus.kind === 'demo' || pins.corpus.kind === 'beir' || pins.corpus.kind === 'hub')) {
-    status(`Running the shared benchmark configuration "${config.name}" (${config.warmups} warm-up, ${config.iterations} iterations)…`);
-    const runner = new Runner({ session, suite: RETRIEVAL_SUITE, client: { didFinishStage: (e) => status(`${e.step} · ${e.phase}${e.warmup ? ' (warm-up)' : ''} · ${e.done}/${e.total} steps`) } });
-    const [record] = await runner.run(config);
-    if (!record) throw new RagtabError('Unknown', 'The benchmark produced no record.');
-    if (record.status !== 'complete') {
-      const last = record.errors[record.errors.length - 1];
-      throw Object.assign(new Error(last?.message ?? `The run ended ${record.status}.`), { name: last?.name ?? 'Unknown' });
-    }
-    return { summary: summaryFromRecord(record), record, warnings: [...record.warnings] };
-  }
-
-  const settings = toSettings(config, navigator.hardwareConcurrency);
-  if (pins.corpus.kind === 'files') settings.corpus = { kind: 'files' };
-  if (pins.corpus.kind === 'folder') settings.corpus = { kind: 'beir-folder', maxDocs: null };
-  const startedAt = new Date().toISOString();
-  status('Ingesting the corpus…');
-  const ingest = await session.ingest(settings, files);
-  if (!ingest) throw failure(session, 'Ingestion');
+  // A benchmark record's configuration runs as it is (the runner checks the corpus hash). The app's
+  // own run is replayed as it ran: the same questions (at most 5), the evaluation when the sharer
+  // ran one; the corpus is checked here, after ingesting (a corpus of files or a folder must match).
+  const fromBenchmark = payload.summary?.source === 'record' && (pins.corpus.kind === 'demo' || pins.corpus.kind === 'beir' || pins.corpus.kind === 'hub');
+  let config = payload.config;
   const expected = pins.corpus.hash ?? config.corpus.hash;
-  if (expected && ingest.corpusHash !== expected) {
-    const msg = `The corpus loaded here hashes to ${ingest.corpusHash.slice(0, 12)}…, the shared one to ${expected.slice(0, 12)}…: it is not the same content`;
+  if (!fromBenchmark) {
+    config = applySets(config, [
+      'corpus.hash=null',
+      `queries.count=${Math.min(config.queries.count, 5)}`,
+      ...(payload.summary?.quality ? ['quality=true'] : []),
+      ...(config.queries.from === 'corpus' && !payload.summary?.questions.length ? ['queries.count=1'] : []),
+      ...(config.queries.from === 'corpus' && payload.summary?.questions.length ? [`queries.from=list`, `queries.list=${JSON.stringify(payload.summary.questions.slice(0, 5))}`, `queries.count=${Math.min(5, payload.summary.questions.length)}`] : []),
+    ]);
+  }
+  const corpus = pins.corpus.kind === 'files' ? { choice: { kind: 'files' as const }, files } : pins.corpus.kind === 'folder' ? { choice: { kind: 'beir-folder' as const, maxDocs: null }, files } : undefined;
+  status(`Running the shared configuration "${config.name}" (${config.warmups} warm-up, ${config.iterations} iteration${config.iterations === 1 ? '' : 's'})…`);
+  const runner = new Runner({
+    session,
+    suite: RETRIEVAL_SUITE,
+    ...(corpus ? { corpus } : {}),
+    client: { didFinishStage: (e) => status(`${e.step} · ${e.phase}${e.warmup ? ' (warm-up)' : ''} · ${e.done}/${e.total} steps`) },
+  });
+  const [record] = await runner.run(config);
+  if (!record) throw new RagtabError('Unknown', 'The benchmark produced no record.');
+  if (record.status !== 'complete') {
+    const last = record.errors[record.errors.length - 1];
+    throw Object.assign(new Error(last?.message ?? `The run ended ${record.status}.`), { name: last?.name ?? 'Unknown' });
+  }
+  warnings.push(...record.warnings);
+  const here = record.corpus?.hash;
+  if (!fromBenchmark && expected && here && here !== expected) {
+    const msg = `The corpus loaded here hashes to ${here.slice(0, 12)}…, the shared one to ${expected.slice(0, 12)}…: it is not the same content`;
     if (pins.corpus.kind === 'files' || pins.corpus.kind === 'folder') throw shareError('CorpusMismatch', `${msg}.`);
     warnings.push(`${msg}, so the figures compare different corpora.`);
   }
-  const a = session.active;
-  let evaluation = null;
-  if ((payload.summary?.quality || config.quality) && a && a.corpus.qrels.size > 0) {
-    status('Evaluating the judged queries…');
-    evaluation = await session.evaluate();
-    if (!evaluation) throw failure(session, 'Evaluation');
+  if (pins.llm?.sha256 && record.llm?.engine === 'wllama') {
+    const sha = await cachedGgufSha256(record.llm.model);
+    if (sha === null) warnings.push('The GGUF file could not be hashed here, so it is not checked against the shared SHA-256.');
+    else if (sha !== pins.llm.sha256) warnings.push(`The GGUF file differs from the shared one (SHA-256 ${sha.slice(0, 12)}…, shared ${pins.llm.sha256.slice(0, 12)}…).`);
   }
-  const wantsLlm = config.llm.engine !== 'none' && config.llm.model !== null;
-  let llm = null;
-  if (wantsLlm) {
-    status(`Loading ${config.llm.model}…`);
-    llm = await session.loadLlm(settings.llm);
-    if (!llm) throw failure(session, 'Loading the LLM');
-    if (pins.llm?.sha256) {
-      const sha = await cachedGgufSha256(settings.llm.model);
-      if (sha === null) warnings.push('The GGUF file could not be hashed here, so it is not checked against the shared SHA-256.');
-      else if (sha !== pins.llm.sha256) warnings.push(`The GGUF file differs from the shared one (SHA-256 ${sha.slice(0, 12)}…, shared ${pins.llm.sha256.slice(0, 12)}…).`);
-    }
-  }
-  const questions =
-    config.queries.from === 'list'
-      ? config.queries.list.slice(0, 5)
-      : (payload.summary?.questions.length ? payload.summary.questions : (a?.corpus.queries ?? []).slice(0, 1).map((q) => q.text)).slice(0, 5);
-  const results: QueryResult[] = [];
-  for (const [i, question] of questions.entries()) {
-    status(`Asking ${i + 1}/${questions.length}: ${question.slice(0, 80)}`);
-    const r = await session.query(question, { generate: wantsLlm });
-    if (!r) throw failure(session, 'The query');
-    if (r.generationError) throw Object.assign(new Error(r.generationError.message), { name: r.generationError.name });
-    results.push(r);
-  }
-  let environment;
-  try {
-    environment = await collectEnvironment();
-  } catch (e) {
-    throw new RagtabError('Unknown', `Could not describe this device: ${errorInfo(e).message}`);
-  }
-  const summary = summaryFromSession({ startedAt, environment, ingest, evaluation, queries: results, llm });
-  return { summary, record: null, warnings };
+  return { summary: summaryFromRecord(record), record, warnings };
 }

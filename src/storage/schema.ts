@@ -5,9 +5,7 @@
  */
 import type { DBSchema, IDBPDatabase } from 'idb';
 import type { CorpusSource, Doc, Query } from '../core/documents';
-import type { IndexKeyParts } from '../core/index-key';
-import type { ChunkParams } from '../core/chunking';
-import type { Dtype, Pooling } from '../../workers/api';
+import type { IndexKey, IndexKeyPartsV1 } from '../core/index-key';
 import type { RefColumns } from './ref-columns';
 
 export const DB_NAME = 'ragtab';
@@ -56,11 +54,8 @@ export interface DocumentRecord {
   text: string;
 }
 
-export interface IndexMeta {
-  /** SHA-256 of `canonical` (src/core/index-key.ts). */
-  key: string;
-  canonical: string;
-  parts: IndexKeyParts;
+/** An index's record: its key (src/core/index-key.ts: key, canonical string, parts) and its state. */
+export interface IndexMeta extends IndexKey {
   corpusHash: string;
   formatVersion: number;
   dims: number;
@@ -146,16 +141,8 @@ export interface CorpusRecordV1 {
   createdAt: number;
 }
 
-export interface IndexMetaV1 {
+export interface IndexMetaV1 extends IndexKeyPartsV1 {
   key: string;
-  corpusHash: string;
-  modelId: string;
-  revision: string;
-  baseUrl: string | null;
-  dtype: Dtype;
-  pooling: Pooling;
-  normalize: boolean;
-  chunking: ChunkParams;
   dims: number;
   totalChunks: number;
   committedChunks: number;

@@ -1,6 +1,7 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { RagSession } from '../engine/session';
-import { defaultSettings, settingsFromParams, type Settings } from '../core/settings';
+import { toSettings, type Settings } from '../core/settings';
+import { appConfigFromParams } from '../core/config-url';
 import { errorInfo, type ErrorInfo } from '../core/errors';
 import './ragtab-isolation';
 import './ragtab-error';
@@ -56,11 +57,12 @@ export class RagtabApp extends LitElement {
     super();
     this._tick = 0;
     this._relevant = null;
-    try {
-      this.settings = settingsFromParams(new URLSearchParams(location.search), navigator.hardwareConcurrency);
-    } catch (e) {
-      this.settings = defaultSettings(navigator.hardwareConcurrency);
-      this.session.error = errorInfo(e);
+    // Each bad URL parameter is reported and left out; the others apply.
+    const url = appConfigFromParams(new URLSearchParams(location.search));
+    this.settings = toSettings(url.config, navigator.hardwareConcurrency);
+    if (url.errors.length > 0) {
+      const ignored = url.errors.length === 1 ? 'That parameter was ignored' : 'Those parameters were ignored';
+      this.session.error = { name: 'InvalidConfig', message: `${url.errors.map((e) => e.message).join(' ')} ${ignored}; the others apply.` };
     }
     this.session.addEventListener('change', () => this._tick++);
     for (const [name, part] of Object.entries(OPTIONAL_PARTS) as Array<[PartName, (typeof OPTIONAL_PARTS)[PartName]]>) {

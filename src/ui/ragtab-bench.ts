@@ -1,5 +1,6 @@
 import { LitElement, css, html, nothing } from 'lit';
-import { PRESET_NAMES, applySets, configFromParams, parseBenchConfig, preset, type BenchConfig } from '../core/bench-config';
+import { PRESET_NAMES, applySets, parseBenchConfig, preset, type BenchConfig } from '../core/bench-config';
+import { configFromParams } from '../core/config-url';
 import { errorInfo, RagtabError, type ErrorInfo } from '../core/errors';
 import { exportRecord, fromJson } from '../core/exports';
 import { MemoryRunStore, type RunStore } from '../core/run-store';

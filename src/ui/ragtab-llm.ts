@@ -1,32 +1,11 @@
 import { LitElement, css, html, nothing } from 'lit';
 import type { LlmSettings } from '../core/settings';
-import { decideCapabilities, type CapabilityProbe, type LlmCapabilities } from '../core/capabilities';
-import type { WebLlmModelRecord } from '../../workers/api';
+import type { LlmCapabilities } from '../core/capabilities';
+import type { WebLlmModelRecord } from '../core/vocabulary';
 import type { LlmLoadReport } from '../engine/generation';
-import { LlmClient } from '../engine/llm-client';
-import { probeWebGpu } from '../../workers/lib/webgpu-probe';
+import { probeLlmCapabilities } from '../engine/capabilities';
 import { cardStyles } from './shared-styles';
 import { bytes, ms } from './format';
-
-/** Probes this browser once: WebGPU adapter, features, limits, isolation, cores, memory. */
-async function probe(): Promise<CapabilityProbe> {
-  const g = await probeWebGpu();
-  return {
-    webgpu: g.ok
-      ? {
-          available: true,
-          vendor: g.vendor ?? '',
-          architecture: g.architecture ?? '',
-          description: g.description ?? '',
-          features: g.features ?? [],
-          limits: { maxBufferSize: g.maxBufferSize ?? 0, maxStorageBufferBindingSize: g.maxStorageBufferBindingSize ?? 0 },
-        }
-      : { available: false, reason: g.reason },
-    crossOriginIsolated: globalThis.crossOriginIsolated === true,
-    hardwareConcurrency: navigator.hardwareConcurrency ?? 1,
-    deviceMemory: (navigator as unknown as { deviceMemory?: number }).deviceMemory ?? null,
-  };
-}
 
 /**
  * The LLM: what this browser can run (and why), engine and model, load measured in parts.
@@ -80,20 +59,9 @@ export class RagtabLlm extends LitElement {
   }
 
   private async probeOnce(): Promise<void> {
-    const p = await probe();
-    this._caps = decideCapabilities(p, []);
-    if (p.webgpu.available) {
-      // web-llm's model list (with VRAM figures) comes from its own package, in its worker.
-      const c = new LlmClient('webllm');
-      try {
-        this._catalog = await c.catalog();
-        this._caps = decideCapabilities(p, this._catalog);
-      } catch {
-        /* the list is optional: the id can be typed */
-      } finally {
-        c.terminate();
-      }
-    }
+    const { caps, catalog } = await probeLlmCapabilities((first) => (this._caps = first));
+    this._caps = caps;
+    this._catalog = catalog;
     const webllmDefault = this._caps.defaults.webllm;
     if (!this.userChoseEngine && this.settings.engine === 'webllm' && !this.settings.model && webllmDefault) {
       this.emitSettings({ ...this.settings, model: webllmDefault });

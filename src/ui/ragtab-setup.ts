@@ -2,7 +2,7 @@ import { LitElement, css, html } from 'lit';
 import { EMBEDDING_MODELS } from '../core/models';
 import { BEIR_CATALOG } from '../core/beir-catalog';
 import type { CorpusChoice, Settings } from '../core/settings';
-import type { Device, Dtype } from '../../workers/api';
+import type { Device, Dtype } from '../core/vocabulary';
 import { cardStyles } from './shared-styles';
 
 type CorpusKind = CorpusChoice['kind'];

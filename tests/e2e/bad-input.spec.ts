@@ -125,3 +125,14 @@ test('without WebGPU the embedder falls back to WASM and says why', async () => 
     await browser.close();
   }
 });
+
+test('a bad URL parameter is reported by name and left out; the others apply', async ({ page }) => {
+  await openApp(page, { ...LOCAL, k: 'x', chunkSize: 64, device: 'cuda' });
+  expect(await shownError(page)).toBe('InvalidConfig');
+  const msg = page.locator('ragtab-error [role=alert] .msg');
+  await expect(msg).toContainText("Invalid k param: 'x'");
+  await expect(msg).toContainText("Invalid device param: 'cuda'");
+  await expect(page.locator('ragtab-setup select[name=model]')).toHaveValue('lsa-wordpiece-256');
+  await expect(page.locator('ragtab-setup input[name=chunkSize]')).toHaveValue('64');
+  await expect(page.locator('ragtab-setup input[name=k]')).toHaveValue('10');
+});

@@ -201,7 +201,14 @@ test('hostile links: named errors, no script runs, the app stays usable', async 
   await expect(view.locator('[data-shared-question]').first()).toHaveText(MARKUP[1]!);
   await expect(view.locator('[data-shared-env]')).toContainText(MARKUP[4]!);
   expect(await view.evaluate((el) => el.shadowRoot!.querySelectorAll('img, script, iframe, svg[onload]').length)).toBe(0);
-  await page.waitForTimeout(500);
+  // A handler planted now, after the view rendered the markup, has run: one the view's markup had
+  // planted (an image's error, an svg's load) would have run by then too.
+  await page.evaluate(() => {
+    const d = document.createElement('div');
+    d.innerHTML = '<img src=x onerror="window.__control=1">';
+    document.body.append(d);
+  });
+  await expect.poll(() => page.evaluate(() => (window as unknown as { __control?: unknown }).__control)).toBe(1);
   expect(await page.evaluate(() => (window as unknown as { __pwned?: unknown }).__pwned)).toBeUndefined();
   // the app still works
   await view.locator('[data-close-shared]').click();

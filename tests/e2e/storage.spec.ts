@@ -1,6 +1,6 @@
 /**
- * The storage layer in real Chromium with real IndexedDB, through bench/storage.html
- * (`window.storageBench`, which drives src/storage): schema upgrades from v1 and v2 keep data; block
+ * The storage layer in real Chromium with real IndexedDB, through tests/pages/storage.html
+ * (`window.storageFixtures`, tests/pages/storage-fixtures.ts, which drives src/storage): schema upgrades from v1 and v2 keep data; block
  * round trip is exact; an ingestion interrupted by closing its page resumes to the same chunks;
  * a write over quota fails with QuotaExceeded and its figures while earlier blocks stay loadable;
  * a second tab waits for the index's write lock and says so; a newer schema in another tab closes
@@ -8,25 +8,26 @@
  * Each test uses its own database name and deletes it afterwards. No timing is asserted.
  */
 import { expect, test, type Page } from '@playwright/test';
-import type { Failure, StorageBench } from '../../bench/storage';
+import type { Failure } from '../../bench/lib/storage-page';
+import type { StorageFixtures } from '../pages/storage-fixtures';
 import { DB_VERSION } from '../../src/storage/schema';
 
-type Api = StorageBench;
+type Api = StorageFixtures;
 type Unwrapped<T> = Exclude<Awaited<T>, Failure>;
 
-/** Calls `window.storageBench[name](arg)` and fails the test on an error result. */
+/** Calls `window.storageFixtures[name](arg)` and fails the test on an error result. */
 async function call<K extends keyof Api>(page: Page, name: K, arg?: Parameters<Api[K]>[0]): Promise<Unwrapped<ReturnType<Api[K]>>> {
   const r = await callRaw(page, name, arg);
   if (r && typeof r === 'object' && 'error' in (r as object)) {
     const e = (r as Failure).error;
-    throw new Error(`storageBench.${String(name)}: ${e.name}: ${e.message}`);
+    throw new Error(`storageFixtures.${String(name)}: ${e.name}: ${e.message}`);
   }
   return r as Unwrapped<ReturnType<Api[K]>>;
 }
 
 async function callRaw<K extends keyof Api>(page: Page, name: K, arg?: Parameters<Api[K]>[0]): Promise<Awaited<ReturnType<Api[K]>>> {
   return page.evaluate(
-    ([n, a]) => (window.storageBench as unknown as Record<string, (x: unknown) => unknown>)[n as string]!(a),
+    ([n, a]) => (window.storageFixtures as unknown as Record<string, (x: unknown) => unknown>)[n as string]!(a),
     [name, arg] as const,
   ) as Promise<Awaited<ReturnType<Api[K]>>>;
 }
@@ -36,12 +37,12 @@ async function openBench(page: Page): Promise<void> {
   // A `vite build` running beside these tests (another checkout's run in the same tree) empties
   // dist/ for a few seconds: retry a missing page a few times instead of failing on it.
   for (let attempt = 1; ; attempt++) {
-    const res = await page.goto('./bench/storage.html').catch((e: unknown) => (attempt < 10 ? null : Promise.reject(e)));
+    const res = await page.goto('./tests/pages/storage.html').catch((e: unknown) => (attempt < 10 ? null : Promise.reject(e)));
     if (res?.ok()) break;
-    if (attempt >= 10) throw new Error(`bench/storage.html: HTTP ${res?.status() ?? 'error'}`);
+    if (attempt >= 10) throw new Error(`tests/pages/storage.html: HTTP ${res?.status() ?? 'error'}`);
     await page.waitForTimeout(2_000);
   }
-  await page.waitForFunction(() => window.storageBenchReady === true);
+  await page.waitForFunction(() => window.storageFixturesReady === true);
 }
 
 let counter = 0;
@@ -160,8 +161,8 @@ test.describe('storage', () => {
     // interrupted: a page writes 3 blocks and is closed while its ingestion still runs (holding the lock)
     const a = await context.newPage();
     await openBench(a);
-    void a.evaluate((o) => window.storageBench!.ingest(o), { db: dbName, ...opts, gateAfterBlocks: 3 }).catch(() => undefined);
-    await expect.poll(() => a.evaluate(() => window.storageBench!.progress().blocks)).toBe(3);
+    void a.evaluate((o) => window.storageFixtures!.ingest(o), { db: dbName, ...opts, gateAfterBlocks: 3 }).catch(() => undefined);
+    await expect.poll(() => a.evaluate(() => window.storageFixtures!.progress().blocks)).toBe(3);
     await a.close();
 
     // a fresh page: the partial index is there, and resuming completes it
@@ -235,16 +236,16 @@ test.describe('storage', () => {
     const b = await context.newPage();
     await openBench(b);
     // tab A holds the lock mid-ingestion (2 blocks written, waiting at a gate)
-    const aDone = page.evaluate((o) => window.storageBench!.ingest(o), { ...opts, gateAfterBlocks: 2 });
-    await expect.poll(() => page.evaluate(() => window.storageBench!.progress().blocks)).toBe(2);
+    const aDone = page.evaluate((o) => window.storageFixtures!.ingest(o), { ...opts, gateAfterBlocks: 2 });
+    await expect.poll(() => page.evaluate(() => window.storageFixtures!.progress().blocks)).toBe(2);
     // tab B asks for the same index: it must wait, and say so
-    const bDone = b.evaluate((o) => window.storageBench!.ingest(o), opts);
-    await expect.poll(() => b.evaluate(() => window.storageBench!.progress().waiting)).toBe(true);
-    const bProgress = await b.evaluate(() => window.storageBench!.progress());
+    const bDone = b.evaluate((o) => window.storageFixtures!.ingest(o), opts);
+    await expect.poll(() => b.evaluate(() => window.storageFixtures!.progress().waiting)).toBe(true);
+    const bProgress = await b.evaluate(() => window.storageFixtures!.progress());
     expect(bProgress.waitMessage).toMatch(/another tab is writing this index/i);
-    expect(await page.evaluate(() => window.storageBench!.progress().blocks)).toBe(2);
+    expect(await page.evaluate(() => window.storageFixtures!.progress().blocks)).toBe(2);
     // A finishes; B then gets the lock and finds the index stored whole
-    await page.evaluate(() => window.storageBench!.openGate());
+    await page.evaluate(() => window.storageFixtures!.openGate());
     const ra = (await aDone) as Exclude<Awaited<ReturnType<Api['ingest']>>, Failure>;
     const rb = (await bDone) as Exclude<Awaited<ReturnType<Api['ingest']>>, Failure>;
     expect(ra).toMatchObject({ waitMessage: null, blocksWritten: 8, complete: true });
@@ -278,7 +279,7 @@ test.describe('storage', () => {
 
   test('deleting from the storage panel frees the space', async () => {
     const opts = { db: dbName, total: 8_192, dims: DIMS, blockSize: 1_024, seed: 9, label: 'delete-me' };
-    const usage = async () => (await page.evaluate(() => window.storageBench!.estimate()))!.usage;
+    const usage = async () => (await page.evaluate(() => window.storageFixtures!.estimate()))!.usage;
     const base = await usage();
     const ing = await call(page, 'ingest', opts);
     await call(page, 'putRun', { db: dbName, record: { suite: 'test', figures: [1, 2, 3] }, id: 'run-a' });

@@ -5,8 +5,10 @@ import { join, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { beirHttpSource, joinUrl, loadBeir, type BeirProgress, type BeirSource } from '../../src/core/beir';
+import { beirHttpSource, fetchStream, joinUrl, loadBeir, type BeirProgress, type BeirSource } from '../../src/core/beir';
 import { corpusHash } from '../../src/core/documents';
 import { RagtabError } from '../../src/core/errors';
 
@@ -341,6 +343,27 @@ describe('beirHttpSource (a local HTTP server)', () => {
     const e = await failure(beirHttpSource(`http://127.0.0.1:${port}/d`).open('corpus.jsonl'));
     expect(e.code).toBe('FetchFailed');
     expect(e.message).toMatch(new RegExp(`^could not fetch http://127\\.0\\.0\\.1:${port}/d/corpus\\.jsonl \\(network error: `));
+  });
+
+  it('a body opened first and read later survives a garbage collection (the gzip corpus once read empty under load)', async () => {
+    // loadBeir opens corpus, queries and qrels first and reads the corpus last. Node's fetch cancels
+    // the body of a Response that was garbage collected before its body was read: the corpus then
+    // read as empty, with no error, when a collection happened in between (more often under load).
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const stream = await fetchStream(`${base}/gz/msmarco-5k/corpus.jsonl.gz`);
+    for (let i = 0; i < 3; i++) {
+      gc();
+      await new Promise((r) => setImmediate(r));
+    }
+    let bytes = 0;
+    const reader = stream!.getReader();
+    for (;;) {
+      const r = await reader.read();
+      if (r.done) break;
+      bytes += r.value.byteLength;
+    }
+    expect(bytes).toBe(gzipSync(readFileSync(join(DATASETS, 'msmarco-5k', 'corpus.jsonl'))).byteLength);
   });
 
   it('joins URLs with or without slashes', () => {

@@ -9,11 +9,11 @@ import {
   preset,
   queryKinds,
   sweepCells,
-  toSettings,
   wantsGeneration,
   type BenchConfig,
 } from '../../src/core/bench-config';
 import { RagtabError } from '../../src/core/errors';
+import { toSettings } from '../../src/core/settings';
 
 const quick = PRESETS.quick;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -182,7 +182,7 @@ describe('mappings', () => {
 
 describe('configFromParams', () => {
   it('a preset and assignments from the URL', async () => {
-    const { configFromParams } = await import('../../src/core/bench-config');
+    const { configFromParams } = await import('../../src/core/config-url');
     expect(configFromParams(new URLSearchParams(''))).toBeNull();
     const c = configFromParams(new URLSearchParams('bench=standard&benchSet=k%3D5&benchSet=llm.engine%3Dnone'))!;
     expect([c.name, c.k, c.llm.engine]).toEqual(['standard', 5, 'none']);

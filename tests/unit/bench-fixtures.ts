@@ -7,13 +7,15 @@ import type { GenerationReport } from '../../src/engine/generation';
 import type { WorkerMemory } from '../../workers/api';
 import { RETRIEVAL_SUITE } from '../../src/engine/retrieval-suite';
 import { applySets, PRESETS, type BenchConfig } from '../../src/core/bench-config';
-import { RUN_RECORD_VERSION, type EnvironmentRecord, type RunRecord, type Sample } from '../../src/core/run-record';
+import type { EnvironmentRecord, RunRecord, Sample } from '../../src/core/run-record';
 import type { MemorySources } from '../../src/engine/memory';
 import type { Settings, LlmSettings } from '../../src/core/settings';
-import type { IndexKind } from '../../workers/api';
-import type { EvaluationReport, IngestReport, QueryResult, StageTiming } from '../../src/engine/session';
+import type { IndexKind } from '../../src/core/vocabulary';
+import type { EvaluationReport, IngestReport, QueryResult, StageTiming } from '../../src/engine/reports';
 import type { LlmLoadReport } from '../../src/engine/generation';
 import { summarize } from '../../src/core/stats';
+import { newRecord } from '../../src/engine/record';
+import { embedBatchParts } from '../../src/core/stages';
 
 export const ENV: EnvironmentRecord = {
   userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/150.0.0.0 (test double)',
@@ -174,12 +176,22 @@ export class FakeSession extends EventTarget implements BenchSession {
         crossOriginIsolated: true,
       },
       modelLoad: { ms: 50, workerMs: 45, files: [{ file: 'onnx/model.onnx', bytes: 1000, source: this.ingests === 1 ? 'network' : 'cache' }], reused: false },
+      // as the ingestion stages report them (src/engine/ingest.ts): the model's source, the embed batches as parts
       stages: [
         { name: 'read+parse', ms: 5, extra: { docs: 2, bytes: 100 } },
-        { name: 'model load', ms: 50, workerMs: 45, extra: { reused: 'no' } },
+        { name: 'model load', ms: 50, workerMs: 45, extra: { reused: 'no', source: this.ingests === 1 ? 'network' : 'cache', bytes: 1000 } },
         { name: 'chunk', ms: 2, workerMs: 1, extra: { chunks: 4 } },
-        { name: 'embed', ms: 20, workerMs: 18, extra: { chunks: 4, tokens: 40, chunksPerSecond: 200, tokensPerSecond: 2000 } },
-        { name: 'index build', ms: 4, workerMs: 3, extra: { vectors: 4 } },
+        {
+          name: 'embed',
+          ms: 20,
+          workerMs: 18,
+          extra: { chunks: 4, tokens: 40, chunksPerSecond: 200, tokensPerSecond: 2000 },
+          parts: embedBatchParts([
+            { size: 2, tokens: 20, ms: 12 },
+            { size: 2, tokens: 20, ms: 6 },
+          ]),
+        },
+        { name: 'index build', ms: 4, workerMs: 3, extra: { vectors: 4, vectorsPerSecond: 1000 } },
       ],
       batches: [
         { size: 2, tokens: 20, ms: 12 },
@@ -235,6 +247,7 @@ export class FakeSession extends EventTarget implements BenchSession {
       quality: { perQuery, mean: { ndcg10: 0.75, recall10: 1, recall100: 1, mrr10: 0.75 }, evaluated: 2, skipped: { noPositiveJudgment: [], notRun: [] } },
       latency: [{ stage: 'embed query', roundTrip: summarize([1, 2]), inWorker: null }],
       warmups: 1,
+      queryStages: [],
       totalMs: 5,
     };
   }
@@ -315,25 +328,11 @@ export const sample = (stage: string, duration: number, over: Partial<Sample> = 
 
 export function recordOf(samples: Sample[], over: Partial<RunRecord> = {}): RunRecord {
   return {
-    schema: 'ragtab-run',
-    version: RUN_RECORD_VERSION,
-    id: '20261125T000000-abcdef',
-    suite: 'retrieval',
+    ...newRecord({ id: '20261125T000000-abcdef', suite: 'retrieval', config: PRESETS.quick, environment: structuredClone(ENV), startedAt: '2026-11-25T00:00:00.000Z' }),
     status: 'complete',
-    startedAt: '2026-11-25T00:00:00.000Z',
     finishedAt: '2026-11-25T00:01:00.000Z',
-    config: PRESETS.quick,
-    sweep: null,
-    environment: structuredClone(ENV),
     stages: [...new Set(samples.map((s) => s.stage))].map((name) => ({ name, unit: 'ms' })),
     samples,
-    memory: [],
-    corpus: null,
-    embedder: null,
-    llm: null,
-    quality: null,
-    errors: [],
-    warnings: [],
     ...over,
   };
 }

@@ -101,9 +101,11 @@ describe('LlmClient', () => {
   it('runs calls one at a time; interrupt() reaches the running generation past the queue', async () => {
     const log: string[] = [];
     const client = new LlmClient('wllama', () => fakeWorker(log).worker);
-    const first = client.generate({ prompt: 'a', maxNewTokens: 1000 });
+    let started!: () => void;
+    const firstToken = new Promise<void>((r) => (started = r));
+    const first = client.generate({ prompt: 'a', maxNewTokens: 1000 }, () => started());
     const second = client.generate({ prompt: 'b', maxNewTokens: 2 });
-    await new Promise((r) => setTimeout(r, 30));
+    await firstToken; // the first generation is running (a token of it reached this thread)
     await client.interrupt();
     const [a, b] = await Promise.all([first, second]);
     expect(a.result.finishReason).toBe('interrupted');
@@ -127,8 +129,10 @@ describe('LlmClient', () => {
       },
       { onWorkerReplaced: (r) => replaced.push(r.name) },
     );
-    const running = client.generate({ prompt: 'a', maxNewTokens: 1000 });
-    await new Promise((r) => setTimeout(r, 20));
+    let started!: () => void;
+    const firstToken = new Promise<void>((r) => (started = r));
+    const running = client.generate({ prompt: 'a', maxNewTokens: 1000 }, () => started());
+    await firstToken; // the generation is running in the worker
     fakes[0]!.crash('out of memory');
     const err = await running.catch((e) => e);
     expect(hasCode(err, 'WorkerCrashed')).toBe(true);

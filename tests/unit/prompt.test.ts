@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SYSTEM_PROMPT, buildPrompt, citedNumbers, formatChunk, plainLayout, type PromptMessage, type RetrievedChunk } from '../../src/core/prompt';
+import { DEFAULT_SYSTEM_PROMPT, buildPrompt, citedNumbers, formatChunk, plainLayout, type PromptMessage, type PromptChunk } from '../../src/core/prompt';
 import { hasCode } from '../../src/core/errors';
 
 /** A stand-in tokenizer: one token per whitespace-separated word, plus BOS. */
 const wordCounter = async (text: string): Promise<number> => 1 + text.split(/\s+/).filter(Boolean).length;
 
-function chunk(i: number, words: number): RetrievedChunk {
+function chunk(i: number, words: number): PromptChunk {
   return { id: `c${i}`, title: `Doc ${i}`, text: Array.from({ length: words }, (_, w) => `w${i}_${w}`).join(' ') };
 }
 

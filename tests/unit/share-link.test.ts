@@ -13,10 +13,10 @@ import {
   type DecodeResult,
   type SharePayload,
 } from '../../src/core/share-link';
-import { classifyUrl, configFromSettings, fetchTargets, requiresConsent } from '../../src/core/share-config';
+import { classifyUrl, fetchTargets, requiresConsent } from '../../src/core/share-config';
 import { checkFiles, compareSummaries, makePins, summaryFromRecord, unpinned } from '../../src/core/share-summary';
-import { settingsFromParams } from '../../src/core/settings';
-import { toSettings } from '../../src/core/bench-config';
+import { configFromSettings, toSettings } from '../../src/core/settings';
+import { settingsFromParams } from '../../src/core/config-url';
 import { CONFIG, PINS, SUMMARY, validPayload } from './share-fixtures';
 import { runFake } from './bench-fixtures';
 

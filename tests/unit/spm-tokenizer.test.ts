@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { getLlama, type Llama, type LlamaModel } from 'node-llama-cpp';
 import { parseGguf } from '../../src/core/gguf';
 import { SPM_FULL_ARRAYS, SpmTokenizer, UnsupportedTokenizer } from '../../src/core/spm-tokenizer';
-import { DEFAULT_SYSTEM_PROMPT, messagesFor, plainLayout, type RetrievedChunk } from '../../src/core/prompt';
+import { DEFAULT_SYSTEM_PROMPT, messagesFor, plainLayout, type PromptChunk } from '../../src/core/prompt';
 import { hasCode } from '../../src/core/errors';
 import { mulberry32 as rng } from '../../src/core/prng';
 
@@ -22,10 +22,10 @@ const modelPath = resolve(shared, 'models/stories260K/stories260K.gguf');
 const corpusPath = resolve(shared, 'datasets/msmarco-5k/corpus.jsonl');
 const haveModel = existsSync(modelPath);
 
-function passages(n: number): RetrievedChunk[] {
+function passages(n: number): PromptChunk[] {
   if (!existsSync(corpusPath)) return [];
   const lines = readFileSync(corpusPath, 'utf8').split('\n').filter(Boolean);
-  const out: RetrievedChunk[] = [];
+  const out: PromptChunk[] = [];
   for (let i = 0; i < lines.length && out.length < n; i += 97) {
     const d = JSON.parse(lines[i]!) as { _id: string; title: string; text: string };
     out.push({ id: d._id, text: d.text, title: d.title || undefined });
@@ -133,7 +133,7 @@ function generated(): string[] {
   return out;
 }
 
-function promptTexts(chunks: RetrievedChunk[]): string[] {
+function promptTexts(chunks: PromptChunk[]): string[] {
   const q = 'What temperature scale did Fahrenheit invent?';
   return [
     plainLayout(messagesFor(DEFAULT_SYSTEM_PROMPT, q, [])),

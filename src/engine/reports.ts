@@ -1,0 +1,84 @@
+/**
+ * What the session's work reports: an ingestion, a query, an evaluation. The UI shows them, the
+ * end-to-end tests read them from `window.ragtab`, the benchmark runner turns their stages into
+ * samples of a RunRecord, and a share link summarises them.
+ */
+import type { BatchTiming, BuildResult, EmbedderInfo, LoadedFile } from '../../workers/api';
+import type { RetrievedChunk } from '../core/context';
+import type { ErrorInfo } from '../core/errors';
+import type { RunQuality } from '../core/metrics';
+import type { StageTiming } from '../core/stages';
+import type { Summary } from '../core/stats';
+import type { IndexKind } from '../core/vocabulary';
+import type { GenerationReport } from './generation';
+
+export type { Progress, StageTiming } from '../core/stages';
+export type { RetrievedChunk } from '../core/context';
+
+export interface ModelLoadReport {
+  ms: number;
+  workerMs: number;
+  files: LoadedFile[];
+  /** An equivalent model was loaded already (its worker is reused). */
+  reused: boolean;
+}
+
+export interface IngestReport {
+  corpusName: string;
+  corpusHash: string;
+  docs: number;
+  chunks: number;
+  emptyDocs: number;
+  tokens: number;
+  truncatedChunks: number;
+  embedder: EmbedderInfo;
+  modelLoad: ModelLoadReport;
+  stages: StageTiming[];
+  batches: BatchTiming[];
+  builds: BuildResult[];
+  /** voy's recall@k against the exact scan over the corpus's queries (or sampled chunks). */
+  voyRecall: { k: number; queries: number; mean: number; min: number } | null;
+  /** Where the vectors came from and went: IndexedDB key, loaded from storage, resumed. */
+  storage: {
+    key: string;
+    persisted: boolean;
+    fromStorage: boolean;
+    resumedFrom: number;
+    reason: string | null;
+    /** In which form the vector blocks are stored (Blob, or ArrayBuffer where IndexedDB refuses Blobs), and why; null without storage. */
+    vectorsAs: 'Blob' | 'ArrayBuffer' | null;
+    vectorsAsReason: string | null;
+  };
+  totalMs: number;
+}
+
+export interface QueryResult {
+  question: string;
+  k: number;
+  kind: IndexKind;
+  stages: StageTiming[];
+  hits: RetrievedChunk[];
+  /** The other index kind's result, when both are built (voy beside exact). */
+  compare: { kind: IndexKind; ids: string[]; recallAgainstExact: number } | null;
+  context: { text: string; used: number; dropped: number; truncated: boolean };
+  /** The LLM's answer and its figures; null when no LLM is loaded or generation was not asked for. */
+  generation: GenerationReport | null;
+  /** Set when generation failed (the retrieval result above still stands). */
+  generationError: ErrorInfo | null;
+  totalMs: number;
+}
+
+/** Every judged corpus query run through the retrieval stages: quality and latency together. */
+export interface EvaluationReport {
+  queries: number;
+  /** Chunks retrieved per query (documents are ranked by their best chunk). */
+  depth: number;
+  kind: IndexKind;
+  quality: RunQuality;
+  /** Per stage: summary of the round-trip times (ms) over the queries, after one warm-up query. */
+  latency: Array<{ stage: string; roundTrip: Summary; inWorker: Summary | null }>;
+  warmups: number;
+  /** Each evaluated query's retrieval stages, as timed (warm-ups left out). */
+  queryStages: StageTiming[][];
+  totalMs: number;
+}
