@@ -18,6 +18,7 @@ import './ragtab-share';
 import './ragtab-bench';
 import { IdbRunStore } from '../storage/run-store';
 import { MemoryRunStore, type RunStore } from '../core/run-store';
+import { heldDuringBenchmarks } from './render-hold';
 
 /**
  * The root element: owns the RagSession (state and workers) and lays out the panels.
@@ -50,7 +51,7 @@ export class RagtabApp extends LitElement {
       this.settings = defaultSettings(navigator.hardwareConcurrency);
       this.session.error = errorInfo(e);
     }
-    this.session.addEventListener('change', () => this._tick++);
+    this.session.addEventListener('change', heldDuringBenchmarks(() => this._tick++));
     window.ragtab = this.session;
   }
 
