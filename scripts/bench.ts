@@ -6,7 +6,7 @@
  * Playwright, runs the configuration through the page's own runner (`window.ragtabBench.run`, the
  * same path as the "Run benchmark" button), writes each record as JSON, CSV and Markdown into
  * --out, prints a summary table, and compares with --baseline.
- * Exit code: 0; 1 when a metric regressed against the baseline; 2 on an error (named).
+ * Exit code: 0; 1 when a metric regressed against the baseline; 2 on an error (named) or a baseline of another configuration.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -182,7 +182,10 @@ async function main(argv: string[]): Promise<number> {
       const c = compareRecords(baseline, r, { unknownNoise: 'within-noise', thresholds: o.thresholds });
       console.log(`against baseline ${baseline.id}:\n`);
       console.log(comparisonMarkdown(c));
-      if (c.verdict === 'regression' && code === 0) code = 1;
+      if (c.notComparable.length) {
+        log(`error NotComparable: the baseline ran a different configuration (${c.notComparable.join('; ')}): no regression can be judged`);
+        code = 2;
+      } else if (c.verdict === 'regression' && code === 0) code = 1;
     }
   }
   return code;

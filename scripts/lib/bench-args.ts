@@ -39,7 +39,7 @@ export const USAGE = `usage: npm run bench -- [--preset quick|standard|full | --
 
 Runs a benchmark configuration in headless Chromium through the app's own runner and writes the
 record as JSON, CSV and Markdown into --out (default bench-results/). Exit code: 0, 1 when a
-metric regressed against --baseline, 2 on an error (named). --record summarises (and compares) a
+metric regressed against --baseline, 2 on an error (named) or a baseline of another configuration (not comparable). --record summarises (and compares) a
 saved record without running. --set overrides any field, e.g. --set chunking.mode=document.`;
 
 /** The page with the benchmark panel: the app itself. */

@@ -9,6 +9,7 @@ import { parseRunRecord, summarizeRecord, type RecordSummary, type RunRecord } f
 import { concurrencyText } from './report-data';
 import type { Summary } from './stats';
 import type { Comparison } from './compare';
+import { percentChange } from './figure-format';
 
 export type ExportFormat = 'json' | 'csv' | 'markdown' | 'openmetrics';
 
@@ -138,10 +139,13 @@ export function toMarkdown(record: RunRecord, summary: RecordSummary = summarize
 }
 
 /** A comparison as a Markdown table (CLI and report). */
-export function comparisonMarkdown(c: Comparison): string {
+export function comparisonMarkdown(c: Comparison & { notComparable?: string[] }): string {
+  if (c.notComparable?.length) {
+    return `**Not comparable**: the two runs measured different configurations, so no change is judged.\n\n${c.notComparable.map((d) => `- ${esc(d)}`).join('\n')}\n`;
+  }
   const out = ['| metric | baseline | current | change | noise | verdict |', '|---|--:|--:|--:|--:|---|'];
   for (const m of c.metrics) {
-    out.push(`| ${esc(m.name)} | ${f(m.baselineMean)} | ${f(m.currentMean)} | ${m.changePct === null ? '—' : `${m.changePct > 0 ? '+' : ''}${f(m.changePct, 1)}%`} | ${m.noisePct === null ? '—' : `${f(m.noisePct, 1)}%`} | ${m.verdict} |`);
+    out.push(`| ${esc(m.name)} | ${f(m.baselineMean)} | ${f(m.currentMean)} | ${m.changePct === null ? '—' : percentChange(m.changePct / 100)} | ${m.noisePct === null ? '—' : `${f(m.noisePct, 1)}%`} | ${m.verdict} |`);
   }
   return out.join('\n') + `\n\nOverall: **${c.verdict}**${c.regressions.length ? ` (regressions: ${c.regressions.join(', ')})` : ''}\n`;
 }
