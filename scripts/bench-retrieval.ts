@@ -20,6 +20,7 @@ import { finishRecord, machineRecord } from './lib/bench-output';
 import { exactTopK, type TopK } from '../src/core/topk';
 import { SimdStore } from '../workers/lib/simd-scan';
 import { DIMS, QUERY_SEED, VECTOR_SEED, checksum, corpusTexts, pct, randomUnitVectors } from '../bench/lib/vectors';
+import { embeddingFraction, encoderShapeFromConfig, roofAdvice, roofLines, scanFraction, type DeviceRoofs, type RoofFraction } from '../src/core/roofs';
 import type { BenchHandle, EmbedderRunResult, EmbedderStarted, ProbeConfig, ProbeOutcome, RoundTripResult, SearchSize } from '../bench/retrieval';
 
 // ─────────────────────────────── options ───────────────────────────────
@@ -337,6 +338,13 @@ function target(key: string, value: number | null | undefined, unit: string, op:
   fig(key, v, unit, { target: `${op === '<=' ? '≤' : '≥'} ${limit}`, status, ...(note ? { note } : {}) });
 }
 
+/** A fraction of a device roof as a figure (its advice line as the note), or why there is none. */
+const roofNotes: string[] = [];
+function roofFig(key: string, f: RoofFraction): void {
+  roofNotes.push(roofAdvice(f));
+  fig(key, f.available ? f.fraction : `n/a: ${f.reason}`.slice(0, 80), f.available ? 'of roof' : '', { note: roofAdvice(f) });
+}
+
 const sizeLabel = (n: number) => (n % 1000 === 0 ? `${n / 1000}k` : String(n));
 
 function fmt(v: number | string | null): string {
@@ -391,7 +399,7 @@ interface RoundRecord {
 }
 
 /** (a): browser (the app's embedder worker) and native, interleaved round by round on the same texts. */
-async function embeddingSection(page: Page, texts: string[], rounds: number, corpusUrl: string): Promise<unknown> {
+async function embeddingSection(page: Page, texts: string[], rounds: number, corpusUrl: string, roofs: DeviceRoofs): Promise<unknown> {
   const out: Record<string, unknown> = {};
   const per = Math.ceil(texts.length / rounds);
   const tps: Record<number, { browser: number; native: number }> = {};
@@ -429,6 +437,12 @@ async function embeddingSection(page: Page, texts: string[], rounds: number, cor
     fig(`embed.native.t${t}.tokensPerSecond`, n.tokensPerSecond, 'tokens/s');
     target(`embed.ratio.t${t}`, b.textsPerSecond / n.textsPerSecond, '× native', '>=', 0.8, `rounds ${fmt(Math.min(...ratios))}–${fmt(Math.max(...ratios))}`);
     fig(`embed.browser.t${t}.overheadMs`, sum((x) => x.browser.roundTripMs - x.browser.workerMs) / recs.length, 'ms/call', { note: 'embed() round trip − worker time' });
+    // against this tab's SIMD roof: the encoder's FLOPs per (real) token at the mean tokens per text
+    const shape = encoderShapeFromConfig(JSON.parse(readFileSync(join(sharedDir(), 'models', MODEL, 'config.json'), 'utf8')));
+    if ('layers' in shape) {
+      const tokens = sum((x) => x.browser.tokens);
+      roofFig(`embed.browser.t${t}.ofSimdRoof`, embeddingFraction({ stage: `embedding (${t} thread${t > 1 ? 's' : ''})`, shape, seqLen: Math.max(1, Math.round(tokens / rows)), tokens, ms: bMs, threads: started.threads }, roofs));
+    }
     out[`t${t}`] = { started, nativeLoadMs: native.loadMs, nativeWarmupMs: native.warmupMs, rounds: recs, browser: b, native: n, roundRatios: ratios };
   }
   const [t1, t2] = [tps[1], tps[2]];
@@ -552,6 +566,15 @@ async function main(): Promise<void> {
     }
     const chromiumVersion = browser.version();
     console.log(`Chromium ${chromiumVersion}, crossOriginIsolated, timer step ${env.timerResolutionMs.toFixed(3)} ms`);
+    // the tab's own limits, first (src/engine/roofs.ts): what the figures below are read against
+    const roofs = await page.evaluate(() => window.bench!.roofs());
+    raw['roofs'] = roofs;
+    for (const line of roofLines(roofs)) console.log(`  roof: ${line}`);
+    fig('roofs.bandwidth.GBps', roofs.bandwidth.available ? roofs.bandwidth.GBps : `unavailable: ${roofs.bandwidth.reason}`, 'GB/s', { note: 'WebAssembly SIMD read of 64 MiB, best of 5' });
+    fig('roofs.simd.t1.gflops', roofs.simd1.available ? roofs.simd1.gflops : `unavailable: ${roofs.simd1.reason}`, 'GFLOP/s', { note: 'WebAssembly SIMD f32 matmul, 1 worker' });
+    fig('roofs.simd.tN.gflops', roofs.simdN.available ? roofs.simdN.gflops : `unavailable: ${roofs.simdN.reason}`, 'GFLOP/s', roofs.simdN.available ? { note: `${roofs.simdN.threads} workers on one shared memory` } : {});
+    fig('roofs.timerResolutionMs', roofs.timer.resolutionMs, 'ms');
+    fig('roofs.durationMs', roofs.durationMs, 'ms');
     lap('setup');
 
     const corpusUrl = '/datasets/msmarco-5k/corpus.jsonl';
@@ -560,7 +583,7 @@ async function main(): Promise<void> {
 
     if (run('embedding')) {
       console.log(`embedding: ${opts.n} texts, batch ${BATCH}, threads ${THREADS.join(' and ')}, browser and native interleaved in ${rounds} rounds …`);
-      raw['embedding'] = await embeddingSection(page, texts, rounds, corpusUrl);
+      raw['embedding'] = await embeddingSection(page, texts, rounds, corpusUrl, roofs);
       lap('embedding');
     }
 
@@ -581,6 +604,7 @@ async function main(): Promise<void> {
         if (s.count === 60_000) target(`search.${L}.simdOverReference`, s.simdOverReference, '×', '<=', 1.5);
         else fig(`search.${L}.simdOverReference`, s.simdOverReference, '×');
         fig(`search.${L}.jsOverReference`, s.jsOverReference, '×');
+        if (s.simdMs.p50) roofFig(`search.${L}.simd.ofBandwidthRoof`, scanFraction({ stage: `the SIMD scan over ${L}`, vectors: s.count, dims: s.dims, ms: s.simdMs.p50 }, roofs));
         if (s.voyMs) {
           fig(`search.${L}.voy.p50`, s.voyMs.p50, 'ms');
           fig(`search.${L}.voy.p90`, s.voyMs.p90, 'ms');
@@ -646,6 +670,7 @@ async function main(): Promise<void> {
       raw,
     };
     printTable();
+    if (roofNotes.length) console.log(`\nagainst this tab's roofs:\n${roofNotes.map((n) => `  ${n}`).join('\n')}`);
     finishRecord(record, opts.json, started, loadEnd);
   } finally {
     await browser.close();

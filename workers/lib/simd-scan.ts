@@ -15,9 +15,9 @@
  */
 import { TopKHeap, exactTopK, type TopK } from '../../src/core/topk';
 
-// ───────────────────────────── a tiny wasm emitter ─────────────────────────────
+// ───────────────────────────── a tiny wasm emitter (also used by roofs.ts) ─────────────────────────────
 
-function uleb(n: number): number[] {
+export function uleb(n: number): number[] {
   const out: number[] = [];
   do {
     let b = n & 0x7f;
@@ -28,7 +28,7 @@ function uleb(n: number): number[] {
   return out;
 }
 
-function sleb(n: number): number[] {
+export function sleb(n: number): number[] {
   const out: number[] = [];
   for (;;) {
     const b = n & 0x7f;
@@ -41,26 +41,26 @@ function sleb(n: number): number[] {
   }
 }
 
-function str(s: string): number[] {
+export function str(s: string): number[] {
   const b = Array.from(new TextEncoder().encode(s));
   return [...uleb(b.length), ...b];
 }
 
-function vec(items: number[][]): number[] {
+export function vec(items: number[][]): number[] {
   return [...uleb(items.length), ...items.flat()];
 }
 
-function section(id: number, body: number[]): number[] {
+export function section(id: number, body: number[]): number[] {
   return [id, ...uleb(body.length), ...body];
 }
 
-const I32 = 0x7f;
-const F32 = 0x7d;
-const V128 = 0x7b;
-const VOID = 0x40;
+export const I32 = 0x7f;
+export const F32 = 0x7d;
+export const V128 = 0x7b;
+export const VOID = 0x40;
 
 /** Instruction helpers (only what the two functions need). */
-const op = {
+export const op = {
   get: (i: number) => [0x20, ...uleb(i)],
   set: (i: number) => [0x21, ...uleb(i)],
   tee: (i: number) => [0x22, ...uleb(i)],
@@ -87,7 +87,7 @@ const op = {
 };
 
 /** Horizontal sum of the v128 in local `v` onto the stack as f32: ((l0 + l1) + l2) + l3. */
-function hsum(v: number): number[] {
+export function hsum(v: number): number[] {
   return [
     ...op.get(v), ...op.f32x4lane(0),
     ...op.get(v), ...op.f32x4lane(1), ...op.f32add,
