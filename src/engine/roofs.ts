@@ -12,7 +12,7 @@ import { sharedMatmulPages, timerResolution, type RoofsApi } from '../../workers
 export interface RoofOptions {
   /** Threads of the N-thread roof (default: navigator.hardwareConcurrency, at most 16). */
   threads?: number;
-  /** Timed run of each throughput measurement, ms (default 150, after a 30 ms warm-up). */
+  /** Timed run of each throughput measurement, ms (default 100, after a warm-up until its speed is steady). */
   matmulMs?: number;
   /** Bytes of the bandwidth read (default 64 MiB). */
   bandwidthBytes?: number;
