@@ -7,7 +7,7 @@ import * as Comlink from 'comlink';
 import { Voy } from 'voy-search';
 import type { EmbedderApi } from '../workers/api';
 import { SimdStore, mergeTopK } from '../workers/lib/simd-scan';
-import { timerResolution } from '../workers/lib/roofs';
+import { timeCalibration, timerResolution } from '../workers/lib/roofs';
 import { measureDeviceRoofs } from '../src/engine/roofs';
 import type { DeviceRoofs } from '../src/core/roofs';
 import { exactTopK, type TopK } from '../src/core/topk';
@@ -595,6 +595,8 @@ export interface BenchHandle {
   roundTrip(o: RoundTripOptions): Promise<RoundTripResult>;
   /** The device roofs of this tab (src/engine/roofs.ts). */
   roofs(): Promise<DeviceRoofs>;
+  /** The calibration workload timed on this page (ms per repetition): src/core/robust-stats.ts calibrationDrift. */
+  calibrate(): number[];
 }
 
 declare global {
@@ -604,6 +606,6 @@ declare global {
   }
 }
 
-window.bench = { env: environment, embedding, embedderStart, embedderRun, embedderStop, embeddingProbe, search, roundTrip, roofs: () => measureDeviceRoofs() };
+window.bench = { env: environment, embedding, embedderStart, embedderRun, embedderStop, embeddingProbe, search, roundTrip, roofs: () => measureDeviceRoofs(), calibrate: () => timeCalibration() };
 window.benchReady = true;
 log(`ready (crossOriginIsolated: ${self.crossOriginIsolated})`);

@@ -23,6 +23,7 @@ import { errorInfo, RagtabError } from '../src/core/errors';
 import type { BenchConfig } from '../src/core/bench-config';
 import type { StageEvent } from '../src/engine/runner';
 import type {} from '../src/engine/bench-api'; // declares window.ragtabBench
+import { difference } from '../src/core/figure-format';
 
 const log = (...a: unknown[]) => console.error(...a);
 
@@ -47,7 +48,7 @@ export function summaryText(r: RunRecord): string {
     out.push('');
     out.push(table([['throughput', 'phase', 'n', 'mean', 'p50'], ...s.throughputs.map((t) => [t.name, t.phase, String(t.summary.count), fmt(t.summary.mean, 1), fmt(t.summary.p50, 1)])]));
   }
-  if (s.endToEnd) out.push('', `end to end per query: measured mean ${fmt(s.endToEnd.measured.mean)} ms, sum of stages ${fmt(s.endToEnd.sumOfStages.mean)} ms, difference ${fmt(s.endToEnd.difference.mean)} ms (${fmt(s.endToEnd.differencePct, 1)}%)`);
+  if (s.endToEnd) out.push('', `end to end per query: measured mean ${fmt(s.endToEnd.measured.mean)} ms, sum of stages ${fmt(s.endToEnd.sumOfStages.mean)} ms, difference ${difference(s.endToEnd.resolved, 'ms')}`);
   if (s.concurrency) out.push(`concurrency: ${concurrencyText(s.concurrency)}`);
   if (r.quality?.mean) out.push(`quality (${r.quality.evaluated} judged queries): nDCG@10 ${fmt(r.quality.mean.ndcg10, 4)}, recall@100 ${fmt(r.quality.mean.recall100, 4)}, MRR@10 ${fmt(r.quality.mean.mrr10, 4)}`);
   const unavailable = [...new Set(r.memory.filter((m) => !m.available).map((m) => m.figure))];

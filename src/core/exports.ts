@@ -9,7 +9,7 @@ import { parseRunRecord, summarizeRecord, type RecordSummary, type RunRecord } f
 import { concurrencyText } from './report-data';
 import type { Summary } from './stats';
 import type { Comparison } from './compare';
-import { percentChange } from './figure-format';
+import { difference, percentChange } from './figure-format';
 
 export type ExportFormat = 'json' | 'csv' | 'markdown' | 'openmetrics';
 
@@ -103,7 +103,7 @@ export function toMarkdown(record: RunRecord, summary: RecordSummary = summarize
   const e = summary.endToEnd;
   if (e) {
     out.push('## End to end vs the sum of stages', '');
-    out.push(`${e.queries} queries: measured mean ${f(e.measured.mean)} ms (p50 ${f(e.measured.p50)}), sum of stages mean ${f(e.sumOfStages.mean)} ms; difference mean ${f(e.difference.mean)} ms (${f(e.differencePct, 1)}%), max ${f(e.difference.max)} ms.`, '');
+    out.push(`${e.queries} queries: measured mean ${f(e.measured.mean)} ms (p50 ${f(e.measured.p50)}), sum of stages mean ${f(e.sumOfStages.mean)} ms; difference (median per query) ${difference(e.resolved, 'ms')}, max ${f(e.difference.max)} ms.`, '');
   }
   if (summary.shares.length) {
     out.push('## Share of a query', '', '| stage | mean ms | share |', '|---|--:|--:|');

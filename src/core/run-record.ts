@@ -17,6 +17,7 @@ import * as v from 'valibot';
 import { BenchConfigSchema, formatPath, type BenchConfig } from './bench-config';
 import { RagtabError } from './errors';
 import { summarize, type Summary } from './stats';
+import { pairedDifference, type Difference } from './robust-stats';
 
 export const RUN_RECORD_SCHEMA = 'ragtab-run';
 /**
@@ -260,6 +261,11 @@ export interface EndToEndCheck {
   difference: Summary;
   /** Mean difference / mean measured × 100. */
   differencePct: number | null;
+  /**
+   * The same difference as a paired estimate (median of per-query differences, order-statistic
+   * interval): a value only when its interval excludes 0, else "below resolution". Print this one.
+   */
+  resolved: Difference;
 }
 
 export interface StageShare {
@@ -423,6 +429,7 @@ export function summarizeRecord(record: RunRecord): RecordSummary {
             sumOfStages: summarize(sums),
             difference: d,
             differencePct: m.mean && d.mean !== null ? (d.mean / m.mean) * 100 : null,
+            resolved: pairedDifference(measured, sums),
           };
         })();
   const shares: StageShare[] = [...shareTotals.entries()].map(([stage, t]) => ({

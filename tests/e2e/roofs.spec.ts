@@ -7,7 +7,7 @@ import { expect, test } from '@playwright/test';
 import type { DeviceRoofs } from '../../src/core/roofs';
 import type {} from '../../bench/retrieval'; // declares window.bench
 
-test('the roofs finish with positive figures, every one available in an isolated page', async ({ page }) => {
+test('the roofs and the calibration finish with positive figures, every roof available in an isolated page', async ({ page }) => {
   await page.goto('bench/retrieval.html');
   await page.waitForFunction(() => window.benchReady === true);
   const info = await page.evaluate(() => ({ isolated: self.crossOriginIsolated, cores: navigator.hardwareConcurrency }));
@@ -32,6 +32,10 @@ test('the roofs finish with positive figures, every one available in an isolated
     expect(r.simdN.perThread.every((g) => g > 0 && Number.isFinite(g))).toBe(true);
     expect(r.simdN.gflops).toBeCloseTo(r.simdN.perThread.reduce((a, b) => a + b, 0), 9);
   }
+  // the calibration workload runs on the page: 15 positive times
+  const cal = await page.evaluate(() => window.bench!.calibrate());
+  expect(cal).toHaveLength(15);
+  expect(cal.every((x) => x > 0 && Number.isFinite(x))).toBe(true);
   // the workers are gone: a second measurement works the same
   const again: DeviceRoofs = await page.evaluate(() => window.bench!.roofs());
   expect(again.simd1.available).toBe(true);
