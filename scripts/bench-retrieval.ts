@@ -20,6 +20,8 @@ import { finishRecord, machineRecord } from './lib/bench-output';
 import { exactTopK, type TopK } from '../src/core/topk';
 import { SimdStore } from '../workers/lib/simd-scan';
 import { DIMS, QUERY_SEED, VECTOR_SEED, checksum, corpusTexts, pct, randomUnitVectors } from '../bench/lib/vectors';
+import { comparability } from '../src/core/comparability';
+import { pairedRatio } from '../src/core/robust-stats';
 import { embeddingFraction, encoderShapeFromConfig, roofAdvice, roofLines, scanFraction, type DeviceRoofs, type RoofFraction } from '../src/core/roofs';
 import type { BenchHandle, EmbedderRunResult, EmbedderStarted, ProbeConfig, ProbeOutcome, RoundTripResult, SearchSize } from '../bench/retrieval';
 
@@ -340,6 +342,7 @@ function target(key: string, value: number | null | undefined, unit: string, op:
 
 /** A fraction of a device roof as a figure (its advice line as the note), or why there is none. */
 const roofNotes: string[] = [];
+const notComparableNotes: string[] = [];
 function roofFig(key: string, f: RoofFraction): void {
   roofNotes.push(roofAdvice(f));
   fig(key, f.available ? f.fraction : `n/a: ${f.reason}`.slice(0, 80), f.available ? 'of roof' : '', { note: roofAdvice(f) });
@@ -435,7 +438,9 @@ async function embeddingSection(page: Page, texts: string[], rounds: number, cor
     fig(`embed.browser.t${t}.tokensPerSecond`, b.tokensPerSecond, 'tokens/s');
     fig(`embed.native.t${t}.textsPerSecond`, n.textsPerSecond, 'texts/s');
     fig(`embed.native.t${t}.tokensPerSecond`, n.tokensPerSecond, 'tokens/s');
-    target(`embed.ratio.t${t}`, b.textsPerSecond / n.textsPerSecond, '× native', '>=', 0.8, `rounds ${fmt(Math.min(...ratios))}–${fmt(Math.max(...ratios))}`);
+    const paired = pairedRatio(recs.map((x) => x.browser.rows / x.browser.workerMs), recs.map((x) => x.native.rows / x.native.ms));
+    const pairedNote = paired.ci ? `median of ${paired.n} per-round ratios ${fmt(paired.median)} (${Math.round(paired.ci.coverage * 1000) / 10}% CI ${fmt(paired.ci.lo)}–${fmt(paired.ci.hi)})` : `median of ${paired.n} per-round ratios ${fmt(paired.median)}, rounds ${fmt(Math.min(...ratios))}–${fmt(Math.max(...ratios))} (too few rounds for a 95% interval)`;
+    target(`embed.ratio.t${t}`, b.textsPerSecond / n.textsPerSecond, '× native', '>=', 0.8, pairedNote);
     fig(`embed.browser.t${t}.overheadMs`, sum((x) => x.browser.roundTripMs - x.browser.workerMs) / recs.length, 'ms/call', { note: 'embed() round trip − worker time' });
     // against this tab's SIMD roof: the encoder's FLOPs per (real) token at the mean tokens per text
     const shape = encoderShapeFromConfig(JSON.parse(readFileSync(join(sharedDir(), 'models', MODEL, 'config.json'), 'utf8')));
@@ -449,6 +454,14 @@ async function embeddingSection(page: Page, texts: string[], rounds: number, cor
   if (t1 && t2) {
     fig('embed.threadGain.browser', t2.browser / t1.browser, '× (2 vs 1 thread)');
     fig('embed.threadGain.native', t2.native / t1.native, '× (2 vs 1 thread)');
+    // a side that ran slower with 2 threads than with 1 on this many cores is a known pathology
+    // (src/core/comparability.ts): its 2-thread ratio compares nothing, so it is not given
+    const side = (label: string, rate: number, one: number) => ({ label, config: { model: MODEL, threads: 2 }, facts: { engine: label, task: 'embedding' as const, threads: 2, logicalCores: cpus().length, rate, rateOneThread: one } });
+    const c = comparability(side('browser (onnxruntime-web)', t2.browser, t1.browser), side('native (onnxruntime-node)', t2.native, t1.native));
+    if (!c.comparable) {
+      fig('embed.ratio.t2', 'not comparable', '', { target: '≥ 0.8', status: 'n/a', note: c.reasons.join('; ') });
+      notComparableNotes.push(`embed.ratio.t2 not comparable: ${c.reasons.join('; ')}`);
+    }
   }
   return out;
 }
@@ -670,6 +683,7 @@ async function main(): Promise<void> {
       raw,
     };
     printTable();
+    for (const n of notComparableNotes) console.log(`\n${n}`);
     if (roofNotes.length) console.log(`\nagainst this tab's roofs:\n${roofNotes.map((n) => `  ${n}`).join('\n')}`);
     finishRecord(record, opts.json, started, loadEnd);
   } finally {
