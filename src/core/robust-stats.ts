@@ -284,8 +284,14 @@ export function calibrationDrift(before: ReadonlyArray<number>, after: ReadonlyA
   const spread = summarize([...sb, ...sa]).cv;
   const drifted = ci !== null && (ci.lo > 0 || ci.hi < 0) && Math.abs(drift) > DRIFT_THRESHOLD;
   const pct = (x: number) => `${x >= 0 ? '+' : '−'}${Math.abs(x * 100).toFixed(1)}%`;
-  const note = ci
-    ? `calibration drift ${drifted ? pct(drift) : 'within noise'} (${pct(ci.lo)} to ${pct(ci.hi)}, n ${sb.length}+${sa.length}${spread !== null ? `, spread CV ${(spread * 100).toFixed(1)}%` : ''})`
-    : `calibration drift unknown (n ${sb.length}+${sa.length}: too few samples)`;
+  const detail = ci ? `${Math.round(ci.coverage * 100)}% CI ${pct(ci.lo)} to ${pct(ci.hi)}, n ${sb.length}+${sa.length}${spread !== null ? `, spread CV ${(spread * 100).toFixed(1)}%` : ''}` : '';
+  const beyondNoise = ci !== null && (ci.lo > 0 || ci.hi < 0);
+  const note = !ci
+    ? `calibration drift unknown (n ${sb.length}+${sa.length}: too few samples)`
+    : drifted
+      ? `calibration drift ${pct(drift)}: the machine's speed changed (${detail})`
+      : beyondNoise
+        ? `calibration drift ${pct(drift)}, under the ${(DRIFT_THRESHOLD * 100).toFixed(0)}% threshold (${detail})`
+        : `calibration drift within noise (${detail})`;
   return { before: { n: sb.length, median: mb }, after: { n: sa.length, median: ma }, drift, ci, spreadCv: spread, drifted, note };
 }

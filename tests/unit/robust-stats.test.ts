@@ -123,7 +123,11 @@ describe('noise and calibration', () => {
     const slower = calibrationDrift(before, timings(15, 2.4, 0.05, 8));
     expect(slower.drifted).toBe(true);
     expect(slower.drift).toBeGreaterThan(0.15);
-    expect(slower.note).toMatch(/^calibration drift \+\d+\.\d% \(\+\d/);
+    expect(slower.note).toMatch(/^calibration drift \+\d+\.\d%: the machine's speed changed \(95% CI \+\d/);
+    const slightly = calibrationDrift(before, before.map((x) => x * 1.02));
+    expect(slightly.drifted).toBe(false);
+    expect(slightly.note).toMatch(/^calibration drift \+2\.0%, under the 5% threshold/);
+    expect(calibrationDrift(before, [...before].reverse()).note).toMatch(/^calibration drift within noise \(95% CI /);
     expect(noiseVerdict([1, 2, 3], { kind: 'drift', drift: slower }).note).toContain('calibration drift +');
   });
 });
