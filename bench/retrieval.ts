@@ -8,6 +8,9 @@ import './lib/environment';
 import { Voy } from 'voy-search';
 import type { EmbedderApi } from '../workers/api';
 import { SimdStore, mergeTopK } from '../workers/lib/simd-scan';
+import { timeCalibration, timerResolution } from '../workers/lib/roofs';
+import { measureDeviceRoofs } from '../src/engine/roofs';
+import type { DeviceRoofs } from '../src/core/roofs';
 import { exactTopK, type TopK } from '../src/core/topk';
 import { DIMS, QUERY_SEED, VECTOR_SEED, checksum, corpusTexts, pct, randomUnitVectors } from './lib/vectors';
 import type { RoundTripApi, SharedLayout } from './roundtrip.worker';
@@ -58,13 +61,7 @@ export interface PageEnv {
 }
 
 function environment(): PageEnv {
-  let res = Infinity;
-  for (let i = 0; i < 200; i++) {
-    const a = performance.now();
-    let b = performance.now();
-    while (b === a) b = performance.now();
-    res = Math.min(res, b - a);
-  }
+  const res = timerResolution();
   const simd = new SimdStore(4);
   return {
     userAgent: navigator.userAgent,
@@ -597,6 +594,10 @@ export interface BenchHandle {
   embeddingProbe(o: ProbeOptions): Promise<{ outcomes: ProbeOutcome[] }>;
   search(o: SearchOptions): Promise<{ sizes: SearchSize[] }>;
   roundTrip(o: RoundTripOptions): Promise<RoundTripResult>;
+  /** The device roofs of this tab (src/engine/roofs.ts). */
+  roofs(): Promise<DeviceRoofs>;
+  /** The calibration workload timed on this page (ms per repetition): src/core/robust-stats.ts calibrationDrift. */
+  calibrate(): number[];
 }
 
 declare global {
@@ -606,6 +607,6 @@ declare global {
   }
 }
 
-window.bench = { env: environment, embedding, embedderStart, embedderRun, embedderStop, embeddingProbe, search, roundTrip };
+window.bench = { env: environment, embedding, embedderStart, embedderRun, embedderStop, embeddingProbe, search, roundTrip, roofs: () => measureDeviceRoofs(), calibrate: () => timeCalibration() };
 window.benchReady = true;
 log(`ready (crossOriginIsolated: ${self.crossOriginIsolated})`);

@@ -25,6 +25,9 @@ import { realEmbeddings } from './lib/real-embeddings';
 import { exactTopK, type TopK } from '../src/core/topk';
 import { SimdStore } from '../workers/lib/simd-scan';
 import { DIMS, QUERY_SEED, VECTOR_SEED, checksum, corpusTexts, pct, randomUnitVectors } from '../bench/lib/vectors';
+import { comparability } from '../src/core/comparability';
+import { pairedRatio } from '../src/core/robust-stats';
+import { embeddingFraction, encoderShapeFromConfig, roofAdvice, roofLines, scanFraction, type DeviceRoofs, type RoofFraction } from '../src/core/roofs';
 import type { BenchHandle, EmbedderRunResult, EmbedderStarted, ProbeConfig, ProbeOutcome, RoundTripResult, SearchSize } from '../bench/retrieval';
 
 // ─────────────────────────────── options ───────────────────────────────
@@ -319,6 +322,14 @@ const fig = table.fig.bind(table);
 const target = table.target.bind(table);
 const printTable = () => table.print();
 
+/** A fraction of a device roof as a figure (its advice line as the note), or why there is none. */
+const roofNotes: string[] = [];
+const notComparableNotes: string[] = [];
+function roofFig(key: string, f: RoofFraction): void {
+  roofNotes.push(roofAdvice(f));
+  fig(key, f.available ? f.fraction : `n/a: ${f.reason}`.slice(0, 80), f.available ? 'of roof' : '', { note: roofAdvice(f) });
+}
+
 const sizeLabel = (n: number) => (n % 1000 === 0 ? `${n / 1000}k` : String(n));
 
 // ─────────────────────────────── main ───────────────────────────────
@@ -345,7 +356,7 @@ interface RoundRecord {
 }
 
 /** (a): browser (the app's embedder worker) and native, interleaved round by round on the same texts. */
-async function embeddingSection(page: Page, texts: string[], rounds: number, corpusUrl: string): Promise<unknown> {
+async function embeddingSection(page: Page, texts: string[], rounds: number, corpusUrl: string, roofs: DeviceRoofs): Promise<unknown> {
   const out: Record<string, unknown> = {};
   const per = Math.ceil(texts.length / rounds);
   const tps: Record<number, { browser: number; native: number }> = {};
@@ -381,14 +392,30 @@ async function embeddingSection(page: Page, texts: string[], rounds: number, cor
     fig(`embed.browser.t${t}.tokensPerSecond`, b.tokensPerSecond, 'tokens/s');
     fig(`embed.native.t${t}.textsPerSecond`, n.textsPerSecond, 'texts/s');
     fig(`embed.native.t${t}.tokensPerSecond`, n.tokensPerSecond, 'tokens/s');
-    target(`embed.ratio.t${t}`, b.textsPerSecond / n.textsPerSecond, '× native', '>=', 0.8, `rounds ${fmt(Math.min(...ratios))}–${fmt(Math.max(...ratios))}`);
+    const paired = pairedRatio(recs.map((x) => x.browser.rows / x.browser.workerMs), recs.map((x) => x.native.rows / x.native.ms));
+    const pairedNote = paired.ci ? `median of ${paired.n} per-round ratios ${fmt(paired.median)} (${Math.round(paired.ci.coverage * 1000) / 10}% CI ${fmt(paired.ci.lo)}–${fmt(paired.ci.hi)})` : `median of ${paired.n} per-round ratios ${fmt(paired.median)}, rounds ${fmt(Math.min(...ratios))}–${fmt(Math.max(...ratios))} (too few rounds for a 95% interval)`;
+    target(`embed.ratio.t${t}`, b.textsPerSecond / n.textsPerSecond, '× native', '>=', 0.8, pairedNote);
     fig(`embed.browser.t${t}.overheadMs`, sum((x) => x.browser.roundTripMs - x.browser.workerMs) / recs.length, 'ms/call', { note: 'embed() round trip − worker time' });
+    // against this tab's SIMD roof: the encoder's FLOPs per (real) token at the mean tokens per text
+    const shape = encoderShapeFromConfig(JSON.parse(readFileSync(join(sharedDir(), 'models', MODEL, 'config.json'), 'utf8')));
+    if ('layers' in shape) {
+      const tokens = sum((x) => x.browser.tokens);
+      roofFig(`embed.browser.t${t}.ofSimdRoof`, embeddingFraction({ stage: `embedding (${t} thread${t > 1 ? 's' : ''})`, shape, seqLen: Math.max(1, Math.round(tokens / rows)), tokens, ms: bMs, threads: started.threads }, roofs));
+    }
     out[`t${t}`] = { started, nativeLoadMs: native.loadMs, nativeWarmupMs: native.warmupMs, rounds: recs, browser: b, native: n, roundRatios: ratios };
   }
   const [t1, t2] = [tps[1], tps[2]];
   if (t1 && t2) {
     fig('embed.threadGain.browser', t2.browser / t1.browser, '× (2 vs 1 thread)');
     fig('embed.threadGain.native', t2.native / t1.native, '× (2 vs 1 thread)');
+    // a side that ran slower with 2 threads than with 1 on this many cores is a known pathology
+    // (src/core/comparability.ts): its 2-thread ratio compares nothing, so it is not given
+    const side = (label: string, rate: number, one: number) => ({ label, config: { model: MODEL, threads: 2 }, facts: { engine: label, task: 'embedding' as const, threads: 2, logicalCores: cpus().length, rate, rateOneThread: one } });
+    const c = comparability(side('browser (onnxruntime-web)', t2.browser, t1.browser), side('native (onnxruntime-node)', t2.native, t1.native));
+    if (!c.comparable) {
+      fig('embed.ratio.t2', 'not comparable', '', { target: '≥ 0.8', status: 'n/a', note: c.reasons.join('; ') });
+      notComparableNotes.push(`embed.ratio.t2 not comparable: ${c.reasons.join('; ')}`);
+    }
   }
   return out;
 }
@@ -508,6 +535,15 @@ async function main(): Promise<void> {
     }
     const chromiumVersion = browser.version();
     console.log(`Chromium ${chromiumVersion}, crossOriginIsolated, timer step ${env.timerResolutionMs.toFixed(3)} ms`);
+    // the tab's own limits, first (src/engine/roofs.ts): what the figures below are read against
+    const roofs = await page.evaluate(() => window.bench!.roofs());
+    raw['roofs'] = roofs;
+    for (const line of roofLines(roofs)) console.log(`  roof: ${line}`);
+    fig('roofs.bandwidth.GBps', roofs.bandwidth.available ? roofs.bandwidth.GBps : `unavailable: ${roofs.bandwidth.reason}`, 'GB/s', { note: 'WebAssembly SIMD read of 64 MiB, best of 5' });
+    fig('roofs.simd.t1.gflops', roofs.simd1.available ? roofs.simd1.gflops : `unavailable: ${roofs.simd1.reason}`, 'GFLOP/s', { note: 'WebAssembly SIMD f32 matmul, 1 worker' });
+    fig('roofs.simd.tN.gflops', roofs.simdN.available ? roofs.simdN.gflops : `unavailable: ${roofs.simdN.reason}`, 'GFLOP/s', roofs.simdN.available ? { note: `${roofs.simdN.threads} workers on one shared memory` } : {});
+    fig('roofs.timerResolutionMs', roofs.timer.resolutionMs, 'ms');
+    fig('roofs.durationMs', roofs.durationMs, 'ms');
     lap('setup');
 
     const corpusUrl = '/datasets/msmarco-5k/corpus.jsonl';
@@ -516,7 +552,7 @@ async function main(): Promise<void> {
 
     if (run('embedding')) {
       console.log(`embedding: ${opts.n} texts, batch ${BATCH}, threads ${THREADS.join(' and ')}, browser and native interleaved in ${rounds} rounds …`);
-      raw['embedding'] = await embeddingSection(page, texts, rounds, corpusUrl);
+      raw['embedding'] = await embeddingSection(page, texts, rounds, corpusUrl, roofs);
       lap('embedding');
     }
 
@@ -537,6 +573,7 @@ async function main(): Promise<void> {
         if (s.count === 60_000) target(`search.${L}.simdOverReference`, s.simdOverReference, '×', '<=', 1.5);
         else fig(`search.${L}.simdOverReference`, s.simdOverReference, '×');
         fig(`search.${L}.jsOverReference`, s.jsOverReference, '×');
+        if (s.simdMs.p50) roofFig(`search.${L}.simd.ofBandwidthRoof`, scanFraction({ stage: `the SIMD scan over ${L}`, vectors: s.count, dims: s.dims, ms: s.simdMs.p50 }, roofs));
         if (s.voyMs) {
           fig(`search.${L}.voy.p50`, s.voyMs.p50, 'ms');
           fig(`search.${L}.voy.p90`, s.voyMs.p90, 'ms');
@@ -602,6 +639,8 @@ async function main(): Promise<void> {
     const environment = await pageEnvironment(page, { tool: 'ragtab bench:retrieval', browserFlags: BASE_FLAGS, browserVersion: chromiumVersion });
     const record = benchRecord({ schema: 'ragtab.bench.retrieval/2', suite: 'bench:retrieval', started, environment, loadStart, loadEnd }, { config, sectionSeconds, figures, raw });
     printTable();
+    for (const n of notComparableNotes) console.log(`\n${n}`);
+    if (roofNotes.length) console.log(`\nagainst this tab's roofs:\n${roofNotes.map((n) => `  ${n}`).join('\n')}`);
     finishRecord(record, opts.json, started, loadEnd);
   } finally {
     await browser.close();

@@ -6,7 +6,7 @@
  * Playwright, runs the configuration through the page's own runner (`window.ragtabBench.run`, the
  * same path as the "Run benchmark" button), writes each record as JSON, CSV and Markdown into
  * --out, prints a summary table, and compares with --baseline.
- * Exit code: 0; 1 when a metric regressed against the baseline; 2 on an error (named).
+ * Exit code: 0; 1 when a metric regressed against the baseline; 2 on an error (named) or a baseline of another configuration.
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,6 +23,7 @@ import { errorInfo, RagtabError } from '../src/core/errors';
 import type { BenchConfig } from '../src/core/bench-config';
 import type { StageEvent } from '../src/engine/runner';
 import type {} from '../src/engine/bench-api'; // declares window.ragtabBench
+import { difference } from '../src/core/figure-format';
 import { LLM_SHAPES, type LlmQuant, type LlmShapeId } from '../src/core/random-llm';
 import { ensureTestLlm } from './lib/test-llm';
 
@@ -63,7 +64,7 @@ export function summaryText(r: RunRecord): string {
     out.push('');
     out.push(table([['throughput', 'phase', 'n', 'mean', 'p50'], ...s.throughputs.map((t) => [t.name, t.phase, String(t.summary.count), fmt(t.summary.mean, 1), fmt(t.summary.p50, 1)])]));
   }
-  if (s.endToEnd) out.push('', `end to end per query: measured mean ${fmt(s.endToEnd.measured.mean)} ms, sum of stages ${fmt(s.endToEnd.sumOfStages.mean)} ms, difference ${fmt(s.endToEnd.difference.mean)} ms (${fmt(s.endToEnd.differencePct, 1)}%)`);
+  if (s.endToEnd) out.push('', `end to end per query: measured mean ${fmt(s.endToEnd.measured.mean)} ms, sum of stages ${fmt(s.endToEnd.sumOfStages.mean)} ms, difference ${difference(s.endToEnd.resolved, 'ms')}`);
   if (s.concurrency) out.push(`concurrency: ${concurrencyText(s.concurrency)}`);
   if (r.quality?.mean) out.push(`quality (${r.quality.evaluated} judged queries): nDCG@10 ${fmt(r.quality.mean.ndcg10, 4)}, recall@100 ${fmt(r.quality.mean.recall100, 4)}, MRR@10 ${fmt(r.quality.mean.mrr10, 4)}`);
   const unavailable = [...new Set(r.memory.filter((m) => !m.available).map((m) => m.figure))];
@@ -198,7 +199,10 @@ async function main(argv: string[]): Promise<number> {
       const c = compareRecords(baseline, r, { unknownNoise: 'within-noise', thresholds: o.thresholds });
       console.log(`against baseline ${baseline.id}:\n`);
       console.log(comparisonMarkdown(c));
-      if (c.verdict === 'regression' && code === 0) code = 1;
+      if (c.notComparable.length) {
+        log(`error NotComparable: the baseline ran a different configuration (${c.notComparable.join('; ')}): no regression can be judged`);
+        code = 2;
+      } else if (c.verdict === 'regression' && code === 0) code = 1;
     }
   }
   return code;

@@ -40,7 +40,7 @@ export const USAGE = `usage: npm run bench -- [--preset quick|standard|full | --
 
 Runs a benchmark configuration in headless Chromium through the app's own runner and writes the
 record as JSON, CSV and Markdown into --out (default bench-results/). Exit code: 0, 1 when a
-metric regressed against --baseline, 2 on an error (named). --record summarises (and compares) a
+metric regressed against --baseline, 2 on an error (named) or a baseline of another configuration (not comparable). --record summarises (and compares) a
 saved record without running. --set overrides any field, e.g. --set chunking.mode=document.
 Without --llm the LLM phases run the generated SmolLM2-135M-shape Q8_0 (made on demand; --llm
 smollm2-360m:Q4_0 names another generated one).`;

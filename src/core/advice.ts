@@ -150,7 +150,8 @@ export function adviseRecord(record: RunRecord, summary: RecordSummary = summari
     });
   }
   const e = summary.endToEnd;
-  if (e && e.differencePct !== null && e.difference.mean !== null && e.differencePct > 10 && e.difference.mean > 1) {
+  // only a gap whose interval excludes 0 (src/core/robust-stats.ts), never one within noise
+  if (e && e.resolved.kind === 'value' && e.differencePct !== null && e.difference.mean !== null && e.differencePct > 10 && e.difference.mean > 1) {
     out.push({
       id: 'end-to-end-gap',
       severity: 'info',

@@ -78,7 +78,7 @@ export interface MetricComparison {
   noisePct: number | null;
   /** The threshold applied, × 100. */
   thresholdPct: number;
-  /** The significance test; null when a run has a single sample. */
+  /** The significance test; null when a run has a single sample (or, from moments, no sd). */
   test: WelchTest | null;
   verdict: Verdict;
   /** One readable sentence explaining the verdict. */
@@ -93,8 +93,11 @@ export interface Comparison {
   improvements: string[];
 }
 
+/** What the comparison needs of a sample: its count, mean and sample standard deviation (null for n < 2). */
+export type Moments = Pick<Summary, 'count' | 'mean' | 'sd'>;
+
 /** Two-sample Welch t-test at 95% (two-sided) from two summaries with n ≥ 2 each. */
-export function welchTest(b: Summary, c: Summary): WelchTest {
+export function welchTest(b: Moments, c: Moments): WelchTest {
   if (b.count < 2 || c.count < 2 || b.mean === null || c.mean === null || b.sd === null || c.sd === null) {
     throw new RagtabError('InvalidArgument', 'Welch test needs at least two samples on each side');
   }
@@ -111,25 +114,37 @@ export function welchTest(b: Summary, c: Summary): WelchTest {
   return { t, df, tCritical: tc, significant: Math.abs(t) > tc };
 }
 
-function relativeHalfWidth(s: Summary): number | null {
-  if (s.ci95 === null || s.mean === null) return null;
-  const hw = (s.ci95[1] - s.ci95[0]) / 2;
+function relativeHalfWidth(s: Moments): number | null {
+  if (s.count < 2 || s.sd === null || s.mean === null) return null;
+  const hw = tCritical95(s.count - 1) * (s.sd / Math.sqrt(s.count));
   if (s.mean === 0) return hw === 0 ? 0 : null;
   return hw / Math.abs(s.mean);
 }
 
 const pct = (x: number, digits = 1): string => `${(x * 100).toFixed(digits)}%`;
+const unknownWhy = (b: Moments, c: Moments): string =>
+  b.count < 2 || c.count < 2 ? `a run has a single sample (n ${b.count} and ${c.count})` : 'a run has no recorded spread';
 
 export function compareMetric(m: MetricSamples, opts: CompareOptions = {}): MetricComparison {
   if (m.baseline.length === 0 || m.current.length === 0) {
+    throw new RagtabError('InvalidArgument', `metric "${m.name}": baseline and current need at least one sample each`);
+  }
+  return compareMoments({ name: m.name, kind: m.kind, unit: m.unit, baseline: summarize(m.baseline), current: summarize(m.current) }, opts);
+}
+
+/**
+ * The same judgement from each side's count, mean and sd only (what a share link's summary
+ * carries): a side without sd (or with one sample) has unknown noise.
+ */
+export function compareMoments(m: { name: string; kind: MetricKind; unit: string; baseline: Moments; current: Moments }, opts: CompareOptions = {}): MetricComparison {
+  const { baseline: b, current: c } = m;
+  if (b.count === 0 || c.count === 0 || b.mean === null || c.mean === null) {
     throw new RagtabError('InvalidArgument', `metric "${m.name}": baseline and current need at least one sample each`);
   }
   const threshold = opts.thresholds?.[m.kind] ?? DEFAULT_THRESHOLDS[m.kind];
   if (!(threshold >= 0) || !Number.isFinite(threshold)) {
     throw new RagtabError('InvalidArgument', `threshold for ${m.kind} must be a finite fraction ≥ 0, got ${threshold}`);
   }
-  const b = summarize(m.baseline);
-  const c = summarize(m.current);
   const mb = b.mean as number;
   const mc = c.mean as number;
 
@@ -142,7 +157,7 @@ export function compareMetric(m: MetricSamples, opts: CompareOptions = {}): Metr
   const nc = relativeHalfWidth(c);
   const noise = b.count < 2 || c.count < 2 || nb === null || nc === null ? null : Math.max(nb, nc);
 
-  const test = b.count >= 2 && c.count >= 2 ? welchTest(b, c) : null;
+  const test = b.count >= 2 && c.count >= 2 && b.sd !== null && c.sd !== null ? welchTest(b, c) : null;
   const worse = m.kind === 'latency' ? rel > 0 : rel < 0;
   const direction = m.kind === 'latency' ? (rel > 0 ? 'rose' : 'fell') : rel < 0 ? 'dropped' : 'rose';
   // a tolerance so that a change of exactly the threshold (100 → 110 at 10%) is not over it
@@ -157,10 +172,10 @@ export function compareMetric(m: MetricSamples, opts: CompareOptions = {}): Metr
   } else if (test === null) {
     if ((opts.unknownNoise ?? 'threshold-only') === 'within-noise') {
       verdict = 'within-noise';
-      reason = `${change} (threshold ${pct(threshold, 0)}), but a run has a single sample, so its noise is unknown`;
+      reason = `${change} (threshold ${pct(threshold, 0)}), but ${unknownWhy(b, c)}, so its noise is unknown`;
     } else {
       verdict = worse ? 'regression' : 'improvement';
-      reason = `${change} (threshold ${pct(threshold, 0)}); single sample, noise unknown: judged on the threshold alone`;
+      reason = `${change} (threshold ${pct(threshold, 0)}); ${unknownWhy(b, c)}, noise unknown: judged on the threshold alone`;
     }
   } else if (!test.significant) {
     verdict = 'within-noise';

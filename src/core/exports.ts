@@ -9,6 +9,7 @@ import { parseRunRecord, summarizeRecord, type RecordSummary, type RunRecord } f
 import { concurrencyText } from './report-data';
 import type { Summary } from './stats';
 import type { Comparison } from './compare';
+import { difference, percentChange } from './figure-format';
 
 export type ExportFormat = 'json' | 'csv' | 'markdown' | 'openmetrics';
 
@@ -102,7 +103,7 @@ export function toMarkdown(record: RunRecord, summary: RecordSummary = summarize
   const e = summary.endToEnd;
   if (e) {
     out.push('## End to end vs the sum of stages', '');
-    out.push(`${e.queries} queries: measured mean ${f(e.measured.mean)} ms (p50 ${f(e.measured.p50)}), sum of stages mean ${f(e.sumOfStages.mean)} ms; difference mean ${f(e.difference.mean)} ms (${f(e.differencePct, 1)}%), max ${f(e.difference.max)} ms.`, '');
+    out.push(`${e.queries} queries: measured mean ${f(e.measured.mean)} ms (p50 ${f(e.measured.p50)}), sum of stages mean ${f(e.sumOfStages.mean)} ms; difference (median per query) ${difference(e.resolved, 'ms')}, max ${f(e.difference.max)} ms.`, '');
   }
   if (summary.shares.length) {
     out.push('## Share of a query', '', '| stage | mean ms | share |', '|---|--:|--:|');
@@ -138,10 +139,13 @@ export function toMarkdown(record: RunRecord, summary: RecordSummary = summarize
 }
 
 /** A comparison as a Markdown table (CLI and report). */
-export function comparisonMarkdown(c: Comparison): string {
+export function comparisonMarkdown(c: Comparison & { notComparable?: string[] }): string {
+  if (c.notComparable?.length) {
+    return `**Not comparable**: the two runs measured different configurations, so no change is judged.\n\n${c.notComparable.map((d) => `- ${esc(d)}`).join('\n')}\n`;
+  }
   const out = ['| metric | baseline | current | change | noise | verdict |', '|---|--:|--:|--:|--:|---|'];
   for (const m of c.metrics) {
-    out.push(`| ${esc(m.name)} | ${f(m.baselineMean)} | ${f(m.currentMean)} | ${m.changePct === null ? '—' : `${m.changePct > 0 ? '+' : ''}${f(m.changePct, 1)}%`} | ${m.noisePct === null ? '—' : `${f(m.noisePct, 1)}%`} | ${m.verdict} |`);
+    out.push(`| ${esc(m.name)} | ${f(m.baselineMean)} | ${f(m.currentMean)} | ${m.changePct === null ? '—' : percentChange(m.changePct / 100)} | ${m.noisePct === null ? '—' : `${f(m.noisePct, 1)}%`} | ${m.verdict} |`);
   }
   return out.join('\n') + `\n\nOverall: **${c.verdict}**${c.regressions.length ? ` (regressions: ${c.regressions.join(', ')})` : ''}\n`;
 }

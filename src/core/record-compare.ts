@@ -4,6 +4,7 @@
  * quality per query. Pure.
  */
 import { compareRuns, type CompareOptions, type Comparison, type MetricSamples } from './compare';
+import { configDifferences } from './comparability';
 import {
   CONCURRENT_BATCH_STAGE,
   EMBED_BATCH_STAGE,
@@ -52,17 +53,38 @@ export function recordSeries(r: RunRecord): Map<string, Series> {
   return out;
 }
 
+/** Configuration fields that do not change what a sample measures (only how many are taken, or the label). */
+const NOT_MEASURED = new Set(['name', 'warmups', 'iterations', 'sweep']);
+
+/** A configuration as dotted leaves (`embedder.threads` → value; arrays as JSON). */
+function leaves(x: unknown, prefix = '', out: Record<string, string | number | boolean | null> = {}): Record<string, string | number | boolean | null> {
+  if (x !== null && typeof x === 'object' && !Array.isArray(x)) {
+    for (const [k, v] of Object.entries(x)) if (!(prefix === '' && NOT_MEASURED.has(k))) leaves(v, prefix ? `${prefix}.${k}` : k, out);
+  } else out[prefix] = Array.isArray(x) ? JSON.stringify(x) : (x as string | number | boolean | null);
+  return out;
+}
+
+/**
+ * The configuration fields two records differ in (name, warm-ups, iterations and sweep aside):
+ * when any do, their figures measured different things and are not comparable.
+ */
+export function recordConfigDifferences(baseline: RunRecord, current: RunRecord): string[] {
+  return configDifferences({ label: 'baseline', config: leaves(baseline.config) }, { label: 'current', config: leaves(current.config) });
+}
+
 /**
  * Compares every metric both records have. Metrics present in only one record are listed in
  * `onlyIn` (e.g. generation stages when one run had no LLM), not judged. By default a metric with
  * a single sample on either side (a cold start, a reload) is never called a regression or an
- * improvement: its noise is unknown (`unknownNoise: 'within-noise'`).
+ * improvement: its noise is unknown (`unknownNoise: 'within-noise'`). `notComparable` lists the
+ * configuration fields the two differ in: when it is not empty, no verdict should be drawn from the
+ * metrics (the report and the CLI say "not comparable" instead).
  */
 export function compareRecords(
   baseline: RunRecord,
   current: RunRecord,
   opts: CompareOptions = { unknownNoise: 'within-noise' },
-): Comparison & { onlyIn: { baseline: string[]; current: string[] } } {
+): Comparison & { onlyIn: { baseline: string[]; current: string[] }; notComparable: string[] } {
   const b = recordSeries(baseline);
   const c = recordSeries(current);
   const metrics: MetricSamples[] = [];
@@ -74,5 +96,6 @@ export function compareRecords(
   return {
     ...compareRuns(metrics, opts),
     onlyIn: { baseline: [...b.keys()].filter((k) => !c.has(k)), current: [...c.keys()].filter((k) => !b.has(k)) },
+    notComparable: recordConfigDifferences(baseline, current),
   };
 }

@@ -6,6 +6,7 @@
 import type { MemoryFigure, Phase, RunRecord } from './run-record';
 import { QUERY_STAGE, CONCURRENT_BATCH_STAGE, CONCURRENT_QUERY_STAGE } from './stages';
 import { summarize, type Summary } from './stats';
+import { pairedDifference, type Difference } from './robust-stats';
 
 export interface StageStats {
   stage: string;
@@ -38,6 +39,11 @@ export interface EndToEndCheck {
   difference: Summary;
   /** Mean difference / mean measured × 100. */
   differencePct: number | null;
+  /**
+   * The same difference as a paired estimate (median of per-query differences, order-statistic
+   * interval): a value only when its interval excludes 0, else "below resolution". Print this one.
+   */
+  resolved: Difference;
 }
 
 export interface StageShare {
@@ -194,6 +200,7 @@ export function summarizeRecord(record: RunRecord): RecordSummary {
             sumOfStages: summarize(sums),
             difference: d,
             differencePct: m.mean && d.mean !== null ? (d.mean / m.mean) * 100 : null,
+            resolved: pairedDifference(measured, sums),
           };
         })();
   const shares: StageShare[] = [...shareTotals.entries()].map(([stage, t]) => ({

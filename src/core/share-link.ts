@@ -189,18 +189,23 @@ export function migrateV0(p: SharePayloadV0): unknown {
 }
 
 function migrate(data: Record<string, unknown>, version: number): unknown {
-  if (version === 0) {
-    const params = data['params'];
-    const keys = Object.keys(data);
+  let d: Record<string, unknown> = data;
+  let ver = version;
+  if (ver === 0) {
+    const params = d['params'];
+    const keys = Object.keys(d);
     if (typeof params !== 'string' || params.length > 8192 || keys.some((k) => k !== 'v' && k !== 'params')) {
       throw shareError('InvalidShareLink', 'A version 0 link must hold {v: 0, params: "<URL parameters>"}.');
     }
     try {
-      return migrateV0({ v: 0, params });
+      d = migrateV0({ v: 0, params }) as Record<string, unknown>;
     } catch (e) {
       throw shareError('InvalidShareLink', `The version 0 link's settings are invalid: ${errorInfo(e).message}`);
     }
+    ver = 1;
   }
+  // v1 → v2: rows gained optional sd / count; a v1 summary simply has none
+  if (ver === 1) return { ...d, v: 2 };
   throw shareError('UnsupportedShareVersion', `Version ${version} links cannot be migrated.`);
 }
 

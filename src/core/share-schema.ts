@@ -8,7 +8,12 @@ import * as v from 'valibot';
 import type { BenchConfig } from './bench-config';
 import type { RunRecord } from './run-record';
 
-export const SHARE_VERSION = 1;
+/**
+ * 2: a stage row may carry its sample standard deviation (`sd`) and a throughput row its `count` and
+ * `sd`, so a comparison can test a difference against both runs' noise. A version 1 link is read as
+ * version 2 without them (its noise is unknown).
+ */
+export const SHARE_VERSION = 2;
 
 const SHA256 = /^[0-9a-f]{64}$/;
 const str = (max: number) => v.pipe(v.string(), v.maxLength(max, `expected at most ${max} characters`));
@@ -63,10 +68,21 @@ export const StageRowSchema = v.strictObject({
   min: v.nullable(msNum()),
   max: v.nullable(msNum()),
   inWorkerP50: v.nullable(msNum()),
+  /** Sample standard deviation (null with one sample); absent in version 1 links. */
+  sd: v.optional(v.nullable(msNum())),
 });
 export type StageRow = v.InferOutput<typeof StageRowSchema>;
 
-export const ThroughputRowSchema = v.strictObject({ name: str(200), stage: str(120), phase: PHASE, unit: str(60), mean: real(0, 1e12) });
+export const ThroughputRowSchema = v.strictObject({
+  name: str(200),
+  stage: str(120),
+  phase: PHASE,
+  unit: str(60),
+  mean: real(0, 1e12),
+  /** Samples and their standard deviation (absent in version 1 links). */
+  count: v.optional(int(0, 10_000_000)),
+  sd: v.optional(v.nullable(real(0, 1e12))),
+});
 export type ThroughputRow = v.InferOutput<typeof ThroughputRowSchema>;
 
 const unit01 = () => real(0, 1);

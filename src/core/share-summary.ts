@@ -6,6 +6,7 @@
  */
 import { APP_SUITE, summarizeRecord, type EnvironmentRecord, type Phase, type RunRecord } from './run-record';
 import type { Summary } from './stats';
+import { compareMoments, type MetricKind, type Moments } from './compare';
 import type { BenchConfig } from './bench-config';
 import type { ShareEnvironment, SharePins, SharedFile, ShareSummary, StageRow, ThroughputRow } from './share-link';
 
@@ -42,12 +43,22 @@ function rowFrom(stage: string, phase: Phase, unit: string, d: Summary, inWorker
     min: optMs(d.min),
     max: optMs(d.max),
     inWorkerP50: optMs(inWorker?.p50),
+    sd: optMs(d.sd),
   };
 }
 
-function throughputRow(stage: string, phase: Phase, unit: string, mean: number | null): ThroughputRow | null {
+function throughputRow(stage: string, phase: Phase, unit: string, t: Summary): ThroughputRow | null {
+  const mean = t.mean;
   if (!fin(mean) || mean < 0) return null;
-  return { name: cut(`${stage}: ${unit}`, 200), stage: cut(stage, 120), phase, unit: cut(unit, 60), mean: Math.min(1e12, mean) };
+  return {
+    name: cut(`${stage}: ${unit}`, 200),
+    stage: cut(stage, 120),
+    phase,
+    unit: cut(unit, 60),
+    mean: Math.min(1e12, mean),
+    count: Math.min(10_000_000, t.count),
+    sd: fin(t.sd) ? Math.min(1e12, t.sd) : null,
+  };
 }
 
 const notNull = <T>(x: T | null): x is T => x !== null;
@@ -65,7 +76,7 @@ export function summaryFromRecord(r: RunRecord): ShareSummary {
     status: r.status,
     startedAt: cut(r.startedAt, 40),
     stages: s.stages.map((x) => rowFrom(x.stage, x.phase, x.unit, x.duration, x.inWorker)).filter(notNull).slice(0, 200),
-    throughputs: s.throughputs.map((t) => throughputRow(t.stage, t.phase, t.unit, t.summary.mean)).filter(notNull).slice(0, 200),
+    throughputs: s.throughputs.map((t) => throughputRow(t.stage, t.phase, t.unit, t.summary)).filter(notNull).slice(0, 200),
     quality: q?.mean ? { ...q.mean, evaluated: q.evaluated, voyRecall: q.voyRecall ? q.voyRecall.mean : null } : null,
     corpus: r.corpus ? { name: cut(r.corpus.name, 300), hash: r.corpus.hash, docs: r.corpus.docs, chunks: r.corpus.chunks, tokens: r.corpus.tokens } : null,
     embedder: e
@@ -190,7 +201,13 @@ export function checkFiles(expected: readonly SharedFile[], picked: readonly Sha
 
 // ─────────────────────────────── comparison ───────────────────────────────
 
-export type Verdict = 'faster' | 'slower' | 'same';
+/**
+ * From this device's side: faster / slower (time down or throughput up by more than 10%, and beyond
+ * both runs' noise by the Welch test of src/core/compare.ts), the same (within 10%), or within noise
+ * (more than 10% apart, but not beyond the noise, or the noise is unknown: a single sample, or a
+ * summary that carries no spread).
+ */
+export type Verdict = 'faster' | 'slower' | 'same' | 'within-noise';
 
 export interface CompareRow {
   key: string;
@@ -199,10 +216,13 @@ export interface CompareRow {
   unit: string;
   theirs: number | null;
   ours: number | null;
-  /** ours / theirs (null when either is missing or theirs is 0). */
+  /** ours / theirs (null when either is missing or theirs is 0, or when the set-ups are not comparable). */
   ratio: number | null;
-  /** From this device's side: faster (time down or throughput up by more than 10%), slower, or the same. */
   verdict: Verdict | null;
+  /** Samples behind each side's mean (null when unknown). */
+  n: { theirs: number | null; ours: number | null };
+  /** Why the verdict (the test, or why the noise is unknown). */
+  reason: string | null;
 }
 
 export interface SummaryComparison {
@@ -211,27 +231,58 @@ export interface SummaryComparison {
   quality: Array<{ metric: string; theirs: number | null; ours: number | null; diff: number | null }>;
   /** What differs between the two set-ups (and so may explain the figures). */
   differences: string[];
+  /**
+   * Differences of configuration (corpus, embedding model, requested device, LLM) that make the
+   * figures measure different things: when any, no ratio or verdict is given.
+   */
+  notComparable: string[];
 }
 
 const SAME_BAND = 0.1;
 
-function verdictOf(ratio: number | null, higherIsBetter: boolean): Verdict | null {
-  if (ratio === null) return null;
-  const better = higherIsBetter ? ratio > 1 + SAME_BAND : ratio < 1 - SAME_BAND;
-  const worse = higherIsBetter ? ratio < 1 - SAME_BAND : ratio > 1 + SAME_BAND;
-  return better ? 'faster' : worse ? 'slower' : 'same';
+interface RowStats {
+  mean: number;
+  count: number | null;
+  sd: number | null | undefined;
 }
 
-function joinRows<T extends { phase: Phase }>(theirs: readonly T[], ours: readonly T[], key: (x: T) => string, label: (x: T) => string, value: (x: T) => number, unit: (x: T) => string, higherIsBetter: boolean): CompareRow[] {
+function judge(kind: MetricKind, unit: string, t: RowStats, o: RowStats): { verdict: Verdict; reason: string } {
+  const moments = (x: RowStats): Moments | null => (x.count === null || x.sd === undefined ? null : { count: x.count, mean: x.mean, sd: x.count >= 2 ? x.sd : null });
+  const [mt, mo] = [moments(t), moments(o)];
+  const thresholds = { latency: SAME_BAND, throughput: SAME_BAND };
+  const c = compareMoments(
+    { name: '', kind, unit, baseline: mt ?? { count: Math.max(1, t.count ?? 1), mean: t.mean, sd: null }, current: mo ?? { count: Math.max(1, o.count ?? 1), mean: o.mean, sd: null } },
+    { unknownNoise: 'within-noise', thresholds },
+  );
+  const n = `n ${t.count ?? '?'} vs ${o.count ?? '?'}`;
+  if (c.verdict === 'unchanged') return { verdict: 'same', reason: `within ${SAME_BAND * 100}% (${n})` };
+  if (c.verdict === 'within-noise') {
+    const why = !mt || !mo ? 'no spread recorded: an older link' : c.test === null ? 'a single sample' : `Welch t = ${c.test.t.toFixed(2)}`;
+    return { verdict: 'within-noise', reason: `within noise (${n}; ${why})` };
+  }
+  return { verdict: c.verdict === 'improvement' ? 'faster' : 'slower', reason: `beyond noise (${n}; ${c.test?.df != null ? `Welch t = ${c.test.t.toFixed(2)}, df ${c.test.df.toFixed(1)}` : 'both without variance'})` };
+}
+
+function joinRows<T extends { phase: Phase }>(
+  theirs: readonly T[],
+  ours: readonly T[],
+  key: (x: T) => string,
+  label: (x: T) => string,
+  stats: (x: T) => RowStats,
+  unit: (x: T) => string,
+  kind: MetricKind,
+  comparable: boolean,
+): CompareRow[] {
   const mine = new Map(ours.map((x) => [key(x), x] as const));
   const seen = new Set<string>();
   const rows: CompareRow[] = [];
   const push = (t: T | undefined, o: T | undefined) => {
     const x = (t ?? o) as T;
-    const a = t ? value(t) : null;
-    const b = o ? value(o) : null;
-    const ratio = a !== null && b !== null && a > 0 ? b / a : null;
-    rows.push({ key: key(x), label: label(x), phase: x.phase, unit: unit(x), theirs: a, ours: b, ratio, verdict: verdictOf(ratio, higherIsBetter) });
+    const a = t ? stats(t) : null;
+    const b = o ? stats(o) : null;
+    const ratio = comparable && a !== null && b !== null && a.mean > 0 ? b.mean / a.mean : null;
+    const j = ratio !== null && a && b ? judge(kind, unit(x), a, b) : null;
+    rows.push({ key: key(x), label: label(x), phase: x.phase, unit: unit(x), theirs: a?.mean ?? null, ours: b?.mean ?? null, ratio, verdict: j?.verdict ?? null, n: { theirs: a?.count ?? null, ours: b?.count ?? null }, reason: j?.reason ?? null });
   };
   for (const t of theirs) {
     seen.add(key(t));
@@ -244,8 +295,28 @@ function joinRows<T extends { phase: Phase }>(theirs: readonly T[], ours: readon
 /** Their summary beside ours, stage by stage (mean ms), throughput by throughput, metric by metric. */
 export function compareSummaries(theirs: ShareSummary | null | undefined, ours: ShareSummary): SummaryComparison {
   const t = theirs ?? null;
-  const stages = joinRows(t?.stages ?? [], ours.stages, (x) => `${x.phase}\u0000${x.stage}`, (x) => x.stage, (x) => x.mean, (x) => x.unit, false);
-  const throughputs = joinRows(t?.throughputs ?? [], ours.throughputs, (x) => `${x.phase}\u0000${x.name}`, (x) => x.name, (x) => x.mean, (x) => x.unit, true);
+  const differences: string[] = [];
+  const notComparable: string[] = [];
+  if (t) {
+    const diff = (what: string, a: unknown, b: unknown, blocks = false) => {
+      if (a === b) return;
+      const line = `${what}: theirs ${String(a ?? '—')}, here ${String(b ?? '—')}`;
+      differences.push(line);
+      if (blocks) notComparable.push(line);
+    };
+    diff('corpus hash', t.corpus?.hash.slice(0, 12), ours.corpus?.hash.slice(0, 12), true);
+    diff('embedding model', t.embedder?.model, ours.embedder?.model, true);
+    diff('requested embedding device', t.embedder?.requestedDevice, ours.embedder?.requestedDevice, true);
+    diff('embedding device', t.embedder?.device, ours.embedder?.device);
+    diff('embedding threads', t.embedder?.threads, ours.embedder?.threads);
+    diff('LLM', t.llm ? `${t.llm.engine} ${t.llm.model}` : null, ours.llm ? `${ours.llm.engine} ${ours.llm.model}` : null, true);
+    diff('cross-origin isolated', t.environment.crossOriginIsolated, ours.environment.crossOriginIsolated);
+    diff('logical cores', t.environment.hardwareConcurrency, ours.environment.hardwareConcurrency);
+    diff('ragtab version', `${t.environment.app.version} (${t.environment.app.commit})`, `${ours.environment.app.version} (${ours.environment.app.commit})`);
+  }
+  const comparable = notComparable.length === 0;
+  const stages = joinRows(t?.stages ?? [], ours.stages, (x) => `${x.phase}\u0000${x.stage}`, (x) => x.stage, (x) => ({ mean: x.mean, count: x.count, sd: x.sd }), (x) => x.unit, 'latency', comparable);
+  const throughputs = joinRows(t?.throughputs ?? [], ours.throughputs, (x) => `${x.phase}\u0000${x.name}`, (x) => x.name, (x) => ({ mean: x.mean, count: x.count ?? null, sd: x.sd }), (x) => x.unit, 'throughput', comparable);
   const metrics = [
     ['nDCG@10', 'ndcg10'],
     ['recall@10', 'recall10'],
@@ -260,19 +331,5 @@ export function compareSummaries(theirs: ShareSummary | null | undefined, ours: 
       return { metric, theirs: a, ours: b, diff: a !== null && b !== null ? b - a : null };
     })
     .filter((q) => q.theirs !== null || q.ours !== null);
-  const differences: string[] = [];
-  if (t) {
-    const diff = (what: string, a: unknown, b: unknown) => {
-      if (a !== b) differences.push(`${what}: theirs ${String(a ?? '—')}, here ${String(b ?? '—')}`);
-    };
-    diff('corpus hash', t.corpus?.hash.slice(0, 12), ours.corpus?.hash.slice(0, 12));
-    diff('embedding model', t.embedder?.model, ours.embedder?.model);
-    diff('embedding device', t.embedder?.device, ours.embedder?.device);
-    diff('embedding threads', t.embedder?.threads, ours.embedder?.threads);
-    diff('LLM', t.llm ? `${t.llm.engine} ${t.llm.model}` : null, ours.llm ? `${ours.llm.engine} ${ours.llm.model}` : null);
-    diff('cross-origin isolated', t.environment.crossOriginIsolated, ours.environment.crossOriginIsolated);
-    diff('logical cores', t.environment.hardwareConcurrency, ours.environment.hardwareConcurrency);
-    diff('ragtab version', `${t.environment.app.version} (${t.environment.app.commit})`, `${ours.environment.app.version} (${ours.environment.app.commit})`);
-  }
-  return { stages, throughputs, quality, differences };
+  return { stages, throughputs, quality, differences, notComparable };
 }

@@ -25,6 +25,7 @@ import { fillFromReports, newRecord, newRunId } from './record';
 export { newRunId } from './record';
 import { MemorySampler, REASONS, browserMemorySources, unreadableMemory, type MemorySources, type WorkerMemoryReader } from './memory';
 import { collectEnvironment } from './environment';
+import { afterNextFrame, pageHidden } from './settle';
 
 /** The parts of the session the runner uses: its public methods and state (RagSession satisfies it). */
 export interface BenchSession extends EventTarget {
@@ -159,6 +160,11 @@ export interface RunnerOptions {
   environment?: () => Promise<EnvironmentRecord>;
   memorySources?: (origin: number) => MemorySources;
   hardwareConcurrency?: number;
+  /**
+   * Awaited before each timed step, outside its timing: by default lets the page render the frame
+   * that the UI's last updates scheduled (src/engine/settle.ts), so it does not land in the step.
+   */
+  settle?: () => Promise<void>;
   /** How long to wait at the end of a run for a pending full memory measurement, ms. */
   memoryTimeoutMs?: number;
   suiteName?: string;
@@ -297,6 +303,8 @@ export class Runner {
         };
         if (step.endsWorkers) await memory.settle(this.opts.memoryTimeoutMs ?? 20_000);
         await step.prepare?.(ctx);
+        await (this.opts.settle ?? afterNextFrame)();
+        if (pageHidden()) ctx.warn(`The page was hidden (a background tab) during ${step.name} · ${step.phase}: browsers throttle timers and skip rendering there, so its figures are not comparable with a visible page's.`);
         current = { stage: step.name, phase: step.phase };
         memory.setStage(step.name, step.phase);
         const label = `${step.name} · ${step.phase} #${iteration}${warmup ? ' (warm-up)' : ''}`;

@@ -18,6 +18,7 @@ import './ragtab-share';
 import './ragtab-bench';
 import { IdbRunStore } from '../storage/run-store';
 import { MemoryRunStore, type RunStore } from '../core/run-store';
+import { heldDuringBenchmarks } from './render-hold';
 
 /**
  * Optional parts, each loaded on its own (a lazy `import()`): one that fails to load shows a named
@@ -64,7 +65,13 @@ export class RagtabApp extends LitElement {
       const ignored = url.errors.length === 1 ? 'That parameter was ignored' : 'Those parameters were ignored';
       this.session.error = { name: 'InvalidConfig', message: `${url.errors.map((e) => e.message).join(' ')} ${ignored}; the others apply.` };
     }
-    this.session.addEventListener('change', () => this._tick++);
+    const render = heldDuringBenchmarks(() => this._tick++);
+    this.session.addEventListener('change', () => {
+      // held during a benchmark, except once when IndexedDB opens: the benchmark panel must keep the
+      // run's records in the store the app gives it afterwards (runs())
+      if (this.session.store && !(this.runStore instanceof IdbRunStore)) this._tick++;
+      else render();
+    });
     for (const [name, part] of Object.entries(OPTIONAL_PARTS) as Array<[PartName, (typeof OPTIONAL_PARTS)[PartName]]>) {
       part.load().catch((e: unknown) => {
         const i = errorInfo(e);

@@ -70,7 +70,7 @@ export class RagtabBench extends LitElement {
       :host { display: grid; gap: 14px; }
       .row { display: flex; gap: 10px; align-items: center; flex-wrap: wrap; }
       .bar { height: 8px; border-radius: 99px; background: var(--bar); overflow: hidden; margin-top: 8px; }
-      .bar > div { height: 100%; background: var(--accent); transition: width 0.2s; }
+      .bar > div { height: 100%; background: var(--accent); }
       .note { font-size: 12px; color: var(--muted); }
       .err { color: var(--err); font-size: 13px; }
       textarea { width: 100%; box-sizing: border-box; min-height: 260px; font: 12px ui-monospace, monospace; background: var(--bg); color: var(--fg); border: 1px solid var(--line); border-radius: 8px; padding: 8px; }

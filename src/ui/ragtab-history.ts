@@ -2,10 +2,11 @@ import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import type { RunStore } from '../core/run-store';
 import type { RunHeader } from '../core/run-record';
 import { compareRecords } from '../core/record-compare';
-import { DEFAULT_THRESHOLDS, type Comparison } from '../core/compare';
+import { DEFAULT_THRESHOLDS } from '../core/compare';
 import { errorInfo } from '../core/errors';
 import { cardStyles } from './shared-styles';
 import { num } from './format';
+import { percentChange } from '../core/figure-format';
 
 /**
  * Saved runs: listed, opened, deleted, and any run compared with a baseline, metric by metric
@@ -31,7 +32,7 @@ export class RagtabHistory extends LitElement {
   declare _runs: RunHeader[];
   declare _baseline: string;
   declare _current: string;
-  declare _comparison: (Comparison & { onlyIn: { baseline: string[]; current: string[] } }) | null;
+  declare _comparison: (ReturnType<typeof compareRecords>) | null;
   declare _error: string | null;
 
   constructor() {
@@ -110,8 +111,10 @@ export class RagtabHistory extends LitElement {
   private renderComparison() {
     const c = this._comparison;
     if (!c) return nothing;
-    return html`<p>Overall: <span class=${c.verdict} id="verdict">${c.verdict}</span>
-        ${c.regressions.length ? html` · regressions: ${c.regressions.join(', ')}` : nothing}</p>
+    return html`${c.notComparable.length
+        ? html`<p id="verdict" data-not-comparable>Not comparable: the runs measured different configurations (${c.notComparable.join('; ')}), so no change is judged.</p>`
+        : html`<p>Overall: <span class=${c.verdict} id="verdict">${c.verdict}</span>
+        ${c.regressions.length ? html` · regressions: ${c.regressions.join(', ')}` : nothing}</p>`}
       <p class="note">Thresholds: latency +${DEFAULT_THRESHOLDS.latency * 100}%, throughput −${DEFAULT_THRESHOLDS.throughput * 100}%, quality −${DEFAULT_THRESHOLDS.quality * 100}%;
         a change counts only beyond the runs' noise (Welch t-test, 95%). Single-sample figures (cold start, reload) are shown but never called: their noise is unknown.</p>
       <div class="scroll"><table id="comparison">
@@ -119,7 +122,7 @@ export class RagtabHistory extends LitElement {
         <tbody>${c.metrics.map(
           (m) => html`<tr data-metric=${m.name}>
             <td>${m.name}</td><td class="n">${num(m.baselineMean, 3)}</td><td class="n">${num(m.currentMean, 3)}</td>
-            <td class="n">${m.changePct === null ? '—' : `${m.changePct > 0 ? '+' : ''}${num(m.changePct, 1)}%`}</td>
+            <td class="n">${m.changePct === null ? '—' : percentChange(m.changePct / 100)}</td>
             <td class="n">${m.noisePct === null ? '—' : `±${num(m.noisePct, 1)}%`}</td>
             <td class=${m.verdict}>${m.verdict}</td><td class="note">${m.reason}</td>
           </tr>`,

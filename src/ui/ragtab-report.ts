@@ -8,6 +8,7 @@ import { cardStyles } from './shared-styles';
 import { PALETTE, type ChartSpec } from './ragtab-chart';
 import { bytes, ms, num } from './format';
 import './ragtab-chart';
+import { difference } from '../core/figure-format';
 
 function spec(
   title: string,
@@ -181,7 +182,7 @@ export class RagtabReport extends LitElement {
     return html`${s.concurrency ? html`<p class="note" id="concurrency">Concurrency: ${concurrencyText(s.concurrency)}</p>` : nothing}
       ${e
         ? html`<p class="note" id="e2e">End to end vs the sum of stages, per query: measured mean ${ms(e.measured.mean)}, stages ${ms(e.sumOfStages.mean)},
-            difference ${ms(e.difference.mean)} (${num(e.differencePct, 1)}%, max ${ms(e.difference.max)}): the harness, events and rendering the stages do not cover.</p>`
+            difference (median per query) ${difference(e.resolved, 'ms')}, max ${ms(e.difference.max)}: the harness, events and rendering the stages do not cover.</p>`
         : nothing}
       ${r.quality?.mean
         ? html`<p class="note">Quality over ${r.quality.evaluated} judged queries: nDCG@10 ${r.quality.mean.ndcg10.toFixed(4)}, recall@10 ${r.quality.mean.recall10.toFixed(4)},

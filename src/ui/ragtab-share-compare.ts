@@ -3,18 +3,23 @@ import { compareSummaries, type CompareRow } from '../core/share-summary';
 import type { ShareSummary } from '../core/share-link';
 import { cardStyles } from './shared-styles';
 import { ms, num } from './format';
+import { signed } from '../core/figure-format';
 
-function ratioText(r: CompareRow, higherIsBetter: boolean, where: string): string {
+function ratioText(r: CompareRow, higherIsBetter: boolean, where: string, comparable: boolean): string {
+  if (!comparable && r.theirs !== null && r.ours !== null) return 'not comparable';
   if (r.ratio === null) return '—';
   const x = r.ratio;
   const speed = higherIsBetter ? x : x > 0 ? 1 / x : Infinity;
+  // only a difference beyond both runs' noise is called faster or slower
+  if (r.verdict === 'within-noise') return `×${num(x, x >= 10 ? 1 : 2)} (within noise: n ${r.n.theirs ?? '?'} vs ${r.n.ours ?? '?'})`;
   const word = r.verdict === 'same' ? 'about the same' : speed >= 1 ? `${num(speed, speed >= 10 ? 0 : 1)}× faster ${where}` : `${num(1 / speed, 1 / speed >= 10 ? 0 : 1)}× slower ${where}`;
   return `×${num(x, x >= 10 ? 1 : 2)} (${word})`;
 }
 
 /**
- * Someone else's run beside this device's, stage by stage: mean times, the ratio (here / theirs)
- * (ours / theirs) and a verdict, a bar chart of each stage (bars relative to the slower of the two), throughputs,
+ * Someone else's run beside this device's, stage by stage: mean times, the ratio (ours / theirs)
+ * and a verdict (faster / slower only beyond both runs' noise, else "within noise (n)"; no ratio
+ * when the configurations differ), a bar chart of each stage (bars relative to the slower of the two), throughputs,
  * quality and what differs between the two set-ups. Properties: `theirs` (a ShareSummary, or null
  * when the link carried no results), `ours`, `theirsLabel`, `oursLabel`, `warnings`.
  */
@@ -91,10 +96,14 @@ export class RagtabShareCompare extends LitElement {
     const c = compareSummaries(this.theirs, this.ours);
     const where = this.oursLabel === 'this device' ? 'here' : `in ${this.oursLabel}`;
     const per = `${this.oursLabel} / ${this.theirsLabel}`;
+    const ok = c.notComparable.length === 0;
     return html`<div class="card" data-compare>
       <h2>Side by side: ${this.theirsLabel} and ${this.oursLabel}</h2>
       ${this.theirs ? nothing : html`<p class="muted">The link carried no results, so only this device's figures are shown.</p>`}
       ${this.warnings.map((w) => html`<p class="warn" role="status">${w}</p>`)}
+      ${c.notComparable.length
+        ? html`<p class="warn" role="status" data-not-comparable>Not comparable: the two runs measured different configurations (${c.notComparable.join('; ')}), so no ratio is given.</p>`
+        : nothing}
       ${c.differences.length
         ? html`<div><h3>What differs between the two set-ups</h3><ul data-compare-differences>${c.differences.map((d) => html`<li>${d}</li>`)}</ul></div>`
         : nothing}
@@ -106,7 +115,7 @@ export class RagtabShareCompare extends LitElement {
           ${c.stages.map(
             (r) => html`<tr data-compare-row=${r.label} data-phase=${r.phase} data-ratio=${r.ratio ?? ''}>
               <td>${r.label}</td><td>${r.phase}</td><td class="n">${ms(r.theirs)}</td><td class="n">${ms(r.ours)}</td>
-              <td class="n ${r.verdict ?? ''}">${ratioText(r, false, where)}</td>
+              <td class="n ${r.verdict ?? ''}" title=${r.reason ?? ''}>${ratioText(r, false, where, ok)}</td>
             </tr>`,
           )}
         </tbody>
@@ -116,7 +125,7 @@ export class RagtabShareCompare extends LitElement {
             <thead><tr><th>throughput</th><th>phase</th><th class="n">${this.theirsLabel}</th><th class="n">${this.oursLabel}</th><th class="n">${per}</th></tr></thead>
             <tbody>
               ${c.throughputs.map(
-                (r) => html`<tr data-compare-throughput=${r.label}><td>${r.label}</td><td>${r.phase}</td><td class="n">${num(r.theirs, 1)}</td><td class="n">${num(r.ours, 1)}</td><td class="n ${r.verdict ?? ''}">${ratioText(r, true, where)}</td></tr>`,
+                (r) => html`<tr data-compare-throughput=${r.label}><td>${r.label}</td><td>${r.phase}</td><td class="n">${num(r.theirs, 1)}</td><td class="n">${num(r.ours, 1)}</td><td class="n ${r.verdict ?? ''}" title=${r.reason ?? ''}>${ratioText(r, true, where, ok)}</td></tr>`,
               )}
             </tbody>
           </table>`
@@ -125,7 +134,7 @@ export class RagtabShareCompare extends LitElement {
         ? html`<table>
             <thead><tr><th>quality</th><th class="n">${this.theirsLabel}</th><th class="n">${this.oursLabel}</th><th class="n">difference</th></tr></thead>
             <tbody>
-              ${c.quality.map((q) => html`<tr data-compare-quality=${q.metric}><td>${q.metric}</td><td class="n">${num(q.theirs, 4)}</td><td class="n">${num(q.ours, 4)}</td><td class="n">${q.diff === null ? '—' : `${q.diff >= 0 ? '+' : ''}${q.diff.toFixed(4)}`}</td></tr>`)}
+              ${c.quality.map((q) => html`<tr data-compare-quality=${q.metric}><td>${q.metric}</td><td class="n">${num(q.theirs, 4)}</td><td class="n">${num(q.ours, 4)}</td><td class="n">${q.diff === null ? '—' : signed(q.diff, '', 4)}</td></tr>`)}
             </tbody>
           </table>`
         : nothing}

@@ -10,6 +10,7 @@ import type { RagSession } from '../engine/session';
 import { cardStyles } from './shared-styles';
 import './ragtab-shared-run';
 import './ragtab-share-compare';
+import { heldDuringBenchmarks } from './render-hold';
 
 type Incoming = { data: string; result: DecodeResult };
 
@@ -94,9 +95,7 @@ export class RagtabShare extends LitElement {
   ];
 
   private readonly onHash = (): void => void this.readHash();
-  private readonly onChange = (): void => {
-    this._tick++;
-  };
+  private readonly onChange = heldDuringBenchmarks(() => this._tick++);
   private readonly onIngested = (): void => {
     this.sessionAt = performance.now();
     this._link = null;

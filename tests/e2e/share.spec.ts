@@ -9,7 +9,7 @@
  * RAGTAB_PWA_DIST (default dist/). Service workers are blocked here: the offline spec covers them.
  */
 import { expect, test, type Page } from '@playwright/test';
-import { decodeShareLink, encodeShareData, type SharePayload } from '../../src/core/share-link';
+import { decodeShareLink, encodeShareData, SHARE_VERSION, type SharePayload } from '../../src/core/share-link';
 import { ms } from '../../src/ui/format';
 import { shownError } from './helpers';
 import { DEMO, arm, askViaUi as ask, evaluateViaUi, ingestViaUi as ingest, loadLlmViaUi, settle, startStaticServer, waitForApp, type StaticServer } from './pwa-helpers';
@@ -225,7 +225,7 @@ test('an old-version link opens; an unknown host waits for consent; a newer vers
   await expect(view.locator('[data-migrated="0"]')).toBeVisible();
   await expect(view.locator('[data-shared-config]')).toContainText('"k": 5');
 
-  const newer = await encodeShareData({ ...validPayload(), v: 2 });
+  const newer = await encodeShareData({ ...validPayload(), v: SHARE_VERSION + 1 });
   expect(await openLink(page, `${server.url}#share=${newer}`)).toEqual({ ok: false, name: 'UnsupportedShareVersion' });
   await expect(page.locator('ragtab-share [data-share-error]')).toContainText('newer ragtab');
 
@@ -260,5 +260,5 @@ test('two exported records compare side by side', async ({ page }) => {
   const cmp = page.locator('ragtab-share ragtab-share-compare');
   await expect(cmp.locator('h2')).toHaveText('Side by side: baseline.json and current.json');
   await expect(cmp.locator('tr[data-compare-row="search"][data-phase="warm"]')).toBeVisible();
-  await expect(cmp.locator('tr[data-compare-row="search"][data-phase="warm"] td').last()).toHaveText(/^×[\d.]+ \((about the same|[\d.]+× (faster|slower) in current\.json)\)$/);
+  await expect(cmp.locator('tr[data-compare-row="search"][data-phase="warm"] td').last()).toHaveText(/^×[\d.]+ \((about the same|within noise: n \d+ vs \d+|[\d.]+× (faster|slower) in current\.json)\)$/);
 });

@@ -83,7 +83,14 @@ describe('adviseRecord', () => {
     expect(all).toContain('noisy');
     expect(adviseRecord(r).find((a) => a.id === 'noisy')?.figure.name).toBe('embed query coefficient of variation');
     expect(all).toContain('few-iterations');
-    expect(all).toContain('end-to-end-gap');
+    // per query, measured − stages is 13.99 or −5: its interval includes 0, so no gap is claimed
+    expect(all).not.toContain('end-to-end-gap');
+  });
+
+  it('a gap between the end-to-end time and the stages, when its interval excludes 0', () => {
+    const samples = queries(6, { 'embed query': 5, search: 1 });
+    samples.filter((s) => s.stage === 'query').forEach((s, i) => (s.duration += 10 + (i % 3)));
+    expect(ids(recordOf(samples))).toContain('end-to-end-gap');
   });
 
   it('every item carries the figure that triggered it', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareMetric, compareRuns, welchTest, type MetricSamples } from '../../src/core/compare';
+import { compareMetric, compareMoments, compareRuns, welchTest, type MetricSamples } from '../../src/core/compare';
 import { summarize } from '../../src/core/stats';
 
 const latency = (baseline: number[], current: number[], name = 'query'): MetricSamples => ({
@@ -156,5 +156,25 @@ describe('compareRuns', () => {
     );
     expect(compareRuns([latency(same, same), latency([150, 152, 148], same, 'b')]).verdict).toBe('improvement');
     expect(compareRuns([]).verdict).toBe('unchanged');
+  });
+});
+
+describe('compareMoments (a summary: count, mean, sd)', () => {
+  it('judges like compareMetric from the same samples', () => {
+    const m = latency([100, 102, 98, 101, 99], [150, 152, 148, 151, 149]);
+    const fromMoments = compareMoments({ name: m.name, kind: m.kind, unit: m.unit, baseline: summarize(m.baseline), current: summarize(m.current) });
+    expect(fromMoments).toEqual(compareMetric(m));
+  });
+
+  it('no recorded spread: noise unknown, within noise when asked, never a regression', () => {
+    const r = compareMoments(
+      { name: 'embed', kind: 'latency', unit: 'ms', baseline: { count: 20, mean: 100, sd: null }, current: { count: 20, mean: 150, sd: 3 } },
+      { unknownNoise: 'within-noise' },
+    );
+    expect(r.verdict).toBe('within-noise');
+    expect(r.test).toBeNull();
+    expect(r.reason).toBe('latency rose 50.0% (threshold 10%), but a run has no recorded spread, so its noise is unknown');
+    const one = compareMoments({ name: 'x', kind: 'latency', unit: 'ms', baseline: { count: 1, mean: 100, sd: null }, current: { count: 5, mean: 150, sd: 3 } }, { unknownNoise: 'within-noise' });
+    expect(one.reason).toContain('a run has a single sample (n 1 and 5)');
   });
 });

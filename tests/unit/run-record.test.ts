@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseRunRecord, rateUnit, runHeader, summarizeRecord, type RunRecord, type Sample } from '../../src/core/run-record';
 import { compareRecords } from '../../src/core/record-compare';
-import { fromJson } from '../../src/core/exports';
+import { comparisonMarkdown, fromJson } from '../../src/core/exports';
 import { MemoryRunStore } from '../../src/core/run-store';
 import { recordOf, runFake, sample } from './bench-fixtures';
 
@@ -166,5 +166,19 @@ describe('MemoryRunStore', () => {
     expect((await store.list()).map((h) => h.id)).toEqual(['b']);
     expect(await store.get('a')).toBeUndefined();
     expect(runHeader(b)).toMatchObject({ id: 'b', name: 'quick', model: 'Xenova/all-MiniLM-L6-v2', corpus: 'demo', samples: 1 });
+  });
+});
+
+describe('compareRecords: configurations', () => {
+  it('names the configuration fields two records differ in (not the name, warm-ups or iterations)', async () => {
+    const r = (await runFake()).records[0]!;
+    expect(compareRecords(r, r).notComparable).toEqual([]);
+    const more = structuredClone(r);
+    more.config = { ...more.config, name: 'other', iterations: more.config.iterations + 5, warmups: 0 };
+    expect(compareRecords(r, more).notComparable).toEqual([]);
+    const other = structuredClone(r);
+    other.config = { ...other.config, k: other.config.k + 1, embedder: { ...other.config.embedder, batch: 7 } };
+    expect(compareRecords(r, other).notComparable).toEqual([`embedder.batch: ${r.config.embedder.batch} (baseline) vs 7 (current)`, `k: ${r.config.k} (baseline) vs ${r.config.k + 1} (current)`]);
+    expect(comparisonMarkdown(compareRecords(r, other))).toMatch(/^\*\*Not comparable\*\*/);
   });
 });

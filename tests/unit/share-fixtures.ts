@@ -40,6 +40,7 @@ const row = (stage: string, phase: 'cold' | 'warm', mean: number, count = 1) => 
   min: mean * 0.8,
   max: mean * 2,
   inWorkerP50: mean * 0.9,
+  sd: count > 1 ? mean * 0.1 : null,
 });
 
 export const SUMMARY: ShareSummary = {
@@ -60,8 +61,8 @@ export const SUMMARY: ShareSummary = {
     row('decode', 'warm', 180),
   ],
   throughputs: [
-    { name: 'embed: chunks/s', stage: 'embed', phase: 'cold', unit: 'chunks/s', mean: 130 },
-    { name: 'decode: tokens/s', stage: 'decode', phase: 'warm', unit: 'tokens/s', mean: 250 },
+    { name: 'embed: chunks/s', stage: 'embed', phase: 'cold', unit: 'chunks/s', mean: 130, count: 1, sd: null },
+    { name: 'decode: tokens/s', stage: 'decode', phase: 'warm', unit: 'tokens/s', mean: 250, count: 5, sd: 10 },
   ],
   quality: { ndcg10: 0.61, recall10: 0.8, recall100: 0.95, mrr10: 0.58, evaluated: 40, voyRecall: null },
   corpus: { name: 'ragtab docs (demo)', hash: 'a'.repeat(64), docs: 58, chunks: 120, tokens: 9000 },

@@ -6,7 +6,7 @@
  * a payload that decodes re-encodes to itself.
  */
 import { describe, expect, it } from 'vitest';
-import { decodeShareData, encodeShareData, SHARE_ERROR_CODES, type SharePayload } from '../../src/core/share-link';
+import { decodeShareData, encodeShareData, SHARE_ERROR_CODES, SHARE_VERSION, type SharePayload } from '../../src/core/share-link';
 import { fuzzCases } from './share-fixtures';
 
 const PROTO_KEYS_BEFORE = Object.getOwnPropertyNames(Object.prototype).sort();
@@ -35,7 +35,7 @@ describe('share link fuzz', () => {
       if (r.ok) {
         t.ok++;
         const p: SharePayload = r.payload;
-        expect(p.v).toBe(1);
+        expect(p.v).toBe(SHARE_VERSION);
         expect(Object.isFrozen(p.config)).toBe(true);
         // a payload that decodes is stable: re-encoding it gives the same payload
         const again = await decodeShareData(await encodeShareData(p));

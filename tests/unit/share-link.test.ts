@@ -8,6 +8,7 @@ import {
   jsonDepth,
   LINK_BUDGET,
   MAX_ENCODED_CHARS,
+  SHARE_VERSION,
   shareDataFromUrl,
   shareUrl,
   type DecodeResult,
@@ -92,7 +93,7 @@ describe('share link codec', () => {
     const r = await decodeShareData(await encodeShareData({ v: 0, params: '?model=lsa-wordpiece-256&k=5&llm=wllama&llmModel=models/stories260K/stories260K.gguf&chunking=document' }));
     const p = okPayload(r);
     expect(r.ok && r.migratedFrom).toBe(0);
-    expect(p.v).toBe(1);
+    expect(p.v).toBe(SHARE_VERSION);
     expect(p.config.k).toBe(5);
     expect(p.config.embedder.model).toBe('lsa-wordpiece-256');
     expect(p.config.embedder.threads).toBe('auto');
@@ -108,7 +109,7 @@ describe('share link codec', () => {
   });
 
   it('refuses links from a newer version with a message', async () => {
-    for (const v of [2, 17]) {
+    for (const v of [SHARE_VERSION + 1, 17]) {
       const e = errorOf(await withChange((p) => (p['v'] = v)));
       expect(e.name).toBe('UnsupportedShareVersion');
       expect(e.message).toMatch(new RegExp(`version ${v}.*newer ragtab`));
@@ -256,20 +257,61 @@ describe('summaries and comparison', () => {
     expect(okPayload(await decodeShareData(data)).summary).toEqual(s);
   });
 
-  it('compares stage by stage with ratios and verdicts from this device', () => {
-    const ours = structuredClone(SUMMARY) as typeof SUMMARY & { stages: Array<{ mean: number }> };
-    ours.stages[3]!.mean = 450; // embed: 900 → 450
+  it('compares stage by stage: a verdict only beyond both runs\' noise, "within noise" otherwise', () => {
+    const ours = structuredClone(SUMMARY) as typeof SUMMARY & { stages: Array<{ mean: number; sd?: number | null }> };
+    ours.stages[3]!.mean = 450; // embed (cold, one sample): 900 → 450
+    ours.stages[5]!.mean = 1.5; // embed query (warm, 40 samples, sd 10%): 3 → 1.5
+    ours.stages[5]!.sd = 0.15;
+    ours.stages[6]!.sd = 1.2; // search: same mean, much noisier
+    ours.stages[6]!.mean = 0.9; // 0.6 → 0.9 (+50%), but its noise is larger than that
     ours.stages[10]!.mean = 190; // decode: about the same
     ours.embedder = { ...ours.embedder!, threads: 4 };
     ours.throughputs = [{ ...ours.throughputs[0]!, mean: 260 }];
     const c = compareSummaries(SUMMARY, ours);
-    const embed = c.stages.find((r) => r.label === 'embed')!;
-    expect(embed).toMatchObject({ theirs: 900, ours: 450, ratio: 0.5, verdict: 'faster' });
-    expect(c.stages.find((r) => r.label === 'decode')!.verdict).toBe('same');
-    expect(c.throughputs[0]).toMatchObject({ ratio: 2, verdict: 'faster' });
+    const row = (label: string) => c.stages.find((r) => r.label === label)!;
+    // a single sample on each side: no colour, whatever the ratio
+    expect(row('embed')).toMatchObject({ theirs: 900, ours: 450, ratio: 0.5, verdict: 'within-noise', n: { theirs: 1, ours: 1 } });
+    expect(row('embed').reason).toBe('within noise (n 1 vs 1; a single sample)');
+    expect(row('embed query')).toMatchObject({ ratio: 0.5, verdict: 'faster' });
+    expect(row('embed query').reason).toMatch(/^beyond noise \(n 40 vs 40; Welch t = /);
+    expect(row('search')).toMatchObject({ verdict: 'within-noise' });
+    expect(row('search').reason).toMatch(/^within noise \(n 40 vs 40; Welch t = /);
+    expect(row('decode').verdict).toBe('same');
+    expect(c.throughputs[0]).toMatchObject({ ratio: 2, verdict: 'within-noise' });
     expect(c.throughputs[1]).toMatchObject({ ours: null, ratio: null, verdict: null });
     expect(c.quality[0]).toMatchObject({ metric: 'nDCG@10', diff: 0 });
     expect(c.differences).toEqual(['embedding threads: theirs 2, here 4']);
+    expect(c.notComparable).toEqual([]);
     expect(compareSummaries(null, ours).stages.every((r) => r.theirs === null)).toBe(true);
+  });
+
+  it('a summary without spread (a version 1 link) is never given a colour; another model is not comparable', () => {
+    const old = structuredClone(SUMMARY) as typeof SUMMARY & { stages: Array<{ sd?: number | null }> };
+    for (const r of old.stages) delete r.sd;
+    const ours = structuredClone(SUMMARY) as typeof SUMMARY & { stages: Array<{ mean: number }> };
+    ours.stages[5]!.mean = 1.5;
+    expect(compareSummaries(old, ours).stages.find((r) => r.label === 'embed query')).toMatchObject({ verdict: 'within-noise', reason: 'within noise (n 40 vs 40; no spread recorded: an older link)' });
+    const other = structuredClone(ours);
+    other.embedder = { ...other.embedder!, model: 'minilm-shape-random' };
+    const c = compareSummaries(SUMMARY, other);
+    expect(c.notComparable).toEqual(['embedding model: theirs lsa-wordpiece-256, here minilm-shape-random']);
+    expect(c.stages.every((r) => r.ratio === null && r.verdict === null)).toBe(true);
+  });
+});
+
+describe('share link versions', () => {
+  it('reads a version 1 link as version 2: its rows have no spread', async () => {
+    const v1 = structuredClone(validPayload()) as { v: number; summary: { stages: Array<Record<string, unknown>>; throughputs: Array<Record<string, unknown>> } };
+    v1.v = 1;
+    for (const r of v1.summary.stages) delete r['sd'];
+    for (const r of v1.summary.throughputs) {
+      delete r['sd'];
+      delete r['count'];
+    }
+    const r = await decodeShareData(await encodeShareData(v1));
+    expect(r.ok && r.migratedFrom).toBe(1);
+    const p = okPayload(r);
+    expect(p.v).toBe(SHARE_VERSION);
+    expect(p.summary!.stages[0]!.sd).toBeUndefined();
   });
 });

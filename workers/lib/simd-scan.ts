@@ -15,7 +15,7 @@
  */
 import { TopKHeap, exactTopK, type TopK } from '../../src/core/topk';
 
-// ───────────────────────────── a tiny wasm emitter (also used by quant-scan.ts) ─────────────────────────────
+// ───────────────────────────── a tiny wasm emitter (also used by quant-scan.ts and roofs.ts) ─────────────────────────────
 
 export function uleb(n: number): number[] {
   const out: number[] = [];

@@ -1,0 +1,104 @@
+/**
+ * Rendering figures honestly, as text. Pure.
+ *
+ * - One unit per cell: every function takes exactly one unit, and a value, its interval and its
+ *   difference are all written in it.
+ * - Never more digits than the figure can carry: the decimals are the fewest that the timer's
+ *   resolution, the interval's width (two significant digits of its half-width) and three
+ *   significant digits of the value allow.
+ * - No negative zero: a value that rounds to 0 is written "0", never "−0.0" or "−0.0%".
+ * - A difference below resolution is written as such, with n and its interval, never as a value;
+ *   a comparison that is not comparable gets no ratio.
+ * Negative numbers use the minus sign (U+2212).
+ */
+import type { Difference, Interval, NoiseVerdict } from './robust-stats';
+import type { RatioClaim } from './comparability';
+
+export const MINUS = '\u2212';
+
+export interface DigitsOptions {
+  /** The smallest step the measurement can resolve (e.g. the timer's, in the figure's unit). */
+  resolution?: number;
+  /** Half-width of the figure's interval, in its unit. */
+  uncertainty?: number;
+  /** Significant digits of the value itself (default 3). */
+  significant?: number;
+  /** Upper bound on decimals (default 6). */
+  max?: number;
+}
+
+const decimalsOf = (step: number): number => Math.max(0, Math.ceil(-Math.log10(step) - 1e-9));
+
+/** The decimals a value may be written with (see the header). */
+export function decimalsFor(value: number, o: DigitsOptions = {}): number {
+  const limits: number[] = [o.max ?? 6];
+  const sig = o.significant ?? 3;
+  const a = Math.abs(value);
+  if (a > 0 && Number.isFinite(a)) limits.push(Math.max(0, sig - 1 - Math.floor(Math.log10(a))));
+  if (o.resolution !== undefined && o.resolution > 0) limits.push(decimalsOf(o.resolution));
+  if (o.uncertainty !== undefined && o.uncertainty > 0 && Number.isFinite(o.uncertainty)) limits.push(Math.max(0, 1 - Math.floor(Math.log10(o.uncertainty))));
+  return Math.max(0, Math.min(...limits));
+}
+
+/** `x` with `decimals` decimals; "0" rather than a negative zero; U+2212 for negatives. */
+export function fixed(x: number, decimals: number): string {
+  if (!Number.isFinite(x)) return '—';
+  const s = x.toFixed(decimals);
+  if (Number(s) === 0) return s.replace('-', '');
+  return s.startsWith('-') ? MINUS + s.slice(1) : s;
+}
+
+const withUnit = (s: string, unit: string): string => (unit === '' ? s : unit === '%' || unit === '×' ? `${s}${unit}` : `${s} ${unit}`);
+
+/** A value in its unit, e.g. "12.3 ms". */
+export function quantity(x: number | null | undefined, unit: string, o: DigitsOptions = {}): string {
+  if (x === null || x === undefined || !Number.isFinite(x)) return '—';
+  return withUnit(fixed(x, decimalsFor(x, o)), unit);
+}
+
+/** A signed value ("+1.2 ms", "−0.8 ms", "0 ms"). */
+export function signed(x: number, unit: string, decimals: number): string {
+  const body = fixed(x, decimals);
+  const sign = body === fixed(0, decimals) || body.startsWith(MINUS) ? '' : '+';
+  return withUnit(sign + body, unit);
+}
+
+/** A relative change (a fraction) as a signed percentage: "+12.3%", "−4.0%", "0.0%". */
+export function percentChange(fraction: number, decimals = 1): string {
+  if (!Number.isFinite(fraction)) return '—';
+  return signed(fraction * 100, '%', decimals);
+}
+
+/** An interval in one unit: "95% CI 0.50 to 2.0 ms". */
+export function interval(ci: Interval, unit: string, decimals: number): string {
+  const cov = Math.round(ci.coverage * 1000) / 10;
+  const level = Number.isInteger(cov) ? cov.toFixed(0) : cov.toFixed(1);
+  return `${level}% CI ${withUnit(`${fixed(ci.lo, decimals)} to ${fixed(ci.hi, decimals)}`, unit)}`;
+}
+
+/** A difference: "+1.23 ms (95% CI 0.51 to 2.0 ms, n 20)", or "below resolution (n 20, 95% CI −0.8 to 1.1 ms)". */
+export function difference(d: Difference, unit: string, o: DigitsOptions = {}): string {
+  if (d.kind === 'below-resolution') {
+    if (!d.ci) return `below resolution (n ${d.n}: ${d.reason})`;
+    const dec = decimalsFor(Math.max(Math.abs(d.ci.lo), Math.abs(d.ci.hi)), { ...o, uncertainty: (d.ci.hi - d.ci.lo) / 2 });
+    return `below resolution (n ${d.n}, ${interval(d.ci, unit, dec)})`;
+  }
+  const dec = decimalsFor(d.estimate, { ...o, uncertainty: (d.ci.hi - d.ci.lo) / 2 });
+  return `${signed(d.estimate, unit, dec)} (${interval(d.ci, unit, dec)}, n ${d.n})`;
+}
+
+/** A ratio claim: "1.24× (95% CI 1.10 to 1.40×, n 8)", "not comparable: …", or the same within noise. */
+export function ratio(c: RatioClaim): string {
+  if (c.kind === 'not-comparable') return `not comparable: ${c.reasons.join('; ')}`;
+  if (c.estimate === null) return 'no pairs';
+  if (!c.ci) return `${quantity(c.estimate, '×', { significant: 2 })} (n ${c.n}: too few pairs for an interval)`;
+  const dec = decimalsFor(c.estimate, { uncertainty: (c.ci.hi - c.ci.lo) / 2 });
+  const body = `${fixed(c.estimate, dec)}× (${interval(c.ci, '×', dec)}, n ${c.n})`;
+  const noisy = [c.noise.a, c.noise.b].filter((v) => v.noisy);
+  return `${c.differs ? body : `no difference beyond noise: ${body}`}${noisy.length ? ` · ${noisy.map(noise).join(' · ')}` : ''}`;
+}
+
+/** A noise verdict as a short note: "noisy: CV 23.0% (threshold 10%, n 20); load average …". */
+export function noise(v: NoiseVerdict): string {
+  return v.note;
+}

@@ -1,0 +1,86 @@
+/**
+ * Measures the device roofs of this tab (src/core/roofs.ts) in under a second: memory bandwidth and
+ * the 1-thread SIMD throughput in one roofs worker, the N-thread throughput in N roofs workers at
+ * once on one shared WebAssembly.Memory (where SharedArrayBuffer exists), and the page's timer
+ * resolution. Nothing here throws for a missing capability: each roof it cannot measure is recorded
+ * as unavailable with the reason.
+ */
+import * as Comlink from 'comlink';
+import type { DeviceRoofs, RoofValue } from '../core/roofs';
+import { sharedMatmulPages, timerResolution, type RoofsApi } from '../../workers/lib/roofs';
+
+export interface RoofOptions {
+  /** Threads of the N-thread roof (default: navigator.hardwareConcurrency, at most 16). */
+  threads?: number;
+  /** Timed run of each throughput measurement, ms (default 100, after a warm-up until its speed is steady). */
+  matmulMs?: number;
+  /** Bytes of the bandwidth read (default 64 MiB). */
+  bandwidthBytes?: number;
+}
+
+function roofsWorker(): { worker: Worker; api: Comlink.Remote<RoofsApi> } {
+  const worker = new Worker(new URL('../../workers/roofs.worker.ts', import.meta.url), { type: 'module', name: 'roofs' });
+  return { worker, api: Comlink.wrap<RoofsApi>(worker) };
+}
+
+const why = (e: unknown) => (e instanceof Error ? `${e.name}: ${e.message}` : String(e));
+
+export async function measureDeviceRoofs(o: RoofOptions = {}): Promise<DeviceRoofs> {
+  const t0 = performance.now();
+  const ms = o.matmulMs ?? 100;
+  const isolated = globalThis.crossOriginIsolated === true;
+  const timer = { resolutionMs: timerResolution(), crossOriginIsolated: isolated };
+  const workers: Array<ReturnType<typeof roofsWorker>> = [];
+  let bandwidth: DeviceRoofs['bandwidth'];
+  let simd1: DeviceRoofs['simd1'];
+  let simdN: DeviceRoofs['simdN'];
+  try {
+    const first = roofsWorker();
+    workers.push(first);
+    if (!(await first.api.simd())) {
+      const reason = 'WebAssembly SIMD does not validate in this browser';
+      return { version: 1, durationMs: performance.now() - t0, timer, bandwidth: { available: false, reason }, simd1: { available: false, reason }, simdN: { available: false, reason } };
+    }
+    try {
+      const b = await first.api.bandwidth({ bytes: o.bandwidthBytes ?? 64 * 1024 * 1024, reps: 5 });
+      bandwidth = { available: true, GBps: b.bestGBps, medianGBps: b.medianGBps, bytes: b.bytes, repsMs: b.repsMs };
+    } catch (e) {
+      bandwidth = { available: false, reason: `the bandwidth read failed: ${why(e)}` };
+    }
+    try {
+      const r = await first.api.matmul({ ms });
+      simd1 = { available: true, gflops: r.gflops, ms: r.ms, warmupMs: r.warmupMs };
+    } catch (e) {
+      simd1 = { available: false, reason: `the SIMD multiply failed: ${why(e)}` };
+    }
+    const threads = Math.max(1, Math.min(16, o.threads ?? (typeof navigator !== 'undefined' ? navigator.hardwareConcurrency : 1) ?? 1));
+    simdN = await nThreads(threads, ms, isolated, workers);
+  } finally {
+    for (const w of workers) {
+      w.api[Comlink.releaseProxy]();
+      w.worker.terminate();
+    }
+  }
+  return { version: 1, durationMs: performance.now() - t0, timer, bandwidth, simd1, simdN };
+}
+
+async function nThreads(threads: number, ms: number, isolated: boolean, workers: Array<ReturnType<typeof roofsWorker>>): Promise<RoofValue<{ threads: number; gflops: number; perThread: number[] }>> {
+  if (threads < 2) return { available: false, reason: 'this device reports one logical core' };
+  if (!isolated || typeof SharedArrayBuffer === 'undefined') {
+    return { available: false, reason: isolated ? 'SharedArrayBuffer is not available in this browser (one thread only)' : 'the page is not cross-origin isolated, so there is no SharedArrayBuffer (one thread only)' };
+  }
+  try {
+    const pages = sharedMatmulPages(threads);
+    const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+    while (workers.length < threads) workers.push(roofsWorker());
+    // every worker loaded and answering first, so that they then run together (a late one would
+    // leave the others running alone for a while, and the sum would overstate)
+    await Promise.all(workers.map((w) => w.api.simd()));
+    // all at once: each worker on its own region (matmulBytes(ROOF_MATMUL) rounded to pages)
+    const runs = await Promise.all(workers.slice(0, threads).map((w, region) => w.api.matmul({ ms, shared: { memory, region } })));
+    const perThread = runs.map((r) => r.gflops);
+    return { available: true, threads, gflops: perThread.reduce((a, b) => a + b, 0), perThread };
+  } catch (e) {
+    return { available: false, reason: `the ${threads}-thread multiply failed: ${why(e)}` };
+  }
+}
