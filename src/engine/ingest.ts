@@ -75,6 +75,7 @@ export async function runIngest(ctx: IngestContext, settings: Settings, files: F
     const embedder = emb.bridge;
     const embInfo = emb.info;
     if (embInfo.fallbackReason) ctx.warn(embInfo.fallbackReason);
+    for (const f of emb.load.files) if (f.repaired) ctx.warn(`The cached copy of ${f.file} was broken (${f.repaired}): it was deleted and downloaded again.`);
     stages.push({ name: 'model load', ms: emb.load.ms, workerMs: emb.load.workerMs, extra: { reused: emb.load.reused ? 'yes' : 'no' } });
     await index.call('reset', (api) => api.reset(embInfo.dims), signal);
 
