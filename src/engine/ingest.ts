@@ -14,6 +14,7 @@ import { loadCorpus } from './corpus-loader';
 import { chunkDocuments, type Chunk } from '../core/chunking';
 import type { Corpus } from '../core/documents';
 import { RagtabError } from '../core/errors';
+import { formatBytes } from '../core/lines';
 import { chunkListHash, indexKey, indexKeyParts } from '../core/index-key';
 import type { Settings } from '../core/settings';
 import type { RagtabStore } from '../storage/store';
@@ -55,20 +56,27 @@ export async function runIngest(ctx: IngestContext, settings: Settings, files: F
   const t0 = performance.now();
   const stages: StageTiming[] = [];
   const index = new WorkerBridge<IndexApi>('index', createIndexWorker);
+  let storedCorpus: string | null = null;
   try {
     // 1. read + parse
     let ts = performance.now();
     ctx.setProgress({ phase: 'read', label: 'Reading corpus', done: 0, total: 0, unit: 'docs', startedAt: ts });
     const loaded = await loadCorpus(settings.corpus, {
       files,
-      onProgress: (p) => ctx.setProgress({ phase: 'read', label: `Reading ${p.file}`, done: p.docs, total: 0, unit: 'docs' }),
+      onProgress: (p) => ctx.setProgress({ phase: 'read', label: `Reading ${p.file} (${formatBytes(p.bytes)})`, done: p.docs, total: 0, unit: 'docs' }),
     });
     cancelled(signal);
     const { corpus } = loaded;
     stages.push({ name: 'read+parse', ms: performance.now() - ts, extra: { docs: corpus.docs.length, bytes: loaded.bytes } });
     mark('read+parse', ts);
-    // The user's own files cannot be read again after a reload: keep their documents.
-    if (store && corpus.source.kind === 'files') await store.corpora.put(corpus, { hash: loaded.hash });
+    for (const w of corpus.notes?.warnings ?? []) ctx.warn(w);
+    // The user's own files cannot be read again after a reload: keep their documents (and remove
+    // them again if this ingestion fails: a stored corpus without its index is of no use).
+    if (store && corpus.source.kind === 'files') {
+      const before = await store.corpora.record(loaded.hash);
+      await store.corpora.put(corpus, { hash: loaded.hash });
+      if (!before?.complete) storedCorpus = loaded.hash;
+    }
 
     // 2. model
     const emb = await ctx.embedderFor(settings, signal);
@@ -119,7 +127,14 @@ export async function runIngest(ctx: IngestContext, settings: Settings, files: F
             countMs += r.value.workerMs;
             return r.value.counts;
           },
-          { maxTokens: embInfo.maxTokens },
+          {
+            maxTokens: embInfo.maxTokens,
+            signal,
+            // A large document is chunked region by region: show how far into it the chunker is.
+            onProgress: (p) => {
+              if (p.chars !== undefined && p.totalChars) ctx.setProgress({ phase: 'chunk', label: `Chunking a large document (${corpus.docs[i + p.docs]?.id ?? ''})`, done: p.chars, total: p.totalChars, unit: 'chars', startedAt: ts });
+            },
+          },
         );
         for (const c of part) chunks.push(c);
         ctx.setProgress({ phase: 'chunk', label: 'Chunking', done: Math.min(total, i + CHUNK_BATCH), total, unit: 'docs', startedAt: ts });
@@ -257,6 +272,7 @@ export async function runIngest(ctx: IngestContext, settings: Settings, files: F
     return { report, corpus, chunks, embedder, index };
   } catch (e) {
     index.terminate();
+    if (storedCorpus && store && !signal.aborted) await store.corpora.delete(storedCorpus).catch(() => undefined);
     throw e;
   }
 }
