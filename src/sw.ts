@@ -14,8 +14,15 @@
  *   gets SharedArrayBuffer (multi-threaded WASM) after a one-time reload (see pwa.config.ts's
  *   registration script): the coi-serviceworker technique.
  *
+ * - Nothing broken is kept: a runtime copy is written only after its bytes pass the check of
+ *   src/core/model-files.ts (an HTML page where a model or dataset file was asked for, a body cut
+ *   short of its Content-Length, an ONNX file that ends inside a field, JSON that does not parse);
+ *   the page still gets the network's answer, so it sees the real error.
+ *
  * Hand-written (no Workbox runtime) so every response goes through one place that adds the headers.
  */
+import { ModelFileVerifier, responseMeta, verifiedStream } from './core/model-files';
+import { SW_PRECACHE, SW_RUNTIME_CACHE } from './core/cache-names';
 
 interface ManifestEntry {
   url: string;
@@ -44,8 +51,8 @@ const sw = self as unknown as SwScope;
 // Written out as `self.__WB_MANIFEST`: the build looks for exactly this text to inject the list.
 const MANIFEST: ManifestEntry[] = (self as unknown as { __WB_MANIFEST: ManifestEntry[] }).__WB_MANIFEST;
 
-const PRECACHE = 'ragtab-precache-v1';
-const RUNTIME = 'ragtab-runtime-v1';
+const PRECACHE = SW_PRECACHE;
+const RUNTIME = SW_RUNTIME_CACHE;
 const REVISION_HEADER = 'x-ragtab-revision';
 
 const ISOLATION: ReadonlyArray<[string, string]> = [
@@ -120,6 +127,16 @@ async function fromPrecache(url: URL): Promise<Response | undefined> {
   return (await caches.open(PRECACHE)).match(key);
 }
 
+/**
+ * The response with its body checked as the cache reads it: a body that fails the check errors,
+ * so `cache.put` rejects and stores nothing. The constructor throws at once on an HTML page.
+ */
+function checkedCopy(res: Response): Response {
+  if (!res.body) return res;
+  const verifier = new ModelFileVerifier(new URL(res.url).pathname, responseMeta(res.headers));
+  return new Response(verifiedStream(res.body as ReadableStream<Uint8Array>, verifier), { status: res.status, statusText: res.statusText, headers: res.headers });
+}
+
 async function networkFirst(req: Request, keep: (p: Promise<unknown>) => void): Promise<Response> {
   const cacheable = req.method === 'GET' && !req.headers.has('range');
   try {
@@ -129,7 +146,7 @@ async function networkFirst(req: Request, keep: (p: Promise<unknown>) => void): 
       keep(
         caches
           .open(RUNTIME)
-          .then((c) => c.put(req.url, copy))
+          .then((c) => c.put(req.url, checkedCopy(copy)))
           .catch(() => undefined),
       );
     }

@@ -53,6 +53,8 @@ export interface LoadedFile {
   file: string;
   bytes: number;
   source: 'network' | 'cache' | 'unknown';
+  /** Set when a cached copy of this file failed to load and was deleted, then downloaded again: why. */
+  repaired?: string;
 }
 
 export interface EmbedderInfo {

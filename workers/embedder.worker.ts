@@ -23,6 +23,7 @@ import type {
 import { RagtabError } from '../src/core/errors';
 import { EMBEDDER_CACHE } from '../src/core/cache-names';
 import { probeWebGpu } from './lib/webgpu-probe';
+import { checkModelCache, evictModelCache, verifiedFetch } from './lib/model-cache';
 
 
 let extractor: FeatureExtractionPipeline | null = null;
@@ -53,6 +54,8 @@ function configureSource(spec: ModelSpec): string {
   env.allowLocalModels = false;
   env.allowRemoteModels = true;
   env.useBrowserCache = true;
+  // Every download is checked (length, format) before transformers.js reads it to the end and caches it.
+  env.fetch = verifiedFetch;
   if (spec.baseUrl) {
     env.remoteHost = new URL(spec.baseUrl.endsWith('/') ? spec.baseUrl : spec.baseUrl + '/', self.location.href).href;
     env.remotePathTemplate = '{model}/';
@@ -95,8 +98,17 @@ async function cachedUrls(): Promise<Set<string>> {
   }
 }
 
+/** Load errors a broken cached file can cause in ONNX Runtime (a download error is never from the cache). */
+const REPAIRABLE: ReadonlySet<string> = new Set(['ModelNotOnnx', 'ModelLoadFailed']);
+
 function classifyLoadError(e: unknown, spec: ModelSpec): RagtabError {
-  if (e instanceof RagtabError) return e;
+  if (e instanceof RagtabError) {
+    // The download checks (workers/lib/model-cache.ts) name the file: name the model too.
+    if ((e.code === 'ModelFileCorrupt' || e.code === 'ModelNotOnnx' || e.code === 'FetchFailed') && !e.message.includes(`"${spec.id}"`)) {
+      return new RagtabError(e.code, `Model "${spec.id}", ${e.message}`);
+    }
+    return e;
+  }
   const msg = e instanceof Error ? e.message : String(e);
   if (/protobuf|parse|invalid model|model_path|Can't create a session|ERROR_CODE: (2|7)|failed to load model/i.test(msg)) {
     return new RagtabError('ModelNotOnnx', `Model "${spec.id}": its ONNX file could not be read as an ONNX model (${msg.slice(0, 200)}).`);
@@ -177,12 +189,34 @@ const api: EmbedderApi = {
         device: dev,
         dtype: options.dtype,
         revision: spec.revision ?? 'main',
-        progress_callback: progress as never,
+        // A new function per call: transformers.js memoises file loads per progress callback, so a
+        // retry with the same callback would get the same (broken) bytes back.
+        progress_callback: ((ev: Parameters<typeof progress>[0]) => progress(ev)) as never,
         session_options: dev === 'wasm' ? { intraOpNumThreads: threads, interOpNumThreads: 1 } : {},
       }) as Promise<FeatureExtractionPipeline>;
     onProgress?.({ kind: 'status', message: `Loading ${spec.id} on ${device}` });
+    // Cached copies that fail their check (an HTML page or a cut file cached by an older version,
+    // damage on disk) are deleted first, so transformers.js downloads them again.
+    const repaired = [...cached].some((u) => u.startsWith(root)) ? await checkModelCache(root) : [];
+    if (repaired.length > 0) {
+      onProgress?.({ kind: 'status', message: `Cached files of ${spec.id} were broken (${repaired.join('; ')}): deleted, downloading again` });
+      for (const u of [...cached]) if (u.startsWith(root) && repaired.some((r) => r.startsWith(`${u.slice(root.length)} (`))) cached.delete(u);
+    }
+    /** A load from the cache that fails in ONNX Runtime although the files passed: delete them all, so the next load downloads them. */
+    const createRepairing = async (dev: Device): Promise<FeatureExtractionPipeline> => {
+      try {
+        return await create(dev);
+      } catch (e) {
+        const err = classifyLoadError(e, spec);
+        const fromCache = [...files.values()].some((f) => f.source === 'cache');
+        if (!fromCache || !REPAIRABLE.has(err.code)) throw err;
+        const evicted = await evictModelCache(root);
+        if (evicted.length === 0) throw err;
+        throw new RagtabError(err.code, `${err.message} Its ${evicted.length} cached file(s) were deleted: load it again to download them afresh.`);
+      }
+    };
     try {
-      extractor = await create(device);
+      extractor = await createRepairing(device);
     } catch (e) {
       const err = classifyLoadError(e, spec);
       if (device === 'webgpu' && err.code === 'ModelLoadFailed') {
@@ -190,7 +224,7 @@ const api: EmbedderApi = {
         fallbackReason = `WebGPU session failed (${err.message.slice(0, 160)}). Running on WASM instead.`;
         device = 'wasm';
         try {
-          extractor = await create('wasm');
+          extractor = await createRepairing('wasm');
         } catch (e2) {
           throw classifyLoadError(e2, spec);
         }
@@ -219,6 +253,11 @@ const api: EmbedderApi = {
       maxTokens,
       crossOriginIsolated: self.crossOriginIsolated,
     };
+    for (const entry of repaired) {
+      const file = entry.slice(0, entry.indexOf(' ('));
+      const f = files.get(file) ?? { file, bytes: 0, source: 'network' as const };
+      files.set(file, { ...f, repaired: entry.slice(file.length + 2, -1) });
+    }
     return { info: current, files: [...files.values()], workerMs: performance.now() - t0 };
   },
 

@@ -29,7 +29,7 @@ export const ALLOWED: Readonly<Record<Layer, readonly Layer[]>> = Object.freeze(
 });
 
 /** Packages src/core may import: pure libraries only (no DOM, no workers, no idb, no Comlink). */
-export const CORE_PACKAGES: readonly string[] = Object.freeze(['valibot', '@huggingface/jinja', 'wink-bm25-text-search', 'wink-porter2-stemmer']);
+export const CORE_PACKAGES: readonly string[] = Object.freeze(['valibot', '@huggingface/jinja', 'wink-bm25-text-search', 'wink-porter2-stemmer', '@noble/hashes']);
 
 export function layerOf(path: string): Layer {
   const p = path.split(sep).join('/');

@@ -3,9 +3,10 @@
  * `qrels/<split>.tsv`, read from any source that can open a path as a byte stream: a folder
  * over HTTP (`beirHttpSource`), per-file URLs (`beirCatalogSource`), or, in tests, a local folder.
  */
-import type { Doc, Qrels, Query } from './documents';
+import type { CorpusNotes, Doc, Qrels, Query } from './documents';
 import { RagtabError } from './errors';
-import { MiB, maybeGunzip, readLines } from './lines';
+import { gzipDamage, isGunzipped, MAX_RECORDS_PER_FILE, MiB, maybeGunzip, readLines, tooManyRecords } from './lines';
+import { networkFailure } from './network-errors';
 
 /** Where a dataset's files come from. `open` resolves null when the file does not exist. */
 export interface BeirSource {
@@ -63,6 +64,11 @@ export interface BeirDataset {
   corpusFile: string;
   /** True when reading stopped at `maxDocs` with more documents in the file. */
   corpusTruncated: boolean;
+  /** The queries and qrels paths read. */
+  queriesFile: string;
+  qrelsFile: string;
+  /** Records read from the files (before anything was left out). */
+  read: { queries: number; judgments: number };
   skipped: BeirSkipped;
 }
 
@@ -108,11 +114,9 @@ async function eachRecord(
   let count = 0;
   let lastReport = 0;
   let lastBytes = 0;
-  for await (const { line, lineNo, bytes } of readLines(await maybeGunzip(stream, path), {
-    fileName: path,
-    maxBytes,
-    signal: opts.signal,
-  })) {
+  const unzipped = await maybeGunzip(stream, path);
+  const lines = readLines(unzipped, { fileName: path, maxBytes, signal: opts.signal });
+  for await (const { line, lineNo, bytes } of lines) {
     lastBytes = bytes;
     if (line.trim() === '') continue;
     const where = `${path} line ${lineNo}`;
@@ -120,6 +124,11 @@ async function eachRecord(
     try {
       rec = JSON.parse(line);
     } catch (e) {
+      // In a gzip file, damaged compressed data shows as a garbled line before the gzip check fails.
+      if (isGunzipped(unzipped)) {
+        const damage = await gzipDamage(lines, path, lineNo);
+        if (damage) throw damage;
+      }
       throw new RagtabError(
         'MalformedJsonl',
         `${where}: not valid JSON (${e instanceof Error ? e.message : String(e)})`,
@@ -128,7 +137,7 @@ async function eachRecord(
     if (rec === null || typeof rec !== 'object' || Array.isArray(rec)) {
       throw new RagtabError('MalformedJsonl', `${where}: expected a JSON object, got ${JSON.stringify(rec).slice(0, 40)}`);
     }
-    count++;
+    if (++count > MAX_RECORDS_PER_FILE) throw tooManyRecords(path, 'records');
     if (opts.onProgress && bytes - lastReport >= 256 * 1024) {
       lastReport = bytes;
       opts.onProgress({ file: path, bytes, docs: count });
@@ -197,7 +206,7 @@ async function readQrels(
     }
     let m = qrels.get(q);
     if (!m) qrels.set(q, (m = new Map()));
-    if (!m.has(d)) judgments++;
+    if (!m.has(d) && ++judgments > MAX_RECORDS_PER_FILE) throw tooManyRecords(path, 'judgments');
     m.set(d, score);
     if (opts.onProgress && judgments % 10000 === 0) opts.onProgress({ file: path, bytes, docs: judgments });
   }
@@ -327,8 +336,43 @@ export async function loadBeir(src: BeirSource, opts: BeirOptions): Promise<Beir
     qrelsHeader: qrelsRead.header,
     corpusFile: corpus.path,
     corpusTruncated,
+    queriesFile: queriesFile.path,
+    qrelsFile: qrelsFile.path,
+    read: { queries: allQueries.length, judgments: qrelsRead.judgments },
     skipped,
   };
+}
+
+const plural = (n: number, one: string, many = `${one}s`): string => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+
+/**
+ * What the loader left out of a dataset and why, in words (shown with the ingest), and why its
+ * judged queries cannot be evaluated when none is left. Queries without judgments in the split are
+ * normal in BEIR (queries.jsonl holds every split) and are not reported.
+ */
+export function beirNotes(ds: Pick<BeirDataset, 'corpusFile' | 'queriesFile' | 'qrelsFile' | 'corpusTruncated' | 'read' | 'skipped' | 'qrels' | 'docs'>, maxDocs?: number): CorpusNotes {
+  const k = ds.skipped;
+  const warnings: string[] = [];
+  const was = (n: number) => (n === 1 ? 'was' : 'were');
+  if (k.duplicateDocs > 0) {
+    warnings.push(`${ds.corpusFile}: ${plural(k.duplicateDocs, 'document')} reused an id already used earlier in the file and ${was(k.duplicateDocs)} skipped (the first document with each id was kept).`);
+  }
+  const missing = ds.corpusTruncated && maxDocs !== undefined ? `beyond the first ${maxDocs.toLocaleString('en-US')} documents loaded` : `not in ${ds.corpusFile}`;
+  if (k.judgmentsForMissingDocs > 0) warnings.push(`${ds.qrelsFile}: ${plural(k.judgmentsForMissingDocs, 'judgment')} for documents ${missing} ${was(k.judgmentsForMissingDocs)} left out.`);
+  if (k.judgmentsForUnknownQueries > 0) warnings.push(`${ds.qrelsFile}: ${plural(k.judgmentsForUnknownQueries, 'judgment')} for queries not in ${ds.queriesFile} ${was(k.judgmentsForUnknownQueries)} left out.`);
+  if (k.queriesWithoutDocs > 0) warnings.push(`${plural(k.queriesWithoutDocs, 'judged query', 'judged queries')} ${was(k.queriesWithoutDocs)} dropped: none of ${k.queriesWithoutDocs === 1 ? 'its' : 'their'} judged documents is in the corpus.`);
+  let noEvaluation: string | null = null;
+  if (ds.qrels.size === 0) {
+    if (ds.read.judgments === 0) noEvaluation = `${ds.qrelsFile} has no judgments, so no query can be evaluated.`;
+    else {
+      const why: string[] = [];
+      const is = (n: number) => (n === 1 ? 'is' : 'are');
+      if (k.judgmentsForMissingDocs > 0) why.push(`${k.judgmentsForMissingDocs.toLocaleString('en-US')} ${is(k.judgmentsForMissingDocs)} for documents ${missing}`);
+      if (k.judgmentsForUnknownQueries > 0) why.push(`${k.judgmentsForUnknownQueries.toLocaleString('en-US')} ${is(k.judgmentsForUnknownQueries)} for queries not in ${ds.queriesFile} (${plural(ds.read.queries, 'query', 'queries')} there)`);
+      noEvaluation = `No query can be evaluated: ${ds.qrelsFile} has ${plural(ds.read.judgments, 'judgment')}, but ${why.join(', and ') || 'none matches a loaded query and document'}.`;
+    }
+  }
+  return { warnings, noEvaluation };
 }
 
 export type FetchFn = (input: string, init?: RequestInit) => Promise<Response>;
@@ -346,8 +390,7 @@ export async function fetchStream(
     res = await fetchFn(url, signal ? { signal } : undefined);
   } catch (e) {
     if (signal?.aborted) throw new RagtabError('Cancelled', `fetching ${url} was cancelled`);
-    const why = e instanceof Error ? e.message : String(e);
-    throw new RagtabError('FetchFailed', `could not fetch ${url} (network error: ${why})`, { cause: e });
+    throw networkFailure(url, e);
   }
   if (res.status === 404 || res.status === 410) {
     res.body?.cancel().catch(() => {});

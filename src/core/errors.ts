@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'FetchFailed'
   | 'ModelNotFound'
   | 'ModelNotOnnx'
+  | 'ModelFileCorrupt'
   | 'ModelLoadFailed'
   | 'ModelNotLoaded'
   | 'WebGpuUnavailable'

@@ -34,6 +34,57 @@ export function fileTooLarge(fileName: string, maxBytes: number, size?: number):
   return new RagtabError('FileTooLarge', `${what}, over the ${formatBytes(maxBytes)} limit for one file`);
 }
 
+/**
+ * Records (documents, queries, judgments) one file may hold. Past it, a file is FileTooLarge before
+ * a structure overflows (a Map holds at most 2^24 entries: 16.7 M tiny JSONL records fit in 256 MiB).
+ */
+export const MAX_RECORDS_PER_FILE = 4_000_000;
+
+/** FileTooLarge for a file with more than `max` records. */
+export function tooManyRecords(fileName: string, what: string, max = MAX_RECORDS_PER_FILE): RagtabError {
+  return new RagtabError('FileTooLarge', `${fileName} has more than ${max.toLocaleString('en-US')} ${what}, over the limit for one file (${max.toLocaleString('en-US')}): more would not fit in one browser tab`);
+}
+
+/** The text encodings a byte-order mark selects (none: UTF-8). */
+export type TextEncodingName = 'utf-8' | 'utf-16le' | 'utf-16be';
+
+/** The encoding a file's first bytes announce with a byte-order mark, else UTF-8 (its BOM, if any, is dropped too). */
+export function bomEncoding(head: Uint8Array): TextEncodingName {
+  if (head.length >= 2 && head[0] === 0xff && head[1] === 0xfe) return 'utf-16le';
+  if (head.length >= 2 && head[0] === 0xfe && head[1] === 0xff) return 'utf-16be';
+  return 'utf-8';
+}
+
+/**
+ * Decodes a byte stream piece by piece, choosing UTF-16LE/BE when it starts with their byte-order
+ * mark and UTF-8 otherwise; the mark itself is not part of the text. Invalid input becomes U+FFFD.
+ */
+export class BomDecoder {
+  private decoder: TextDecoder | null = null;
+  private pending: Uint8Array | null = null;
+  encoding: TextEncodingName = 'utf-8';
+
+  decode(bytes: Uint8Array | undefined, stream: boolean): string {
+    let b = bytes ?? new Uint8Array(0);
+    if (!this.decoder) {
+      if (this.pending) {
+        const joined = new Uint8Array(this.pending.length + b.length);
+        joined.set(this.pending);
+        joined.set(b, this.pending.length);
+        b = joined;
+        this.pending = null;
+      }
+      if (b.length < 2 && stream) {
+        this.pending = b;
+        return '';
+      }
+      this.encoding = bomEncoding(b);
+      this.decoder = new TextDecoder(this.encoding);
+    }
+    return stream ? this.decoder.decode(b, { stream: true }) : this.decoder.decode(b);
+  }
+}
+
 export interface ReadOptions {
   /** Named in every error message. */
   fileName: string;
@@ -67,7 +118,7 @@ export async function* readLines(
   opts: ReadOptions,
 ): AsyncGenerator<Line, void, undefined> {
   const reader = stream.getReader();
-  const decoder = new TextDecoder('utf-8');
+  const decoder = new BomDecoder();
   // A big chunk (a cached file can arrive whole) is many lines of parsing for the caller: give the
   // page's event loop a turn every few ms so the page keeps rendering.
   const breathe = slicer();
@@ -83,11 +134,11 @@ export async function* readLines(
       let text: string;
       if (r.done) {
         finished = true;
-        text = decoder.decode();
+        text = decoder.decode(undefined, false);
       } else {
         bytes += r.value.byteLength;
         if (bytes > opts.maxBytes) throw fileTooLarge(opts.fileName, opts.maxBytes);
-        text = decoder.decode(r.value, { stream: true });
+        text = decoder.decode(r.value, true);
       }
       let from = 0;
       for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', from)) {
@@ -113,25 +164,57 @@ export async function* readLines(
   }
 }
 
-/** Reads a whole (decompressed) stream into one string, with the same cap and decoding as readLines. */
-export async function readText(stream: ReadableStream<Uint8Array>, opts: ReadOptions): Promise<string> {
+export interface ReadTextOptions extends ReadOptions {
+  /** Turn `\r\n` and lone `\r` into `\n` as the text is read. */
+  lf?: boolean;
+  /** Each decoded piece (after `lf`), as it is read: for counting, without scanning the whole text again. */
+  onText?: (piece: string) => void;
+  /** Bytes read so far, after each read. */
+  onBytes?: (bytes: number) => void;
+}
+
+/**
+ * Reads a whole (decompressed) stream into one string, with the same cap and decoding as
+ * readLines (a UTF-16 byte-order mark selects UTF-16). The work per read is one piece, with a turn
+ * for the event loop every few ms, so a file of hundreds of MB never holds the page; only the final
+ * join touches the whole text at once.
+ */
+export async function readText(stream: ReadableStream<Uint8Array>, opts: ReadTextOptions): Promise<string> {
   const reader = stream.getReader();
-  const decoder = new TextDecoder('utf-8');
+  const decoder = new BomDecoder();
+  const breathe = slicer();
   const parts: string[] = [];
   let bytes = 0;
   let finished = false;
+  let cr = false; // the last piece ended with \r (its \n may start the next)
+  const add = (piece: string, last: boolean): void => {
+    if (piece === '') return;
+    let t = piece;
+    if (opts.lf) {
+      if (cr && t.startsWith('\n')) t = t.slice(1);
+      cr = !last && t.endsWith('\r');
+      if (cr) t = t.slice(0, -1) + '\n';
+      if (t.includes('\r')) t = t.replace(/\r\n?/g, '\n');
+    }
+    if (t === '') return;
+    opts.onText?.(t);
+    parts.push(t);
+  };
   try {
     for (;;) {
       checkAbort(opts);
       const r = await reader.read();
       if (r.done) {
         finished = true;
-        parts.push(decoder.decode());
+        add(decoder.decode(undefined, false), true);
         break;
       }
       bytes += r.value.byteLength;
       if (bytes > opts.maxBytes) throw fileTooLarge(opts.fileName, opts.maxBytes);
-      parts.push(decoder.decode(r.value, { stream: true }));
+      add(decoder.decode(r.value, true), false);
+      opts.onBytes?.(bytes);
+      const pause = breathe();
+      if (pause) await pause;
     }
   } finally {
     if (!finished) reader.cancel().catch(() => {});
@@ -227,5 +310,34 @@ export async function maybeGunzip(
   const gunzipped = raw.pipeThrough(
     new DecompressionStream('gzip') as unknown as ReadableWritablePair<Uint8Array, Uint8Array>,
   );
-  return renameErrors(gunzipped, fileName);
+  const out = renameErrors(gunzipped, fileName);
+  gunzippedStreams.add(out);
+  return out;
+}
+
+const gunzippedStreams = new WeakSet<ReadableStream<Uint8Array>>();
+
+/** True for a stream maybeGunzip decompresses (its errors then may be the gzip data's). */
+export function isGunzipped(stream: ReadableStream<Uint8Array>): boolean {
+  return gunzippedStreams.has(stream);
+}
+
+/**
+ * After a parse error in a gzip file: reads the rest of it, without parsing, to see whether the
+ * gzip data itself is corrupt (deflate turns damaged bytes into garbage lines before it notices;
+ * the CRC at the end says so for sure). Resolves the CorruptGzip error naming the first bad line,
+ * or null when the gzip data is sound (the parse error stands).
+ */
+export async function gzipDamage(rest: AsyncIterator<Line>, fileName: string, firstBadLine: number): Promise<RagtabError | null> {
+  try {
+    for (;;) {
+      const r = await rest.next();
+      if (r.done) return null;
+    }
+  } catch (e) {
+    if (e instanceof RagtabError && e.code === 'CorruptGzip') {
+      return new RagtabError('CorruptGzip', `${fileName}: the gzip data is corrupt (${e.message.replace(/^.*?\(/, '').replace(/\)$/, '')}); the damage first showed as unreadable text on line ${firstBadLine}. Download the file again.`, { cause: e });
+    }
+    return null;
+  }
 }

@@ -7,7 +7,7 @@ import type { Doc } from './documents';
 import { RagtabError } from './errors';
 import { htmlToText } from './html-text';
 import { locateJsonError } from './json-locate';
-import { fileTooLarge, maybeGunzip, MiB, readLines, readText } from './lines';
+import { bomEncoding, fileTooLarge, gzipDamage, isGunzipped, MAX_RECORDS_PER_FILE, maybeGunzip, MiB, readLines, readText, tooManyRecords } from './lines';
 
 /** Largest (decompressed) size of one user file. */
 export const DEFAULT_MAX_FILE_BYTES = 256 * MiB;
@@ -43,7 +43,12 @@ export interface UserFile {
 export interface ParseOptions {
   maxBytes?: number;
   signal?: AbortSignal;
+  /** Decompressed bytes read so far (for progress). */
+  onBytes?: (bytes: number) => void;
 }
+
+/** A Markdown title (front matter or first heading) is looked for in this many first characters. */
+export const TITLE_SEARCH_CHARS = 64 * 1024;
 
 /** The extension that decides the parser (`.gz` is looked through), lower-cased, or '' if none. */
 export function fileExtension(name: string): string {
@@ -83,21 +88,53 @@ function empty(name: string, why: string): RagtabError {
   return new RagtabError('EmptyFile', `${name}: ${why}`);
 }
 
-/** Passes bytes through, failing with BinaryFile on a NUL byte in the first 8 KiB. */
+/**
+ * Passes bytes through, failing with BinaryFile on a NUL character in the first 8 KiB: a NUL byte
+ * in UTF-8 text; a NUL code unit (two zero bytes, aligned) in UTF-16 text with a byte-order mark.
+ */
 function guardNul(stream: ReadableStream<Uint8Array>, name: string): ReadableStream<Uint8Array> {
   let seen = 0;
+  let utf16: boolean | null = null;
+  let odd = -1; // UTF-16: the first byte of a code unit split across chunks
   return stream.pipeThrough(
     new TransformStream<Uint8Array, Uint8Array>({
       transform(chunk, controller) {
-        if (seen < BINARY_SNIFF_BYTES) {
-          const at = chunk.subarray(0, BINARY_SNIFF_BYTES - seen).indexOf(0);
-          if (at !== -1) throw binary(name, `a NUL byte at offset ${seen + at}`);
+        if (seen < BINARY_SNIFF_BYTES && chunk.byteLength > 0) {
+          if (utf16 === null) utf16 = seen === 0 && bomEncoding(chunk) !== 'utf-8';
+          const look = chunk.subarray(0, BINARY_SNIFF_BYTES - seen);
+          if (!utf16) {
+            const at = look.indexOf(0);
+            if (at !== -1) throw binary(name, `a NUL byte at offset ${seen + at}${utf16Hint(look, seen)}`);
+          } else {
+            let i = 0;
+            if (odd !== -1 && look.length > 0) {
+              if (odd === 0 && look[0] === 0) throw binary(name, `a NUL character at offset ${seen - 1}`);
+              i = 1;
+              odd = -1;
+            } else if ((seen & 1) === 1) i = 1;
+            for (; i + 1 < look.length; i += 2) if (look[i] === 0 && look[i + 1] === 0) throw binary(name, `a NUL character at offset ${seen + i}`);
+            if (i < look.length) odd = look[i]!;
+          }
           seen += chunk.byteLength;
         }
         controller.enqueue(chunk);
       },
     }),
   );
+}
+
+/** ", and it looks like UTF-16 without a byte-order mark: …" when every other byte is NUL. */
+function utf16Hint(look: Uint8Array, offset: number): string {
+  if (offset !== 0 || look.length < 16) return '';
+  let even = 0;
+  let oddZ = 0;
+  for (let i = 0; i + 1 < Math.min(look.length, 512); i += 2) {
+    if (look[i] === 0) even++;
+    if (look[i + 1] === 0) oddZ++;
+  }
+  const pairs = Math.floor(Math.min(look.length, 512) / 2);
+  if (Math.max(even, oddZ) < pairs * 0.6 || Math.min(even, oddZ) > pairs * 0.1) return '';
+  return '; it looks like UTF-16 text without a byte-order mark: save it as UTF-8, or as UTF-16 with a byte-order mark';
 }
 
 function countReplacements(s: string): number {
@@ -136,19 +173,31 @@ export async function parseUserFile(file: UserFile, opts: ParseOptions = {}): Pr
   if (!kind) throw unsupported(name);
   if (file.size === 0) throw empty(name, 'the file is empty (0 bytes)');
   if (file.size > maxBytes) throw fileTooLarge(name, maxBytes, file.size);
-  const stream = guardNul(await maybeGunzip(file.stream(), name), name);
+  const unzipped = await maybeGunzip(file.stream(), name);
+  const stream = guardNul(unzipped, name);
   const read = { fileName: name, maxBytes, signal: opts.signal };
-  if (kind === 'jsonl') return parseJsonl(stream, read);
+  if (kind === 'jsonl') return parseJsonl(stream, read, isGunzipped(unzipped));
 
-  const raw = await readText(stream, read);
-  checkDecoded(name, countReplacements(raw), raw.length);
-  if (raw.trim() === '') throw empty(name, 'the file contains only whitespace');
-  const content = raw.replace(/\r\n?/g, '\n');
+  // Line ends normalised and bad characters counted piece by piece as the file is read: a text of
+  // hundreds of MB is never scanned whole on the page's thread.
+  let bad = 0;
+  let chars = 0;
+  const content = await readText(stream, {
+    ...read,
+    lf: true,
+    onText: (t) => {
+      bad += countReplacements(t);
+      chars += t.length;
+    },
+    ...(opts.onBytes ? { onBytes: opts.onBytes } : {}),
+  });
+  checkDecoded(name, bad, chars);
+  if (content.trim() === '') throw empty(name, 'the file contains only whitespace');
   switch (kind) {
     case 'text':
       return [{ id: name, title: baseName(name), text: content.trim() }];
     case 'markdown':
-      return [{ id: name, title: markdownTitle(content) || baseName(name), text: content.trim() }];
+      return [{ id: name, title: markdownTitle(content.slice(0, TITLE_SEARCH_CHARS)) || baseName(name), text: content.trim() }];
     case 'html': {
       const { title, text } = htmlToText(content);
       if (text === '') throw empty(name, 'the page has no text once markup, scripts and styles are removed');
@@ -269,6 +318,7 @@ function parseJson(content: string, name: string): Doc[] {
       )}${keys.length ? ` with keys ${keys.map((k) => `"${k}"`).join(', ')}` : ''}`,
     );
   }
+  if (records.length > MAX_RECORDS_PER_FILE) throw tooManyRecords(name, 'records');
   const docs: Doc[] = [];
   const seen = new Map<string, number>();
   records.forEach((rec, k) => {
@@ -287,13 +337,15 @@ function parseJson(content: string, name: string): Doc[] {
 async function parseJsonl(
   stream: ReadableStream<Uint8Array>,
   read: { fileName: string; maxBytes: number; signal: AbortSignal | undefined },
+  gzip: boolean,
 ): Promise<Doc[]> {
   const name = read.fileName;
   const docs: Doc[] = [];
   const seen = new Map<string, number>();
   let chars = 0;
   let bad = 0;
-  for await (const { line, lineNo } of readLines(stream, read)) {
+  const lines = readLines(stream, read);
+  for await (const { line, lineNo } of lines) {
     chars += line.length + 1;
     bad += countReplacements(line);
     if (line.trim() === '') continue;
@@ -303,8 +355,14 @@ async function parseJsonl(
     } catch (e) {
       // Undecodable bytes explain the failure better than the JSON error does.
       checkDecoded(name, bad, chars);
+      // In a gzip file, damaged compressed data shows as a garbled line before the gzip check fails.
+      if (gzip) {
+        const damage = await gzipDamage(lines, name, lineNo);
+        if (damage) throw damage;
+      }
       throw new RagtabError('MalformedJsonl', `${name} line ${lineNo}: ${jsonMessage(e)}`);
     }
+    if (docs.length >= MAX_RECORDS_PER_FILE) throw tooManyRecords(name, 'records');
     const doc = recordToDoc(rec, `${name} line ${lineNo}`, `${name}:${lineNo}`, 'MalformedJsonl');
     const first = seen.get(doc.id);
     if (first !== undefined) {

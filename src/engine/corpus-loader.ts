@@ -3,8 +3,9 @@
  * streaming every file (the parsers in src/core never hold a line-based file whole).
  */
 import type { Corpus, Doc } from '../core/documents';
-import { corpusHash, sha256Hex } from '../core/documents';
-import { loadBeir, beirHttpSource, type BeirSource } from '../core/beir';
+import { corpusHash, sha256OfStream } from '../core/documents';
+import { loadBeir, beirHttpSource, beirNotes, type BeirSource } from '../core/beir';
+import { MAX_RECORDS_PER_FILE } from '../core/lines';
 import { BEIR_CATALOG, beirCatalogSource } from '../core/beir-catalog';
 import { parseUserFile } from '../core/parse-files';
 import { RagtabError } from '../core/errors';
@@ -60,21 +61,21 @@ export async function loadCorpus(choice: CorpusChoice, inputs: CorpusInputs): Pr
       const url = new URL(choice.url.endsWith('/') ? choice.url : choice.url + '/', document.baseURI).href;
       const name = url.replace(/\/$/, '').split('/').pop() ?? url;
       const r = await loadBeir(beirHttpSource(url), { name, onProgress: track, ...(choice.maxDocs ? { maxDocs: choice.maxDocs } : {}) });
-      corpus = { name: choice.maxDocs ? `${name} (first ${choice.maxDocs})` : name, source: { kind: 'beir', url }, docs: r.docs, queries: r.queries, qrels: r.qrels };
+      corpus = { name: choice.maxDocs ? `${name} (first ${choice.maxDocs})` : name, source: { kind: 'beir', url }, docs: r.docs, queries: r.queries, qrels: r.qrels, notes: beirNotes(r, choice.maxDocs ?? undefined) };
       break;
     }
     case 'beir-catalog': {
       const entry = BEIR_CATALOG.find((e) => e.name === choice.name);
       if (!entry) throw new RagtabError('InvalidConfig', `Unknown BEIR dataset "${choice.name}" (known: ${BEIR_CATALOG.map((e) => e.name).join(', ')}).`);
       const r = await loadBeir(beirCatalogSource(entry), { name: entry.name, onProgress: track, ...(choice.maxDocs ? { maxDocs: choice.maxDocs } : {}) });
-      corpus = { name: entry.name, source: { kind: 'beir', url: entry.corpusUrl, name: entry.name }, docs: r.docs, queries: r.queries, qrels: r.qrels };
+      corpus = { name: entry.name, source: { kind: 'beir', url: entry.corpusUrl, name: entry.name }, docs: r.docs, queries: r.queries, qrels: r.qrels, notes: beirNotes(r, choice.maxDocs ?? undefined) };
       break;
     }
     case 'beir-folder': {
       if (inputs.files.length === 0) throw new RagtabError('EmptyCorpus', 'No folder was picked.');
       const src = folderSource(inputs.files);
       const r = await loadBeir(src, { name: src.describe, onProgress: track, ...(choice.maxDocs ? { maxDocs: choice.maxDocs } : {}) });
-      corpus = { name: src.describe, source: { kind: 'beir', url: src.describe }, docs: r.docs, queries: r.queries, qrels: r.qrels };
+      corpus = { name: src.describe, source: { kind: 'beir', url: src.describe }, docs: r.docs, queries: r.queries, qrels: r.qrels, notes: beirNotes(r, choice.maxDocs ?? undefined) };
       break;
     }
     case 'files': {
@@ -82,10 +83,13 @@ export async function loadCorpus(choice: CorpusChoice, inputs: CorpusInputs): Pr
       const docs: Doc[] = [];
       const meta: { name: string; bytes: number; sha256: string }[] = [];
       for (const f of inputs.files) {
-        const parsed = await parseUserFile(f);
-        docs.push(...parsed);
+        const parsed = await parseUserFile(f, { onBytes: (b) => inputs.onProgress?.({ file: f.name, bytes: bytes + b, docs: docs.length }) });
+        if (docs.length + parsed.length > MAX_RECORDS_PER_FILE) {
+          throw new RagtabError('FileTooLarge', `The picked files hold more than ${MAX_RECORDS_PER_FILE.toLocaleString('en-US')} documents together, over the limit for one corpus.`);
+        }
+        for (const d of parsed) docs.push(d);
         bytes += f.size;
-        meta.push({ name: f.name, bytes: f.size, sha256: await sha256Hex(await f.arrayBuffer()) });
+        meta.push({ name: f.name, bytes: f.size, sha256: await sha256OfStream(f.stream() as ReadableStream<Uint8Array>) });
         inputs.onProgress?.({ file: f.name, bytes, docs: docs.length });
       }
       const seen = new Set<string>();

@@ -12,6 +12,7 @@ import * as Comlink from 'comlink';
 import type { BatchTiming, BuildResult, EmbedderApi, EmbedderInfo, IndexApi } from '../../workers/api';
 import { chunkDocuments, type Chunk } from '../core/chunking';
 import { RagtabError } from '../core/errors';
+import { formatBytes } from '../core/lines';
 import { chunkListHash, indexKey, indexKeyParts, type IndexKey } from '../core/index-key';
 import type { Settings } from '../core/settings';
 import { STAGE, embedBatchParts, type Progress, type StageTiming } from '../core/stages';
@@ -57,6 +58,8 @@ interface Ingestion {
   batches: BatchTiming[];
   tokens: number;
   storage: IngestReport['storage'];
+  /** The hash of the user's files' corpus when this ingestion stored it first (removed again if the ingestion fails). */
+  storedCorpus: string | null;
   builds: BuildResult[];
   voyRecall: IngestReport['voyRecall'];
 }
@@ -205,12 +208,18 @@ export const INGEST_STAGES: readonly Stage<Ingestion>[] = Object.freeze([
     run: async (g: Ingestion) => {
       const t0 = performance.now();
       g.hooks.setProgress({ phase: 'read', label: 'Reading corpus', done: 0, total: 0, unit: 'docs', startedAt: t0 });
-      const loaded = await loadCorpus(g.settings.corpus, { files: g.files, onProgress: (p) => g.hooks.setProgress({ phase: 'read', label: `Reading ${p.file}`, done: p.docs, total: 0, unit: 'docs' }) });
+      const loaded = await loadCorpus(g.settings.corpus, { files: g.files, onProgress: (p) => g.hooks.setProgress({ phase: 'read', label: `Reading ${p.file} (${formatBytes(p.bytes)})`, done: p.docs, total: 0, unit: 'docs' }) });
       if (g.signal.aborted) throw new RagtabError('Cancelled', 'Ingestion cancelled.');
       g.loaded = loaded;
       const ms = performance.now() - t0;
-      // The user's own files cannot be read again after a reload: keep their documents (not part of the stage).
-      if (g.store && loaded.corpus.source.kind === 'files') await g.store.corpora.put(loaded.corpus, { hash: loaded.hash });
+      for (const w of loaded.corpus.notes?.warnings ?? []) g.hooks.warn(w);
+      // The user's own files cannot be read again after a reload: keep their documents (not part of
+      // the stage), and remove them again if this ingestion fails: a stored corpus without its index is of no use.
+      if (g.store && loaded.corpus.source.kind === 'files') {
+        const before = await g.store.corpora.record(loaded.hash);
+        await g.store.corpora.put(loaded.corpus, { hash: loaded.hash });
+        if (!before?.complete) g.storedCorpus = loaded.hash;
+      }
       return { ms, extra: { docs: loaded.corpus.docs.length, bytes: loaded.bytes } };
     },
   },
@@ -222,6 +231,7 @@ export const INGEST_STAGES: readonly Stage<Ingestion>[] = Object.freeze([
       const emb = await g.hooks.embedderFor(g.settings, g.signal);
       g.emb = emb;
       if (emb.info.fallbackReason) g.hooks.warn(emb.info.fallbackReason);
+      for (const f of emb.load.files) if (f.repaired) g.hooks.warn(`The cached copy of ${f.file} was broken (${f.repaired}): it was deleted and downloaded again.`);
       // Not part of the stage (its time is the load call's): an empty index, and whether the vectors are stored.
       await g.index.call('reset', (api) => api.reset(emb.info.dims), g.signal);
       g.key = await indexKey(indexKeyParts(g.settings, need(g.loaded).hash));
@@ -262,7 +272,14 @@ export const INGEST_STAGES: readonly Stage<Ingestion>[] = Object.freeze([
             countMs += r.value.workerMs;
             return r.value.counts;
           },
-          { maxTokens: emb.info.maxTokens },
+          {
+            maxTokens: emb.info.maxTokens,
+            signal: g.signal,
+            // A large document is chunked region by region: show how far into it the chunker is.
+            onProgress: (p) => {
+              if (p.chars !== undefined && p.totalChars) g.hooks.setProgress({ phase: 'chunk', label: `Chunking a large document (${corpus.docs[i + p.docs]?.id ?? ''})`, done: p.chars, total: p.totalChars, unit: 'chars', startedAt: t0 });
+            },
+          },
         );
         for (const c of part) g.chunks.push(c);
         g.hooks.setProgress({ phase: 'chunk', label: 'Chunking', done: Math.min(total, i + CHUNK_BATCH), total, unit: 'docs', startedAt: t0 });
@@ -337,6 +354,7 @@ export async function runIngest(hooks: IngestHooks, settings: Settings, files: F
     },
     builds: [],
     voyRecall: null,
+    storedCorpus: null,
   };
   try {
     const stages: StageTiming[] = await runStages(INGEST_STAGES, g, { signal, cancelled: 'Ingestion cancelled.' });
@@ -362,6 +380,7 @@ export async function runIngest(hooks: IngestHooks, settings: Settings, files: F
     return { report, corpus, chunks: g.chunks, embedder: emb.bridge, index };
   } catch (e) {
     index.terminate();
+    if (g.storedCorpus && store && !signal.aborted) await store.corpora.delete(g.storedCorpus).catch(() => undefined);
     throw e;
   }
 }

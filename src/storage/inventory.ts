@@ -14,8 +14,11 @@ import type { RagtabDb } from './schema';
 import type { VectorFormDecision } from './vector-form';
 import { guarded, quiet, readEstimate, type StorageEstimate } from './errors';
 import { INDEX_LOCK_PREFIX, busyIndexKeys } from './locks';
+import { deleteAllCaches, deleteCache, listCaches, type StoredCacheItem } from './caches';
 
-export type StoredItemRef = { kind: 'corpus'; hash: string } | { kind: 'index'; key: string } | { kind: 'run'; id: string };
+export type { StoredCacheItem } from './caches';
+
+export type StoredItemRef = { kind: 'corpus'; hash: string } | { kind: 'index'; key: string } | { kind: 'run'; id: string } | { kind: 'cache'; name: string };
 
 export interface StoredCorpusItem {
   kind: 'corpus';
@@ -59,6 +62,8 @@ export interface StoredInventory {
   corpora: StoredCorpusItem[];
   indexes: StoredIndexItem[];
   runs: StoredRunItem[];
+  /** Cache Storage: model files, the service worker's copies (src/storage/caches.ts). */
+  caches: StoredCacheItem[];
   /** Sum of the item sizes above. */
   totalBytes: number;
 }
@@ -116,6 +121,7 @@ export class StorageRepo implements StoragePanelSource {
 
   async list(): Promise<StoredInventory> {
     const db = this.db;
+    const cached = await listCaches().catch(() => []);
     return guarded(db, 'list what is stored', async () => {
       const tx = db.transaction(['corpora', 'indexes', 'runs'], 'readonly');
       const [corpora, indexes, runs] = await Promise.all([tx.objectStore('corpora').getAll(), tx.objectStore('indexes').getAll(), tx.objectStore('runs').index('byCreatedAt').getAll()]);
@@ -151,15 +157,20 @@ export class StorageRepo implements StoragePanelSource {
           }
           return { kind: 'run', id: r.id, createdAt: r.createdAt, bytes: r.bytes, label };
         }),
+        caches: cached,
         totalBytes: 0,
       };
-      inv.totalBytes = [...inv.corpora, ...inv.indexes, ...inv.runs].reduce((s, x) => s + x.bytes, 0);
+      inv.totalBytes = [...inv.corpora, ...inv.indexes, ...inv.runs, ...inv.caches].reduce((s, x) => s + x.bytes, 0);
       return inv;
     });
   }
 
   async delete(item: StoredItemRef): Promise<void> {
     const db = this.db;
+    if (item.kind === 'cache') {
+      await deleteCache(item.name);
+      return;
+    }
     if (item.kind === 'run') {
       await guarded(db, 'delete the stored run', () => db.delete('runs', item.id));
       return;
@@ -190,7 +201,7 @@ export class StorageRepo implements StoragePanelSource {
     if (!ok) throw new RagtabError('StorageError', 'This index is being written by an ingestion (in this tab or another): cancel it, or wait for it to finish, then delete.');
   }
 
-  /** Empties every store (the database stays open in every tab). Refuses while an index is being written. */
+  /** Empties every store (the database stays open in every tab) and deletes every cache. Refuses while an index is being written. */
   async deleteAll(): Promise<void> {
     const busy = await busyIndexKeys();
     if (busy.size > 0) {
@@ -202,5 +213,6 @@ export class StorageRepo implements StoragePanelSource {
       for (const s of ['corpora', 'documents', 'indexes', 'blocks', 'runs'] as const) quiet(tx.objectStore(s).clear());
       await tx.done;
     });
+    await deleteAllCaches();
   }
 }

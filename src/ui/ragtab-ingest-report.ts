@@ -63,6 +63,7 @@ export class RagtabIngestReport extends LitElement {
         <div><b>${r.modelLoad.reused ? 'reused' : ms(r.modelLoad.ms)}</b><span>model load${r.modelLoad.reused ? ' (already loaded)' : ` · ${bytes(r.modelLoad.files.reduce((s, f) => s + f.bytes, 0))}, ${fromCache}/${r.modelLoad.files.length} files from cache`}</span></div>
       </div>
       ${e.fallbackReason ? html`<p class="note" data-fallback>⚠ ${e.fallbackReason}</p>` : nothing}
+      ${r.modelLoad.files.filter((f) => f.repaired).map((f) => html`<p class="note" data-repaired=${f.file}>⚠ The cached copy of ${f.file} was broken (${f.repaired}): deleted and downloaded again.</p>`)}
       <p class="note" data-storage=${r.storage.fromStorage ? 'loaded' : r.storage.persisted ? (r.storage.resumedFrom > 0 ? 'resumed' : 'saved') : 'memory'}>
         ${r.storage.fromStorage
           ? '💾 Vectors loaded from storage (IndexedDB): nothing was embedded. Change the corpus, model or chunking to embed again.'

@@ -8,8 +8,9 @@ import { bytes, num } from './format';
 
 /**
  * The storage panel: the browser's usage and quota estimate, persistent storage (with a button to
- * ask for it), and every stored corpus, index (committed / total chunks, complete or not) and run
- * with its size, each with a Delete button, plus "Delete all" (asks for confirmation).
+ * ask for it), and every stored corpus, index (committed / total chunks, complete or not), run and
+ * cache (model files, the service worker's copies) with its size, each with a Delete button, plus
+ * "Delete all" (asks for confirmation; it covers the caches too).
  *
  * In Safari (from the capability record, property `capabilities`) it also says Safari's storage
  * rules: 7 days without a visit erase a site not added to the Dock, Private Browsing keeps little,
@@ -100,7 +101,7 @@ export class RagtabStorage extends LitElement {
         <h2 style="flex:1;margin:0">Storage</h2>
         <button id="refresh" ?disabled=${this._busy} @click=${() => void this.refresh()}>Refresh</button>
         ${this._confirmAll
-          ? html`<span>Delete every stored corpus, index and run?</span>
+          ? html`<span>Delete every stored corpus, index and run, and every cached model and offline copy?</span>
               <button id="confirm-delete-all" class="danger" ?disabled=${this._busy} @click=${this._onDeleteAll}>Delete all</button>
               <button id="cancel-delete-all" @click=${() => (this._confirmAll = false)}>Keep</button>`
           : html`<button id="delete-all" class="danger" ?disabled=${this._busy || !inv || inv.totalBytes === 0} @click=${() => (this._confirmAll = true)}>Delete all…</button>`}
@@ -178,6 +179,20 @@ export class RagtabStorage extends LitElement {
                   <td>${x.complete ? 'complete' : 'partial (resumes on the next ingest)'}</td>
                   <td class="n">${bytes(x.bytes)}</td>
                   <td>${del({ kind: 'index', key: x.key }, `index ${x.key.slice(0, 12)}`)}</td>
+                </tr>`,
+              )}
+            </tbody>
+          </table>`}
+      <h3>Caches (${inv.caches.length})</h3>
+      ${inv.caches.length === 0
+        ? html`<p class="empty">None.</p>`
+        : html`<table>
+            <thead><tr><th>cache</th><th>holds</th><th class="n">files</th><th class="n">size</th><th></th></tr></thead>
+            <tbody>
+              ${inv.caches.map(
+                (c) => html`<tr data-kind="cache" data-id=${c.name} data-entries=${c.entries} data-bytes=${c.bytes}>
+                  <td><code>${c.name}</code></td><td>${c.label}</td><td class="n">${num(c.entries)}</td><td class="n">${bytes(c.bytes)}</td>
+                  <td>${del({ kind: 'cache', name: c.name }, `cache ${c.name}`)}</td>
                 </tr>`,
               )}
             </tbody>

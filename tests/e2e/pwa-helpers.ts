@@ -6,7 +6,7 @@
  * The app served is `RAGTAB_PWA_DIST` (default: RAGTAB_OUT_DIR, else dist/, built with the PWA plugin in
  * vite.config.ts). Not a test file itself.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { extname, join, resolve, sep } from 'node:path';
 import type { Page } from '@playwright/test';
@@ -47,6 +47,8 @@ export interface StaticServerOptions {
   mount?: string;
   /** Send COOP/COEP/CORP (like `vite preview`); false: a plain static host. */
   isolation: boolean;
+  /** Answers a request itself (a fault drill: a broken file, a cut connection) when it returns true. */
+  route?: (path: string, req: IncomingMessage, res: ServerResponse, headers: Record<string, string>) => boolean;
 }
 
 /** Serves the built app at `mount`, and ../shared's models/ and datasets/ beside it. */
@@ -69,6 +71,7 @@ export async function startStaticServer(o: StaticServerOptions): Promise<StaticS
       headers['Cross-Origin-Embedder-Policy'] = 'require-corp';
       headers['Cross-Origin-Resource-Policy'] = 'same-origin';
     }
+    if (o.route?.(path, req, res, headers)) return;
     for (const [prefix, dir] of dirs) {
       if (!path.startsWith(prefix)) continue;
       let file = resolve(join(dir, path.slice(prefix.length)));

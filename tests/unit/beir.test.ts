@@ -8,7 +8,7 @@ import { gzipSync } from 'node:zlib';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { beirHttpSource, fetchStream, joinUrl, loadBeir, type BeirProgress, type BeirSource } from '../../src/core/beir';
+import { beirHttpSource, beirNotes, fetchStream, joinUrl, loadBeir, type BeirProgress, type BeirSource } from '../../src/core/beir';
 import { corpusHash } from '../../src/core/documents';
 import { RagtabError } from '../../src/core/errors';
 
@@ -342,7 +342,7 @@ describe('beirHttpSource (a local HTTP server)', () => {
     await new Promise<void>((ok) => dead.close(() => ok()));
     const e = await failure(beirHttpSource(`http://127.0.0.1:${port}/d`).open('corpus.jsonl'));
     expect(e.code).toBe('FetchFailed');
-    expect(e.message).toMatch(new RegExp(`^could not fetch http://127\\.0\\.0\\.1:${port}/d/corpus\\.jsonl \\(network error: `));
+    expect(e.message).toMatch(new RegExp(`^Could not fetch http://127\\.0\\.0\\.1:${port}/d/corpus\\.jsonl: likely .*\\(The browser said only "`));
   });
 
   it('a body opened first and read later survives a garbage collection (the gzip corpus once read empty under load)', async () => {
@@ -369,5 +369,52 @@ describe('beirHttpSource (a local HTTP server)', () => {
   it('joins URLs with or without slashes', () => {
     expect(joinUrl('http://h/a/', '/qrels/test.tsv')).toBe('http://h/a/qrels/test.tsv');
     expect(joinUrl('/datasets/x', 'corpus.jsonl')).toBe('/datasets/x/corpus.jsonl');
+  });
+});
+
+describe('beirNotes: what was left out, in words (issue 12)', () => {
+  it('names duplicate ids, judgments for unknown documents and queries, and dropped queries', async () => {
+    const r = await loadBeir(memorySource(small), { name: 'small' });
+    const n = beirNotes(r);
+    expect(n.warnings).toEqual([
+      'corpus.jsonl: 1 document reused an id already used earlier in the file and was skipped (the first document with each id was kept).',
+      'qrels/test.tsv: 1 judgment for documents not in corpus.jsonl was left out.',
+      'qrels/test.tsv: 1 judgment for queries not in queries.jsonl was left out.',
+      '1 judged query was dropped: none of its judged documents is in the corpus.',
+    ]);
+    expect(n.noEvaluation).toBeNull();
+  });
+
+  it('says why nothing can be evaluated when every judgment points at unknown documents', async () => {
+    const files = { ...small, 'qrels/test.tsv': 'q1\tzz1\t1\nq2\tzz2\t1\nq9\td1\t1\n' };
+    const r = await loadBeir(memorySource(files), { name: 'x' });
+    expect(r.queries).toHaveLength(0);
+    const n = beirNotes(r);
+    expect(n.noEvaluation).toBe(
+      'No query can be evaluated: qrels/test.tsv has 3 judgments, but 2 are for documents not in corpus.jsonl, and 1 is for queries not in queries.jsonl (4 queries there).',
+    );
+    expect(beirNotes(await loadBeir(memorySource({ ...small, 'qrels/test.tsv': 'query-id\tcorpus-id\tscore\n' }), { name: 'x' })).noEvaluation).toMatch(/has no judgments/);
+  });
+
+  it('blames the cut, not the corpus, for judgments beyond maxDocs', async () => {
+    const r = await loadBeir(memorySource(small), { name: 'small', maxDocs: 1 });
+    expect(beirNotes(r, 1).warnings.join(' ')).toMatch(/for documents beyond the first 1 documents loaded/);
+  });
+
+  it('600 lines with 300 ids: 300 documents and a warning that says so', async () => {
+    const rows = Array.from({ length: 600 }, (_, i) => ({ _id: `d${i % 300}`, text: `t${i}` }));
+    const r = await loadBeir(memorySource({ ...small, 'corpus.jsonl': jsonl(rows) }), { name: 'dups' });
+    expect(r.docs).toHaveLength(300);
+    expect(beirNotes(r).warnings[0]).toMatch(/^corpus\.jsonl: 300 documents reused an id/);
+  });
+
+  it('a corrupted corpus.jsonl.gz is CorruptGzip naming the first garbled line', async () => {
+    const rows = jsonl(Array.from({ length: 3000 }, (_, i) => ({ _id: `d${i}`, title: '', text: `passage number ${i} about nothing in particular` })));
+    const gz = new Uint8Array(gzipSync(Buffer.from(rows)));
+    for (let i = Math.floor(gz.length / 2); i < Math.floor(gz.length / 2) + 40; i++) gz[i] = gz[i]! ^ 0xa5;
+    const { 'corpus.jsonl': _drop, ...rest } = small;
+    const f = await failure(loadBeir(memorySource({ ...rest, 'corpus.jsonl.gz': gz }), { name: 'gz' }));
+    expect(f.code).toBe('CorruptGzip');
+    expect(f.message).toMatch(/^corpus\.jsonl\.gz: the gzip data is corrupt/);
   });
 });

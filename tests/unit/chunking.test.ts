@@ -393,3 +393,66 @@ describe('without Intl.Segmenter', () => {
     }
   });
 });
+
+describe('large inputs (issue 12)', () => {
+  const prose = (paras: number, seed = 1) => {
+    const r = rng(seed);
+    return Array.from({ length: paras }, (_, p) =>
+      Array.from({ length: 1 + Math.floor(r() * 6) }, (_, s) => `${words(3 + Math.floor(r() * 25), p * 100 + s * 10)}.`).join(' '),
+    ).join('\n\n');
+  };
+
+  it('a large document chunked region by region gives the same chunks as in one pass', async () => {
+    const d = doc('big', prose(400), 'Title');
+    for (const [size, overlap] of [[16, 4], [64, 8], [256, 32]] as const) {
+      const one = await chunkDocuments([d], tokens(size, overlap), whitespaceTokenCounter, { maxTokens: 512 });
+      const regions: number[] = [];
+      const many = await chunkDocuments([d], tokens(size, overlap), whitespaceTokenCounter, {
+        maxTokens: 512,
+        largeDocChars: 1000,
+        regionChars: 1500, // longer than any paragraph here (they are at most ~900 characters)
+        onProgress: (p) => p.chars !== undefined && regions.push(p.chars),
+      });
+      expect(many).toEqual(one);
+      expect(regions.length).toBeGreaterThan(10);
+      expect(regions.at(-1)).toBe(embeddingText(d).length);
+    }
+  });
+
+  it('a paragraph, a sentence or a word longer than a region still gives valid chunks', async () => {
+    const longParagraph = Array.from({ length: 300 }, (_, i) => `${words(9, i * 9)}.`).join(' ');
+    const longSentence = words(3000);
+    const longWord = 'x'.repeat(5000);
+    const d = doc('huge', `${prose(20)}\n\n${longParagraph}\n\n${longSentence}\n\n${longWord} tail.\n\n${prose(5, 2)}`);
+    const calls: number[] = [];
+    const counter: TokenCounter = async (texts) => {
+      calls.push(Math.max(0, ...texts.map((t) => t.length)));
+      return codePointCounter(texts);
+    };
+    const chunks = await chunkDocuments([d], tokens(32, 4), counter, { maxTokens: 512, largeDocChars: 1000, regionChars: 800 });
+    checkInvariants([d], chunks, 32);
+    // No counter call ever saw more than a region (plus the separator margin) of text at once.
+    expect(Math.max(...calls)).toBeLessThanOrEqual(800 + 4096);
+  });
+
+  it('document mode counts a prefix of a long text, never the whole text', async () => {
+    const long = words(100_000);
+    const seen: number[] = [];
+    const counter: TokenCounter = async (texts) => {
+      for (const t of texts) seen.push(t.length);
+      return whitespaceTokenCounter(texts);
+    };
+    const [c] = await chunkDocuments([doc('long', long)], { mode: 'document' }, counter, { maxTokens: 512 });
+    expect(Math.max(...seen)).toBeLessThanOrEqual(512 * 8);
+    expect(c!.truncated).toBe(true);
+    expect(c!.tokens).toBeGreaterThan(512);
+    expect(c!.end).toBeLessThan(long.length);
+    expect(c!.text).toBe(long.slice(0, c!.end));
+    expect(/\s$/.test(long.slice(0, c!.end + 1))).toBe(true); // cut before a whitespace
+    // A long text with long words: the prefix grows until it has enough tokens.
+    const wide = Array.from({ length: 2000 }, (_, i) => `${'y'.repeat(60)}${i}`).join(' ');
+    const [w] = await chunkDocuments([doc('wide', wide)], { mode: 'document' }, whitespaceTokenCounter, { maxTokens: 100 });
+    expect(w!.truncated).toBe(true);
+    expect(w!.tokens).toBeGreaterThan(100);
+  });
+});

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { corpusHash, embeddingText, qrelsSize, sha256Hex, type Doc } from '../../src/core/documents';
+import { CORPUS_HASH_VERSION, corpusHash, embeddingText, qrelsSize, sha256Hex, type Doc } from '../../src/core/documents';
 
 describe('embeddingText', () => {
   it('is title, a space, then text; text alone without a title', () => {
@@ -52,5 +52,31 @@ describe('qrelsSize', () => {
       ['q2', new Map([['d1', 2]])],
     ]);
     expect(qrelsSize(q)).toBe(3);
+  });
+});
+
+describe('corpusHash of large texts', () => {
+  it('hashes a text longer than a piece exactly as the one-string definition does', async () => {
+    // Over 1 Mi code units, with a surrogate pair right at the first piece boundary, quotes and control characters.
+    const text = 'a'.repeat((1 << 20) - 1) + '😀' + '"\n\t\u0001 é'.repeat(40_000);
+    const docs = [{ id: 'x', title: 'T "q"', text }, { id: 'y', title: '', text: 'short' }];
+    const expected = createHash('sha256')
+      .update(`${CORPUS_HASH_VERSION}\n${docs.map((d) => JSON.stringify([d.id, d.title, d.text]) + '\n').join('')}`, 'utf8')
+      .digest('hex');
+    expect(await corpusHash(docs)).toBe(expected);
+  });
+});
+
+describe('sliced hashing', () => {
+  it('sha256OfChunks and sha256OfStream agree with node:crypto above and below the sliced threshold', async () => {
+    const { SLICED_HASH_BYTES, sha256OfChunks, sha256OfStream } = await import('../../src/core/documents');
+    for (const n of [1000, SLICED_HASH_BYTES + 12345]) {
+      const bytes = new Uint8Array(n);
+      for (let i = 0; i < n; i++) bytes[i] = (i * 31 + 7) & 0xff;
+      const expected = createHash('sha256').update(bytes).digest('hex');
+      const parts = [bytes.subarray(0, 777), bytes.subarray(777)];
+      expect(await sha256OfChunks(parts, n)).toBe(expected);
+      expect(await sha256OfStream(new Blob([bytes]).stream())).toBe(expected);
+    }
   });
 });

@@ -266,3 +266,60 @@ describe('bad input', () => {
     expect((await failure(parseUserFile(fileOf('a.jsonl', '{"text":"x"}'), { signal: ac.signal }))).code).toBe('Cancelled');
   });
 });
+
+describe('issue 12: encodings, corrupt gzip, counts', () => {
+  const utf16 = (text: string, be = false): Uint8Array<ArrayBuffer> => {
+    const out = new Uint8Array(2 + text.length * 2);
+    out.set(be ? [0xfe, 0xff] : [0xff, 0xfe]);
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      out[2 + 2 * i + (be ? 1 : 0)] = c & 0xff;
+      out[2 + 2 * i + (be ? 0 : 1)] = c >> 8;
+    }
+    return out;
+  };
+
+  it('decodes UTF-16LE and UTF-16BE with a byte-order mark, and drops a UTF-8 one', async () => {
+    const text = 'Héllo wörld — ünïcode 😀\r\nsecond line';
+    for (const be of [false, true]) {
+      const [d] = await parseUserFile(fileOf('notes.txt', utf16(text, be)));
+      expect(d!.text).toBe('Héllo wörld — ünïcode 😀\nsecond line');
+    }
+    const bom = new Uint8Array([0xef, 0xbb, 0xbf, ...new TextEncoder().encode('plain')]);
+    expect((await parseUserFile(fileOf('a.md', bom)))[0]!.text).toBe('plain');
+    const lines = utf16('{"id":"a","text":"x"}\n{"id":"b","text":"y"}\n');
+    expect((await parseUserFile(fileOf('a.jsonl', lines))).map((d) => d.id)).toEqual(['a', 'b']);
+  });
+
+  it('still refuses binary data in UTF-16, and hints at UTF-16 without a byte-order mark', async () => {
+    const withNul = utf16('abc\u0000def');
+    expect((await failure(parseUserFile(fileOf('x.txt', withNul)))).code).toBe('BinaryFile');
+    const noBom = utf16('some English text that is long enough').subarray(2);
+    const f = await failure(parseUserFile(fileOf('x.txt', noBom.slice())));
+    expect(f.code).toBe('BinaryFile');
+    expect(f.message).toMatch(/UTF-16 text without a byte-order mark/);
+  });
+
+  it('normalises CR and CRLF line ends split across reads', async () => {
+    const parts = ['a\r', '\nb\r', 'c\r\n', '\r\nd'];
+    const file: UserFile = { name: 'x.txt', size: 12, stream: () => new Blob(parts).stream() };
+    expect((await parseUserFile(file))[0]!.text).toBe('a\nb\nc\n\nd');
+  });
+
+  it('a corrupt gzip is CorruptGzip naming the first garbled line, not MalformedJsonl', async () => {
+    const rows = Array.from({ length: 4000 }, (_, i) => JSON.stringify({ id: `d${i}`, text: `document number ${i} with some words` })).join('\n');
+    const gz = gzipSync(Buffer.from(rows));
+    const bad = new Uint8Array(gz);
+    for (let i = Math.floor(bad.length / 2); i < Math.floor(bad.length / 2) + 40; i++) bad[i] = bad[i]! ^ 0x5a;
+    const f = await failure(parseUserFile(fileOf('docs.jsonl.gz', bad)));
+    expect(f.code).toBe('CorruptGzip');
+    expect(f.message).toMatch(/docs\.jsonl\.gz: the gzip data is corrupt .*line \d+/);
+  });
+
+  it('a gzip file whose data is sound keeps its MalformedJsonl', async () => {
+    const gz = gzipSync(Buffer.from('{"id":"a","text":"x"}\n{"id":"b", oops}\n{"id":"c","text":"z"}\n'));
+    const f = await failure(parseUserFile(fileOf('docs.jsonl.gz', new Uint8Array(gz))));
+    expect(f.code).toBe('MalformedJsonl');
+    expect(f.message).toMatch(/line 2/);
+  });
+});
