@@ -1,8 +1,7 @@
-import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { createReadStream, existsSync, openAsBlob, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve, sep } from 'node:path';
-import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { setFlagsFromString } from 'node:v8';
@@ -16,14 +15,17 @@ const REPO = fileURLToPath(new URL('../../', import.meta.url));
 const SHARED = process.env['RAGTAB_SHARED'] ?? resolve(REPO, '../shared');
 const DATASETS = join(SHARED, 'datasets');
 
-/** A BEIR folder on disk, through Node streams turned into web streams. */
+/**
+ * A BEIR folder on disk, as the browser would read a File: a Blob's stream. (Not Readable.toWeb: in
+ * Node 20 its adapter enqueues after a cancel and throws uncaught, nodejs/node#54205.)
+ */
 function folderSource(dir: string): BeirSource {
   return {
     describe: dir,
     async open(path) {
       const p = join(dir, path);
       if (!existsSync(p)) return null;
-      return Readable.toWeb(createReadStream(p)) as unknown as ReadableStream<Uint8Array>;
+      return (await openAsBlob(p)).stream() as ReadableStream<Uint8Array>;
     },
   };
 }
