@@ -45,6 +45,8 @@ export type RoofFraction =
       fraction: number;
       /** What was assumed, in one sentence. */
       basis: string;
+      /** Samples the achieved figure is the median of (absent: one measurement). */
+      n?: number;
     }
   | { available: false; stage: string; resource: Resource; reason: string };
 
@@ -134,6 +136,20 @@ export function decodeFraction(o: { stage?: string; modelBytes: number; tokens: 
   positive(o.ms, 'decode time');
   positive(o.modelBytes, 'model bytes');
   return against(o.stage ?? 'decode', 'memory bandwidth', 'GB/s', (o.modelBytes * o.tokens) / o.ms / 1e6, bandwidthRoof(roofs), `${o.tokens} tokens × ${o.modelBytes} bytes of weights each (KV cache not counted: a lower bound)`);
+}
+
+// ─────────────────────────────── LLM weights ───────────────────────────────
+
+/**
+ * The weight bytes one generated token reads, from a GGUF's tensor list: every tensor, except the
+ * token-embedding table when the model has its own output matrix (then only one row of the table is
+ * read per token; with tied embeddings the table is the output matrix and is read whole). Null when
+ * a tensor's size is unknown (a ggml type this reader does not know) or there are no tensors.
+ */
+export function llmWeightBytesPerToken(tensors: ReadonlyArray<{ name: string; bytes: number | null }>): number | null {
+  if (tensors.length === 0 || tensors.some((t) => t.bytes === null)) return null;
+  const tied = !tensors.some((t) => t.name === 'output.weight');
+  return tensors.reduce((sum, t) => sum + (!tied && t.name === 'token_embd.weight' ? 0 : (t.bytes as number)), 0);
 }
 
 const pct = (f: number) => `${fixed(f * 100, f >= 0.1 ? 0 : 1)}%`;
