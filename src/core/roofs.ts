@@ -155,10 +155,20 @@ export function llmWeightBytesPerToken(tensors: ReadonlyArray<{ name: string; by
 const pct = (f: number) => `${fixed(f * 100, f >= 0.1 ? 0 : 1)}%`;
 const three = (x: number) => fixed(x, Math.max(0, 2 - Math.floor(Math.log10(Math.max(Math.abs(x), 1e-9)))));
 
+/** "embed runs at 38% of this tab's measured SIMD f32 throughput", or why there is no roof. */
+export function roofHeadline(f: RoofFraction): string {
+  if (!f.available) return `${f.stage}: no ${f.resource} roof to read it against`;
+  return `${f.stage} runs at ${pct(f.fraction)} of this tab's measured ${f.resource}`;
+}
+
+/** "8.1 of 21.3 GFLOP/s; <basis>", or the reason there is no roof. */
+export function roofDetail(f: RoofFraction): string {
+  return f.available ? `${three(f.achieved)} of ${three(f.roof)} ${f.unit}; ${f.basis}` : f.reason;
+}
+
 /** One advice line: "embed runs at 38% of this tab's measured SIMD f32 throughput (8.1 of 21.3 GFLOP/s, …)". */
 export function roofAdvice(f: RoofFraction): string {
-  if (!f.available) return `${f.stage}: no ${f.resource} roof to read it against (${f.reason})`;
-  return `${f.stage} runs at ${pct(f.fraction)} of this tab's measured ${f.resource} (${three(f.achieved)} of ${three(f.roof)} ${f.unit}; ${f.basis})`;
+  return `${roofHeadline(f)} (${roofDetail(f)})`;
 }
 
 /** The roofs in one line each, for a report or a CLI. */
