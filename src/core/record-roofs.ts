@@ -14,7 +14,7 @@
  */
 import type { RunRecord, Sample } from './run-record';
 import { calibrationDrift, medianWithInterval, type CalibrationDrift } from './robust-stats';
-import { decodeFraction, embeddingFraction, scanFraction, type RoofFraction } from './roofs';
+import { decodeFraction, embeddingFraction, roofDetail, roofHeadline, roofLines, scanFraction, type RoofFraction } from './roofs';
 import { STAGE } from './stages';
 
 const num = (x: unknown): number | null => (typeof x === 'number' && Number.isFinite(x) ? x : null);
@@ -96,4 +96,26 @@ export function recordDrift(r: RunRecord): CalibrationDrift | null {
   const c = r.calibration;
   if (!c || c.beforeMs.length === 0 || c.afterMs.length === 0 || !c.beforeMs.some((x) => x > 0)) return null;
   return calibrationDrift(c.beforeMs, c.afterMs);
+}
+
+/** What every view (report, Markdown, CLI) shows of a record's roofs: one source, the same words. */
+export interface RoofsView {
+  /** The roofs, one line each (empty when the record has none). */
+  roofs: string[];
+  /** Why there are no roofs (null when there are). */
+  missing: string | null;
+  /** Each stage with a roof: the headline, the figures or the reason, the fraction (null: unavailable). */
+  fractions: Array<{ stage: string; resource: string; headline: string; detail: string; fraction: number | null }>;
+  /** The calibration drift's note (null when not measured on both sides). */
+  drift: string | null;
+}
+
+export function roofsView(r: RunRecord): RoofsView {
+  const drift = recordDrift(r);
+  return {
+    roofs: r.roofs ? roofLines(r.roofs) : [],
+    missing: r.roofs ? null : NO_ROOFS,
+    fractions: recordRoofFractions(r).map((f) => ({ stage: f.stage, resource: f.resource, headline: roofHeadline(f), detail: roofDetail(f), fraction: f.available ? f.fraction : null })),
+    drift: drift ? drift.note : r.calibration ? `calibration drift unknown (n ${r.calibration.beforeMs.length}+${r.calibration.afterMs.length}: the workload did not run on both sides)` : null,
+  };
 }
