@@ -7,7 +7,7 @@ import { LlmClient, type ClientGenerateResult } from '../src/engine/llm-client';
 import { errorInfo } from '../src/core/errors';
 import { buildPrompt, type BuiltPrompt, type PromptChunk } from '../src/core/prompt';
 import { computeLlmFigures, fromWebLlmUsage, fromWllamaTimings, type EngineFigures, type LlmFigures } from '../src/core/llm-figures';
-import { measureGflops } from './lib/gflops';
+import { measureDeviceRoofs } from '../src/engine/roofs';
 import type { EngineLoopTimes, LlmEngine, LlmGenerateRequest, LlmGenerateResult, LlmInfo, LlmLoadProgress, LlmLoadSpec, LlmLoadTimings, LlmMessage } from '../workers/api';
 
 /**
@@ -193,8 +193,8 @@ const bench = {
       });
     }),
 
-  /** The tab's f32 WebAssembly SIMD GFLOP/s (one thread): the roof LLM figures are read against. */
-  roof: () => guard(() => measureGflops()),
+  /** The tab's device roofs (src/engine/roofs.ts): the SIMD f32 GFLOP/s and bandwidth LLM figures are read against. */
+  roofs: () => guard(() => measureDeviceRoofs()),
 
   countTokens: (engine: LlmEngine, text: string) => guard(async () => (await client(engine).countTokens(text)).value),
   applyTemplate: (engine: LlmEngine, messages: LlmMessage[]) => guard(async () => client(engine).applyTemplate(messages)),

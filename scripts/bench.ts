@@ -23,7 +23,8 @@ import { errorInfo, RagtabError } from '../src/core/errors';
 import type { BenchConfig } from '../src/core/bench-config';
 import type { StageEvent } from '../src/engine/runner';
 import type {} from '../src/engine/bench-api'; // declares window.ragtabBench
-import { difference } from '../src/core/figure-format';
+import { difference, medianInterval } from '../src/core/figure-format';
+import { roofsView } from '../src/core/record-roofs';
 import { LLM_SHAPES, type LlmQuant, type LlmShapeId } from '../src/core/random-llm';
 import { ensureTestLlm } from './lib/test-llm';
 
@@ -59,7 +60,15 @@ export function summaryText(r: RunRecord): string {
   out.push(`run ${r.id} · ${r.config.name} · ${r.status}${r.sweep ? ` · sweep cell ${r.sweep.index + 1}/${r.sweep.of} (${Object.entries(r.sweep.values).map(([k, v]) => `${k}=${String(v)}`).join(', ')})` : ''}`);
   out.push(`${r.corpus ? `${r.corpus.name}: ${r.corpus.docs} docs, ${r.corpus.chunks} chunks` : r.config.corpus.source} · ${r.embedder ? `${r.embedder.model} on ${r.embedder.device} (${r.embedder.threads} thread(s))` : r.config.embedder.model} · ${r.llm ? `${r.llm.engine} ${r.llm.model}` : 'no LLM'}`);
   out.push('');
-  out.push(table([['stage (ms)', 'phase', 'n', 'mean', '±95%', 'p50', 'p90', 'p99', 'max', 'CV'], ...s.stages.map((x) => [x.stage, x.phase, String(x.count), fmt(x.duration.mean), x.duration.ci95 ? fmt((x.duration.ci95[1] - x.duration.ci95[0]) / 2) : '—', fmt(x.duration.p50), fmt(x.duration.p90), fmt(x.duration.p99), fmt(x.duration.max), fmt(x.duration.cv, 3)])]));
+  const resolution = r.roofs ? { resolution: r.roofs.timer.resolutionMs } : {};
+  out.push(
+    table([
+      ['stage (ms)', 'phase', 'n', 'mean', '±95%', 'p50', 'p50 95% CI', 'p90', 'p99', 'max', 'CV'],
+      ...s.stages.map((x) => [x.stage, x.phase, String(x.count), fmt(x.duration.mean), x.duration.ci95 ? fmt((x.duration.ci95[1] - x.duration.ci95[0]) / 2) : '—', fmt(x.duration.p50), medianInterval(x.median, resolution), fmt(x.duration.p90), fmt(x.duration.p99), fmt(x.duration.max), `${fmt(x.duration.cv, 3)}${x.noise.noisy ? ' noisy' : ''}`]),
+    ]),
+  );
+  const noisy = s.stages.filter((x) => x.noise.noisy);
+  if (noisy.length) out.push(`noisy (CV above ${Math.round(noisy[0]!.noise.threshold * 100)}%): ${noisy.map((x) => `${x.stage} (${x.phase})`).join(', ')}; ${s.drift ? `the machine meanwhile: ${s.drift.note}` : 'no calibration recorded'}`);
   if (s.throughputs.length) {
     out.push('');
     out.push(table([['throughput', 'phase', 'n', 'mean', 'p50'], ...s.throughputs.map((t) => [t.name, t.phase, String(t.summary.count), fmt(t.summary.mean, 1), fmt(t.summary.p50, 1)])]));
@@ -67,6 +76,10 @@ export function summaryText(r: RunRecord): string {
   if (s.endToEnd) out.push('', `end to end per query: measured mean ${fmt(s.endToEnd.measured.mean)} ms, sum of stages ${fmt(s.endToEnd.sumOfStages.mean)} ms, difference ${difference(s.endToEnd.resolved, 'ms')}`);
   if (s.concurrency) out.push(`concurrency: ${concurrencyText(s.concurrency)}`);
   if (r.quality?.mean) out.push(`quality (${r.quality.evaluated} judged queries): nDCG@10 ${fmt(r.quality.mean.ndcg10, 4)}, recall@100 ${fmt(r.quality.mean.recall100, 4)}, MRR@10 ${fmt(r.quality.mean.mrr10, 4)}`);
+  const lim = roofsView(r);
+  out.push('', "this tab's measured limits:", ...(lim.missing ? [`  ${lim.missing}`] : lim.roofs.map((l) => `  ${l}`)));
+  for (const f of lim.fractions) out.push(`  ${f.headline} (${f.detail})`);
+  if (lim.drift) out.push(`  ${lim.drift}`);
   const unavailable = [...new Set(r.memory.filter((m) => !m.available).map((m) => m.figure))];
   if (unavailable.length) out.push(`memory figures unavailable: ${unavailable.join(', ')}`);
   for (const e of r.errors) out.push(`error ${e.name}${e.stage ? ` in ${e.stage}` : ''}: ${e.message}`);

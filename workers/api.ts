@@ -12,6 +12,7 @@
  */
 
 import type { TokenBound } from '../src/core/token-bound';
+import type { EncoderShape } from '../src/core/roofs';
 import type { Device, Dtype, IndexKind, LlmBackend, LlmEngine, ModelSpec, Pooling, WebLlmModelRecord } from '../src/core/vocabulary';
 import type { IndexBuildOptions, RetrieveOptions, ScoreKind } from '../src/core/index-kinds';
 export type { IndexBuildOptions, RetrieveOptions, ScoreKind };
@@ -74,6 +75,8 @@ export interface EmbedderInfo {
   /** Token limit; longer inputs are truncated. */
   maxTokens: number;
   crossOriginIsolated: boolean;
+  /** The encoder's shape from its config.json (its FLOPs per token: src/core/roofs.ts), or why there is none. */
+  shape: EncoderShape | { reason: string };
 }
 
 export interface EmbedderLoadResult {
@@ -275,6 +278,11 @@ export interface LlmInfo {
   engineVersion: string;
   /** What the engine itself logged about how it runs (llama.cpp's system_info, batch sizes, flash attention), when it says. */
   engineNotes?: string[];
+  /**
+   * Weight bytes one generated token reads (the GGUF's tensors: src/core/roofs.ts
+   * llmWeightBytesPerToken), for decode against the memory-bandwidth roof; null when unknown (web-llm).
+   */
+  weightBytesPerToken?: number | null;
 }
 
 export interface LlmLoadTimings {

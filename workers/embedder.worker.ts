@@ -22,6 +22,7 @@ import type {
 } from './api';
 import { RagtabError } from '../src/core/errors';
 import { EMBEDDER_CACHE } from '../src/core/cache-names';
+import { encoderShapeFromConfig } from '../src/core/roofs';
 import { probeWebGpu } from './lib/webgpu-probe';
 import { checkModelCache, evictModelCache, verifiedFetch } from './lib/model-cache';
 
@@ -252,6 +253,7 @@ const api: EmbedderApi = {
       dims,
       maxTokens,
       crossOriginIsolated: self.crossOriginIsolated,
+      shape: encoderShapeFromConfig(extractor.model.config),
     };
     for (const entry of repaired) {
       const file = entry.slice(0, entry.indexOf(' ('));

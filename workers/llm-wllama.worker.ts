@@ -36,6 +36,7 @@ import { ChatTemplate } from '../src/core/chat-template';
 import { tokenBoundOf } from '../src/core/token-bound';
 import { SpmTokenizer } from '../src/core/spm-tokenizer';
 import { dominantTensorType, type GgufHeader } from '../src/core/gguf';
+import { llmWeightBytesPerToken } from '../src/core/roofs';
 import { checkModel, fetchModel, storeInCache } from './wllama/model-file';
 import { askInner, injectPrelude } from './wllama/inner-worker';
 import { clearLog, engineNotes, logOfLoad, logger, parseOffload, webGpuInUse } from './wllama/native-log';
@@ -213,6 +214,7 @@ const api: LlmApi = {
       gpuLayers: offload,
       vramRequiredMB: null,
       engineVersion: `@wllama/wllama ${WLLAMA_VERSION} (llama.cpp ${safeVersion()})`,
+      weightBytesPerToken: llmWeightBytesPerToken(header.tensors),
       engineNotes: engineNotes(logOfLoad()),
     };
     const l: Loaded = { wllama, info, header, seed: spec.seed ?? DEFAULT_SEED, template, tokenizer };

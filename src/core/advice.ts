@@ -3,7 +3,10 @@
  * can check the reasoning; nothing here is a guess about hardware the record does not describe.
  * Pure: no DOM.
  */
-import { summarizeRecord, type RecordSummary, type RunRecord, type StageStats } from './run-record';
+import { summarizeRecord, type RecordSummary, type RunRecord, type Sample } from './run-record';
+import { pairedDifference, pairedRatio } from './robust-stats';
+import { recordRoofFractions } from './record-roofs';
+import { roofDetail, roofHeadline } from './roofs';
 
 export interface Advice {
   id: string;
@@ -19,9 +22,16 @@ export const GENERATION_STAGES: ReadonlySet<string> = new Set(['build prompt', '
 
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 
-function warm(summary: RecordSummary, stage: string): StageStats | undefined {
-  return summary.stages.find((s) => s.stage === stage && s.phase === 'warm' && s.count > 0);
+function warmSamples(record: RunRecord, stage: string): Sample[] {
+  return record.samples.filter((s) => s.stage === stage && s.phase === 'warm' && !s.warmup);
 }
+
+/** What a fraction of a roof says, per kind of stage. */
+const ROOF_MEANING: Readonly<Record<'scan' | 'embed' | 'decode', string>> = {
+  scan: 'An exact scan reads every vector once per query: near 100% it is as fast as this memory allows, far below it the scan loses time elsewhere (the worker, the top-k heap).',
+  embed: "The rest is what the encoder does beyond multiply–adds at the kernel's peak: ONNX Runtime's WebAssembly kernels, attention and layer norms, tokenising and pooling, and with threads their synchronisation.",
+  decode: 'Each generated token reads every weight once: far below the bandwidth, the time goes to llama.cpp’s kernels (compute in WebAssembly), not to memory.',
+};
 
 export function adviseRecord(record: RunRecord, summary: RecordSummary = summarizeRecord(record)): Advice[] {
   const out: Advice[] = [];
@@ -71,17 +81,25 @@ export function adviseRecord(record: RunRecord, summary: RecordSummary = summari
     });
   }
 
-  // 3. voy against the exact scan
-  const voy = warm(summary, 'search (voy)');
-  const exact = warm(summary, 'search (exact)');
-  if (voy && exact && voy.duration.p50 !== null && exact.duration.p50 !== null && voy.duration.p50 > exact.duration.p50) {
-    out.push({
-      id: 'voy-slower',
-      severity: 'info',
-      title: 'voy is slower than the exact scan at this size.',
-      detail: `With ${record.corpus?.chunks ?? '?'} vectors a plain scan wins: voy's k-d tree only pays off on larger corpora (and it is exact too, so it buys no recall).`,
-      figure: { name: 'search p50, voy / exact', value: round(voy.duration.p50 / exact.duration.p50, 2), unit: '×' },
-    });
+  // 3. voy against the exact scan: each question ran on both kinds in turn, so the i-th voy search
+  // and the i-th exact search are a pair; said only when the paired difference excludes 0
+  const voyS = warmSamples(record, 'search (voy)');
+  const exactS = warmSamples(record, 'search (exact)');
+  const pairs = Math.min(voyS.length, exactS.length);
+  if (pairs > 0) {
+    const v = voyS.slice(0, pairs).map((s) => s.duration);
+    const x = exactS.slice(0, pairs).map((s) => s.duration);
+    const d = pairedDifference(v, x);
+    if (d.kind === 'value' && d.estimate > 0 && x.every((t) => t > 0)) {
+      const ratio = pairedRatio(v, x);
+      out.push({
+        id: 'voy-slower',
+        severity: 'info',
+        title: 'voy is slower than the exact scan at this size.',
+        detail: `With ${record.corpus?.chunks ?? '?'} vectors a plain scan wins: voy's k-d tree only pays off on larger corpora (and it is exact too, so it buys no recall). Per question, voy − exact: median ${d.estimate.toFixed(2)} ms (${Math.round(d.ci.coverage * 100)}% CI ${d.ci.lo.toFixed(2)} to ${d.ci.hi.toFixed(2)} ms, n ${d.n}).`,
+        figure: { name: 'search, voy / exact (median of per-question ratios)', value: round(ratio.median ?? 0, 2), unit: '×' },
+      });
+    }
   }
 
   // 4. WebGPU: fallback, shader-f16
@@ -113,31 +131,44 @@ export function adviseRecord(record: RunRecord, summary: RecordSummary = summari
     });
   }
 
-  // 5. the worker boundary
-  const search = warm(summary, 'search') ?? exact;
-  if (search && search.inWorker && search.duration.p50 !== null && search.inWorker.p50 !== null && search.duration.p50 > 0) {
-    const hop = (search.duration.p50 - search.inWorker.p50) / search.duration.p50;
-    if (hop > 0.5 && search.duration.p50 - search.inWorker.p50 > 0.2) {
+  // 5. the worker boundary: per search, round trip − the worker's own time (a paired difference,
+  // said only when its interval excludes 0)
+  const searchSamples = warmSamples(record, 'search').length ? warmSamples(record, 'search') : exactS;
+  const withWorker = searchSamples.filter((s) => typeof s.extra['workerMs'] === 'number');
+  if (withWorker.length > 0) {
+    const trip = withWorker.map((s) => s.duration);
+    const hop = pairedDifference(trip, withWorker.map((s) => s.extra['workerMs'] as number));
+    const p50 = [...trip].sort((a, b) => a - b)[Math.floor((trip.length - 1) / 2)]!;
+    if (hop.kind === 'value' && p50 > 0 && hop.estimate / p50 > 0.5 && hop.estimate > 0.2) {
       out.push({
         id: 'boundary-dominates',
         severity: 'info',
         title: 'The worker round trip costs more than the search itself.',
-        detail: 'At this corpus size, messaging between the page and the index worker dominates the search stage.',
-        figure: { name: 'search boundary share (p50)', value: round(hop * 100), unit: '%' },
+        detail: `At this corpus size, messaging between the page and the index worker dominates the search stage: per search, round trip − the worker's own time, median ${hop.estimate.toFixed(2)} ms (${Math.round(hop.ci.coverage * 100)}% CI ${hop.ci.lo.toFixed(2)} to ${hop.ci.hi.toFixed(2)} ms, n ${hop.n}).`,
+        figure: { name: 'search boundary share (median hop ÷ p50)', value: round((hop.estimate / p50) * 100), unit: '%' },
       });
     }
   }
 
-  // 6. method: noise, too few samples, end-to-end agreement
-  const noisy = summary.stages.filter((s) => s.phase === 'warm' && s.duration.cv !== null && s.count >= 5 && (s.duration.mean ?? 0) >= 1 && s.duration.cv > 0.5);
+  // 6. method: noise (each stage's CV against the threshold, with the calibration drift), too few
+  // samples, end-to-end agreement
+  const noisy = summary.stages.filter((s) => s.phase === 'warm' && s.noise.noisy && s.count >= 5 && (s.duration.mean ?? 0) >= 1);
   if (noisy.length) {
     const worst = noisy.reduce((a, b) => ((b.duration.cv ?? 0) > (a.duration.cv ?? 0) ? b : a));
     out.push({
       id: 'noisy',
       severity: 'warn',
-      title: `${noisy.length === 1 ? `"${worst.stage}" varies` : `${noisy.length} stages vary`} a lot from one sample to the next.`,
-      detail: `Noisy: ${noisy.map((s) => s.stage).join(', ')}. Close other tabs and applications, plug in the power, or raise the iterations: a comparison against this run will call only large changes.`,
+      title: `${noisy.length === 1 ? `"${worst.stage}" varies` : `${noisy.length} stages vary`} beyond the ${Math.round(worst.noise.threshold * 100)}% noise threshold.`,
+      detail: `Noisy: ${noisy.map((s) => s.stage).join(', ')}. ${summary.drift ? `The machine: ${summary.drift.note}.` : 'No calibration was recorded, so the machine’s own drift is unknown.'} Close other tabs and applications, plug in the power, or raise the iterations: a comparison against this run will call only large changes.`,
       figure: { name: `${worst.stage} coefficient of variation`, value: round(worst.duration.cv ?? 0, 2), unit: '' },
+    });
+  } else if (summary.drift?.drifted) {
+    out.push({
+      id: 'machine-drift',
+      severity: 'warn',
+      title: "The machine's speed changed during the run.",
+      detail: `${summary.drift.note}. The figures mix two speeds of this device: run again when the machine is quiet.`,
+      figure: { name: 'calibration drift', value: round(summary.drift.drift * 100), unit: '%' },
     });
   }
   if (record.config.iterations < 5) {
@@ -169,6 +200,17 @@ export function adviseRecord(record: RunRecord, summary: RecordSummary = summari
       title: 'Some chunks are longer than the model reads.',
       detail: `Chunks beyond the model's ${record.embedder?.maxTokens ?? '?'}-token limit were truncated when embedded: lower chunking.size.`,
       figure: { name: 'truncated chunks', value: record.corpus.truncatedChunks, unit: '' },
+    });
+  }
+  // 8. how close each stage came to this tab's own limits
+  for (const f of recordRoofFractions(record)) {
+    if (!f.available) continue;
+    out.push({
+      id: `roof-${f.stage.replace(/[^a-z0-9]+/gi, '-')}`,
+      severity: 'info',
+      title: `${roofHeadline(f)}.`,
+      detail: `${ROOF_MEANING[f.resource === 'SIMD f32 throughput' ? 'embed' : f.stage.startsWith('search') ? 'scan' : 'decode']} (${roofDetail(f)})`,
+      figure: { name: `${f.stage}, share of the measured ${f.resource}`, value: round(f.fraction * 100, 1), unit: '%' },
     });
   }
   const ua = record.memory.find((m) => m.figure === 'ua-memory');

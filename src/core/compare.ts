@@ -72,6 +72,12 @@ export interface MetricComparison {
   /** (current − baseline) / |baseline| × 100; null when the baseline mean is 0. */
   changePct: number | null;
   /**
+   * The Welch 95% interval of the difference of means, relative to |baseline| × 100; null when the
+   * noise is unknown (a run with one sample or no sd) or the baseline mean is 0. The change is a
+   * value only when this interval excludes 0 (src/core/figure-format.ts metricChange).
+   */
+  changeCiPct: [number, number] | null;
+  /**
    * The larger of the two runs' 95% CI half-widths relative to their means, × 100; null when
    * unknown (a run with one sample, or a mean of 0 with a non-zero spread).
    */
@@ -158,6 +164,11 @@ export function compareMoments(m: { name: string; kind: MetricKind; unit: string
   const noise = b.count < 2 || c.count < 2 || nb === null || nc === null ? null : Math.max(nb, nc);
 
   const test = b.count >= 2 && c.count >= 2 && b.sd !== null && c.sd !== null ? welchTest(b, c) : null;
+  let changeCiPct: [number, number] | null = null;
+  if (test && mb !== 0 && b.sd !== null && c.sd !== null) {
+    const half = (test.tCritical ?? 0) * Math.sqrt((b.sd * b.sd) / b.count + (c.sd * c.sd) / c.count);
+    changeCiPct = [((mc - mb - half) / Math.abs(mb)) * 100, ((mc - mb + half) / Math.abs(mb)) * 100];
+  }
   const worse = m.kind === 'latency' ? rel > 0 : rel < 0;
   const direction = m.kind === 'latency' ? (rel > 0 ? 'rose' : 'fell') : rel < 0 ? 'dropped' : 'rose';
   // a tolerance so that a change of exactly the threshold (100 → 110 at 10%) is not over it
@@ -199,6 +210,7 @@ export function compareMoments(m: { name: string; kind: MetricKind; unit: string
     currentCount: c.count,
     ratio,
     changePct,
+    changeCiPct,
     noisePct: noise === null ? null : noise * 100,
     thresholdPct: threshold * 100,
     test,

@@ -9,7 +9,8 @@ import { parseRunRecord, summarizeRecord, type RecordSummary, type RunRecord } f
 import { concurrencyText } from './report-data';
 import type { Summary } from './stats';
 import type { Comparison } from './compare';
-import { difference, percentChange } from './figure-format';
+import { difference, medianInterval, metricChange } from './figure-format';
+import { recordRoofFractions, roofsView } from './record-roofs';
 
 export type ExportFormat = 'json' | 'csv' | 'markdown' | 'openmetrics';
 
@@ -45,14 +46,44 @@ function csvCell(x: unknown): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-/** One row per sample (warm-ups included, flagged); the extras as columns `extra.<key>`. */
+/**
+ * The record's figures that are not samples, as CSV rows (`kind` roof, fraction or calibration;
+ * `stage` names what they are of; `value` and `unit`): the device roofs (an unavailable one has an
+ * empty value and its reason as the note), each stage against its roof, the calibration repetitions.
+ */
+function limitRows(record: RunRecord): Array<{ kind: string; stage: string; value: number | null; unit: string; note: string }> {
+  const out: Array<{ kind: string; stage: string; value: number | null; unit: string; note: string }> = [];
+  const r = record.roofs;
+  if (r) {
+    const roof = <T>(name: string, x: ({ available: true } & T) | { available: false; reason: string }, value: (y: T) => number, unit: string, note: (y: T) => string = () => '') =>
+      out.push(x.available ? { kind: 'roof', stage: name, value: value(x), unit, note: note(x) } : { kind: 'roof', stage: name, value: null, unit, note: `unavailable: ${x.reason}` });
+    roof('memory bandwidth', r.bandwidth, (b) => b.GBps, 'GB/s', (b) => `best of ${b.repsMs.length}; median ${b.medianGBps}`);
+    roof('SIMD f32, 1 thread', r.simd1, (x) => x.gflops, 'GFLOP/s');
+    roof('SIMD f32, N threads', r.simdN, (x) => x.gflops, 'GFLOP/s', (x) => `${x.threads} threads`);
+    out.push({ kind: 'roof', stage: 'timer resolution', value: r.timer.resolutionMs, unit: 'ms', note: r.timer.crossOriginIsolated ? 'cross-origin isolated' : 'not cross-origin isolated' });
+  }
+  for (const f of recordRoofFractions(record)) {
+    out.push(f.available ? { kind: 'fraction', stage: f.stage, value: f.fraction, unit: `of ${f.resource}`, note: `${f.achieved} of ${f.roof} ${f.unit}; ${f.basis}` } : { kind: 'fraction', stage: f.stage, value: null, unit: `of ${f.resource}`, note: `unavailable: ${f.reason}` });
+  }
+  const c = record.calibration;
+  if (c) {
+    for (const [side, xs] of [['before', c.beforeMs], ['after', c.afterMs]] as const) xs.forEach((x) => out.push({ kind: 'calibration', stage: side, value: x, unit: 'ms', note: c.workload }));
+  }
+  return out;
+}
+
+/**
+ * One row per sample (warm-ups included, flagged; `kind` sample); the extras as columns
+ * `extra.<key>`. Then the roofs, the fractions and the calibration, one row each (limitRows).
+ */
 export function toCsv(record: RunRecord): string {
   const keys = [...new Set(record.samples.flatMap((s) => Object.keys(s.extra)))].sort();
-  const head = ['run', 'stage', 'phase', 'iteration', 'warmup', 'start_ms', 'duration_ms', ...keys.map((k) => `extra.${k}`)];
+  const head = ['run', 'kind', 'stage', 'phase', 'iteration', 'warmup', 'start_ms', 'duration_ms', 'value', 'unit', 'note', ...keys.map((k) => `extra.${k}`)];
   const rows = record.samples.map((s) =>
-    [record.id, s.stage, s.phase, s.iteration, s.warmup, s.start, s.duration, ...keys.map((k) => s.extra[k])].map(csvCell).join(','),
+    [record.id, 'sample', s.stage, s.phase, s.iteration, s.warmup, s.start, s.duration, '', '', '', ...keys.map((k) => s.extra[k])].map(csvCell).join(','),
   );
-  return [head.map(csvCell).join(','), ...rows].join('\r\n') + '\r\n';
+  const limits = limitRows(record).map((l) => [record.id, l.kind, l.stage, '', '', '', '', '', l.value, l.unit, l.note, ...keys.map(() => '')].map(csvCell).join(','));
+  return [head.map(csvCell).join(','), ...rows, ...limits].join('\r\n') + '\r\n';
 }
 
 // ─────────────────────────────── Markdown ───────────────────────────────
@@ -87,14 +118,27 @@ export function toMarkdown(record: RunRecord, summary: RecordSummary = summarize
   out.push(`- **browser**: ${env.userAgent}; ${env.hardwareConcurrency ?? '?'} logical cores; cross-origin isolated: ${env.crossOriginIsolated ? 'yes' : 'no'}; WebGPU: ${env.webgpu.available ? `${env.webgpu.vendor} ${env.webgpu.architecture}` : `no (${env.webgpu.reason})`}`);
   out.push(`- **app**: ragtab ${env.app.version} (${env.app.commit})`, '');
 
-  out.push('## Stages (ms)', '', '| stage | phase | n | mean | ± 95% CI | sd | min | p50 | p90 | p99 | max | CV | p50 in worker |', '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|');
+  const resolution = r.roofs ? { resolution: r.roofs.timer.resolutionMs } : {};
+  out.push('## Stages (ms)', '', '| stage | phase | n | mean | ± 95% CI | sd | min | p50 | p50 95% CI | p90 | p99 | max | CV | p50 in worker |', '|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|');
   for (const s of summary.stages) {
     const d = s.duration;
     out.push(
-      `| ${esc(s.stage)} | ${s.phase} | ${s.count} | ${f(d.mean)} | ${ci(d)} | ${f(d.sd)} | ${f(d.min)} | ${f(d.p50)} | ${f(d.p90)} | ${f(d.p99)} | ${f(d.max)} | ${f(d.cv, 3)} | ${f(s.inWorker?.p50)} |`,
+      `| ${esc(s.stage)} | ${s.phase} | ${s.count} | ${f(d.mean)} | ${ci(d)} | ${f(d.sd)} | ${f(d.min)} | ${f(d.p50)} | ${medianInterval(s.median, resolution)} | ${f(d.p90)} | ${f(d.p99)} | ${f(d.max)} | ${f(d.cv, 3)}${s.noise.noisy ? ' (noisy)' : ''} | ${f(s.inWorker?.p50)} |`,
     );
   }
   out.push('');
+  const noisy = summary.stages.filter((s) => s.noise.noisy);
+  if (noisy.length) out.push(`Noisy (coefficient of variation above ${Math.round(noisy[0]!.noise.threshold * 100)}%): ${noisy.map((s) => `${esc(s.stage)} (${s.phase})`).join(', ')}. ${summary.drift ? `The machine meanwhile: ${summary.drift.note}.` : 'No calibration was recorded with this run.'}`, '');
+  const lim = roofsView(r);
+  out.push("## Against this tab's measured limits", '');
+  if (lim.missing) out.push(`${lim.missing}.`, '');
+  else out.push(...lim.roofs.map((l) => `- ${l}`), '');
+  if (lim.fractions.length) {
+    out.push('| stage | roof | share | figures |', '|---|---|--:|---|');
+    for (const x of lim.fractions) out.push(`| ${esc(x.stage)} | ${x.resource} | ${x.fraction === null ? 'unavailable' : `${f(x.fraction * 100, x.fraction >= 0.1 ? 0 : 1)}%`} | ${esc(x.detail)} |`);
+    out.push('');
+  }
+  if (lim.drift) out.push(`Calibration: ${lim.drift}.`, '');
   if (summary.throughputs.length) {
     out.push('## Throughput', '', '| figure | phase | n | mean | p50 | min | max |', '|---|---|--:|--:|--:|--:|--:|');
     for (const t of summary.throughputs) out.push(`| ${esc(t.name)} | ${t.phase} | ${t.summary.count} | ${f(t.summary.mean, 1)} | ${f(t.summary.p50, 1)} | ${f(t.summary.min, 1)} | ${f(t.summary.max, 1)} |`);
@@ -145,7 +189,7 @@ export function comparisonMarkdown(c: Comparison & { notComparable?: string[] })
   }
   const out = ['| metric | baseline | current | change | noise | verdict |', '|---|--:|--:|--:|--:|---|'];
   for (const m of c.metrics) {
-    out.push(`| ${esc(m.name)} | ${f(m.baselineMean)} | ${f(m.currentMean)} | ${m.changePct === null ? '—' : percentChange(m.changePct / 100)} | ${m.noisePct === null ? '—' : `${f(m.noisePct, 1)}%`} | ${m.verdict} |`);
+    out.push(`| ${esc(m.name)} | ${f(m.baselineMean)} | ${f(m.currentMean)} | ${metricChange(m)} | ${m.noisePct === null ? '—' : `${f(m.noisePct, 1)}%`} | ${m.verdict} |`);
   }
   return out.join('\n') + `\n\nOverall: **${c.verdict}**${c.regressions.length ? ` (regressions: ${c.regressions.join(', ')})` : ''}\n`;
 }
@@ -202,6 +246,18 @@ export function toOpenMetrics(record: RunRecord, summary: RecordSummary = summar
   out.push('# TYPE ragtab_memory_peak_bytes gauge', '# UNIT ragtab_memory_peak_bytes bytes', '# HELP ragtab_memory_peak_bytes Peak of each available memory figure per stage (unavailable figures are omitted).');
   for (const m of summary.memory) {
     if (m.peakBytes !== null) out.push(`ragtab_memory_peak_bytes${labels({ ...base, stage: m.stage, figure: m.figure })} ${om(m.peakBytes)}`);
+  }
+  const roofs = record.roofs;
+  if (roofs) {
+    out.push('# TYPE ragtab_roof gauge', "# HELP ragtab_roof This tab's measured limits (unit in the label); unavailable roofs are omitted.");
+    if (roofs.bandwidth.available) out.push(`ragtab_roof${labels({ ...base, roof: 'memory bandwidth', unit: 'GB/s' })} ${om(roofs.bandwidth.GBps)}`);
+    if (roofs.simd1.available) out.push(`ragtab_roof${labels({ ...base, roof: 'SIMD f32, 1 thread', unit: 'GFLOP/s' })} ${om(roofs.simd1.gflops)}`);
+    if (roofs.simdN.available) out.push(`ragtab_roof${labels({ ...base, roof: `SIMD f32, ${roofs.simdN.threads} threads`, unit: 'GFLOP/s' })} ${om(roofs.simdN.gflops)}`);
+    const fractions = recordRoofFractions(record).filter((x) => x.available);
+    if (fractions.length) {
+      out.push('# TYPE ragtab_roof_fraction gauge', '# HELP ragtab_roof_fraction Each stage with a roof: achieved ÷ the roof.');
+      for (const x of fractions) if (x.available) out.push(`ragtab_roof_fraction${labels({ ...base, stage: x.stage, roof: x.resource })} ${om(x.fraction)}`);
+    }
   }
   out.push('# EOF');
   return out.join('\n') + '\n';

@@ -11,8 +11,9 @@
  *   a comparison that is not comparable gets no ratio.
  * Negative numbers use the minus sign (U+2212).
  */
-import type { Difference, Interval, NoiseVerdict } from './robust-stats';
+import type { Difference, Interval, MedianEstimate, NoiseVerdict } from './robust-stats';
 import type { RatioClaim } from './comparability';
+import type { MetricComparison } from './compare';
 
 export const MINUS = '\u2212';
 
@@ -101,4 +102,37 @@ export function ratio(c: RatioClaim): string {
 /** A noise verdict as a short note: "noisy: CV 23.0% (threshold 10%, n 20); load average …". */
 export function noise(v: NoiseVerdict): string {
   return v.note;
+}
+
+/**
+ * A median's interval as a table cell in the median's unit: "11.8 to 13.0", digits from the
+ * interval's width and the resolution; "n 4: none" when there are too few samples for the level.
+ */
+export function medianInterval(m: MedianEstimate, o: DigitsOptions = {}): string {
+  if (m.median === null) return '—';
+  if (!m.ci) return `n ${m.n}: none`;
+  const dec = decimalsFor(m.median, { ...o, uncertainty: (m.ci.hi - m.ci.lo) / 2 || undefined });
+  return `${fixed(m.ci.lo, dec)} to ${fixed(m.ci.hi, dec)}`;
+}
+
+/** A median with its interval, in prose: "12.3 ms (95% CI 11.8 to 13.0 ms, n 20)". */
+export function medianText(m: MedianEstimate, unit: string, o: DigitsOptions = {}): string {
+  if (m.median === null) return '—';
+  if (!m.ci) return `${quantity(m.median, unit, o)} (n ${m.n}: too few samples for an interval)`;
+  const dec = decimalsFor(m.median, { ...o, uncertainty: (m.ci.hi - m.ci.lo) / 2 || undefined });
+  return `${withUnit(fixed(m.median, dec), unit)} (${interval(m.ci, unit, dec)}, n ${m.n})`;
+}
+
+/**
+ * A metric's change against a baseline: "+12.3% (95% CI +8.1 to +16.5%)" when the Welch test says
+ * it is beyond both runs' noise, else "below resolution (n 5 vs 5, 95% CI −3.0 to +4.1%)" — never a
+ * change that the runs' noise could have made.
+ */
+export function metricChange(m: Pick<MetricComparison, 'changePct' | 'changeCiPct' | 'baselineCount' | 'currentCount' | 'test'>): string {
+  if (m.changePct === null) return '—';
+  const ci = m.changeCiPct;
+  const dec = ci ? decimalsFor(m.changePct, { uncertainty: (ci[1] - ci[0]) / 2 || undefined, max: 1 }) : 1;
+  const range = ci ? `95% CI ${signed(ci[0], '', dec)} to ${signed(ci[1], '%', dec)}` : 'noise unknown: a run without spread';
+  if (!m.test?.significant) return `below resolution (n ${m.baselineCount} vs ${m.currentCount}, ${range})`;
+  return `${percentChange(m.changePct / 100, dec)}${ci ? ` (${range})` : ''}`;
 }

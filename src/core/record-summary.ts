@@ -6,7 +6,8 @@
 import type { MemoryFigure, Phase, RunRecord } from './run-record';
 import { QUERY_STAGE, CONCURRENT_BATCH_STAGE, CONCURRENT_QUERY_STAGE } from './stages';
 import { summarize, type Summary } from './stats';
-import { pairedDifference, type Difference } from './robust-stats';
+import { medianWithInterval, noiseVerdict, pairedDifference, type CalibrationDrift, type Difference, type MedianEstimate, type NoiseVerdict } from './robust-stats';
+import { recordDrift } from './record-roofs';
 
 export interface StageStats {
   stage: string;
@@ -19,6 +20,10 @@ export interface StageStats {
   duration: Summary;
   /** Durations measured inside the worker (extra.workerMs), when the stage reports them. */
   inWorker: Summary | null;
+  /** The median with its exact order-statistic interval (src/core/robust-stats.ts). */
+  median: MedianEstimate;
+  /** CV against the noise threshold, with the run's calibration drift as the machine's context. */
+  noise: NoiseVerdict;
 }
 
 export interface ThroughputStats {
@@ -87,6 +92,8 @@ export type ConcurrencyPipeline = (typeof CONCURRENCY_PIPELINES)[number];
 
 export interface RecordSummary {
   stages: StageStats[];
+  /** The calibration workload before → after the run (null when not measured on both sides). */
+  drift: CalibrationDrift | null;
   throughputs: ThroughputStats[];
   endToEnd: EndToEndCheck | null;
   shares: StageShare[];
@@ -142,6 +149,8 @@ export function summarizeRecord(record: RunRecord): RecordSummary {
     }
   }
   const order = (a: { phase: Phase }, b: { phase: Phase }) => PHASES.indexOf(a.phase) - PHASES.indexOf(b.phase);
+  const drift = recordDrift(record);
+  const context = drift ? ({ kind: 'drift', drift } as const) : ({ kind: 'none' } as const);
   const stages: StageStats[] = [...groups.values()].sort(order).map((g) => ({
     stage: g.stage,
     phase: g.phase,
@@ -150,6 +159,8 @@ export function summarizeRecord(record: RunRecord): RecordSummary {
     warmupsExcluded: g.warmups,
     duration: summarize(g.durations),
     inWorker: g.worker.length > 0 ? summarize(g.worker) : null,
+    median: medianWithInterval(g.durations),
+    noise: noiseVerdict(g.durations, context),
   }));
   const throughputs: ThroughputStats[] = [...rates.values()].sort(order).map((r) => ({
     name: `${r.stage}: ${rateUnit(r.key)}`,
@@ -248,6 +259,6 @@ export function summarizeRecord(record: RunRecord): RecordSummary {
     } else if (p.peakBytes === null) p.reason = m.reason;
   }
 
-  return { stages, throughputs, endToEnd, shares, concurrency, memory: [...peaks.values()] };
+  return { stages, drift, throughputs, endToEnd, shares, concurrency, memory: [...peaks.values()] };
 }
 

@@ -45,6 +45,8 @@ export type RoofFraction =
       fraction: number;
       /** What was assumed, in one sentence. */
       basis: string;
+      /** Samples the achieved figure is the median of (absent: one measurement). */
+      n?: number;
     }
   | { available: false; stage: string; resource: Resource; reason: string };
 
@@ -136,13 +138,37 @@ export function decodeFraction(o: { stage?: string; modelBytes: number; tokens: 
   return against(o.stage ?? 'decode', 'memory bandwidth', 'GB/s', (o.modelBytes * o.tokens) / o.ms / 1e6, bandwidthRoof(roofs), `${o.tokens} tokens × ${o.modelBytes} bytes of weights each (KV cache not counted: a lower bound)`);
 }
 
+// ─────────────────────────────── LLM weights ───────────────────────────────
+
+/**
+ * The weight bytes one generated token reads, from a GGUF's tensor list: every tensor, except the
+ * token-embedding table when the model has its own output matrix (then only one row of the table is
+ * read per token; with tied embeddings the table is the output matrix and is read whole). Null when
+ * a tensor's size is unknown (a ggml type this reader does not know) or there are no tensors.
+ */
+export function llmWeightBytesPerToken(tensors: ReadonlyArray<{ name: string; bytes: number | null }>): number | null {
+  if (tensors.length === 0 || tensors.some((t) => t.bytes === null)) return null;
+  const tied = !tensors.some((t) => t.name === 'output.weight');
+  return tensors.reduce((sum, t) => sum + (!tied && t.name === 'token_embd.weight' ? 0 : (t.bytes as number)), 0);
+}
+
 const pct = (f: number) => `${fixed(f * 100, f >= 0.1 ? 0 : 1)}%`;
 const three = (x: number) => fixed(x, Math.max(0, 2 - Math.floor(Math.log10(Math.max(Math.abs(x), 1e-9)))));
 
+/** "embed runs at 38% of this tab's measured SIMD f32 throughput", or why there is no roof. */
+export function roofHeadline(f: RoofFraction): string {
+  if (!f.available) return `${f.stage}: no ${f.resource} roof to read it against`;
+  return `${f.stage} runs at ${pct(f.fraction)} of this tab's measured ${f.resource}`;
+}
+
+/** "8.1 of 21.3 GFLOP/s; <basis>", or the reason there is no roof. */
+export function roofDetail(f: RoofFraction): string {
+  return f.available ? `${three(f.achieved)} of ${three(f.roof)} ${f.unit}; ${f.basis}` : f.reason;
+}
+
 /** One advice line: "embed runs at 38% of this tab's measured SIMD f32 throughput (8.1 of 21.3 GFLOP/s, …)". */
 export function roofAdvice(f: RoofFraction): string {
-  if (!f.available) return `${f.stage}: no ${f.resource} roof to read it against (${f.reason})`;
-  return `${f.stage} runs at ${pct(f.fraction)} of this tab's measured ${f.resource} (${three(f.achieved)} of ${three(f.roof)} ${f.unit}; ${f.basis})`;
+  return `${roofHeadline(f)} (${roofDetail(f)})`;
 }
 
 /** The roofs in one line each, for a report or a CLI. */

@@ -17,6 +17,7 @@ import * as v from 'valibot';
 import { BenchConfigSchema, formatPath, type BenchConfig } from './bench-config';
 import { RagtabError } from './errors';
 import type { BrowserProbe, CapabilityRecord } from './browser-capabilities';
+import type { DeviceRoofs, EncoderShape } from './roofs';
 
 // The runner's own sample names are defined with the pipeline's stages (src/core/stages.ts).
 export { QUERY_STAGE, QUERY_SET_STAGE, INGEST_STAGE, CONCURRENT_QUERY_STAGE, CONCURRENT_BATCH_STAGE, EMBED_BATCH_STAGE } from './stages';
@@ -175,6 +176,44 @@ export const EnvironmentSchema = v.strictObject({
 });
 export type EnvironmentRecord = v.InferOutput<typeof EnvironmentSchema>;
 
+const roofValue = <E extends v.ObjectEntries>(entries: E) => v.variant('available', [v.strictObject({ available: v.literal(true), ...entries }), unavailable]);
+
+/**
+ * The device roofs of the tab the run was measured in (src/core/roofs.ts, measured by
+ * src/engine/roofs.ts at the start of the run): a roof that could not be measured is unavailable
+ * with its reason, never 0.
+ */
+export const DeviceRoofsSchema: v.GenericSchema<DeviceRoofs> = v.strictObject({
+  version: v.literal(1),
+  durationMs: nonNeg(),
+  timer: v.strictObject({ resolutionMs: nonNeg(), crossOriginIsolated: v.boolean() }),
+  bandwidth: roofValue({ GBps: nonNeg(), medianGBps: nonNeg(), bytes: nonNeg(), repsMs: v.array(nonNeg()) }),
+  simd1: roofValue({ gflops: nonNeg(), ms: nonNeg(), warmupMs: nonNeg() }),
+  simdN: roofValue({ threads: v.pipe(v.number(), v.integer(), v.minValue(1)), gflops: nonNeg(), perThread: v.array(nonNeg()) }),
+});
+
+/**
+ * The calibration workload (the roofs' small SIMD multiply, workers/lib/roofs.ts) timed before and
+ * after the run: if its time changed, the machine's speed changed meanwhile
+ * (src/core/robust-stats.ts calibrationDrift), and the figures are read with that in mind.
+ */
+export const CalibrationSchema = v.strictObject({
+  /** What was timed, e.g. "300 × SIMD f32 matmul 16×128·128×32, in a worker". */
+  workload: v.string(),
+  /** When the two sets were taken, e.g. "before the first step and after the last". */
+  between: v.string(),
+  /** ms per repetition. */
+  beforeMs: v.array(nonNeg()),
+  afterMs: v.array(nonNeg()),
+});
+export type CalibrationRecord = v.InferOutput<typeof CalibrationSchema>;
+
+/** An encoder's shape from its config.json (for FLOPs per token), or why there is none. */
+const EncoderShapeSchema: v.GenericSchema<EncoderShape | { reason: string }> = v.union([
+  v.strictObject({ layers: v.pipe(v.number(), v.integer(), v.minValue(1)), hidden: v.pipe(v.number(), v.integer(), v.minValue(1)), intermediate: v.pipe(v.number(), v.integer(), v.minValue(1)) }),
+  v.strictObject({ reason: v.string() }),
+]);
+
 export const StageDefSchema = v.strictObject({ name: v.string(), unit: v.string() });
 export type StageDef = v.InferOutput<typeof StageDefSchema>;
 
@@ -231,12 +270,18 @@ export const RunRecordSchema = v.strictObject({
       batchSize: v.number(),
       dims: v.number(),
       maxTokens: v.number(),
+      /** The encoder's shape (config.json), for its FLOPs per token; optional: older records lack it. */
+      shape: v.optional(EncoderShapeSchema),
     }),
   ),
   llm: nullable(v.strictObject({ engine: v.string(), model: v.string(), detail: ExtraSchema })),
   quality: nullable(QualitySchema),
   errors: v.array(v.strictObject({ name: v.string(), message: v.string(), stage: nullable(v.string()), t: v.number() })),
   warnings: strings(),
+  /** The tab's device roofs, measured at the start of the run. Optional: older records lack them. */
+  roofs: v.optional(DeviceRoofsSchema),
+  /** The calibration workload before and after the run. Optional: older records lack it. */
+  calibration: v.optional(CalibrationSchema),
 });
 /** The record; its configuration is the validated, read-only BenchConfig. */
 export type RunRecord = Omit<v.InferOutput<typeof RunRecordSchema>, 'config'> & { config: BenchConfig };

@@ -114,6 +114,7 @@ export function fillFromReports(record: RunRecord, state: RunReports): void {
       batchSize: e.batchSize,
       dims: e.dims,
       maxTokens: e.maxTokens,
+      ...(e.shape ? { shape: { ...e.shape } } : {}),
     };
   }
   const l = state.llm;
@@ -130,6 +131,7 @@ export function fillFromReports(record: RunRecord, state: RunReports): void {
         engineVersion: l.info.engineVersion,
         source: l.source,
         bytes: l.files.reduce((t, f) => t + f.bytes, 0),
+        weightBytesPerToken: l.info.weightBytesPerToken ?? null,
       },
     };
   }

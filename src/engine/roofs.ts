@@ -7,7 +7,7 @@
  */
 import * as Comlink from 'comlink';
 import type { DeviceRoofs, RoofValue } from '../core/roofs';
-import { sharedMatmulPages, timerResolution, type RoofsApi } from '../../workers/lib/roofs';
+import { CALIBRATION_MATMUL, sharedMatmulPages, timerResolution, type RoofsApi } from '../../workers/lib/roofs';
 
 export interface RoofOptions {
   /** Threads of the N-thread roof (default: navigator.hardwareConcurrency, at most 16). */
@@ -25,7 +25,19 @@ function roofsWorker(): { worker: Worker; api: Comlink.Remote<RoofsApi> } {
 
 const why = (e: unknown) => (e instanceof Error ? `${e.name}: ${e.message}` : String(e));
 
+/** The roofs, or (when even a roofs worker cannot start) every roof unavailable with the reason: never throws. */
 export async function measureDeviceRoofs(o: RoofOptions = {}): Promise<DeviceRoofs> {
+  const t0 = performance.now();
+  try {
+    return await measureRoofs(o);
+  } catch (e) {
+    const reason = `the roofs could not be measured: ${why(e)}`;
+    const timer = { resolutionMs: timerResolution(), crossOriginIsolated: globalThis.crossOriginIsolated === true };
+    return { version: 1, durationMs: performance.now() - t0, timer, bandwidth: { available: false, reason }, simd1: { available: false, reason }, simdN: { available: false, reason } };
+  }
+}
+
+async function measureRoofs(o: RoofOptions): Promise<DeviceRoofs> {
   const t0 = performance.now();
   const ms = o.matmulMs ?? 100;
   const isolated = globalThis.crossOriginIsolated === true;
@@ -83,4 +95,44 @@ async function nThreads(threads: number, ms: number, isolated: boolean, workers:
   } catch (e) {
     return { available: false, reason: `the ${threads}-thread multiply failed: ${why(e)}` };
   }
+}
+
+// ─────────────────────────────── calibration ───────────────────────────────
+
+const CALIBRATION_REPS = 15;
+const CALIBRATION_CALLS = 300;
+
+/** What the calibration times, as the record says it. */
+export const CALIBRATION_WORKLOAD = `${CALIBRATION_REPS} repetitions of ${CALIBRATION_CALLS} × the SIMD f32 multiply ${CALIBRATION_MATMUL.m}×${CALIBRATION_MATMUL.k} · ${CALIBRATION_MATMUL.k}×${CALIBRATION_MATMUL.n}, in a roofs worker`;
+
+/**
+ * The calibration workload (workers/lib/roofs.ts timeCalibration) in a fresh roofs worker: ms per
+ * repetition. Empty when it cannot run (no worker, no SIMD): the drift is then unknown, never made up.
+ */
+export async function measureCalibration(): Promise<number[]> {
+  let w: ReturnType<typeof roofsWorker> | null = null;
+  try {
+    w = roofsWorker();
+    if (!(await w.api.simd())) return [];
+    return await w.api.calibrate({ reps: CALIBRATION_REPS, calls: CALIBRATION_CALLS });
+  } catch {
+    return [];
+  } finally {
+    if (w) {
+      w.api[Comlink.releaseProxy]();
+      w.worker.terminate();
+    }
+  }
+}
+
+/** The tab's limits taken at the start of a run: the roofs, and the calibration before the run. */
+export interface DeviceLimits {
+  roofs: DeviceRoofs;
+  calibrationBeforeMs: number[];
+}
+
+/** The roofs, then the calibration (in under a second): what a run keeps from its start. Never throws. */
+export async function measureDeviceLimits(o: RoofOptions = {}): Promise<DeviceLimits> {
+  const roofs = await measureDeviceRoofs(o);
+  return { roofs, calibrationBeforeMs: await measureCalibration() };
 }

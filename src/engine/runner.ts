@@ -26,6 +26,7 @@ export { newRunId } from './record';
 import { MemorySampler, REASONS, browserMemorySources, unreadableMemory, type MemorySources, type WorkerMemoryReader } from './memory';
 import { collectEnvironment } from './environment';
 import { afterNextFrame, pageHidden } from './settle';
+import { CALIBRATION_WORKLOAD, measureCalibration, measureDeviceLimits, type DeviceLimits } from './roofs';
 
 /** The parts of the session the runner uses: its public methods and state (RagSession satisfies it). */
 export interface BenchSession extends EventTarget {
@@ -49,6 +50,11 @@ export interface BenchSession extends EventTarget {
   } | null;
   /** The session's LLM (the concurrency mode drives it directly; its worker's memory is read between stages). */
   readonly generator?: BenchGenerator;
+  /**
+   * The tab's limits (device roofs, calibration) the session's own run record reads; the runner
+   * sets them at the start of a run, so the session need not measure them inside a timed step.
+   */
+  deviceLimits?: DeviceLimits | null;
 }
 
 /** The parts of the session's Generator the runner uses. */
@@ -167,6 +173,12 @@ export interface RunnerOptions {
   settle?: () => Promise<void>;
   /** How long to wait at the end of a run for a pending full memory measurement, ms. */
   memoryTimeoutMs?: number;
+  /**
+   * Measures the tab's limits before the first step (device roofs, the calibration workload) and
+   * the calibration again after the last, outside every timing (default: src/engine/roofs.ts, in
+   * workers); null: not measured (the record then has neither).
+   */
+  limits?: { start(): Promise<DeviceLimits>; after(): Promise<number[]> } | null;
   suiteName?: string;
   /**
    * A corpus the configuration cannot name (the user's files or a BEIR folder: a re-run of a shared
@@ -222,6 +234,12 @@ export class Runner {
     this.abort = abort;
     const runId = newRunId();
     const record = newRecord({ id: runId, suite: this.opts.suiteName ?? 'retrieval', config, sweep, environment: await (this.opts.environment ?? collectEnvironment)() });
+    const limits = this.opts.limits === undefined ? { start: () => measureDeviceLimits(), after: measureCalibration } : this.opts.limits;
+    const start = limits ? await limits.start() : null;
+    if (start) {
+      record.roofs = start.roofs;
+      session.deviceLimits = start;
+    }
     const origin = performance.now();
     const now = () => performance.now() - origin;
     const hc = this.opts.hardwareConcurrency ?? (typeof navigator !== 'undefined' ? navigator.hardwareConcurrency : undefined);
@@ -326,6 +344,11 @@ export class Runner {
       record.errors.push({ name: info.name, message: info.message, stage: current?.stage ?? null, t: now() });
     } finally {
       session.removeEventListener('change', onChange);
+      // the calibration again, after the last step (still running: nothing else starts meanwhile)
+      if (start && limits) {
+        const afterMs = await limits.after().catch(() => []);
+        record.calibration = { workload: CALIBRATION_WORKLOAD, between: "before the run's first step and after its last", beforeMs: start.calibrationBeforeMs, afterMs };
+      }
       this.abort = null;
     }
     record.memory = await memory.stop(this.opts.memoryTimeoutMs ?? 20_000);

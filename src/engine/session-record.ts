@@ -6,7 +6,8 @@
  * out, so one query's figure is not mixed into the evaluation's).
  */
 import type { BenchConfig } from '../core/bench-config';
-import { APP_SUITE, type EnvironmentRecord, type Phase, type RunRecord } from '../core/run-record';
+import { APP_SUITE, type CalibrationRecord, type EnvironmentRecord, type Phase, type RunRecord } from '../core/run-record';
+import type { DeviceRoofs } from '../core/roofs';
 import { STAGE, type StageTiming } from '../core/stages';
 import type { LlmLoadReport } from './generation';
 import { fillFromReports, newRecord, stageSamples } from './record';
@@ -21,6 +22,9 @@ export interface SessionRun {
   query: QueryResult | null;
   llm: LlmLoadReport | null;
   warnings?: readonly string[];
+  /** The tab's roofs and calibration (measured at the session's first ingestion; the calibration again when the record is made). */
+  roofs?: DeviceRoofs;
+  calibration?: CalibrationRecord;
 }
 
 export function recordFromSession(run: SessionRun): RunRecord {
@@ -39,6 +43,8 @@ export function recordFromSession(run: SessionRun): RunRecord {
   });
   if (run.query) add(run.query.stages.filter((s) => !evaluated.has(s.name)), 'warm', 0);
   record.warnings.push(...(run.warnings ?? []));
+  if (run.roofs) record.roofs = run.roofs;
+  if (run.calibration) record.calibration = run.calibration;
   fillFromReports(record, { ingest: run.ingest, llm: run.llm, evaluation: run.evaluation });
   record.status = 'complete';
   record.finishedAt = new Date().toISOString();

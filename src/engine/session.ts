@@ -27,6 +27,7 @@ import { retrieve, retrievalSource } from './retrieve';
 import { timeStage } from './stages';
 import type { CapabilityRecord } from '../core/browser-capabilities';
 import { browserCapabilities, noteIndexedDbBlobs } from './environment';
+import { measureDeviceLimits, type DeviceLimits } from './roofs';
 
 export type { EvaluationReport, IngestReport, QueryResult, RetrievedChunk } from './reports';
 export type { Progress, StageTiming } from '../core/stages';
@@ -68,6 +69,12 @@ export class RagSession extends EventTarget {
   capabilities: CapabilityRecord | null = null;
   /** The IndexedDB storage layer (null until opened, or when unavailable). */
   store: RagtabStore | null = null;
+  /**
+   * This tab's limits (device roofs, the calibration before) for the app's own run record: measured
+   * at the start of the first ingestion (before its stages, under a second, in workers), or set by
+   * the benchmark runner at the start of its run.
+   */
+  deviceLimits: DeviceLimits | null = null;
   private storeFailed = false;
   private abort: AbortController | null = null;
   private readonly embedders = new EmbedderPool((p) => this.setProgress(p));
@@ -201,6 +208,7 @@ export class RagSession extends EventTarget {
     this.changed();
     let created: WorkerBridge<EmbedderApi> | null = null;
     try {
+      this.deviceLimits ??= await measureDeviceLimits();
       const store = await this.openStorage();
       const hooks = {
         setProgress: (p: Parameters<RagSession['setProgress']>[0]) => this.setProgress(p),

@@ -23,6 +23,7 @@ import { Runner } from './runner';
 import { RETRIEVAL_SUITE } from './retrieval-suite';
 import type { RagSession } from './session';
 import { recordFromSession } from './session-record';
+import { CALIBRATION_WORKLOAD, measureCalibration } from './roofs';
 
 /** Files larger than this are not hashed on the page (the digest needs the whole file in memory). */
 const MAX_HASHED_BYTES = 1 << 30;
@@ -97,6 +98,7 @@ export async function shareFromSession(session: RagSession): Promise<SessionShar
     llmVariant: session.llmLoad?.info.variant ?? null,
     deps: { ...__RAGTAB_DEPS__ },
   });
+  const limits = session.deviceLimits;
   const record = recordFromSession({
     config,
     startedAt: new Date().toISOString(),
@@ -105,6 +107,12 @@ export async function shareFromSession(session: RagSession): Promise<SessionShar
     evaluation: session.lastEvaluation,
     query: q,
     llm: llmOn ? session.llmLoad : null,
+    ...(limits
+      ? {
+          roofs: limits.roofs,
+          calibration: { workload: CALIBRATION_WORKLOAD, between: "at the session's first ingestion and when this record was made", beforeMs: limits.calibrationBeforeMs, afterMs: await measureCalibration() },
+        }
+      : {}),
   });
   return { config, pins, summary: summaryFromRecord(record) };
 }

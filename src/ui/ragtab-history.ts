@@ -6,7 +6,7 @@ import { DEFAULT_THRESHOLDS } from '../core/compare';
 import { errorInfo } from '../core/errors';
 import { cardStyles } from './shared-styles';
 import { num } from './format';
-import { percentChange } from '../core/figure-format';
+import { metricChange } from '../core/figure-format';
 
 /**
  * Saved runs: listed, opened, deleted, and any run compared with a baseline, metric by metric
@@ -122,7 +122,7 @@ export class RagtabHistory extends LitElement {
         <tbody>${c.metrics.map(
           (m) => html`<tr data-metric=${m.name}>
             <td>${m.name}</td><td class="n">${num(m.baselineMean, 3)}</td><td class="n">${num(m.currentMean, 3)}</td>
-            <td class="n">${m.changePct === null ? '—' : percentChange(m.changePct / 100)}</td>
+            <td class="n">${metricChange(m)}</td>
             <td class="n">${m.noisePct === null ? '—' : `±${num(m.noisePct, 1)}%`}</td>
             <td class=${m.verdict}>${m.verdict}</td><td class="note">${m.reason}</td>
           </tr>`,

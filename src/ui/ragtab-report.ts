@@ -8,7 +8,8 @@ import { cardStyles } from './shared-styles';
 import { PALETTE, type ChartSpec } from './ragtab-chart';
 import { bytes, ms, num } from './format';
 import './ragtab-chart';
-import { difference } from '../core/figure-format';
+import { difference, medianInterval } from '../core/figure-format';
+import { roofsView } from '../core/record-roofs';
 
 function spec(
   title: string,
@@ -75,6 +76,10 @@ export class RagtabReport extends LitElement {
       ul.advice { margin: 0; padding-left: 18px; font-size: 13px; display: grid; gap: 6px; }
       ul.advice .warn b { color: var(--warn); }
       .fig { color: var(--muted); font-size: 12px; }
+      .noisy { color: var(--warn); font-size: 11px; margin-left: 4px; cursor: help; }
+      ul.roofs { margin: 0; padding-left: 18px; font-size: 13px; display: grid; gap: 2px; }
+      .bar { display: inline-block; width: 80px; height: 8px; border-radius: 4px; background: var(--bar); vertical-align: middle; overflow: hidden; }
+      .bar > span { display: block; height: 100%; background: var(--accent, #2a6); }
       .row { display: flex; gap: 8px; align-items: center; flex-wrap: wrap; }
       .err { color: var(--err); font-size: 13px; }
       details summary { cursor: pointer; font-size: 13px; color: var(--muted); }
@@ -125,7 +130,7 @@ export class RagtabReport extends LitElement {
         <ragtab-chart .spec=${spec('Ingestion throughput per batch', 's since embedding began', 'texts/s', ingestThroughput(r), { points: true })}></ragtab-chart>
         <ragtab-chart .spec=${spec('Memory over time', 's since the run began', 'MB', memoryOverTime(r))}></ragtab-chart>
       </div>
-      ${this.renderStats(s)} ${this.renderChecks(r, s)} ${this.renderMemory(s)} ${this.renderSweep()}
+      ${this.renderStats(s, r)} ${this.renderChecks(r, s)} ${this.renderRoofs(r)} ${this.renderMemory(s)} ${this.renderSweep()}
       ${advice.length
         ? html`<div><h3>Advice</h3><ul class="advice">${advice.map(
             (a) => html`<li class=${a.severity} data-advice=${a.id}><b>${a.title}</b> ${a.detail} <span class="fig">(${a.figure.name}: ${String(a.figure.value)}${a.figure.unit ? ' ' + a.figure.unit : ''})</span></li>`,
@@ -151,29 +156,57 @@ export class RagtabReport extends LitElement {
     </div>`;
   }
 
-  private renderStats(s: RecordSummary) {
+  private renderStats(s: RecordSummary, r: RunRecord) {
+    const resolution = r.roofs?.timer.resolutionMs;
+    const digits = resolution ? { resolution } : {};
     return html`<div class="scroll">
       <h3>Statistics (ms; warm-ups excluded; cold, reload and warm apart)</h3>
       <table id="stats">
-        <thead><tr><th>stage</th><th>phase</th><th class="n">n</th><th class="n">mean ± 95% CI</th><th class="n">sd</th><th class="n">min</th><th class="n">p50</th><th class="n">p90</th><th class="n">p99</th><th class="n">max</th><th class="n">CV</th><th class="n">p50 in worker</th></tr></thead>
+        <thead><tr><th>stage</th><th>phase</th><th class="n">n</th><th class="n">mean ± 95% CI</th><th class="n">sd</th><th class="n">min</th><th class="n">p50</th><th class="n" title="order-statistic (sign-test) interval of the median: distribution-free">p50 95% CI</th><th class="n">p90</th><th class="n">p99</th><th class="n">max</th><th class="n">CV</th><th class="n">p50 in worker</th></tr></thead>
         <tbody>
           ${s.stages.map((x) => {
             const d = x.duration;
-            return html`<tr data-stage=${x.stage} data-phase=${x.phase}>
+            return html`<tr data-stage=${x.stage} data-phase=${x.phase} data-noisy=${x.noise.noisy ? 'yes' : 'no'}>
               <td>${x.stage}</td><td>${x.phase}</td><td class="n">${x.count}${x.warmupsExcluded ? html` <span class="fig">+${x.warmupsExcluded}</span>` : nothing}</td>
               <td class="n">${ms(d.mean)}${d.ci95 ? ` ± ${num((d.ci95[1] - d.ci95[0]) / 2, 2)}` : ''}</td><td class="n">${num(d.sd, 2)}</td>
-              <td class="n">${ms(d.min)}</td><td class="n">${ms(d.p50)}</td><td class="n">${ms(d.p90)}</td><td class="n">${ms(d.p99)}</td><td class="n">${ms(d.max)}</td>
-              <td class="n">${num(d.cv, 3)}</td><td class="n">${ms(x.inWorker?.p50)}</td>
+              <td class="n">${ms(d.min)}</td><td class="n">${ms(d.p50)}</td><td class="n" data-p50-ci>${medianInterval(x.median, digits)}</td><td class="n">${ms(d.p90)}</td><td class="n">${ms(d.p99)}</td><td class="n">${ms(d.max)}</td>
+              <td class="n">${num(d.cv, 3)}${x.noise.noisy ? html`<span class="noisy" title=${x.noise.note}>noisy</span>` : nothing}</td><td class="n">${ms(x.inWorker?.p50)}</td>
             </tr>`;
           })}
         </tbody>
       </table>
+      ${s.stages.some((x) => x.noise.noisy)
+        ? html`<p class="note" id="noise-note">noisy: a coefficient of variation above ${Math.round((s.stages[0]?.noise.threshold ?? 0.1) * 100)}%. ${s.drift ? `The machine meanwhile: ${s.drift.note}.` : 'No calibration was recorded with this run, so whether the machine itself changed speed is unknown.'}</p>`
+        : nothing}
       ${s.throughputs.length
         ? html`<table id="throughputs" style="margin-top:10px">
             <thead><tr><th>throughput</th><th>phase</th><th class="n">n</th><th class="n">mean</th><th class="n">p50</th><th class="n">min</th><th class="n">max</th></tr></thead>
             <tbody>${s.throughputs.map((t) => html`<tr><td>${t.name}</td><td>${t.phase}</td><td class="n">${t.summary.count}</td><td class="n">${num(t.summary.mean, 1)}</td><td class="n">${num(t.summary.p50, 1)}</td><td class="n">${num(t.summary.min, 1)}</td><td class="n">${num(t.summary.max, 1)}</td></tr>`)}</tbody>
           </table>`
         : nothing}
+    </div>`;
+  }
+
+  /** This tab's measured limits, and each stage that has one as a fraction of it. */
+  private renderRoofs(r: RunRecord) {
+    const v = roofsView(r);
+    return html`<div id="roofs">
+      <h3>Against this tab's measured limits</h3>
+      ${v.missing ? html`<p class="note" data-roofs="none">${v.missing}.</p>` : html`<ul class="roofs">${v.roofs.map((l) => html`<li data-roof>${l}</li>`)}</ul>`}
+      ${v.fractions.length
+        ? html`<table id="roof-fractions" style="margin-top:8px">
+            <thead><tr><th>stage</th><th>roof</th><th class="n">share</th><th></th><th>figures</th></tr></thead>
+            <tbody>${v.fractions.map(
+              (f) => html`<tr data-roof-stage=${f.stage} data-available=${f.fraction === null ? 'no' : 'yes'}>
+                <td>${f.stage}</td><td>${f.resource}</td>
+                <td class="n">${f.fraction === null ? html`<span class="fig">unavailable</span>` : `${num(f.fraction * 100, f.fraction >= 0.1 ? 0 : 1)}%`}</td>
+                <td>${f.fraction === null ? nothing : html`<span class="bar" aria-hidden="true"><span style="width:${Math.min(100, f.fraction * 100)}%"></span></span>`}</td>
+                <td class="fig">${f.detail}</td>
+              </tr>`,
+            )}</tbody>
+          </table>`
+        : nothing}
+      ${v.drift ? html`<p class="note" id="drift">${v.drift}.</p>` : nothing}
     </div>`;
   }
 

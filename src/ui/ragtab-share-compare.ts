@@ -10,8 +10,8 @@ function ratioText(r: CompareRow, higherIsBetter: boolean, where: string, compar
   if (r.ratio === null) return '—';
   const x = r.ratio;
   const speed = higherIsBetter ? x : x > 0 ? 1 / x : Infinity;
-  // only a difference beyond both runs' noise is called faster or slower
-  if (r.verdict === 'within-noise') return `×${num(x, x >= 10 ? 1 : 2)} (within noise: n ${r.n.theirs ?? '?'} vs ${r.n.ours ?? '?'})`;
+  // only a difference beyond both runs' noise is called faster or slower; within it, no ratio is printed
+  if (r.verdict === 'within-noise') return `below resolution (within noise: n ${r.n.theirs ?? '?'} vs ${r.n.ours ?? '?'})`;
   const word = r.verdict === 'same' ? 'about the same' : speed >= 1 ? `${num(speed, speed >= 10 ? 0 : 1)}× faster ${where}` : `${num(1 / speed, 1 / speed >= 10 ? 0 : 1)}× slower ${where}`;
   return `×${num(x, x >= 10 ? 1 : 2)} (${word})`;
 }

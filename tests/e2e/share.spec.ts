@@ -260,5 +260,5 @@ test('two exported records compare side by side', async ({ page }) => {
   const cmp = page.locator('ragtab-share ragtab-share-compare');
   await expect(cmp.locator('h2')).toHaveText('Side by side: baseline.json and current.json');
   await expect(cmp.locator('tr[data-compare-row="search"][data-phase="warm"]')).toBeVisible();
-  await expect(cmp.locator('tr[data-compare-row="search"][data-phase="warm"] td').last()).toHaveText(/^×[\d.]+ \((about the same|within noise: n \d+ vs \d+|[\d.]+× (faster|slower) in current\.json)\)$/);
+  await expect(cmp.locator('tr[data-compare-row="search"][data-phase="warm"] td').last()).toHaveText(/^(below resolution \(within noise: n \d+ vs \d+\)|×[\d.]+ \((about the same|[\d.]+× (faster|slower) in current\.json)\))$/);
 });

@@ -40,8 +40,9 @@ describe('adviseRecord', () => {
   it('voy slower than the exact scan, with the ratio', async () => {
     const r = (await runFake([...SMALL, 'index=both'], { voyExtraMs: 3 })).records[0]!;
     const a = adviseRecord(r).find((x) => x.id === 'voy-slower')!;
-    expect(a.figure.name).toBe('search p50, voy / exact');
+    expect(a.figure.name).toBe('search, voy / exact (median of per-question ratios)');
     expect(a.figure.value).toBe(4);
+    expect(a.detail).toMatch(/voy − exact: median 3\.00 ms \(\d+% CI 3\.00 to 3\.00 ms, n 12\)/);
     const same = (await runFake([...SMALL, 'index=both'])).records[0]!;
     expect(ids(same)).not.toContain('voy-slower');
   });
@@ -91,6 +92,34 @@ describe('adviseRecord', () => {
     const samples = queries(6, { 'embed query': 5, search: 1 });
     samples.filter((s) => s.stage === 'query').forEach((s, i) => (s.duration += 10 + (i % 3)));
     expect(ids(recordOf(samples))).toContain('end-to-end-gap');
+  });
+
+  it('voy slower only when the per-question difference excludes 0: alternately slower and faster is no verdict', () => {
+    const pairs = Array.from({ length: 8 }, (_, i) => [
+      sample('search (voy)', i % 2 ? 1 : 5, { iteration: i }),
+      sample('search (exact)', 3, { iteration: i }),
+    ]).flat();
+    expect(ids(recordOf(pairs))).not.toContain('voy-slower');
+  });
+
+  it('the worker boundary: a paired difference of round trip and worker time, said only when resolved', () => {
+    const searches = (trip: (i: number) => number, worker: number) => Array.from({ length: 10 }, (_, i) => sample('search', trip(i), { iteration: i, extra: { workerMs: worker } }));
+    const hop = adviseRecord(recordOf(searches((i) => 2 + (i % 3) * 0.01, 0.5))).find((a) => a.id === 'boundary-dominates');
+    expect(hop?.figure.value).toBe(75.1);
+    expect(hop?.detail).toMatch(/median 1\.51 ms \(9\d% CI 1\.50 to 1\.52 ms, n 10\)/);
+    // round trip and worker time a hair apart: nothing claimed
+    expect(ids(recordOf(searches(() => 0.6, 0.5)))).not.toContain('boundary-dominates');
+  });
+
+  it("each stage with a roof, as a share of this tab's measured limit", async () => {
+    const r = (await runFake()).records[0]!;
+    const embed = adviseRecord(r).find((a) => a.id === 'roof-embed')!;
+    expect(embed.title).toMatch(/^embed runs at [\d.]+% of this tab's measured SIMD f32 throughput\.$/);
+    expect(embed.detail).toContain('GFLOP/s');
+    expect(embed.figure).toMatchObject({ name: 'embed, share of the measured SIMD f32 throughput', unit: '%' });
+    expect(adviseRecord(r).find((a) => a.id === 'roof-search')?.figure.name).toBe('search, share of the measured memory bandwidth');
+    // a record without roofs gets no roof advice
+    expect(ids({ ...r, roofs: undefined } as never).some((id) => id.startsWith('roof-'))).toBe(false);
   });
 
   it('every item carries the figure that triggered it', async () => {

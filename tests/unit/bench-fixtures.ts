@@ -2,6 +2,7 @@
  * Test doubles for the benchmark runner in Node: a session with the RagSession's public surface
  * and fixed stage timings, memory sources and an environment. Not a test file itself.
  */
+import type { DeviceRoofs } from '../../src/core/roofs';
 import { Runner, type BenchGenerator, type BenchSession, type RunnerClient } from '../../src/engine/runner';
 import type { GenerationReport } from '../../src/engine/generation';
 import type { WorkerMemory } from '../../workers/api';
@@ -174,6 +175,7 @@ export class FakeSession extends EventTarget implements BenchSession {
         dims: 4,
         maxTokens: 512,
         crossOriginIsolated: true,
+        shape: { layers: 6, hidden: 384, intermediate: 1536 },
       },
       modelLoad: { ms: 50, workerMs: 45, files: [{ file: 'onnx/model.onnx', bytes: 1000, source: this.ingests === 1 ? 'network' : 'cache' }], reused: false },
       // as the ingestion stages report them (src/engine/ingest.ts): the model's source, the embed batches as parts
@@ -277,6 +279,7 @@ export class FakeSession extends EventTarget implements BenchSession {
         gpuLayers: null,
         vramRequiredMB: null,
         engineVersion: 'test double',
+        weightBytesPerToken: 1_000_000,
       },
       files: [{ file: 'stories260K.gguf', bytes: 1_000_000, source: 'network' }],
       timings: { downloadMs: 5, verifyMs: 1, initMs: 10, warmupMs: 3, totalMs: 19 },
@@ -299,6 +302,16 @@ export const SMALL: readonly string[] = [
   'memory.intervalMs=10',
 ];
 
+/** Device roofs as a browser would measure them (a 2-core laptop). */
+export const FAKE_ROOFS: DeviceRoofs = {
+  version: 1,
+  durationMs: 640,
+  timer: { resolutionMs: 0.005, crossOriginIsolated: true },
+  bandwidth: { available: true, GBps: 25.6, medianGBps: 24.9, bytes: 64 << 20, repsMs: [2.6, 2.7, 2.8, 2.7, 2.7] },
+  simd1: { available: true, gflops: 20, ms: 100, warmupMs: 40 },
+  simdN: { available: true, threads: 2, gflops: 38, perThread: [19, 19] },
+};
+
 export async function runFake(sets: readonly string[] = SMALL, fake: FakeOptions = {}, client?: RunnerClient, sources?: Partial<MemorySources>): Promise<{ records: RunRecord[]; session: FakeSession }> {
   const session = new FakeSession(fake);
   const runner = new Runner({
@@ -309,6 +322,7 @@ export async function runFake(sets: readonly string[] = SMALL, fake: FakeOptions
     memorySources: fakeMemorySources(sources),
     hardwareConcurrency: 2,
     memoryTimeoutMs: 50,
+    limits: { start: async () => ({ roofs: structuredClone(FAKE_ROOFS), calibrationBeforeMs: [2, 2.1, 1.9, 2, 2.05] }), after: async () => [2, 2.02, 1.98, 2.1, 1.95] },
   });
   const config: BenchConfig = applySets(PRESETS.quick, sets);
   return { records: await runner.run(config), session };

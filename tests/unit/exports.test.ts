@@ -39,14 +39,21 @@ describe('CSV', () => {
     ]);
     const lines = toCsv(r).trimEnd().split('\r\n');
     expect(lines).toHaveLength(3);
-    expect(lines[0]).toBe('run,stage,phase,iteration,warmup,start_ms,duration_ms,extra.kind,extra.seq,extra.tokens');
-    expect(lines[1]).toBe(`${r.id},embed query,warm,0,false,0,1.5,,0,4`);
-    expect(lines[2]).toBe(`${r.id},search,warm,0,true,0,2,"exact, ""voy""",0,`);
+    expect(lines[0]).toBe('run,kind,stage,phase,iteration,warmup,start_ms,duration_ms,value,unit,note,extra.kind,extra.seq,extra.tokens');
+    expect(lines[1]).toBe(`${r.id},sample,embed query,warm,0,false,0,1.5,,,,,0,4`);
+    expect(lines[2]).toBe(`${r.id},sample,search,warm,0,true,0,2,,,,"exact, ""voy""",0,`);
   });
 
-  it('has a row for every sample of a runner record', async () => {
+  it('a row for every sample of a runner record, then the roofs, the fractions and the calibration', async () => {
     const r = (await runFake()).records[0]!;
-    expect(toCsv(r).trimEnd().split('\r\n')).toHaveLength(r.samples.length + 1);
+    const lines = toCsv(r).trimEnd().split('\r\n');
+    const limits = lines.slice(r.samples.length + 1);
+    expect(lines.slice(1, r.samples.length + 1).every((l) => l.split(',')[1] === 'sample')).toBe(true);
+    expect(limits[0]).toBe(`${r.id},roof,memory bandwidth,,,,,,25.6,GB/s,best of 5; median 24.9${','.repeat(lines[0]!.split(',').length - 11)}`);
+    const of = (kind: string) => limits.filter((l) => l.split(',')[1] === kind).map((l) => /^[^,]+,[a-z]+,("[^"]*"|[^,]*)/.exec(l)![1]!.replace(/"/g, ''));
+    expect(of('roof')).toEqual(['memory bandwidth', 'SIMD f32, 1 thread', 'SIMD f32, N threads', 'timer resolution']);
+    expect(of('fraction')).toEqual(['search', 'embed']);
+    expect(of('calibration')).toHaveLength(10);
   });
 });
 
@@ -63,13 +70,39 @@ describe('Markdown', () => {
     expect(md).toContain('| webgpu-buffers | — |');
     expect(md).toContain('## Advice');
     expect(exportFileName(r, 'markdown')).toBe(`ragtab-quick-${r.id}.md`);
+    // the median's interval beside p50; the roofs, each stage against them, the calibration drift
+    expect(md).toContain('| p50 | p50 95% CI |');
+    expect(md).toContain("## Against this tab's measured limits");
+    expect(md).toContain('- memory bandwidth: 25.6 GB/s (best of 5; median 24.9)');
+    expect(md).toMatch(/\| embed \| SIMD f32 throughput \| [\d.]+% \| /);
+    expect(md).toMatch(/Calibration: calibration drift/);
   });
 
-  it('renders a comparison', async () => {
+  it('a noisy pair of timings: the difference is "below resolution" with its interval, never a negative value', () => {
+    // end to end vs the sum of stages, per query: +14 or −5 ms in turn
+    const samples = Array.from({ length: 8 }, (_, seq) => [
+      sample('query', seq % 2 ? 1 : 20, { iteration: seq, extra: { seq } }),
+      sample('embed query', 6, { iteration: seq, extra: { seq } }),
+    ]).flat();
+    const md = toMarkdown(recordOf(samples));
+    const line = md.split('\n').find((l) => l.startsWith('8 queries: measured mean'))!;
+    expect(line).toMatch(/difference \(median per query\) below resolution \(n 8, 9\d(\.\d)?% CI −5(\.0)? to 14(\.0)? ms\)/);
+    expect(line).not.toMatch(/difference \(median per query\) [−-]/);
+  });
+
+  it('a record without roofs says so', () => {
+    expect(toMarkdown(recordOf([]))).toContain('the record has no device roofs');
+  });
+
+  it("renders a comparison: a change only beyond both runs' noise, else below resolution", async () => {
     const r = (await runFake()).records[0]!;
     const md = comparisonMarkdown(compareRecords(r, r));
     expect(md).toContain('| embed query · warm |');
     expect(md).toContain('Overall: **unchanged**');
+    expect(md).toMatch(/\| embed query · warm \| [\d.]+ \| [\d.]+ \| below resolution \(n 12 vs 12, /);
+    const slower = structuredClone(r);
+    for (const s of slower.samples) if (s.stage === 'search') s.duration = s.duration * 2 + (s.iteration % 3) * 0.01;
+    expect(comparisonMarkdown(compareRecords(r, slower))).toMatch(/\| search · warm \| [\d.]+ \| [\d.]+ \| \+\d+(\.\d)?% \(95% CI \+[\d.]+ to \+[\d.]+%\) \|/);
   });
 });
 
@@ -91,6 +124,7 @@ describe('OpenMetrics', () => {
     expect(lines).toContain(`ragtab_throughput{${l},stage="query set",phase="warm",unit="queries/s"} 200`);
     expect(lines).toContain(`ragtab_memory_peak_bytes{${l},stage="search",figure="js-heap-used"} 1024`);
     expect(text).not.toContain('webgpu-buffers');
+    expect(text).not.toContain('ragtab_roof');
     expect(lines.filter((x) => x.startsWith('# TYPE'))).toEqual([
       '# TYPE ragtab_run info',
       '# TYPE ragtab_stage_duration_seconds summary',
@@ -99,6 +133,14 @@ describe('OpenMetrics', () => {
     ]);
     // every sample line: name{labels} value
     for (const line of lines.filter((x) => !x.startsWith('#'))) expect(line).toMatch(/^[a-z_]+\{(?:[a-z_]+="(?:[^"\\]|\\.)*",?)+\} [-+0-9.eE]+$/);
+  });
+
+  it('the roofs and the fractions as gauges', async () => {
+    const r = (await runFake()).records[0]!;
+    const text = toOpenMetrics(r);
+    expect(text).toMatch(/^ragtab_roof\{.*roof="memory bandwidth",unit="GB\/s"\} 25\.6$/m);
+    expect(text).toMatch(/^ragtab_roof\{.*roof="SIMD f32, 2 threads",unit="GFLOP\/s"\} 38$/m);
+    expect(text).toMatch(/^ragtab_roof_fraction\{.*stage="embed",roof="SIMD f32 throughput"\} [\d.e-]+$/m);
   });
 
   it('escapes label values', () => {

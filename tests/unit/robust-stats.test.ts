@@ -11,7 +11,8 @@ import {
   unpairedDifference,
 } from '../../src/core/robust-stats';
 import { comparability, pairedComparison, pathologiesOf } from '../../src/core/comparability';
-import { MINUS, decimalsFor, difference, fixed, percentChange, quantity, ratio, signed } from '../../src/core/figure-format';
+import { MINUS, decimalsFor, difference, fixed, medianInterval, medianText, metricChange, percentChange, quantity, ratio, signed } from '../../src/core/figure-format';
+import { compareMoments } from '../../src/core/compare';
 import { mulberry32 } from '../../src/core/prng';
 
 /** n samples around `center` with a long right tail (timing-like), seeded. */
@@ -181,5 +182,28 @@ describe('figure formatting', () => {
     expect(quantity(0.123456, 'ms', { resolution: 0.1 })).toBe('0.1 ms');
     expect(quantity(null, 'ms')).toBe('—');
     expect(quantity(0.5, '%')).toBe('0.500%');
+  });
+});
+
+describe('medians and changes as text', () => {
+  it("a median's interval: from the order statistics, in the median's digits; none below 6 samples", () => {
+    const m = medianWithInterval([10.1, 10.4, 9.8, 10.0, 10.2, 10.3, 9.9, 10.6, 10.05, 10.15]);
+    expect(medianInterval(m)).toBe('9.9 to 10.4');
+    expect(medianText(m, 'ms')).toMatch(/^10\.1 ms \(97\.9% CI 9\.9 to 10\.4 ms, n 10\)$/);
+    expect(medianInterval(medianWithInterval([1, 2, 3]))).toBe('n 3: none');
+    expect(medianText(medianWithInterval([1, 2, 3]), 'ms')).toBe('2.00 ms (n 3: too few samples for an interval)');
+    expect(medianInterval(medianWithInterval([]))).toBe('—');
+  });
+
+  it("a change against a baseline is a value only beyond both runs' noise, never a sign the noise could flip", () => {
+    const base = { count: 10, mean: 100, sd: 10 };
+    const within = compareMoments({ name: 'x', kind: 'latency', unit: 'ms', baseline: base, current: { count: 10, mean: 96, sd: 10 } });
+    expect(within.changeCiPct![0]).toBeLessThan(0);
+    expect(within.changeCiPct![1]).toBeGreaterThan(0);
+    expect(metricChange(within)).toMatch(/^below resolution \(n 10 vs 10, 95% CI −1\d(\.\d)? to \+\d(\.\d)?%\)$/);
+    const slower = compareMoments({ name: 'x', kind: 'latency', unit: 'ms', baseline: base, current: { count: 10, mean: 150, sd: 10 } });
+    expect(metricChange(slower)).toMatch(/^\+50(\.0)?% \(95% CI \+4\d(\.\d)? to \+5\d(\.\d)?%\)$/);
+    const single = compareMoments({ name: 'x', kind: 'latency', unit: 'ms', baseline: { count: 1, mean: 100, sd: null }, current: { count: 1, mean: 50, sd: null } });
+    expect(metricChange(single)).toBe('below resolution (n 1 vs 1, noise unknown: a run without spread)');
   });
 });

@@ -89,7 +89,7 @@ describe('summarizeRecord', () => {
 
   it('an empty record summarises to nothing, not to zeros', () => {
     const s = summarizeRecord(recordOf([]));
-    expect(s).toEqual({ stages: [], throughputs: [], endToEnd: null, shares: [], concurrency: null, memory: [] });
+    expect(s).toEqual({ stages: [], drift: null, throughputs: [], endToEnd: null, shares: [], concurrency: null, memory: [] });
   });
 });
 
