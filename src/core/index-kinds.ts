@@ -69,7 +69,12 @@ export interface RetrieveOptions {
   dense?: VectorKind;
 }
 
-export const HNSW_DEFAULTS: Readonly<HnswBuildOptions> = Object.freeze({ m: 16, efConstruction: 200, seed: 100 });
+/**
+ * HNSW's build defaults. efConstruction 100, not hnswlib's 200: on the real 54k set (msmarco-5k,
+ * 8-token chunks, lsa-wordpiece-256) 50k rows built in 57 s instead of 132 s with recall@10 at ef 64
+ * 0.962 instead of 0.968, and the same 0.968 at ef 128 (bench/README-retrieval.md, "HNSW build").
+ */
+export const HNSW_DEFAULTS: Readonly<HnswBuildOptions> = Object.freeze({ m: 16, efConstruction: 100, seed: 100 });
 
 /**
  * Defaults of a search. The rescoring depths are the smallest that met the recall targets on real
@@ -212,4 +217,47 @@ export function kindRefusal(kind: IndexKind, dims: number | null): string | null
     return `voy cannot index ${dims}-dimensional vectors: it pads or cuts every vector to ${VOY_MAX_DIMS} dimensions, which would serve wrong results. Use exact, int8, binary or hnsw for this model.`;
   }
   return null;
+}
+
+// ───────────────────────── persisted kinds ─────────────────────────
+
+/** The kinds whose built form is stored with the corpus and read back without building. */
+export const STORED_KINDS = ['int8', 'binary', 'bm25'] as const satisfies readonly IndexKind[];
+export type StoredKind = (typeof STORED_KINDS)[number];
+export function isStoredKind(k: unknown): k is StoredKind {
+  return typeof k === 'string' && (STORED_KINDS as readonly string[]).includes(k);
+}
+
+/** The stored formats (a change of format is a new scheme: older records are rebuilt, not misread). */
+export const KIND_SCHEMES: Readonly<Record<StoredKind, string>> = Object.freeze({
+  int8: 'int8-affine-v1',
+  binary: 'binary-sign-v1',
+  bm25: 'bm25-wink-postings-v1',
+});
+
+/**
+ * A built kind as data, between the index worker and storage: small values in `params`, arrays in
+ * `parts` (ArrayBuffers, transferred; stored as Blobs or ArrayBuffers like the vector blocks).
+ *   int8    params {stride}; parts lo, scale (f32 × dims), codes (count × stride int8)
+ *   binary  params {stride}; parts codes (count × stride bytes)
+ *   bm25    params {tokens, vocabSize}; parts vocab (UTF-8, tokens joined by "\n"), offsets (i32),
+ *           docs (i32), scores (f64): wink's consolidated term scores as postings (src/core/bm25.ts)
+ * `variant` names what the data depends on beyond the vectors (bm25: its analyser options), so a
+ * stored kind built with other options is not used.
+ */
+export interface KindData {
+  kind: StoredKind;
+  scheme: string;
+  variant: string;
+  count: number;
+  dims: number;
+  params: Record<string, number>;
+  parts: Record<string, ArrayBuffer>;
+}
+
+/** What a stored kind depends on beyond the vectors: BM25's analyser options (int8 and binary depend on nothing else). */
+export function kindVariant(kind: StoredKind, o: Pick<KindOptions, 'bm25'>): string {
+  if (kind !== 'bm25') return '';
+  const b = o.bm25;
+  return JSON.stringify({ k1: b.k1, b: b.b, stem: b.stem, stopWords: [...b.stopWords] });
 }

@@ -199,7 +199,7 @@ describe('index kinds (issue 14)', () => {
     delete old['kinds'];
     const c = parseBenchConfig(old);
     expect(c.kinds.compare).toEqual([]);
-    expect(c.kinds.hnsw).toEqual({ m: 16, efConstruction: 200, ef: 64 });
+    expect(c.kinds.hnsw).toEqual({ m: 16, efConstruction: 100, ef: 64 });
     expect(c.kinds.bm25).toEqual({ k1: 0.9, b: 0.4, stem: 'none', stopWords: [] });
     expect(Object.isFrozen(c.kinds.hnsw)).toBe(true);
   });

@@ -134,7 +134,7 @@ describe('index kinds in the URL (issue 14)', () => {
     expect(r.errors.find((e) => e.param === 'ef')!.message).toBe("Invalid ef param: '0', expected an integer from 1 to 4096.");
     expect(r.config.index).toBe('hnsw');
     expect(r.config.k).toBe(5);
-    expect(r.config.kinds.hnsw).toEqual({ m: 16, efConstruction: 200, ef: 64 });
+    expect(r.config.kinds.hnsw).toEqual({ m: 16, efConstruction: 100, ef: 64 });
   });
 
   it('refuses a kind listed twice and an unknown kind', () => {
