@@ -18,6 +18,8 @@ export interface SessionRun {
   startedAt: string;
   ingest: IngestReport;
   evaluation: EvaluationReport | null;
+  /** Every kind's evaluation (the first is `evaluation`). */
+  evaluations?: readonly EvaluationReport[];
   query: QueryResult | null;
   llm: LlmLoadReport | null;
   warnings?: readonly string[];
@@ -39,7 +41,7 @@ export function recordFromSession(run: SessionRun): RunRecord {
   });
   if (run.query) add(run.query.stages.filter((s) => !evaluated.has(s.name)), 'warm', 0);
   record.warnings.push(...(run.warnings ?? []));
-  fillFromReports(record, { ingest: run.ingest, llm: run.llm, evaluation: run.evaluation });
+  fillFromReports(record, { ingest: run.ingest, llm: run.llm, evaluation: run.evaluation, ...(run.evaluations ? { evaluations: run.evaluations } : {}) });
   record.status = 'complete';
   record.finishedAt = new Date().toISOString();
   return record;

@@ -103,6 +103,7 @@ export async function shareFromSession(session: RagSession): Promise<SessionShar
     environment: await collectEnvironment(),
     ingest: ing,
     evaluation: session.lastEvaluation,
+    evaluations: session.lastEvaluations,
     query: q,
     llm: llmOn ? session.llmLoad : null,
   });
