@@ -96,6 +96,7 @@ async function loadStored(g: Ingestion, rec: StageRecorder | null, label: string
   if (!l) throw new RagtabError('StorageError', 'The stored index disappeared while it was being read.');
   // blocks are read in the storage layer's worker; the chunks are rebuilt in slices (no long task)
   const restored = await chunksFromRefsInSlices(l.refs, need(g.loaded).corpus.docs);
+  g.kindDisk.set('exact', l.meta.bytes);
   const vecs = l.vectors;
   const texts = wantsTexts(g) ? restored.map((c) => c.text) : undefined;
   const a = await g.index.call('add stored', (api) => api.add(restored.map((c) => c.id), Comlink.transfer(vecs, [vecs.buffer]), texts), g.signal);
@@ -175,7 +176,8 @@ async function embedAndStore(g: Ingestion, rec: StageRecorder): Promise<void> {
     await embedChunks(g, rec, resumedFrom, (part, vecs) => commits.add(refsOf(part), vecs));
     const c0 = performance.now();
     await commits.finish();
-    await store.indexes.complete(key.key);
+    const done = await store.indexes.complete(key.key);
+    g.kindDisk.set('exact', done.bytes);
     rec.record(timing(STAGE.commit, c0, performance.now() - c0, undefined));
     g.storage = { ...g.storage, persisted: true, resumedFrom };
   });
@@ -256,7 +258,7 @@ function kindReports(g: Ingestion): KindReport[] {
     const build = g.builds.find((b) => b.kind === kind) ?? null;
     const loaded = g.loadedKinds.get(kind);
     const role: KindReport['role'] = kind === asked[0] ? 'answer' : asked.includes(kind) ? 'compare' : kind === 'exact' ? 'ground truth' : 'fused';
-    const disk = kind === 'exact' ? (g.storage.persisted ? (g.kindDisk.get('exact') ?? null) : null) : (g.kindDisk.get(kind) ?? null);
+    const disk = g.kindDisk.get(kind) ?? null;
     return {
       kind,
       label: kindLabel(kind, g.settings.kindOptions),
