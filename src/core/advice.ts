@@ -4,6 +4,7 @@
  * Pure: no DOM.
  */
 import { summarizeRecord, type RecordSummary, type RunRecord, type StageStats } from './run-record';
+import { bestKind, bestKindText, tradeoffPoints } from './tradeoff';
 
 export interface Advice {
   id: string;
@@ -23,9 +24,30 @@ function warm(summary: RecordSummary, stage: string): StageStats | undefined {
   return summary.stages.find((s) => s.stage === stage && s.phase === 'warm' && s.count > 0);
 }
 
-export function adviseRecord(record: RunRecord, summary: RecordSummary = summarizeRecord(record)): Advice[] {
+/**
+ * The best index kind for this corpus on this device (src/core/tradeoff.ts), from a record and the
+ * other cells of its sweep; null with fewer than two kinds measured.
+ */
+export function adviseKinds(records: readonly RunRecord[]): Advice | null {
+  const set = tradeoffPoints(records);
+  if (set.points.length < 2) return null;
+  const b = bestKind(set);
+  if (!b) return null;
+  return {
+    id: 'best-kind',
+    severity: 'info',
+    title: `Best index here: ${b.best.label}.`,
+    detail: bestKindText(b),
+    figure: { name: `${b.best.label} ${b.metric}, search p50`, value: `${b.best.quality?.toFixed(4) ?? '—'}, ${b.best.latencyP50?.toFixed(2) ?? '—'}`, unit: 'ms' },
+  };
+}
+
+/** Advice on a record; `sweep`: the other cells of its sweep (the best kind is chosen over all of them). */
+export function adviseRecord(record: RunRecord, summary: RecordSummary = summarizeRecord(record), sweep: readonly RunRecord[] = []): Advice[] {
   const out: Advice[] = [];
   const env = record.environment;
+  const kinds = adviseKinds([record, ...sweep.filter((r) => r.id !== record.id)]);
+  if (kinds) out.push(kinds);
 
   // 1. where a query's time goes
   const gen = summary.shares.filter((s) => GENERATION_STAGES.has(s.stage)).reduce((t, s) => t + s.share, 0);

@@ -431,6 +431,21 @@ export const PRESETS = deepFreeze({
     clearCache: true,
     concurrency: 8,
   }),
+  /**
+   * The index kinds side by side on the demo corpus (issue 14): exact answering, every other kind
+   * compared on the same queries and judged questions, HNSW's ef swept (16, 64, 128): one point per
+   * kind and setting in the report's quality-against-latency chart. No LLM: retrieval only.
+   */
+  kinds: parseBenchConfig({
+    ...BASE,
+    name: 'kinds',
+    kinds: { compare: ['voy', 'int8', 'binary', 'hnsw', 'bm25', 'hybrid'], ...defaultKindOptions() },
+    llm: { ...BASE.llm, engine: 'none', model: null, variant: null },
+    queries: { ...BASE.queries, count: 20 },
+    warmups: 1,
+    iterations: 3,
+    sweep: [{ path: 'kinds.hnsw.ef', values: [16, 64, 128] }],
+  }),
 });
 export type PresetName = keyof typeof PRESETS;
 export const PRESET_NAMES = Object.freeze(Object.keys(PRESETS) as PresetName[]);

@@ -189,7 +189,7 @@ describe('configFromParams', () => {
     const c = configFromParams(new URLSearchParams('bench=standard&benchSet=k%3D5&benchSet=llm.engine%3Dnone'))!;
     expect([c.name, c.k, c.llm.engine]).toEqual(['standard', 5, 'none']);
     expect(configFromParams(new URLSearchParams('benchSet=k%3D3'))!.name).toBe('quick');
-    expect(() => configFromParams(new URLSearchParams('bench=huge'))).toThrow('preset: expected one of quick, standard, full, got "huge"');
+    expect(() => configFromParams(new URLSearchParams('bench=huge'))).toThrow('preset: expected one of quick, standard, full, kinds, got "huge"');
   });
 });
 
