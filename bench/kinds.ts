@@ -151,7 +151,8 @@ export interface SetFigures {
   int8: QuantFigures;
   binary: QuantFigures;
   hnsw: Array<{ size: number; buildMs: number; bytes: number; heapBytes: number; efs: Array<{ ef: number; ms: Percentiles; recallAt10: number; recallAt10Strict: number }> }>;
-  bm25: { buildMs: number; tokens: number; ms: Percentiles } | null;
+  /** ms: the top-k over wink's term scores (what the index worker runs); winkMs: wink's own search (full sort), alternated with it. */
+  bm25: { buildMs: number; tokens: number; bytes: number | null; ms: Percentiles; winkMs: Percentiles; mismatches: number } | null;
   hybrid: { ms: Percentiles } | null;
   /** Top `depth` rows per query (in query order) for quality, per kind. */
   rankings: Record<string, number[][]>;
@@ -328,6 +329,8 @@ async function benchSet(spec: VectorSetSpec, o: KindsBenchOptions): Promise<SetF
     const buildMs = performance.now() - t;
     const qt = spec.texts.queries;
     const bmMs: number[] = [];
+    const winkMs: number[] = [];
+    let mismatches = 0;
     const hyMs: number[] = [];
     const hybridOf = (i: number, limit: number) => {
       const q = qAt(i);
@@ -336,17 +339,22 @@ async function benchSet(spec: VectorSetSpec, o: KindsBenchOptions): Promise<SetF
       return reciprocalRankFusion([Array.from(dense.indices), Array.from(lex.indices)], { k: RETRIEVE_DEFAULTS.rrfK, limit });
     };
     for (let i = 0; i < o.warmup + o.queries; i++) {
+      const text = qt[i % qt.length] as string;
       const a = performance.now();
-      idx.search(qt[i % qt.length] as string, o.k);
+      const mine = idx.search(text, o.k);
       const b = performance.now();
       hybridOf(i, o.k);
       const c = performance.now();
+      const wink = idx.searchWink(text, o.k);
+      const d = performance.now();
       if (i >= o.warmup) {
         bmMs.push(b - a);
         hyMs.push(c - b);
+        winkMs.push(d - c);
+        if (mine.indices.join() !== wink.indices.join()) mismatches++;
       }
     }
-    bm25 = { buildMs, tokens: idx.tokenCount, ms: percentiles(bmMs) };
+    bm25 = { buildMs, tokens: idx.tokenCount, bytes: idx.bytes, ms: percentiles(bmMs), winkMs: percentiles(winkMs), mismatches };
     hybrid = { ms: percentiles(hyMs) };
     rankings['bm25'] = qt.map((q) => Array.from(idx.search(q, o.depth).indices));
     rankings['hybrid'] = qt.map((_, i) => hybridOf(i, o.depth).map((f) => f.item));
@@ -482,6 +490,68 @@ async function protoColdLoad(kind: 'f32' | 'int8'): Promise<ProtoLoad> {
   return { kind, firstAnswerMs, readMs: t1 - t0, bytes, rescoredWith: 'int8-dequantized', f32ReadyMs: f32.length > 0 ? f32ReadyMs : null, top: Array.from(top.indices) };
 }
 
+// ───────────────────────── HNSW build probe ─────────────────────────
+
+export interface HnswProbeSpec {
+  /** Random unit vectors (seeded) or a raw f32 file served to the page. */
+  random?: { count: number; dims: number; seed: number };
+  file?: { url: string; dims: number };
+  size: number;
+  /** Points per addPoints call; 1 = one addPoint call per point (phase A's build). */
+  batch: number;
+  m: number;
+  efConstruction: number;
+  /** Queries (rows of the set, spread over it) to measure recall@10 at these ef values against the exact scan. */
+  efs?: number[];
+  queries?: number;
+}
+
+/** One HNSW build over the first `size` rows, timed, and its recall@10 against the exact scan. */
+async function hnswProbe(o: HnswProbeSpec): Promise<{ size: number; batch: number; m: number; efConstruction: number; buildMs: number; efs: Array<{ ef: number; recallAt10: number; p50: number | null }> }> {
+  let vectors: Float32Array;
+  let dims: number;
+  if (o.random) {
+    dims = o.random.dims;
+    vectors = randomUnitVectors(o.random.count, dims, o.random.seed);
+  } else if (o.file) {
+    dims = o.file.dims;
+    vectors = await fetchF32(o.file.url);
+  } else throw new Error('hnswProbe: no vectors');
+  const size = Math.min(o.size, vectors.length / dims);
+  await nextFrame();
+  const h = new HnswIndex();
+  const info = await h.build(dims, size, (r) => vectors.subarray(r * dims, (r + 1) * dims), { m: o.m, efConstruction: o.efConstruction, seed: HNSW_DEFAULTS.seed }, { batch: o.batch });
+  const efs: Array<{ ef: number; recallAt10: number; p50: number | null }> = [];
+  if (o.efs?.length) {
+    const store = new SimdStore(dims, { initialCapacity: size });
+    store.add(vectors.subarray(0, size * dims));
+    const nq = o.queries ?? 50;
+    // queries: rows of the set, perturbed (a row itself would be its own nearest neighbour)
+    const qs = Array.from({ length: nq }, (_, i) => {
+      const r = Math.floor(((i + 0.5) * size) / nq);
+      const q = vectors.slice(r * dims, (r + 1) * dims);
+      const noise = randomUnitVectors(1, dims, 1000 + i);
+      for (let j = 0; j < dims; j++) q[j] = (q[j] as number) + 0.5 * (noise[j] as number);
+      return q;
+    });
+    const truth = qs.map((q) => store.search(q, 10));
+    for (const ef of o.efs) {
+      let hit = 0;
+      const ms: number[] = [];
+      qs.forEach((q, i) => {
+        const t = performance.now();
+        const top = h.search(q, 10, ef);
+        ms.push(performance.now() - t);
+        const want = new Set(Array.from((truth[i] as TopK).indices));
+        for (const x of top.indices) if (want.has(x)) hit++;
+      });
+      efs.push({ ef, recallAt10: hit / (nq * 10), p50: pct(ms, 0.5) });
+    }
+  }
+  h.free();
+  return { size, batch: info.batch, m: o.m, efConstruction: o.efConstruction, buildMs: info.ms, efs };
+}
+
 export interface KindsHandle {
   load(spec: LoadSpec): Promise<Outcome<{ count: number }>>;
   build(kinds: IndexKind[], options?: IndexBuildOptions): Promise<Outcome<BuildResult[]>>;
@@ -491,6 +561,7 @@ export interface KindsHandle {
   bench(o: KindsBenchOptions): Promise<{ sets: SetFigures[] }>;
   protoWrite(o: { count: number; dims: number; seed: number }): Promise<ProtoWritten>;
   protoColdLoad(kind: 'f32' | 'int8'): Promise<ProtoLoad>;
+  hnswProbe(o: HnswProbeSpec): ReturnType<typeof hnswProbe>;
 }
 
 declare global {
@@ -500,6 +571,6 @@ declare global {
   }
 }
 
-window.kinds = { load, build, retrieve, search, stats, bench, protoWrite, protoColdLoad };
+window.kinds = { load, build, retrieve, search, stats, bench, protoWrite, protoColdLoad, hnswProbe };
 window.kindsReady = true;
 log(`ready (crossOriginIsolated: ${self.crossOriginIsolated})`);

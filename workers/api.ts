@@ -14,8 +14,8 @@
 import type { TokenBound } from '../src/core/token-bound';
 import type { EncoderShape } from '../src/core/roofs';
 import type { Device, Dtype, IndexKind, LlmBackend, LlmEngine, ModelSpec, Pooling, WebLlmModelRecord } from '../src/core/vocabulary';
-import type { IndexBuildOptions, RetrieveOptions, ScoreKind } from '../src/core/index-kinds';
-export type { IndexBuildOptions, RetrieveOptions, ScoreKind };
+import type { IndexBuildOptions, KindData, RetrieveOptions, ScoreKind, StoredKind } from '../src/core/index-kinds';
+export type { IndexBuildOptions, KindData, RetrieveOptions, ScoreKind, StoredKind };
 
 // The vocabulary lives in src/core/vocabulary.ts; re-exported for the workers' own imports.
 export type { Device, Dtype, IndexKind, LlmBackend, LlmEngine, ModelSpec, Pooling, WebLlmModelRecord };
@@ -143,6 +143,8 @@ export interface SearchResult {
   ef?: number;
   /** hybrid: items read from each list (dense and BM25) before fusing. */
   fusedDepth?: number;
+  /** int8 / binary: what the candidates were rescored with (the f32 vectors). */
+  rescoredWith?: 'f32';
 }
 
 export interface BuildResult {
@@ -158,8 +160,17 @@ export interface BuildResult {
    */
   bytes?: number | null;
   bytesNote?: string;
-  /** Kind-specific figures: int8/binary `scan`, `codeBytesPerVector`; hnsw `m`, `efConstruction`, `heapBytes`; bm25 `tokens`, `k1`, `b`, `stem`. */
+  /** Kind-specific figures: int8/binary `scan`, `codeBytesPerVector`; hnsw `m`, `efConstruction`, `heapBytes`, `batch`; bm25 `tokens`, `k1`, `b`, `stem`. */
   detail?: Record<string, number | string>;
+  /** Read from storage (`importKind`) instead of built: `ms` is then the import's time. */
+  loaded?: boolean;
+}
+
+/** Progress of a build, per kind (HNSW reports every batch of points; the others start and end). */
+export interface BuildProgress {
+  kind: IndexKind;
+  done: number;
+  total: number;
 }
 
 export interface IndexStats {
@@ -199,7 +210,18 @@ export interface IndexApi {
    * anyway), each timed, with its bytes. Checks every kind first (voy over 768 dimensions, bm25 or
    * hybrid without texts: `IndexUnsupported`), so a refusal builds nothing.
    */
-  build(kinds: IndexKind[], options?: IndexBuildOptions): Promise<BuildResult[]>;
+  build(kinds: IndexKind[], options?: IndexBuildOptions, onProgress?: (p: BuildProgress) => void): Promise<BuildResult[]>;
+  /**
+   * A built int8, binary or bm25 kind as data, to store (its ArrayBuffers are copies, transferred).
+   * Rejects with IndexEmpty when the kind is not built over the current rows.
+   */
+  exportKind(kind: StoredKind): Promise<KindData>;
+  /**
+   * Makes a kind answer from stored data instead of building it (the rows must be added first: the
+   * data's count and dimensions must match them). Returns its BuildResult with `loaded: true`.
+   * Rejects with IndexUnsupported for data of another scheme, count or dimensionality.
+   */
+  importKind(data: KindData): Promise<BuildResult>;
   /** A vector search: any vector kind (exact, voy, int8, binary, hnsw) with its default options. */
   search(query: Float32Array, k: number, kind: IndexKind): Promise<SearchResult>;
   /** Any kind, with its options (rescore depth, ef, fused depth...): see RetrieveRequest. */

@@ -12,9 +12,9 @@
 import { workerMemory } from './lib/memory-accounting';
 import * as Comlink from 'comlink';
 import type { Voy } from 'voy-search';
-import type { BuildResult, IndexApi, IndexBuildOptions, IndexKind, IndexStats, RetrieveRequest, SearchResult } from './api';
+import type { BuildProgress, BuildResult, IndexApi, IndexBuildOptions, IndexKind, IndexStats, KindData, RetrieveRequest, SearchResult, StoredKind } from './api';
 import { RagtabError } from '../src/core/errors';
-import { VOY_MAX_DIMS, isIndexKind, needsText, needsVector, scoreKind } from '../src/core/index-kinds';
+import { isIndexKind, isStoredKind, kindRefusal, needsText, needsVector, scoreKind } from '../src/core/index-kinds';
 import { normalizeRows, type TopK } from '../src/core/topk';
 import { SimdStore } from './lib/simd-scan';
 import { RetrievalKinds, type VectorSource } from './lib/retrieval-kinds';
@@ -74,12 +74,8 @@ function checkQuery(query: Float32Array): Float32Array {
 /** Refusals found before anything is built, so one bad kind builds nothing. */
 function checkBuildable(kind: IndexKind): void {
   if (!isIndexKind(kind)) throw new RagtabError('InvalidArgument', `Unknown index kind '${String(kind)}'.`);
-  if (kind === 'voy' && dims > VOY_MAX_DIMS) {
-    throw new RagtabError(
-      'IndexUnsupported',
-      `voy cannot index ${dims}-dimensional vectors: it pads or cuts every vector to ${VOY_MAX_DIMS} dimensions, which would serve wrong results. Use exact, int8, binary or hnsw for this model.`,
-    );
-  }
+  const refusal = kindRefusal(kind, dims);
+  if (refusal) throw new RagtabError('IndexUnsupported', refusal);
   if (needsText(kind)) {
     const missing = texts.filter((t) => t === undefined).length;
     if (missing > 0) {
@@ -137,11 +133,14 @@ const api: IndexApi = {
     return { count, workerMs: performance.now() - t0 };
   },
 
-  async build(list: IndexKind[], options: IndexBuildOptions = {}): Promise<BuildResult[]> {
-    for (const kind of list) checkBuildable(kind);
+  async build(asked: IndexKind[], options: IndexBuildOptions = {}, onProgress?: (p: BuildProgress) => void): Promise<BuildResult[]> {
+    for (const kind of asked) checkBuildable(kind);
+    // hybrid after the kinds it fuses (it reuses their builds)
+    const list = [...asked.filter((k) => k !== 'hybrid'), ...asked.filter((k) => k === 'hybrid')];
     const out: BuildResult[] = [];
     for (const kind of list) {
       const t0 = performance.now();
+      onProgress?.({ kind, done: 0, total: count });
       let extra: Partial<BuildResult> = {};
       if (kind === 'exact') {
         extra = { scan: store && !store.simd ? 'js' : 'wasm-simd', bytes: count * dims * 4 };
@@ -156,13 +155,27 @@ const api: IndexApi = {
         voyCount = count;
         extra = { bytes: null, bytesNote: "inside voy's own wasm memory (counted in the worker's WASM bytes, not apart)" };
       } else {
-        const b = await kinds.build(kind, source, texts, options);
+        const b = await kinds.build(kind, source, texts, options, onProgress ? (done, total) => onProgress({ kind, done, total }) : undefined);
         extra = { bytes: b.bytes, ...(b.bytesNote ? { bytesNote: b.bytesNote } : {}), detail: b.detail };
       }
       const ms = performance.now() - t0;
+      onProgress?.({ kind, done: count, total: count });
       out.push({ kind, count, ms, vectorsPerSecond: ms > 0 ? (count / ms) * 1000 : 0, ...extra });
     }
     return out;
+  },
+
+  async exportKind(kind: StoredKind): Promise<KindData> {
+    if (!isStoredKind(kind)) throw new RagtabError('InvalidArgument', `'${String(kind)}' is not a kind that is stored (int8, binary, bm25).`);
+    const data = kinds.export(kind, source);
+    return Comlink.transfer(data, Object.values(data.parts));
+  },
+
+  async importKind(data: KindData): Promise<BuildResult> {
+    if (!data || !isStoredKind(data.kind)) throw new RagtabError('InvalidArgument', `Not stored index data: kind '${String(data?.kind)}'.`);
+    if (count === 0) throw new RagtabError('IndexEmpty', 'importKind(): add the rows (vectors and ids) before the stored kinds.');
+    const b = kinds.import(data, source);
+    return { kind: data.kind, count, ms: b.ms, vectorsPerSecond: b.ms > 0 ? (count / b.ms) * 1000 : 0, bytes: b.bytes, ...(b.bytesNote ? { bytesNote: b.bytesNote } : {}), detail: b.detail, loaded: true };
   },
 
   async search(query: Float32Array, k: number, kind: IndexKind): Promise<SearchResult> {
@@ -191,6 +204,7 @@ const api: IndexApi = {
         ...(r.rescored !== undefined ? { rescored: r.rescored } : {}),
         ...(r.ef !== undefined ? { ef: r.ef } : {}),
         ...(r.fusedDepth !== undefined ? { fusedDepth: r.fusedDepth } : {}),
+        ...(r.rescoredWith ? { rescoredWith: r.rescoredWith } : {}),
       };
     }
     const hits = Array.from(top.indices, (index, r) => ({ index, id: ids[index] as string, score: top.scores[r] as number }));

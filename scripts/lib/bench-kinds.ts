@@ -110,8 +110,10 @@ export async function kindsSection(
       }
       if (s.bm25) {
         fig(`kinds.${L}.bm25.buildMs`, s.bm25.buildMs, 'ms', { note: `${s.bm25.tokens} tokens, wink-bm25-text-search` });
-        fig(`kinds.${L}.bm25.p50`, s.bm25.ms.p50, 'ms');
+        fig(`kinds.${L}.bm25.p50`, s.bm25.ms.p50, 'ms', { note: `top-${base.k} over wink's term scores (src/core/bm25.ts); ${s.bm25.mismatches} of ${s.bm25.ms.n} queries whose top ${base.k} differ from wink's own search` });
         fig(`kinds.${L}.bm25.p90`, s.bm25.ms.p90, 'ms');
+        fig(`kinds.${L}.bm25.wink.p50`, s.bm25.winkMs.p50, 'ms', { note: "wink's own search (every matching chunk sorted), alternated query by query with the top-k" });
+        if (s.bm25.bytes !== null) fig(`kinds.${L}.bm25.bytes`, s.bm25.bytes, 'B', { note: 'the postings the search reads (typed arrays + vocabulary)' });
       }
       if (s.hybrid) fig(`kinds.${L}.hybrid.p50`, s.hybrid.ms.p50, 'ms', { note: `exact + BM25, ${RETRIEVE_DEFAULTS.fusedDepth} deep each, RRF k ${RETRIEVE_DEFAULTS.rrfK}` });
       if (s.label === 'real') {

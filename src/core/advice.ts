@@ -7,6 +7,7 @@ import { summarizeRecord, type RecordSummary, type RunRecord, type Sample } from
 import { pairedDifference, pairedRatio } from './robust-stats';
 import { recordRoofFractions } from './record-roofs';
 import { roofDetail, roofHeadline } from './roofs';
+import { bestKind, bestKindText, tradeoffPoints } from './tradeoff';
 
 export interface Advice {
   id: string;
@@ -33,9 +34,30 @@ const ROOF_MEANING: Readonly<Record<'scan' | 'embed' | 'decode', string>> = {
   decode: 'Each generated token reads every weight once: far below the bandwidth, the time goes to llama.cpp’s kernels (compute in WebAssembly), not to memory.',
 };
 
-export function adviseRecord(record: RunRecord, summary: RecordSummary = summarizeRecord(record)): Advice[] {
+/**
+ * The best index kind for this corpus on this device (src/core/tradeoff.ts), from a record and the
+ * other cells of its sweep; null with fewer than two kinds measured.
+ */
+export function adviseKinds(records: readonly RunRecord[]): Advice | null {
+  const set = tradeoffPoints(records);
+  if (set.points.length < 2) return null;
+  const b = bestKind(set);
+  if (!b) return null;
+  return {
+    id: 'best-kind',
+    severity: 'info',
+    title: `Best index here: ${b.best.label}.`,
+    detail: bestKindText(b),
+    figure: { name: `${b.best.label} ${b.metric}, search p50`, value: `${b.best.quality?.toFixed(4) ?? '—'}, ${b.best.latencyP50?.toFixed(2) ?? '—'}`, unit: 'ms' },
+  };
+}
+
+/** Advice on a record; `sweep`: the other cells of its sweep (the best kind is chosen over all of them). */
+export function adviseRecord(record: RunRecord, summary: RecordSummary = summarizeRecord(record), sweep: readonly RunRecord[] = []): Advice[] {
   const out: Advice[] = [];
   const env = record.environment;
+  const kinds = adviseKinds([record, ...sweep.filter((r) => r.id !== record.id)]);
+  if (kinds) out.push(kinds);
 
   // 1. where a query's time goes
   const gen = summary.shares.filter((s) => GENERATION_STAGES.has(s.stage)).reduce((t, s) => t + s.share, 0);

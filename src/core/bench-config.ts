@@ -15,7 +15,8 @@ import * as v from 'valibot';
 import { RagtabError } from './errors';
 import { DEFAULT_EMBEDDING_MODEL } from './models';
 import { DEFAULT_WLLAMA_MODEL } from './capabilities';
-import { DEVICES, DTYPES, type IndexKind } from './vocabulary';
+import { DEVICES, DTYPES, INDEX_KINDS, type IndexKind } from './vocabulary';
+import { KIND_BOUNDS, VECTOR_KINDS, defaultKindOptions } from './index-kinds';
 
 export const BENCH_CONFIG_VERSION = 1;
 
@@ -57,6 +58,14 @@ const text = (what: string, max = 2048) =>
 const textOrNull = (what: string, max = 2048) =>
   v.union([v.null(), text(what, max)], (i) => `expected ${what} or null, got ${shown(i.input)}`);
 
+const numIn = (min: number, max: number) => {
+  const msg = (i: { input: unknown }) => `expected a number from ${min} to ${max}, got ${shown(i.input)}`;
+  return v.pipe(
+    v.number(msg),
+    v.check((n: number) => Number.isFinite(n) && n >= min && n <= max, msg),
+  );
+};
+
 const obj = <const E extends v.ObjectEntries>(entries: E) =>
   v.strictObject(entries, (i) => (i.expected === 'never' ? `unknown field` : `expected an object, got ${shown(i.input)}`));
 
@@ -68,6 +77,16 @@ export const SWEEP_AXES = [
   'corpus.maxDocs',
   'k',
   'index',
+  'kinds.hnsw.ef',
+  'kinds.hnsw.m',
+  'kinds.hnsw.efConstruction',
+  'kinds.int8.rescore',
+  'kinds.binary.rescore',
+  'kinds.hybrid.fusedDepth',
+  'kinds.hybrid.rrfK',
+  'kinds.bm25.k1',
+  'kinds.bm25.b',
+  'kinds.bm25.stem',
   'embedder.model',
   'embedder.device',
   'embedder.dtype',
@@ -172,13 +191,48 @@ const SweepAxisSchema = obj({
   ),
 });
 
+/** The index choices: a kind answers; `both` (older configurations) is exact answering with voy timed beside it. */
+export const INDEX_CHOICES = [...INDEX_KINDS, 'both'] as const;
+export type IndexChoice = (typeof INDEX_CHOICES)[number];
+
+const B = KIND_BOUNDS;
+/**
+ * The kinds beyond the one that answers (`index`): `compare`, the kinds built and timed beside it on
+ * the same queries (their recall against the exact scan and their quality recorded too), and each
+ * kind's options. Optional in a configuration: older ones (share links, records) read as the defaults.
+ */
+const KindsSchema = v.pipe(
+  obj({
+    compare: v.pipe(
+      v.array(oneOf(INDEX_KINDS), (i) => `expected a list of index kinds, got ${shown(i.input)}`),
+      v.maxLength(INDEX_KINDS.length, `expected at most ${INDEX_KINDS.length} kinds`),
+      v.check((l) => new Set(l).size === l.length, 'expected each kind once'),
+    ),
+    hnsw: obj({ m: intIn(B.hnswM[0], B.hnswM[1]), efConstruction: intIn(B.efConstruction[0], B.efConstruction[1]), ef: intIn(B.ef[0], B.ef[1]) }),
+    int8: obj({ rescore: intOrNull(B.rescore[0], B.rescore[1]) }),
+    binary: obj({ rescore: intOrNull(B.rescore[0], B.rescore[1]) }),
+    hybrid: obj({ dense: oneOf(VECTOR_KINDS), fusedDepth: intIn(B.fusedDepth[0], B.fusedDepth[1]), rrfK: numIn(B.rrfK[0], B.rrfK[1]) }),
+    bm25: obj({
+      k1: numIn(B.k1[0], B.k1[1]),
+      b: numIn(B.b[0], B.b[1]),
+      stem: oneOf(['none', 'porter2'] as const),
+      stopWords: v.pipe(
+        v.array(text('a stop word', B.stopWordChars), (i) => `expected a list of words, got ${shown(i.input)}`),
+        v.maxLength(B.stopWords, `expected at most ${B.stopWords} stop words`),
+      ),
+    }),
+  }),
+);
+
 export const BenchConfigSchema = obj({
   version: v.literal(BENCH_CONFIG_VERSION, (i) => `expected ${BENCH_CONFIG_VERSION}, got ${shown(i.input)}`),
   name: text('a name', 100),
   corpus: CorpusSchema,
   chunking: ChunkingSchema,
   embedder: EmbedderSchema,
-  index: oneOf(['exact', 'voy', 'both'] as const),
+  /** The index kind that answers queries (`both`: exact, with voy timed beside it). A sweep axis. */
+  index: oneOf(INDEX_CHOICES),
+  kinds: v.optional(KindsSchema, () => ({ compare: [], ...defaultKindOptions() })),
   k: intIn(1, 1000),
   /** Character budget of the formatted context. */
   contextChars: intIn(100, 1_000_000),
@@ -377,6 +431,21 @@ export const PRESETS = deepFreeze({
     clearCache: true,
     concurrency: 8,
   }),
+  /**
+   * The index kinds side by side on the demo corpus (issue 14): exact answering, every other kind
+   * compared on the same queries and judged questions, HNSW's ef swept (16, 64, 128): one point per
+   * kind and setting in the report's quality-against-latency chart. No LLM: retrieval only.
+   */
+  kinds: parseBenchConfig({
+    ...BASE,
+    name: 'kinds',
+    kinds: { compare: ['voy', 'int8', 'binary', 'hnsw', 'bm25', 'hybrid'], ...defaultKindOptions() },
+    llm: { ...BASE.llm, engine: 'none', model: null, variant: null },
+    queries: { ...BASE.queries, count: 20 },
+    warmups: 1,
+    iterations: 3,
+    sweep: [{ path: 'kinds.hnsw.ef', values: [16, 64, 128] }],
+  }),
 });
 export type PresetName = keyof typeof PRESETS;
 export const PRESET_NAMES = Object.freeze(Object.keys(PRESETS) as PresetName[]);
@@ -388,9 +457,14 @@ export function preset(name: string): BenchConfig {
 
 // ─────────────────────────────── reading a configuration ───────────────────────────────
 
-/** The index kinds queries are timed on: one, or both (each query runs through each). */
+/**
+ * The index kinds queries are timed on, the one that answers first: `index` (`both`: exact, then
+ * voy), then the kinds compared beside it (`kinds.compare`), each once.
+ */
 export function queryKinds(config: BenchConfig): IndexKind[] {
-  return config.index === 'both' ? ['exact', 'voy'] : [config.index];
+  const out: IndexKind[] = config.index === 'both' ? ['exact', 'voy'] : [config.index];
+  for (const k of config.kinds.compare) if (!out.includes(k)) out.push(k);
+  return out;
 }
 
 /** Whether the configuration asks for generation (an LLM engine and model). */

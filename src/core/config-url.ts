@@ -3,6 +3,7 @@
  *
  *   ?bench=quick&benchSet=k%3D5&benchSet=chunking.mode%3Ddocument    (any field, by its path)
  *   ?k=5&chunking=document&chunkSize=64                              (the short names below)
+ *   ?index=hnsw&ef=128&compare=exact,int8,bm25                        (index kinds: lists comma-separated)
  *
  * The short names are the app's original parameters; each is an alias of one configuration field
  * (PARAM_ALIASES, also in the README), so old links keep working and mean the same. `bench` picks
@@ -20,6 +21,8 @@ interface Alias {
   path: string;
   /** The value is text as written (a model id, a URL), never read as a number or null. */
   text?: boolean;
+  /** The value is a comma-separated list (`compare=int8,bm25`); empty items are dropped. */
+  list?: boolean;
 }
 
 /** Each short URL parameter and the configuration field it sets. */
@@ -38,6 +41,19 @@ export const PARAM_ALIASES: Readonly<Record<string, Alias>> = Object.freeze({
   chunkSize: { path: 'chunking.size' },
   chunkOverlap: { path: 'chunking.overlap' },
   index: { path: 'index' },
+  compare: { path: 'kinds.compare', list: true },
+  ef: { path: 'kinds.hnsw.ef' },
+  hnswM: { path: 'kinds.hnsw.m' },
+  efConstruction: { path: 'kinds.hnsw.efConstruction' },
+  int8Rescore: { path: 'kinds.int8.rescore' },
+  binaryRescore: { path: 'kinds.binary.rescore' },
+  dense: { path: 'kinds.hybrid.dense' },
+  fusedDepth: { path: 'kinds.hybrid.fusedDepth' },
+  rrfK: { path: 'kinds.hybrid.rrfK' },
+  bm25K1: { path: 'kinds.bm25.k1' },
+  bm25B: { path: 'kinds.bm25.b' },
+  stem: { path: 'kinds.bm25.stem' },
+  stopWords: { path: 'kinds.bm25.stopWords', list: true },
   k: { path: 'k' },
   llm: { path: 'llm.engine' },
   llmModel: { path: 'llm.model', text: true },
@@ -86,7 +102,14 @@ function assignmentsOf(params: URLSearchParams, base: BenchConfig, errors: Param
     const raw = params.get(param);
     if (raw === null || raw === '') continue;
     if (param === 'beir' && dataset) continue; // a dataset URL wins over a hub name
-    const value = alias.text ? raw : parseSetValue(raw, getPath(base, alias.path));
+    const value = alias.list
+      ? raw
+          .split(',')
+          .map((x) => x.trim())
+          .filter((x) => x !== '')
+      : alias.text
+        ? raw
+        : parseSetValue(raw, getPath(base, alias.path));
     const sets: Array<[string, unknown]> = [[alias.path, value]];
     if (param === 'dataset') sets.unshift(['corpus.source', 'beir'], ['corpus.name', null]);
     if (param === 'beir') sets.unshift(['corpus.source', 'hub'], ['corpus.url', null]);
@@ -116,7 +139,8 @@ function assignmentsOf(params: URLSearchParams, base: BenchConfig, errors: Param
   return out;
 }
 
-const overlaps = (a: string, b: string) => a === b || a.startsWith(`${b}.`) || b.startsWith(`${a}.`);
+const within = (inner: string, outer: string) => inner.startsWith(`${outer}.`) || inner.startsWith(`${outer}[`);
+const overlaps = (a: string, b: string) => a === b || within(a, b) || within(b, a);
 const group = (p: string) => p.split('.')[0] as string;
 
 /**

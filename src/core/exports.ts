@@ -11,14 +11,16 @@ import type { Summary } from './stats';
 import type { Comparison } from './compare';
 import { difference, medianInterval, metricChange } from './figure-format';
 import { recordRoofFractions, roofsView } from './record-roofs';
+import { bestKind, bestKindText, tradeoffCsvRows, tradeoffPoints } from './tradeoff';
 
-export type ExportFormat = 'json' | 'csv' | 'markdown' | 'openmetrics';
+export type ExportFormat = 'json' | 'csv' | 'markdown' | 'openmetrics' | 'kinds-csv';
 
 export const EXPORT_FORMATS: ReadonlyArray<{ format: ExportFormat; extension: string; mime: string; label: string }> = Object.freeze([
   { format: 'json', extension: 'json', mime: 'application/json', label: 'JSON' },
   { format: 'csv', extension: 'csv', mime: 'text/csv', label: 'CSV' },
   { format: 'markdown', extension: 'md', mime: 'text/markdown', label: 'Markdown' },
   { format: 'openmetrics', extension: 'prom', mime: 'application/openmetrics-text; version=1.0.0; charset=utf-8', label: 'OpenMetrics' },
+  { format: 'kinds-csv', extension: 'kinds.csv', mime: 'text/csv', label: 'Index kinds (CSV)' },
 ]);
 
 // ─────────────────────────────── JSON ───────────────────────────────
@@ -84,6 +86,14 @@ export function toCsv(record: RunRecord): string {
   );
   const limits = limitRows(record).map((l) => [record.id, l.kind, l.stage, '', '', '', '', '', l.value, l.unit, l.note, ...keys.map(() => '')].map(csvCell).join(','));
   return [head.map(csvCell).join(','), ...rows, ...limits].join('\r\n') + '\r\n';
+}
+
+/**
+ * The index kinds as points of quality against latency (src/core/tradeoff.ts), one row per kind
+ * and setting, of this record or of the cells of its sweep given together.
+ */
+export function toKindsCsv(records: readonly RunRecord[]): string {
+  return tradeoffCsvRows(tradeoffPoints(records)).map((row) => row.map(csvCell).join(',')).join('\r\n') + '\r\n';
 }
 
 // ─────────────────────────────── Markdown ───────────────────────────────
@@ -161,6 +171,25 @@ export function toMarkdown(record: RunRecord, summary: RecordSummary = summarize
   if (r.quality?.mean) {
     const m = r.quality.mean;
     out.push('## Retrieval quality', '', `${r.quality.evaluated} judged queries (${r.quality.kind}): nDCG@10 ${f(m.ndcg10, 4)}, recall@10 ${f(m.recall10, 4)}, recall@100 ${f(m.recall100, 4)}, MRR@10 ${f(m.mrr10, 4)}${r.quality.voyRecall ? `; voy recall@${r.quality.voyRecall.k} vs exact ${f(r.quality.voyRecall.mean, 4)}` : ''}.`, '');
+  }
+  const kinds = tradeoffPoints([record]);
+  if (kinds.points.length) {
+    out.push(
+      '## Index kinds (quality against latency)',
+      '',
+      `Search p50/p90: the search stage's round trip over the query set's warm samples, else the ingestion's kind check; quality: ${kinds.metric}.`,
+      '',
+      '| kind | search p50 ms | p90 | from | nDCG@10 | recall@100 | recall vs exact | bytes/vector | memory | on disk | build ms |',
+      '|---|--:|--:|---|--:|--:|--:|--:|--:|--:|--:|',
+    );
+    for (const p of kinds.points) {
+      out.push(
+        `| ${esc(p.label)} | ${f(p.latencyP50)} | ${f(p.latencyP90)} | ${p.latencySource ?? '—'} | ${f(p.ndcg10, 4)} | ${f(p.recall100, 4)} | ${p.recallVsExact === null ? '—' : `${f(p.recallVsExact, 4)}@${p.recallK ?? ''}`} | ${p.bytesPerVector ?? '—'} | ${mb(p.bytes)} | ${mb(p.diskBytes)} | ${p.loaded ? `loaded (${f(p.buildMs)})` : f(p.buildMs)} |`,
+      );
+    }
+    const best = bestKind(kinds);
+    if (best && kinds.points.length > 1) out.push('', `**Best here**: ${bestKindText(best)}`);
+    out.push('');
   }
   if (summary.memory.length) {
     out.push('## Memory (peak per stage)', '', '| stage | figure | peak | samples | note |', '|---|---|--:|--:|---|');
@@ -273,6 +302,8 @@ export function exportRecord(record: RunRecord, format: ExportFormat): string {
       return toMarkdown(record);
     case 'openmetrics':
       return toOpenMetrics(record);
+    case 'kinds-csv':
+      return toKindsCsv([record]);
   }
 }
 

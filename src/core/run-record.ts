@@ -232,6 +232,56 @@ export const QualitySchema = v.strictObject({
 });
 export type QualityRecord = v.InferOutput<typeof QualitySchema>;
 
+const numOrNull = () => nullable(v.pipe(v.number(), v.finite()));
+
+/**
+ * One index kind of the run (issue 14): how it was built or loaded, its bytes in memory and on
+ * disk, its check against the exact scan (search latency over probe queries, recall@k for vector
+ * kinds) and its quality over the judged queries (with each query's nDCG@10, for paired
+ * comparisons). The query set's own search samples per kind are in `samples`.
+ */
+export const KindFiguresSchema = v.strictObject({
+  kind: v.string(),
+  /** The kind and its settings in a few words (`hnsw M 16 efC 100 ef 64`). */
+  label: v.string(),
+  /** answer, compare, ground truth (exact, beside the others), fused (a hybrid's part). */
+  role: v.string(),
+  /** Read from IndexedDB instead of built (`buildMs` is then the import's time). */
+  loaded: v.boolean(),
+  buildMs: numOrNull(),
+  /** For a loaded kind: what its build took when it was stored. */
+  storedBuildMs: numOrNull(),
+  /** Bytes in the index worker (null where not countable: `bytesNote` says why). */
+  bytes: numOrNull(),
+  bytesNote: nullable(v.string()),
+  /** Bytes in IndexedDB (null: not stored, rebuilt at each load). */
+  diskBytes: numOrNull(),
+  bytesPerVector: numOrNull(),
+  check: nullable(
+    v.strictObject({
+      queries: v.number(),
+      k: v.number(),
+      p50: numOrNull(),
+      p90: numOrNull(),
+      workerP50: numOrNull(),
+      recall: numOrNull(),
+      recallMin: numOrNull(),
+    }),
+  ),
+  quality: nullable(
+    v.strictObject({
+      evaluated: v.number(),
+      depth: v.number(),
+      ndcg10: v.number(),
+      recall10: v.number(),
+      recall100: v.number(),
+      mrr10: v.number(),
+      perQuery: v.array(v.strictObject({ queryId: v.string(), ndcg10: v.number(), recall10: v.number() })),
+    }),
+  ),
+});
+export type KindFigures = v.InferOutput<typeof KindFiguresSchema>;
+
 export const RunRecordSchema = v.strictObject({
   schema: v.literal(RUN_RECORD_SCHEMA),
   version: v.literal(RUN_RECORD_VERSION),
@@ -282,6 +332,8 @@ export const RunRecordSchema = v.strictObject({
   roofs: v.optional(DeviceRoofsSchema),
   /** The calibration workload before and after the run. Optional: older records lack it. */
   calibration: v.optional(CalibrationSchema),
+  /** The index kinds built or loaded and their figures (optional: records made before them still import). */
+  kinds: v.optional(v.array(KindFiguresSchema)),
 });
 /** The record; its configuration is the validated, read-only BenchConfig. */
 export type RunRecord = Omit<v.InferOutput<typeof RunRecordSchema>, 'config'> & { config: BenchConfig };

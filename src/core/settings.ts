@@ -16,6 +16,7 @@ import { DEFAULT_WLLAMA_MODEL } from './capabilities';
 import type { ChunkParams } from './chunking';
 import { DEFAULT_EMBEDDING_MODEL, embeddingModelInfo } from './models';
 import type { Device, Dtype, IndexKind, LlmEngine, ModelSpec } from './vocabulary';
+import type { KindOptions } from './index-kinds';
 
 export type CorpusChoice =
   | { kind: 'demo' }
@@ -43,8 +44,14 @@ export interface Settings {
   threads: number;
   batchSize: number;
   chunking: ChunkParams;
-  /** The kinds to build; the first answers queries (['voy', 'exact']: voy answers, the exact scan is its ground truth). */
+  /**
+   * The index kinds asked for: the first answers queries, the others are built and compared beside
+   * it (timed on the same queries, recall and quality recorded). The exact scan is always there too,
+   * as every recall's ground truth (`builtKinds`, src/core/index-kinds.ts).
+   */
   indexKinds: IndexKind[];
+  /** Each kind's build and search options (HNSW M/efConstruction/ef, rescoring depths, RRF, BM25). */
+  kindOptions: KindOptions;
   k: number;
   contextChars: number;
   llm: LlmSettings;
@@ -85,9 +92,17 @@ export function defaultSettings(hardwareConcurrency?: number): Settings {
   return toSettings(APP_CONFIG, hardwareConcurrency);
 }
 
-/** The index kinds a configuration builds, the one that answers queries first. */
-export function indexKindsOf(index: BenchConfig['index']): IndexKind[] {
-  return index === 'exact' ? ['exact'] : index === 'voy' ? ['voy', 'exact'] : ['exact', 'voy'];
+/** The index kinds a configuration asks for, the one that answers queries first (`both`: exact, then voy). */
+export function indexKindsOf(index: BenchConfig['index'], compare: readonly IndexKind[] = []): IndexKind[] {
+  const out: IndexKind[] = index === 'both' ? ['exact', 'voy'] : [index];
+  for (const k of compare) if (!out.includes(k)) out.push(k);
+  return out;
+}
+
+/** The configuration's kind options as the settings' (mutable) value. */
+export function kindOptionsOf(kinds: BenchConfig['kinds']): KindOptions {
+  const { compare: _compare, ...options } = structuredClone(kinds) as KindOptions & { compare: IndexKind[] };
+  return options;
 }
 
 /** The chunker's parameters for a configuration's chunking (size and overlap mean nothing for whole documents). */
@@ -120,7 +135,8 @@ export function toSettings(config: BenchConfig, hardwareConcurrency?: number): S
     threads: e.threads === 'auto' ? defaultThreads(hardwareConcurrency) : e.threads,
     batchSize: e.batch,
     chunking: chunkParamsOf(config.chunking),
-    indexKinds: indexKindsOf(config.index),
+    indexKinds: indexKindsOf(config.index, config.kinds.compare),
+    kindOptions: kindOptionsOf(config.kinds),
     k: config.k,
     contextChars: config.contextChars,
     llm: {
@@ -161,8 +177,11 @@ export function configFromSettings(s: Settings, o: FromSettingsOptions = {}): Be
       : c.kind === 'beir-catalog'
         ? { source: 'hub', url: null, name: c.name, maxDocs: c.maxDocs, hash }
         : { source: 'demo', url: null, name: null, maxDocs: null, hash };
-  const kinds = s.indexKinds;
-  const index = kinds.length > 1 ? (kinds[0] === 'voy' ? 'voy' : 'both') : (kinds[0] ?? 'exact');
+  const kinds = s.indexKinds.length ? s.indexKinds : (['exact'] as IndexKind[]);
+  // exact + voy alone is written as `both`, as older configurations (and APP_CONFIG) say it
+  const both = kinds.length === 2 && kinds[0] === 'exact' && kinds[1] === 'voy';
+  const index = both ? 'both' : kinds[0]!;
+  const compare = both ? [] : kinds.slice(1);
   const hasLlm = s.llm.engine !== 'none' && s.llm.model.trim() !== '';
   const questions = (o.questions ?? []).map((q) => q.trim()).filter((q) => q.length > 0).slice(0, 20);
   return parseBenchConfig({
@@ -180,6 +199,7 @@ export function configFromSettings(s: Settings, o: FromSettingsOptions = {}): Be
       batch: s.batchSize,
     },
     index,
+    kinds: { compare, ...structuredClone(s.kindOptions) },
     k: s.k,
     contextChars: s.contextChars,
     llm: {

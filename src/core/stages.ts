@@ -3,7 +3,8 @@
  * runs, and the one record of a timed stage (StageTiming) that the session's reports, the
  * benchmark runner, share links and the UI all read.
  *
- *   ingest: read+parse → model load → (load | chunk → embed → persist → commit) → index build → voy check
+ *   ingest: read+parse → model load → (load → load kinds | chunk → embed → persist → commit) → index build
+ *           → persist kinds → kind check
  *   query:  embed query → search → format context → build prompt → time to first token → decode
  *
  * The stages that run them are in src/engine (ingest.ts, retrieve.ts, generation.ts); the runner's
@@ -56,8 +57,11 @@ export const STAGE = Object.freeze({
   embed: 'embed',
   persist: 'persist',
   commit: 'commit',
+  loadKinds: 'load kinds',
   indexBuild: 'index build',
-  voyCheck: 'voy check',
+  persistKinds: 'persist kinds',
+  /** Each kind against the exact scan (recall@k) and its search latency over probe queries (was 'voy check'). */
+  kindCheck: 'kind check',
   embedQuery: 'embed query',
   search: 'search',
   formatContext: 'format context',
@@ -76,10 +80,15 @@ export const PHASE_STAGE: Readonly<Record<ProgressPhase, string>> = Object.freez
   chunk: STAGE.chunk,
   embed: STAGE.embed,
   index: STAGE.indexBuild,
-  check: STAGE.voyCheck,
+  check: STAGE.kindCheck,
   reload: STAGE.modelReload,
   llm: STAGE.llmLoad,
 });
+
+/** The name of one kind's part of the index build stage (a sample of its own in a record): `build (hnsw)`. */
+export function kindBuildPart(kind: string): string {
+  return `build (${kind})`;
+}
 
 /** The name under which a stage shows in the browser's Performance panel: `ragtab:embed-query`. */
 export function measureName(stage: string): string {

@@ -7,17 +7,21 @@ export interface TopK {
   scores: Float32Array;
 }
 
-/** A bounded min-heap of (score, index) keeping the k best; the root is the worst kept. */
+/**
+ * A bounded min-heap of (score, index) keeping the k best; the root is the worst kept. Scores are
+ * kept as float32 (the vector kinds' cosines), or as float64 with `f64` (BM25 sums, whose order
+ * must not change by rounding).
+ */
 export class TopKHeap {
   readonly k: number;
-  private readonly s: Float32Array;
+  private readonly s: Float32Array | Float64Array;
   private readonly i: Int32Array;
   size = 0;
 
-  constructor(k: number) {
+  constructor(k: number, f64 = false) {
     if (!Number.isInteger(k) || k < 1) throw new RangeError(`k must be a positive integer, got ${k}`);
     this.k = k;
-    this.s = new Float32Array(k);
+    this.s = f64 ? new Float64Array(k) : new Float32Array(k);
     this.i = new Int32Array(k);
   }
 
@@ -68,6 +72,12 @@ export class TopKHeap {
 
   /** Best first. */
   result(): TopK {
+    const r = this.ranked();
+    return { indices: r.indices, scores: Float32Array.from(r.scores) };
+  }
+
+  /** Best first, the scores as kept (float64 for an `f64` heap). */
+  ranked(): { indices: Int32Array; scores: Float64Array } {
     const n = this.size;
     const order = Array.from({ length: n }, (_, j) => j).sort((a, b) => {
       const sa = this.s[a] as number;
@@ -75,7 +85,7 @@ export class TopKHeap {
       return sb - sa || (this.i[a] as number) - (this.i[b] as number);
     });
     const indices = new Int32Array(n);
-    const scores = new Float32Array(n);
+    const scores = new Float64Array(n);
     order.forEach((j, r) => {
       indices[r] = this.i[j] as number;
       scores[r] = this.s[j] as number;

@@ -16,6 +16,10 @@ declare module 'wink-bm25-text-search' {
     /** [id, score] pairs, best first; at most `limit` (default 10). */
     search(text: string, limit?: number): Array<[string, number]>;
     getTotalDocs(): number;
+    /** Per document id: `freq` (token index → term score, once consolidated), `length`, `fieldValues`. */
+    getDocs(): Record<string, { freq: Record<string, number>; length: number }>;
+    /** Token text → token index. */
+    getTokens(): Record<string, number>;
     getTotalCorpusLength(): number;
     exportJSON(): string;
     importJSON(json: string): boolean;

@@ -9,6 +9,7 @@ import { evaluateRun, rankDocuments } from '../core/metrics';
 import { summarize } from '../core/stats';
 import type { StageTiming } from '../core/stages';
 import type { IndexKind } from '../core/vocabulary';
+import type { RetrieveOptions } from '../core/index-kinds';
 import type { EvaluationReport } from './reports';
 import { retrieve, type RetrievalSource } from './retrieve';
 
@@ -16,6 +17,10 @@ export interface EvaluateInput {
   source: RetrievalSource;
   corpus: Corpus;
   kind: IndexKind;
+  /** The kind and its settings in a few words (the report's label). */
+  label?: string;
+  /** The kind's search options. */
+  options?: RetrieveOptions;
   /** Chunks retrieved per query. */
   depth: number;
   signal: AbortSignal;
@@ -40,7 +45,7 @@ export async function evaluateQueries(o: EvaluateInput): Promise<EvaluationRepor
     // Cancel is checked between queries: terminating the index worker would lose the index.
     if (o.signal.aborted) throw new RagtabError('Cancelled', 'Evaluation cancelled.');
     const q = judged[Math.max(0, i)]!;
-    const r = await retrieve(o.source, { text: q.text, k: o.depth, kind: o.kind, context: false });
+    const r = await retrieve(o.source, { text: q.text, k: o.depth, kind: o.kind, context: false, ...(o.options ? { options: o.options } : {}) });
     if (i < 0) continue;
     queryStages.push(r.stages);
     for (const s of r.stages) {
@@ -58,6 +63,7 @@ export async function evaluateQueries(o: EvaluateInput): Promise<EvaluationRepor
     queries: judged.length,
     depth: o.depth,
     kind: o.kind,
+    label: o.label ?? o.kind,
     quality: evaluateRun(run, o.corpus.qrels),
     latency: [...rt].map(([stage, ms]) => ({ stage, roundTrip: summarize(ms), inWorker: inWorker.has(stage) ? summarize(inWorker.get(stage)!) : null })),
     warmups,

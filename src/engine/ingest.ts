@@ -1,21 +1,26 @@
 /**
- * Ingestion as a list of stages (INGEST_STAGES): read+parse → model load → (load from storage |
- * chunk → embed → persist → commit) → index build → voy check. `runStages` times each; vectors are
- * committed to IndexedDB batch by batch, so a page closed mid-ingest resumes from the last commit,
- * and a corpus ingested before with the same configuration comes back from storage without
- * embedding anything.
+ * Ingestion as a list of stages (INGEST_STAGES): read+parse → model load → (load from storage →
+ * load kinds | chunk → embed → persist → commit) → index build → persist kinds → kind check.
+ * `runStages` times each; vectors are committed to IndexedDB batch by batch, so a page closed
+ * mid-ingest resumes from the last commit, and a corpus ingested before with the same configuration
+ * comes back from storage without embedding anything. The index kinds whose built form is stored
+ * (int8, binary, bm25) come back too, without building; the others (voy, hnsw) are built again, a
+ * timed part of the index build stage.
  *
  * The pipeline builds into a fresh index worker and returns it; the session swaps it in only when
  * the whole pipeline succeeded.
  */
 import * as Comlink from 'comlink';
-import type { BatchTiming, BuildResult, EmbedderApi, EmbedderInfo, IndexApi } from '../../workers/api';
+import type { BatchTiming, BuildProgress, BuildResult, EmbedderApi, EmbedderInfo, IndexApi, KindData } from '../../workers/api';
 import { chunkDocuments, type Chunk } from '../core/chunking';
 import { RagtabError } from '../core/errors';
 import { formatBytes } from '../core/lines';
 import { chunkListHash, indexKey, indexKeyParts, type IndexKey } from '../core/index-key';
 import type { Settings } from '../core/settings';
-import { STAGE, embedBatchParts, type Progress, type StageTiming } from '../core/stages';
+import { STAGE, embedBatchParts, kindBuildPart, type Progress, type StagePart, type StageTiming } from '../core/stages';
+import { buildOptionsOf, builtKinds, codeBytesPerVector, isStoredKind, kindLabel, kindVariant, needsText, needsVector, retrieveOptionsOf, type StoredKind } from '../core/index-kinds';
+import type { IndexKind } from '../core/vocabulary';
+import { summarize } from '../core/stats';
 import type { Corpus } from '../core/documents';
 import type { RagtabStore } from '../storage/store';
 import { BatchCommitter, INGEST_COMMIT_POLICY } from '../storage/commit-policy';
@@ -23,9 +28,9 @@ import { chunksFromRefsInSlices, refsOf } from '../storage/stored-refs';
 import { withIndexWriteLock } from '../storage/locks';
 import { WorkerBridge, createIndexWorker } from './bridge';
 import { loadCorpus, type LoadedCorpus } from './corpus-loader';
-import type { IngestReport, ModelLoadReport } from './reports';
+import type { IngestReport, KindCheck, KindReport, ModelLoadReport } from './reports';
 import { retrieve, retrievalSource } from './retrieve';
-import { runStages, timing, type Stage, type StageRecorder } from './stages';
+import { runStages, timing, type Stage, type StageFigures, type StageRecorder } from './stages';
 
 /** What the session gives an ingestion. */
 export interface IngestHooks {
@@ -61,7 +66,23 @@ interface Ingestion {
   /** The hash of the user's files' corpus when this ingestion stored it first (removed again if the ingestion fails). */
   storedCorpus: string | null;
   builds: BuildResult[];
+  /** Kinds read from storage and imported (the load kinds stage), with the build time they saved. */
+  loadedKinds: Map<IndexKind, { build: BuildResult; storedBuildMs: number; diskBytes: number }>;
+  /** Stored kinds' bytes on disk (what was stored or found stored). */
+  kindDisk: Map<IndexKind, number>;
+  checks: Map<IndexKind, KindCheck>;
   voyRecall: IngestReport['voyRecall'];
+}
+
+/** The kinds this ingestion builds (asked for, the exact scan, a hybrid's parts). */
+const kindsToBuild = (g: Ingestion): IndexKind[] => builtKinds(g.settings.indexKinds, g.settings.kindOptions);
+/** Whether any built kind reads the chunk texts (bm25, hybrid): then they go to the index worker. */
+const wantsTexts = (g: Ingestion): boolean => kindsToBuild(g).some(needsText);
+/** The stored kinds this ingestion wants, with their variants. */
+function storedWanted(g: Ingestion): Array<{ kind: StoredKind; variant: string }> {
+  return kindsToBuild(g)
+    .filter(isStoredKind)
+    .map((kind) => ({ kind, variant: kindVariant(kind, g.settings.kindOptions) }));
 }
 
 const need = <T>(x: T | null): T => {
@@ -78,8 +99,10 @@ async function loadStored(g: Ingestion, rec: StageRecorder | null, label: string
   if (!l) throw new RagtabError('StorageError', 'The stored index disappeared while it was being read.');
   // blocks are read in the storage layer's worker; the chunks are rebuilt in slices (no long task)
   const restored = await chunksFromRefsInSlices(l.refs, need(g.loaded).corpus.docs);
+  g.kindDisk.set('exact', l.meta.bytes);
   const vecs = l.vectors;
-  const a = await g.index.call('add stored', (api) => api.add(restored.map((c) => c.id), Comlink.transfer(vecs, [vecs.buffer])), g.signal);
+  const texts = wantsTexts(g) ? restored.map((c) => c.text) : undefined;
+  const a = await g.index.call('add stored', (api) => api.add(restored.map((c) => c.id), Comlink.transfer(vecs, [vecs.buffer]), texts), g.signal);
   const t = timing(STAGE.load, l0, performance.now() - l0, { workerMs: a.value.workerMs, extra: { chunks: restored.length, readMs: l.readMs, assembleMs: l.assembleMs, vectorsAs: g.store?.indexes.vectorForm.form ?? 'none' } });
   if (rec) rec.record(t);
   return restored;
@@ -107,7 +130,8 @@ async function embedChunks(g: Ingestion, rec: StageRecorder, from: number, persi
       persistMs += performance.now() - p0;
     }
     const a0 = performance.now();
-    await g.index.call('add', (api) => api.add(part.map((c) => c.id), Comlink.transfer(vecs, [vecs.buffer])), g.signal);
+    const texts = wantsTexts(g) ? part.map((c) => c.text) : undefined;
+    await g.index.call('add', (api) => api.add(part.map((c) => c.id), Comlink.transfer(vecs, [vecs.buffer]), texts), g.signal);
     addMs += performance.now() - a0;
     g.hooks.setProgress({ phase: 'embed', label: from > 0 ? `Embedding (resumed at chunk ${from})` : 'Embedding', done: Math.min(chunks.length, i + per), total: chunks.length, unit: 'chunks', startedAt: e0 });
   }
@@ -155,41 +179,101 @@ async function embedAndStore(g: Ingestion, rec: StageRecorder): Promise<void> {
     await embedChunks(g, rec, resumedFrom, (part, vecs) => commits.add(refsOf(part), vecs));
     const c0 = performance.now();
     await commits.finish();
-    await store.indexes.complete(key.key);
+    const done = await store.indexes.complete(key.key);
+    g.kindDisk.set('exact', done.bytes);
     rec.record(timing(STAGE.commit, c0, performance.now() - c0, undefined));
     g.storage = { ...g.storage, persisted: true, resumedFrom };
   });
 }
 
-/** voy against the exact scan, over the corpus's queries (or a sample of chunks): recall@k. */
-async function voyCheck(g: Ingestion): Promise<void> {
+/** Probe queries of a check: the corpus's queries (up to 100), else 20 chunks sampled across the corpus. */
+function probeTexts(g: Ingestion): string[] {
   const { corpus } = need(g.loaded);
+  const { chunks } = g;
+  return corpus.queries.length > 0
+    ? corpus.queries.slice(0, 100).map((q) => q.text)
+    : chunks
+        .filter((_, i) => i % Math.max(1, Math.floor(chunks.length / 20)) === 0)
+        .slice(0, 20)
+        .map((c) => c.text);
+}
+
+/**
+ * Every asked kind over the same probe queries (one warm-up each, left out): its search latency
+ * and, for the vector kinds other than exact, its recall@k against the exact scan (the ground
+ * truth, searched for the same probe). voy's figure is also the report's voyRecall.
+ */
+async function kindCheck(g: Ingestion): Promise<void> {
   const { chunks, settings } = g;
   const emb = need(g.emb);
-  const probeTexts =
-    corpus.queries.length > 0
-      ? corpus.queries.slice(0, 100).map((q) => q.text)
-      : chunks
-          .filter((_, i) => i % Math.max(1, Math.floor(chunks.length / 20)) === 0)
-          .slice(0, 20)
-          .map((c) => c.text);
-  g.hooks.setProgress({ phase: 'check', label: 'Checking voy against the exact scan', done: 0, total: probeTexts.length, unit: 'queries', startedAt: performance.now() });
+  const asked = settings.indexKinds;
+  const probes = probeTexts(g);
+  g.hooks.setProgress({ phase: 'check', label: `Checking ${asked.join(', ')} against the exact scan`, done: 0, total: probes.length * asked.length, unit: 'searches', startedAt: performance.now() });
   const source = retrievalSource({ embedder: emb.bridge, index: g.index, chunks, titles: new Map(), settings });
-  // every probe embedded in one call; each vector then searched on both kinds
-  const qv = await emb.bridge.call('embed probes', (api) => api.embed(probeTexts.map((t) => source.queryPrefix + t)), g.signal);
+  // every probe embedded in one call (when a kind reads vectors); each then searched on every kind
   const dims = emb.info.dims;
-  const k = Math.min(settings.k, chunks.length);
-  const recalls: number[] = [];
-  for (let i = 0; i < probeTexts.length; i++) {
-    const vector = qv.value.vectors.slice(i * dims, (i + 1) * dims);
-    if (vector.every((x) => x === 0)) continue;
-    const req = { text: probeTexts[i]!, vector, k, context: false, signal: g.signal };
-    const exact = await retrieve(source, { ...req, kind: 'exact' });
-    const voy = await retrieve(source, { ...req, kind: 'voy' });
-    const truth = new Set(exact.searchHits.map((h) => h.index));
-    recalls.push(voy.searchHits.filter((h) => truth.has(h.index)).length / Math.max(1, truth.size));
+  let vectors: Float32Array | null = null;
+  if (asked.some(needsVector)) {
+    const qv = await emb.bridge.call('embed probes', (api) => api.embed(probes.map((t) => source.queryPrefix + t)), g.signal);
+    vectors = qv.value.vectors;
   }
-  if (recalls.length > 0) g.voyRecall = { k, queries: recalls.length, mean: recalls.reduce((s, x) => s + x, 0) / recalls.length, min: Math.min(...recalls) };
+  const k = Math.min(settings.k, chunks.length);
+  const truth: Array<Set<number> | null> = [];
+  const perKind = new Map<IndexKind, { rt: number[]; worker: number[]; recall: number[] }>(asked.map((kind) => [kind, { rt: [], worker: [], recall: [] }]));
+  let done = 0;
+  for (let i = -1; i < probes.length; i++) {
+    const p = Math.max(0, i);
+    const vector = vectors ? vectors.slice(p * dims, (p + 1) * dims) : null;
+    const zero = vector !== null && vector.every((x) => x === 0);
+    const base = { text: probes[p]!, k, context: false, signal: g.signal, ...(vector && !zero ? { vector } : {}) };
+    if (i >= 0 && vector && !zero) {
+      const exact = await retrieve(source, { ...base, kind: 'exact' });
+      truth[i] = new Set(exact.searchHits.map((h) => h.index));
+    }
+    for (const kind of asked) {
+      if (needsVector(kind) && (!vector || zero)) continue;
+      const r = await retrieve(source, { ...base, kind, options: retrieveOptionsOf(kind, settings.kindOptions) });
+      if (i < 0) continue; // the warm-up
+      const search = r.stages.find((s) => s.name === STAGE.search);
+      const f = perKind.get(kind)!;
+      if (search) {
+        f.rt.push(search.ms);
+        if (search.workerMs !== undefined) f.worker.push(search.workerMs);
+      }
+      const want = truth[i];
+      if (want && needsVector(kind) && kind !== 'hybrid' && kind !== 'exact') f.recall.push(r.searchHits.filter((h) => want.has(h.index)).length / Math.max(1, want.size));
+      g.hooks.setProgress({ phase: 'check', label: `Checking ${asked.join(', ')} against the exact scan`, done: ++done, total: probes.length * asked.length, unit: 'searches' });
+    }
+  }
+  for (const [kind, f] of perKind) {
+    if (f.rt.length === 0) continue;
+    const recall = f.recall.length > 0 ? { mean: f.recall.reduce((s, x) => s + x, 0) / f.recall.length, min: Math.min(...f.recall) } : null;
+    g.checks.set(kind, { queries: f.rt.length, k, searchMs: summarize(f.rt), workerMs: summarize(f.worker), recall });
+    if (kind === 'voy' && recall) g.voyRecall = { k, queries: f.recall.length, mean: recall.mean, min: recall.min };
+  }
+}
+
+/** The kinds' reports: how each was built or loaded, its bytes in memory and on disk, its check. */
+function kindReports(g: Ingestion): KindReport[] {
+  const asked = g.settings.indexKinds;
+  const dims = need(g.emb).info.dims;
+  return kindsToBuild(g).map((kind) => {
+    const build = g.builds.find((b) => b.kind === kind) ?? null;
+    const loaded = g.loadedKinds.get(kind);
+    const role: KindReport['role'] = kind === asked[0] ? 'answer' : asked.includes(kind) ? 'compare' : kind === 'exact' ? 'ground truth' : 'fused';
+    const disk = g.kindDisk.get(kind) ?? null;
+    return {
+      kind,
+      label: kindLabel(kind, g.settings.kindOptions),
+      role,
+      build,
+      loaded: loaded !== undefined,
+      storedBuildMs: loaded?.storedBuildMs ?? null,
+      diskBytes: disk,
+      bytesPerVector: codeBytesPerVector(kind, dims),
+      check: g.checks.get(kind) ?? null,
+    };
+  });
 }
 
 function sourceOf(files: ReadonlyArray<{ source: string }>, reused: boolean): string {
@@ -297,6 +381,38 @@ export const INGEST_STAGES: readonly Stage<Ingestion>[] = Object.freeze([
     run: async (g: Ingestion, rec: StageRecorder) => (g.store ? embedAndStore(g, rec) : embedChunks(g, rec, 0, null)),
   },
   {
+    name: STAGE.loadKinds,
+    unit: 'ms',
+    phase: 'load',
+    // the stored kinds of this index (int8, binary codes; BM25 postings) instead of building them
+    enabled: (g: Ingestion) => g.storage.fromStorage && g.store !== null && storedWanted(g).length > 0,
+    run: async (g: Ingestion): Promise<StageFigures> => {
+      const store = g.store!;
+      const key = need(g.key).key;
+      const listed = await store.kinds.list(key);
+      const wanted = storedWanted(g).filter((w) => listed.some((e) => e.kind === w.kind && e.variant === w.variant));
+      if (wanted.length === 0) return { extra: { kinds: 0 } };
+      g.hooks.setProgress({ phase: 'load', label: `Loading the stored ${wanted.map((w) => w.kind).join(', ')} index`, done: 0, total: wanted.length, unit: 'kinds', startedAt: performance.now() });
+      const r = await store.kinds.read(key, wanted);
+      const parts: StagePart[] = [];
+      let importMs = 0;
+      for (const data of r.kinds as KindData[]) {
+        const entry = listed.find((e) => e.kind === data.kind && e.variant === data.variant)!;
+        try {
+          const b = await g.index.call(`import ${data.kind}`, (api) => api.importKind(Comlink.transfer(data, Object.values(data.parts))), g.signal);
+          g.loadedKinds.set(data.kind, { build: b.value, storedBuildMs: entry.buildMs, diskBytes: entry.bytes });
+          g.kindDisk.set(data.kind, entry.bytes);
+          importMs += b.value.ms;
+          parts.push({ name: kindBuildPart(data.kind), ms: b.roundTripMs, extra: { kind: data.kind, loaded: 'yes', bytes: entry.bytes, savedMs: entry.buildMs } });
+        } catch (e) {
+          // unusable stored data (another format): the kind is built instead, and stored again
+          g.hooks.warn(`The stored ${data.kind} index could not be used (${(e as Error).message}): it is built again.`);
+        }
+      }
+      return { workerMs: importMs, extra: { kinds: g.loadedKinds.size, readMs: r.readMs }, parts };
+    },
+  },
+  {
     name: STAGE.indexBuild,
     unit: 'ms',
     phase: 'index',
@@ -307,21 +423,58 @@ export const INGEST_STAGES: readonly Stage<Ingestion>[] = Object.freeze([
       const truncated = chunks.filter((c) => c.tokens > info.maxTokens).length;
       if (truncated > 0) g.hooks.warn(`${truncated} chunk(s) are longer than the model's ${info.maxTokens}-token limit and were truncated when embedded.`);
       if (emptyDocs > 0) g.hooks.warn(`${emptyDocs} document(s) had no text and were skipped.`);
-      g.hooks.setProgress({ phase: 'index', label: `Building ${g.settings.indexKinds.join(' + ')} index`, done: 0, total: 1, unit: 'step', startedAt: performance.now() });
-      const b = await g.index.call('build', (api) => api.build(g.settings.indexKinds), g.signal);
-      g.builds = b.value;
+      const toBuild = kindsToBuild(g).filter((k) => !g.loadedKinds.has(k));
+      const label = (p?: BuildProgress) => `Building ${toBuild.join(' + ')} index${p && p.total > 0 && p.done < p.total ? ` (${p.kind}: ${p.done.toLocaleString('en-US')} of ${p.total.toLocaleString('en-US')} vectors)` : ''}`;
+      const t0 = performance.now();
+      g.hooks.setProgress({ phase: 'index', label: label(), done: 0, total: toBuild.length, unit: 'kinds', startedAt: t0 });
+      const onProgress = Comlink.proxy((p: BuildProgress) => {
+        const at = toBuild.indexOf(p.kind);
+        g.hooks.setProgress({ phase: 'index', label: label(p), done: at + (p.total > 0 ? p.done / p.total : 1), total: toBuild.length, unit: 'kinds' });
+      });
+      const b = await g.index.call('build', (api) => api.build(toBuild, buildOptionsOf(g.settings.kindOptions), onProgress), g.signal);
+      g.builds = [...[...g.loadedKinds.values()].map((l) => l.build), ...b.value];
       const ms = b.roundTripMs;
-      return { ms, workerMs: b.value.reduce((s, x) => s + x.ms, 0), extra: { vectors: chunks.length, ...(ms > 0 ? { vectorsPerSecond: (chunks.length * 1000) / ms } : {}) } };
+      const extra: Record<string, number | string> = { vectors: chunks.length, ...(ms > 0 ? { vectorsPerSecond: (chunks.length * 1000) / ms } : {}) };
+      for (const x of b.value) extra[`${x.kind}Ms`] = x.ms;
+      for (const [kind] of g.loadedKinds) extra[kind] = 'loaded';
+      const parts: StagePart[] = b.value.map((x) => ({ name: kindBuildPart(x.kind), ms: x.ms, extra: { kind: x.kind, ...(typeof x.bytes === 'number' ? { bytes: x.bytes } : {}) } }));
+      return { ms, workerMs: b.value.reduce((s, x) => s + x.ms, 0), extra, parts };
     },
   },
   {
-    name: STAGE.voyCheck,
+    name: STAGE.persistKinds,
+    unit: 'ms',
+    phase: 'index',
+    // int8, binary and bm25 just built, stored beside the vectors (a reload reads them instead of building)
+    enabled: (g: Ingestion) => g.store !== null && g.storage.persisted && g.builds.some((b) => isStoredKind(b.kind) && !b.loaded),
+    run: async (g: Ingestion) => {
+      const store = g.store!;
+      const key = need(g.key).key;
+      const todo = g.builds.filter((b): b is BuildResult & { kind: StoredKind } => isStoredKind(b.kind) && !b.loaded);
+      let bytes = 0;
+      for (const b of todo) {
+        g.hooks.setProgress({ phase: 'index', label: `Storing the ${b.kind} index`, done: todo.indexOf(b), total: todo.length, unit: 'kinds' });
+        try {
+          const data = await g.index.call(`export ${b.kind}`, (api) => api.exportKind(b.kind), g.signal);
+          const entry = await store.kinds.put(key, data.value, b.ms);
+          g.kindDisk.set(b.kind, entry.bytes);
+          bytes += entry.bytes;
+        } catch (e) {
+          // the index answers all the same: only the next load builds it again
+          g.hooks.warn(`The ${b.kind} index could not be stored (${(e as Error).message}): the next load builds it again.`);
+        }
+      }
+      return { extra: { kinds: todo.length, bytes } };
+    },
+  },
+  {
+    name: STAGE.kindCheck,
     unit: 'ms',
     phase: 'check',
     // a check of the index, not one of ingestion's timings
     untimed: true,
-    enabled: (g: Ingestion) => g.settings.indexKinds.includes('voy') && g.settings.indexKinds.includes('exact'),
-    run: voyCheck,
+    enabled: (g: Ingestion) => g.settings.indexKinds.some((k) => k !== 'exact'),
+    run: kindCheck,
   },
 ]);
 
@@ -353,6 +506,9 @@ export async function runIngest(hooks: IngestHooks, settings: Settings, files: F
       vectorsAsReason: store?.indexes.vectorForm.reason ?? null,
     },
     builds: [],
+    loadedKinds: new Map(),
+    kindDisk: new Map(),
+    checks: new Map(),
     voyRecall: null,
     storedCorpus: null,
   };
@@ -374,6 +530,7 @@ export async function runIngest(hooks: IngestHooks, settings: Settings, files: F
       batches: g.batches,
       builds: g.builds,
       voyRecall: g.voyRecall,
+      kinds: kindReports(g),
       storage: g.storage,
       totalMs: performance.now() - t0,
     };

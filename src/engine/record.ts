@@ -3,7 +3,7 @@
  * ran, from the session's reports. The benchmark runner, the app's own run (session-record.ts) and
  * a shared re-run all make their records here, so every view reads the same record.
  */
-import type { EnvironmentRecord, Extra, RunRecord, Sample } from '../core/run-record';
+import type { EnvironmentRecord, Extra, KindFigures, RunRecord, Sample } from '../core/run-record';
 import { RUN_RECORD_SCHEMA, RUN_RECORD_VERSION } from '../core/run-record';
 import type { BenchConfig } from '../core/bench-config';
 import type { StageTiming } from '../core/stages';
@@ -84,6 +84,42 @@ export interface RunReports {
   ingest: IngestReport | null;
   llm: LlmLoadReport | null;
   evaluation: EvaluationReport | null;
+  /** Every kind's evaluation (the first is `evaluation`); absent: that one only. */
+  evaluations?: readonly EvaluationReport[];
+}
+
+/** The kinds of an ingestion with their evaluations, as the record keeps them. */
+export function kindFigures(ing: IngestReport, evaluations: readonly EvaluationReport[]): KindFigures[] {
+  return ing.kinds.map((k) => {
+    const ev = evaluations.find((e) => e.kind === k.kind);
+    const m = ev?.quality.mean;
+    const c = k.check;
+    return {
+      kind: k.kind,
+      label: k.label,
+      role: k.role,
+      loaded: k.loaded,
+      buildMs: k.build?.ms ?? null,
+      storedBuildMs: k.storedBuildMs,
+      bytes: typeof k.build?.bytes === 'number' ? k.build.bytes : null,
+      bytesNote: k.build?.bytesNote ?? null,
+      diskBytes: k.diskBytes,
+      bytesPerVector: k.bytesPerVector,
+      check: c ? { queries: c.queries, k: c.k, p50: c.searchMs.p50, p90: c.searchMs.p90, workerP50: c.workerMs.p50, recall: c.recall?.mean ?? null, recallMin: c.recall?.min ?? null } : null,
+      quality:
+        ev && m
+          ? {
+              evaluated: ev.quality.evaluated,
+              depth: ev.depth,
+              ndcg10: m.ndcg10,
+              recall10: m.recall10,
+              recall100: m.recall100,
+              mrr10: m.mrr10,
+              perQuery: ev.quality.perQuery.map((q) => ({ queryId: q.queryId, ndcg10: q.ndcg10, recall10: q.recall10 })),
+            }
+          : null,
+    };
+  });
 }
 
 /**
@@ -135,6 +171,7 @@ export function fillFromReports(record: RunRecord, state: RunReports): void {
       },
     };
   }
+  if (ing?.kinds?.length) record.kinds = kindFigures(ing, state.evaluations ?? (state.evaluation ? [state.evaluation] : []));
   const ev = state.evaluation;
   if (ev || ing?.voyRecall) {
     record.quality = {

@@ -18,6 +18,7 @@ import { RagtabError } from '../core/errors';
 import { sessionFailure, type Step, type StepContext, type Suite } from './runner';
 import { loadCorpus } from './corpus-loader';
 import { retrieve, retrievalSource } from './retrieve';
+import { retrieveOptionsOf } from '../core/index-kinds';
 import { stageSamples } from './record';
 import { indexKey, indexKeyParts } from '../core/index-key';
 import { EMBEDDER_CACHE, GGUF_CACHE, WEBLLM_CACHES } from '../core/cache-names';
@@ -190,7 +191,7 @@ async function concurrentBatch(ctx: StepContext): Promise<Extra> {
   const t0 = performance.now();
   const submitted = ctx.now();
   const one = async (text: string, query: number): Promise<{ end: number; extra: Extra }> => {
-    const r = await retrieve(source, { text, k, kind });
+    const r = await retrieve(source, { text, k, kind, options: retrieveOptionsOf(kind, a.settings.kindOptions) });
     const context = r.context!;
     const retrieved = performance.now();
     const extra: Extra = { concurrency: n, query, kind, pipeline, retrievalMs: retrieved - t0, contextChars: context.text.length };
@@ -229,10 +230,12 @@ export const RETRIEVAL_SUITE: Suite = Object.freeze([
         ctx.warn('Quality not measured: the corpus has no judged queries.');
         return { evaluated: 0 };
       }
-      const r = await ctx.session.evaluate();
+      // every kind the queries were timed on, so each has its quality beside its latency
+      const r = await ctx.session.evaluate(queryKinds(ctx.config));
       if (!r) throw sessionFailure(ctx.session, 'Evaluation');
       ctx.state.evaluation = r;
-      return { evaluated: r.quality.evaluated, ...(r.quality.mean ? { ndcg10: r.quality.mean.ndcg10 } : {}) };
+      ctx.state.evaluations = [...(ctx.session.lastEvaluations ?? [r])];
+      return { evaluated: r.quality.evaluated, kinds: ctx.state.evaluations.length, ...(r.quality.mean ? { ndcg10: r.quality.mean.ndcg10 } : {}) };
     },
   }),
 ]);

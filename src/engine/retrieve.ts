@@ -1,8 +1,10 @@
 /**
  * Retrieval, once: embed query → search → format context, as a list of stages. The app's query,
- * the evaluation of judged queries, the benchmark's concurrency mode and ingestion's voy check all
- * call `retrieve()`. It takes the query's text and, when the caller has one already (the voy check
- * embeds its probes in one batch), its vector: a stage that needs the text (a keyword index) has it.
+ * the evaluation of judged queries, the benchmark's concurrency mode and ingestion's kind check all
+ * call `retrieve()`. It takes the query's text and, when the caller has one already (the kind check
+ * embeds its probes in one batch), its vector. The search gets what its kind reads: the vector
+ * (exact, voy, int8, binary, hnsw), the text (bm25), or both (hybrid); a kind that reads no vector
+ * (bm25) embeds no query.
  */
 import type { EmbedderApi, IndexApi, SearchHit } from '../../workers/api';
 import { contextHits, formatContext, type FormattedContext, type RetrievedChunk } from '../core/context';
@@ -10,6 +12,7 @@ import { STAGE, type StageTiming } from '../core/stages';
 import { embeddingModelInfo } from '../core/models';
 import type { Settings } from '../core/settings';
 import type { IndexKind } from '../core/vocabulary';
+import { needsText, needsVector, type RetrieveOptions } from '../core/index-kinds';
 import type { WorkerBridge } from './bridge';
 import { runStages, type Stage } from './stages';
 
@@ -61,6 +64,8 @@ export interface RetrieveRequest {
   vector?: Float32Array;
   k: number;
   kind: IndexKind;
+  /** The kind's search options (rescoring depth, ef, fused depth...): `retrieveOptionsOf`. */
+  options?: RetrieveOptions;
   /** Run the format context stage (default true). */
   context?: boolean;
   signal?: AbortSignal;
@@ -70,7 +75,8 @@ export interface Retrieval {
   text: string;
   kind: IndexKind;
   k: number;
-  vector: Float32Array;
+  /** The query's vector; null when the kind reads none (bm25) and none was given. */
+  vector: Float32Array | null;
   /** The index's own hits (positions and scores). */
   searchHits: SearchHit[];
   hits: RetrievedChunk[];
@@ -103,7 +109,7 @@ export const RETRIEVAL_STAGES: readonly Stage<Run>[] = Object.freeze([
   {
     name: STAGE.embedQuery,
     unit: 'ms',
-    enabled: (r: Run) => r.vector === null,
+    enabled: (r: Run) => r.vector === null && needsVector(r.req.kind),
     run: async (r: Run) => {
       const e = await r.source.embedder.call('embed query', (api) => api.embed([r.source.queryPrefix + r.req.text]), r.req.signal);
       r.vector = e.value.vectors;
@@ -115,13 +121,31 @@ export const RETRIEVAL_STAGES: readonly Stage<Run>[] = Object.freeze([
     unit: 'ms',
     run: async (r: Run) => {
       const { k, kind } = r.req;
-      const s = await r.source.index.call('search', (api) => api.search(r.vector!, k, kind), r.req.signal);
+      const request = {
+        kind,
+        k,
+        ...(needsVector(kind) && r.vector ? { vector: r.vector } : {}),
+        ...(needsText(kind) ? { text: r.req.text } : {}),
+        ...(r.req.options ? { options: r.req.options } : {}),
+      };
+      const s = await r.source.index.call('search', (api) => api.retrieve(request), r.req.signal);
       r.searchHits = s.value.hits;
       r.hits = s.value.hits.flatMap((h, i) => {
         const c = chunkOf(r.source, h);
         return c ? [{ rank: i + 1, id: c.id, docId: c.docId, title: r.source.titles.get(c.docId) ?? '', text: c.text, start: c.start, end: c.end, score: h.score }] : [];
       });
-      return { workerMs: s.value.workerMs, extra: { kind, k, vectors: r.source.chunks.length } };
+      const v = s.value;
+      return {
+        workerMs: v.workerMs,
+        extra: {
+          kind,
+          k,
+          vectors: r.source.chunks.length,
+          ...(v.rescored !== undefined ? { rescored: v.rescored } : {}),
+          ...(v.ef !== undefined ? { ef: v.ef } : {}),
+          ...(v.fusedDepth !== undefined ? { fusedDepth: v.fusedDepth } : {}),
+        },
+      };
     },
   },
   {
@@ -139,5 +163,5 @@ export const RETRIEVAL_STAGES: readonly Stage<Run>[] = Object.freeze([
 export async function retrieve(source: RetrievalSource, req: RetrieveRequest): Promise<Retrieval> {
   const run: Run = { source, req, vector: req.vector ?? null, searchHits: [], hits: [], context: null };
   const stages = await runStages(RETRIEVAL_STAGES, run, req.signal ? { signal: req.signal } : {});
-  return { text: req.text, kind: req.kind, k: req.k, vector: run.vector!, searchHits: run.searchHits, hits: run.hits, context: run.context, stages };
+  return { text: req.text, kind: req.kind, k: req.k, vector: run.vector, searchHits: run.searchHits, hits: run.hits, context: run.context, stages };
 }

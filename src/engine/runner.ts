@@ -32,7 +32,10 @@ import { CALIBRATION_WORKLOAD, measureCalibration, measureDeviceLimits, type Dev
 export interface BenchSession extends EventTarget {
   ingest(settings: Settings, files?: File[]): Promise<IngestReport | null>;
   query(question: string, opts?: { k?: number; kind?: IndexKind; generate?: boolean }): Promise<QueryResult | null>;
-  evaluate(): Promise<EvaluationReport | null>;
+  /** Evaluates the judged queries on `kinds` (default: the kinds asked for at ingestion); returns the first kind's report. */
+  evaluate(kinds?: readonly IndexKind[]): Promise<EvaluationReport | null>;
+  /** Every kind's report of the last evaluation. */
+  readonly lastEvaluations?: readonly EvaluationReport[];
   loadLlm(settings: LlmSettings): Promise<LlmLoadReport | null>;
   cancel(): void;
   readonly error: ErrorInfo | null;
@@ -113,6 +116,8 @@ export interface RunState {
   ingest: IngestReport | null;
   llm: LlmLoadReport | null;
   evaluation: EvaluationReport | null;
+  /** Every kind's evaluation (the first is `evaluation`). */
+  evaluations: EvaluationReport[];
   /** The questions of one iteration, resolved once from the configuration and the corpus. */
   questions: string[] | null;
 }
@@ -245,7 +250,7 @@ export class Runner {
     const hc = this.opts.hardwareConcurrency ?? (typeof navigator !== 'undefined' ? navigator.hardwareConcurrency : undefined);
     const settings = toSettings(config, hc);
     if (this.opts.corpus) settings.corpus = this.opts.corpus.choice;
-    const state: RunState = { ingest: null, llm: null, evaluation: null, questions: null };
+    const state: RunState = { ingest: null, llm: null, evaluation: null, evaluations: [], questions: null };
     const memory = new MemorySampler(
       {
         intervalMs: config.memory.intervalMs,

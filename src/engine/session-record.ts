@@ -19,6 +19,8 @@ export interface SessionRun {
   startedAt: string;
   ingest: IngestReport;
   evaluation: EvaluationReport | null;
+  /** Every kind's evaluation (the first is `evaluation`). */
+  evaluations?: readonly EvaluationReport[];
   query: QueryResult | null;
   llm: LlmLoadReport | null;
   warnings?: readonly string[];
@@ -45,7 +47,7 @@ export function recordFromSession(run: SessionRun): RunRecord {
   record.warnings.push(...(run.warnings ?? []));
   if (run.roofs) record.roofs = run.roofs;
   if (run.calibration) record.calibration = run.calibration;
-  fillFromReports(record, { ingest: run.ingest, llm: run.llm, evaluation: run.evaluation });
+  fillFromReports(record, { ingest: run.ingest, llm: run.llm, evaluation: run.evaluation, ...(run.evaluations ? { evaluations: run.evaluations } : {}) });
   record.status = 'complete';
   record.finishedAt = new Date().toISOString();
   return record;

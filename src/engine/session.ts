@@ -15,6 +15,7 @@ import { RagtabError, errorInfo, type ErrorInfo } from '../core/errors';
 import type { LlmSettings, Settings } from '../core/settings';
 import { STAGE, type Progress, type StageTiming } from '../core/stages';
 import type { IndexKind } from '../core/vocabulary';
+import { kindLabel, needsVector, retrieveOptionsOf } from '../core/index-kinds';
 import { openStore, type RagtabStore } from '../storage/store';
 import { describeRunRecord } from '../storage/run-store';
 import type { WorkerBridge } from './bridge';
@@ -58,6 +59,8 @@ export class RagSession extends EventTarget {
   lastIngest: IngestReport | null = null;
   lastQuery: QueryResult | null = null;
   lastEvaluation: EvaluationReport | null = null;
+  /** The last evaluation of every kind evaluated (the first is `lastEvaluation`). */
+  lastEvaluations: EvaluationReport[] = [];
   error: ErrorInfo | null = null;
   warnings: string[] = [];
   /** The LLM (none until loaded). */
@@ -229,6 +232,7 @@ export class RagSession extends EventTarget {
       this.lastIngest = report;
       this.lastQuery = null;
       this.lastEvaluation = null;
+      this.lastEvaluations = [];
       return this.finished('ragtab-ingested', report);
     } catch (e) {
       this.embedders.discard(created, this.active?.embedder ?? null);
@@ -262,28 +266,43 @@ export class RagSession extends EventTarget {
 
   /**
    * Runs every corpus query that has judgments through the retrieval stages (one warm-up query
-   * first, excluded from the figures) and scores them: nDCG@10, recall@10/100, MRR@10.
+   * first, excluded from the figures) and scores them: nDCG@10, recall@10/100, MRR@10. On each of
+   * `kinds` (default: every kind asked for at ingestion, the answering one first); the report
+   * returned is the first kind's, all are in `lastEvaluations`.
    */
-  async evaluate(): Promise<EvaluationReport | null> {
+  async evaluate(kinds?: readonly IndexKind[]): Promise<EvaluationReport | null> {
     const a = this.active;
     const abort = new AbortController();
     try {
       if (!a) throw new RagtabError('IndexEmpty', 'Nothing is ingested yet: ingest a corpus first.');
       if (this.busy) throw new RagtabError('InvalidArgument', 'Busy: wait for the current work to finish.');
       if (judgedQueries(a.corpus).length === 0) throw new RagtabError('InvalidArgument', `The corpus "${a.corpus.name}" has no judged queries, so its retrieval quality cannot be measured.`);
+      const list = kinds && kinds.length ? [...kinds] : a.settings.indexKinds;
+      const built = a.report.builds.map((b) => b.kind);
+      const missing = list.filter((k) => !built.includes(k));
+      if (missing.length) throw new RagtabError('InvalidArgument', `${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not built for this corpus: ingest with ${missing.length === 1 ? 'it' : 'them'} to evaluate.`);
       this.abort = abort;
       this.begin('querying');
       await this.ensureEmbedder(a);
-      const report = await evaluateQueries({
-        source: retrievalSource(a),
-        corpus: a.corpus,
-        kind: a.settings.indexKinds[0] as IndexKind,
-        depth: Math.min(a.chunks.length, a.settings.chunking.mode === 'document' ? 100 : 500),
-        signal: abort.signal,
-        onProgress: (done, total, startedAt) => this.setProgress({ phase: 'check', label: 'Evaluating the corpus queries', done, total, unit: 'queries', startedAt }),
-      });
-      this.lastEvaluation = report;
-      return this.finished('ragtab-evaluated', report);
+      const reports: EvaluationReport[] = [];
+      for (const kind of list) {
+        const label = kindLabel(kind, a.settings.kindOptions);
+        reports.push(
+          await evaluateQueries({
+            source: retrievalSource(a),
+            corpus: a.corpus,
+            kind,
+            label,
+            options: retrieveOptionsOf(kind, a.settings.kindOptions),
+            depth: Math.min(a.chunks.length, a.settings.chunking.mode === 'document' ? 100 : 500),
+            signal: abort.signal,
+            onProgress: (done, total, startedAt) => this.setProgress({ phase: 'check', label: `Evaluating the corpus queries on ${label}${list.length > 1 ? ` (${list.indexOf(kind) + 1} of ${list.length})` : ''}`, done, total, unit: 'queries', startedAt }),
+          }),
+        );
+      }
+      this.lastEvaluations = reports;
+      this.lastEvaluation = reports[0]!;
+      return this.finished('ragtab-evaluated', reports[0]!);
     } catch (err) {
       this.settle();
       if (abort.signal.aborted) {
@@ -310,13 +329,14 @@ export class RagSession extends EventTarget {
       const k = Math.max(1, Math.min(opts.k ?? a.settings.k, a.chunks.length));
       const kind = opts.kind ?? (a.settings.indexKinds[0] as IndexKind);
       const t0 = performance.now();
-      const r = await retrieve(retrievalSource(a), { text, k, kind });
-      if (r.vector.every((x) => x === 0)) {
+      const r = await retrieve(retrievalSource(a), { text, k, kind, options: retrieveOptionsOf(kind, a.settings.kindOptions) });
+      if (r.vector?.every((x) => x === 0)) {
         this.warnings = [`No token of "${text.slice(0, 60)}" is known to the model: its vector is zero, so every score is 0.`];
       }
       const stages: StageTiming[] = [...r.stages];
       const totalMs = performance.now() - t0;
-      const result: QueryResult = { question: text, k, kind, stages, hits: r.hits, compare: await this.compareKinds(a, r.vector, k, kind, r.searchHits), context: r.context!, generation: null, generationError: null, totalMs };
+      const cmp = await this.compareKinds(a, text, r.vector, k, kind, r.searchHits);
+      const result: QueryResult = { question: text, k, kind, stages, hits: r.hits, compare: cmp.compare, recallAgainstExact: cmp.recall, context: r.context!, generation: null, generationError: null, totalMs };
       this.lastQuery = result;
       if (opts.generate !== false && this.generator.ready) await this.generate(result, t0);
       return this.finished('ragtab-query-done', result);
@@ -327,14 +347,30 @@ export class RagSession extends EventTarget {
     }
   }
 
-  /** The other built index kind's answer to the same vector, and its recall against the exact scan. */
-  private async compareKinds(a: Active, vector: Float32Array, k: number, kind: IndexKind, hits: ReadonlyArray<{ id: string }>): Promise<QueryResult['compare']> {
-    const other = a.settings.indexKinds.find((x) => x !== kind);
-    if (!other) return null;
-    const o = await a.index.call('search other', (api) => api.search(vector, k, other));
-    const exactIds = new Set((kind === 'exact' ? hits : o.value.hits).map((h) => h.id));
-    const approx = kind === 'exact' ? o.value.hits : hits;
-    return { kind: other, ids: o.value.hits.map((h) => h.id), recallAgainstExact: approx.filter((h) => exactIds.has(h.id)).length / Math.max(1, exactIds.size) };
+  /**
+   * The other asked kinds' answers to the same query (outside the query's timed stages), each with
+   * its recall@k against the exact scan where it is a vector kind, and the answering kind's recall.
+   */
+  private async compareKinds(a: Active, text: string, vector: Float32Array | null, k: number, kind: IndexKind, hits: ReadonlyArray<{ index: number }>): Promise<{ compare: QueryResult['compare']; recall: number | null }> {
+    const others = a.settings.indexKinds.filter((x) => x !== kind);
+    const approximate = (x: IndexKind) => x !== 'exact' && x !== 'hybrid' && needsVector(x);
+    if (others.length === 0 && !approximate(kind)) return { compare: [], recall: null };
+    let exact: Set<number> | null = null;
+    if (vector && (approximate(kind) || others.some(approximate))) {
+      const e = await a.index.call('search exact', (api) => api.retrieve({ kind: 'exact', k, vector }));
+      exact = new Set(e.value.hits.map((h) => h.index));
+    }
+    const recallOf = (x: IndexKind, list: ReadonlyArray<{ index: number }>) => (exact && approximate(x) ? list.filter((h) => exact!.has(h.index)).length / Math.max(1, exact.size) : null);
+    const compare: QueryResult['compare'] = [];
+    for (const other of others) {
+      if (needsVector(other) && !vector) continue;
+      const t0 = performance.now();
+      const o = await a.index.call(`search ${other}`, (api) =>
+        api.retrieve({ kind: other, k, text, ...(vector && needsVector(other) ? { vector } : {}), options: retrieveOptionsOf(other, a.settings.kindOptions) }),
+      );
+      compare.push({ kind: other, ids: o.value.hits.map((h) => h.id), ms: performance.now() - t0, recallAgainstExact: recallOf(other, o.value.hits) });
+    }
+    return { compare, recall: recallOf(kind, hits) };
   }
 
   /** Streams the LLM's answer to a retrieved query and adds the generation stages to it. */

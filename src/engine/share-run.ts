@@ -105,6 +105,7 @@ export async function shareFromSession(session: RagSession): Promise<SessionShar
     environment: await collectEnvironment(),
     ingest: ing,
     evaluation: session.lastEvaluation,
+    evaluations: session.lastEvaluations,
     query: q,
     llm: llmOn ? session.llmLoad : null,
     ...(limits

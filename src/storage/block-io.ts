@@ -10,6 +10,7 @@ import { VECTORS_TYPE } from './schema';
 import { watch } from './errors';
 import type { VectorForm } from './vector-form';
 import type { BlockReadMode, CompactResult, ReadBlock, ReadBlocks } from './blocks-api';
+import type { KindData, StoredKind } from '../core/index-kinds';
 
 /** The default read mode of `load`. */
 export const DEFAULT_READ: BlockReadMode = 'getAll';
@@ -123,4 +124,22 @@ export async function compactStored(db: RagtabDb, key: string, targetBytes = COM
   }
   const after = await db.count('blocks', blockRange(key));
   return { before, after, ms: performance.now() - t0 };
+}
+
+/**
+ * Reads the wanted kind records of an index in one read transaction, then their arrays into
+ * ArrayBuffers (absent records are left out). Runs in the blocks worker (or inline).
+ */
+export async function readStoredKinds(db: RagtabDb, key: string, wanted: ReadonlyArray<{ kind: StoredKind; variant: string }>): Promise<KindData[]> {
+  const tx = db.transaction('kinds', 'readonly');
+  const records = await Promise.all(wanted.map((w) => tx.store.get([key, w.kind, w.variant])));
+  await tx.done;
+  const out: KindData[] = [];
+  for (const r of records) {
+    if (!r) continue;
+    const parts: Record<string, ArrayBuffer> = {};
+    for (const [name, p] of Object.entries(r.parts)) parts[name] = p instanceof Blob ? await p.arrayBuffer() : p;
+    out.push({ kind: r.kind, scheme: r.scheme, variant: r.variant, count: r.count, dims: r.dims, params: { ...r.params }, parts });
+  }
+  return out;
 }

@@ -10,6 +10,7 @@
 import type { IndexMeta } from './schema';
 import type { RefColumns } from './ref-columns';
 import type { VectorForm } from './vector-form';
+import type { KindData, StoredKind } from '../core/index-kinds';
 
 /** How a read gets the blocks (measured: bench/README-storage.md; 'getAll' is the fastest). */
 export type BlockReadMode = 'cursor' | 'getAll' | 'parallel';
@@ -46,6 +47,8 @@ export interface CompactResult {
 export interface BlocksApi {
   /** The meta and every block of index `key` in database `db` (null when not stored); the buffer is transferred. */
   read(db: string, key: string, mode: BlockReadMode): Promise<ReadBlocks | null>;
+  /** The wanted stored kinds of index `key` (kinds.ts), their arrays transferred. */
+  readKinds(db: string, key: string, wanted: Array<{ kind: StoredKind; variant: string }>): Promise<KindData[]>;
   /** Merges small blocks of a complete index (see `compactStored`), writing merged blocks as `form`. */
   compact(db: string, key: string, targetBytes: number, form: VectorForm): Promise<CompactResult>;
 }

@@ -13,7 +13,7 @@
 import * as Comlink from 'comlink';
 import { closeRagtabDb, openRagtabDb } from './db';
 import type { RagtabDb } from './schema';
-import { compactStored, readStoredBlocks } from './block-io';
+import { compactStored, readStoredBlocks, readStoredKinds } from './block-io';
 import type { BlocksApi } from './blocks-api';
 
 /** The page opened (and upgraded) the database already: this opens the same version. */
@@ -31,6 +31,11 @@ const api: BlocksApi = {
     withDb(db, async (h) => {
       const r = await readStoredBlocks(h, key, mode);
       return r ? Comlink.transfer(r, [r.vectors]) : null;
+    }),
+  readKinds: (db, key, wanted) =>
+    withDb(db, async (h) => {
+      const kinds = await readStoredKinds(h, key, wanted);
+      return Comlink.transfer(kinds, kinds.flatMap((k) => Object.values(k.parts)));
     }),
   compact: (db, key, targetBytes, form) => withDb(db, (h) => compactStored(h, key, targetBytes, form)),
 };

@@ -29,6 +29,7 @@ import { StoredRefs } from './stored-refs';
 import { COMPACT_TARGET_BYTES, DEFAULT_READ, blockRange, compactStored, readStoredBlocks } from './block-io';
 import type { BlockReadMode, BlocksApi, CompactResult, ReadBlocks } from './blocks-api';
 import { VECTORS_TYPE } from './schema';
+import { kindRange } from './kinds';
 
 export interface BeginInput {
   /** From `indexKey(indexKeyParts(settings, corpusHash))`. */
@@ -167,6 +168,10 @@ export class IndexesRepo {
   }
 
   /** Runs a call in the blocks worker; null when there is none (or it cannot start): run it inline. */
+  async inBlocksWorker<T>(call: (api: Comlink.Remote<BlocksApi>) => Promise<T>): Promise<{ value: T } | null> {
+    return this.offload(call);
+  }
+
   private async offload<T>(call: (api: Comlink.Remote<BlocksApi>) => Promise<T>): Promise<{ value: T } | null> {
     if (!this.worker || this.workerBroken) return null;
     try {
@@ -201,7 +206,7 @@ export class IndexesRepo {
     if (!Number.isInteger(input.dims) || input.dims < 1) throw new RagtabError('InvalidArgument', `dims must be a positive integer, got ${input.dims}`);
     if (!Number.isInteger(input.totalChunks) || input.totalChunks < 0) throw new RagtabError('InvalidArgument', `totalChunks must be a non-negative integer, got ${input.totalChunks}`);
     return guarded(db, 'start storing the index', async () => {
-        const tx = db.transaction(['indexes', 'blocks'], 'readwrite');
+        const tx = db.transaction(['indexes', 'blocks', 'kinds'], 'readwrite');
         const w = watch(tx);
       const metas = tx.objectStore('indexes');
       const found = await metas.get(key);
@@ -220,6 +225,7 @@ export class IndexesRepo {
         }
         restarted = `The stored index for this configuration was started again: ${why}.`;
         w.req(tx.objectStore('blocks').delete(blockRange(key)));
+        w.req(tx.objectStore('kinds').delete(kindRange(key)));
       }
       const meta: IndexMeta = {
         key,
@@ -423,13 +429,14 @@ export class IndexesRepo {
     };
   }
 
-  /** Deletes an index and its blocks. */
+  /** Deletes an index, its blocks and its stored kinds. */
   async delete(key: string): Promise<void> {
     const db = this.db;
     await guarded(db, 'delete the stored index', async () => {
-      const tx = db.transaction(['indexes', 'blocks'], 'readwrite');
+      const tx = db.transaction(['indexes', 'blocks', 'kinds'], 'readwrite');
       const w = watch(tx);
       w.req(tx.objectStore('blocks').delete(blockRange(key)));
+      w.req(tx.objectStore('kinds').delete(kindRange(key)));
       w.req(tx.objectStore('indexes').delete(key));
       await w.done();
     });

@@ -9,6 +9,7 @@
 import type { ChunkParams } from '../core/chunking';
 import type { CorpusSource } from '../core/documents';
 import { RagtabError } from '../core/errors';
+import { kindRange } from './kinds';
 import type { IndexKeyParts } from '../core/index-key';
 import type { RagtabDb } from './schema';
 import type { VectorFormDecision } from './vector-form';
@@ -45,7 +46,10 @@ export interface StoredIndexItem {
   totalChunks: number;
   committedChunks: number;
   complete: boolean;
+  /** Vectors, chunk refs and the stored kinds. */
   bytes: number;
+  /** The built kinds stored with it (int8, binary, bm25), with their bytes. */
+  kinds: Array<{ kind: string; bytes: number }>;
   updatedAt: number;
 }
 
@@ -145,7 +149,8 @@ export class StorageRepo implements StoragePanelSource {
             totalChunks: m.totalChunks,
             committedChunks: m.committedChunks,
             complete: m.complete,
-            bytes: m.bytes,
+            bytes: m.bytes + (m.kinds ?? []).reduce((n, k) => n + k.bytes, 0),
+            kinds: (m.kinds ?? []).map((k) => ({ kind: k.kind, bytes: k.bytes })),
             updatedAt: m.updatedAt,
           })),
         runs: runs.reverse().map((r) => {
@@ -186,8 +191,9 @@ export class StorageRepo implements StoragePanelSource {
     }
     const del = () =>
       guarded(db, 'delete the stored index', async () => {
-        const tx = db.transaction(['indexes', 'blocks'], 'readwrite');
+        const tx = db.transaction(['indexes', 'blocks', 'kinds'], 'readwrite');
         quiet(tx.objectStore('blocks').delete(IDBKeyRange.bound([item.key, -Infinity], [item.key, Infinity])));
+        quiet(tx.objectStore('kinds').delete(kindRange(item.key)));
         quiet(tx.objectStore('indexes').delete(item.key));
         await tx.done;
       });
@@ -209,8 +215,8 @@ export class StorageRepo implements StoragePanelSource {
     }
     const db = this.db;
     await guarded(db, 'delete everything stored', async () => {
-      const tx = db.transaction(['corpora', 'documents', 'indexes', 'blocks', 'runs'], 'readwrite');
-      for (const s of ['corpora', 'documents', 'indexes', 'blocks', 'runs'] as const) quiet(tx.objectStore(s).clear());
+      const tx = db.transaction(['corpora', 'documents', 'indexes', 'blocks', 'runs', 'kinds'], 'readwrite');
+      for (const s of ['corpora', 'documents', 'indexes', 'blocks', 'runs', 'kinds'] as const) quiet(tx.objectStore(s).clear());
       await tx.done;
     });
     await deleteAllCaches();

@@ -1,5 +1,5 @@
 /**
- * The one IndexedDB schema of ragtab, declared once as an idb `DBSchema`: the current (v4) records
+ * The one IndexedDB schema of ragtab, declared once as an idb `DBSchema`: the current (v5) records
  * and, for the upgrade steps (upgrades.ts) and their tests, the earlier layouts. The history of the
  * versions is told in upgrades.ts; opening is db.ts.
  */
@@ -7,14 +7,15 @@ import type { DBSchema, IDBPDatabase } from 'idb';
 import type { CorpusSource, Doc, Query } from '../core/documents';
 import type { IndexKey, IndexKeyPartsV1 } from '../core/index-key';
 import type { RefColumns } from './ref-columns';
+import type { StoredKind } from '../core/index-kinds';
 
 export const DB_NAME = 'ragtab';
-export const DB_VERSION = 4;
+export const DB_VERSION = 5;
 
 /** The MIME type of a stored vector block (v4). */
 export const VECTORS_TYPE = 'application/octet-stream';
 
-// ─────────────────────────────── v4 (current) ───────────────────────────────
+// ─────────────────────────────── v5 (current) ───────────────────────────────
 
 /** What a stored chunk keeps: its text is `embeddingText(doc).slice(start, end)` of its document. */
 export interface ChunkRef {
@@ -72,6 +73,41 @@ export interface IndexMeta extends IndexKey {
   createdAt: number;
   updatedAt: number;
   completedAt: number | null;
+  /** v5: the built kinds stored beside the vectors (`kinds` store), one entry each; absent = none. */
+  kinds?: StoredKindEntry[];
+}
+
+/** What the index meta says of one stored kind (its data is in the `kinds` store). */
+export interface StoredKindEntry {
+  kind: StoredKind;
+  variant: string;
+  scheme: string;
+  count: number;
+  /** Bytes of its parts. */
+  bytes: number;
+  /** How long its build took when it was stored (what a reload saves). */
+  buildMs: number;
+}
+
+/**
+ * v5: a built index kind stored with the corpus's vectors (int8 codes, binary codes, BM25
+ * postings: src/core/index-kinds.ts `KindData`), so a reload answers without building it. Its
+ * arrays are Blobs, or ArrayBuffers where IndexedDB refuses Blobs (vector-form.ts), like the
+ * vector blocks. Keyed [index key, kind, variant] (variant: what it depends on beyond the vectors,
+ * '' for int8 and binary, BM25's analyser options).
+ */
+export interface KindRecord {
+  indexKey: string;
+  kind: StoredKind;
+  variant: string;
+  scheme: string;
+  count: number;
+  dims: number;
+  params: Record<string, number>;
+  parts: Record<string, Blob | ArrayBuffer>;
+  bytes: number;
+  buildMs: number;
+  createdAt: number;
 }
 
 /** v2's block (history: the upgrade to v3 reads it): ids and document ids as arrays of strings. */
@@ -122,6 +158,16 @@ export interface RunRow {
 }
 
 export interface RagtabDB extends DBSchema {
+  corpora: { key: string; value: CorpusRecord };
+  documents: { key: [string, number]; value: DocumentRecord };
+  indexes: { key: string; value: IndexMeta; indexes: { byCorpus: string } };
+  blocks: { key: [string, number]; value: BlockRecord };
+  runs: { key: string; value: RunRow; indexes: { byCreatedAt: number } };
+  kinds: { key: [string, string, string]; value: KindRecord };
+}
+
+/** The v4 layout: v5's stores without `kinds` (the upgrade test writes it). */
+export interface RagtabDBv4 extends DBSchema {
   corpora: { key: string; value: CorpusRecord };
   documents: { key: [string, number]; value: DocumentRecord };
   indexes: { key: string; value: IndexMeta; indexes: { byCorpus: string } };

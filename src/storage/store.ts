@@ -42,6 +42,7 @@ import type { RagtabDb } from './schema';
 import { CorporaRepo } from './corpora';
 import { IndexesRepo, type BlocksWorkerFactory } from './indexes';
 import { RunsRepo } from './runs';
+import { KindsRepo } from './kinds';
 import { StorageRepo } from './inventory';
 import { vectorForm } from './vector-form';
 
@@ -49,6 +50,8 @@ export interface RagtabStore {
   db: RagtabDb;
   corpora: CorporaRepo;
   indexes: IndexesRepo;
+  /** The built index kinds stored beside the vectors (schema v5). */
+  kinds: KindsRepo;
   runs: RunsRepo;
   storage: StorageRepo;
   /** True once a versionchange (another tab's newer schema) or the browser closed the connection. */
@@ -62,10 +65,12 @@ export const blocksWorker: BlocksWorkerFactory = () => new Worker(new URL('./blo
 export async function openStore(opts: OpenOptions & { describeRun?: (record: unknown) => string | null; blocksWorker?: BlocksWorkerFactory | null } = {}): Promise<RagtabStore> {
   const db = await openRagtabDb(opts);
   const form = await vectorForm(db);
+  const indexes = new IndexesRepo(db, { worker: opts.blocksWorker === undefined ? (typeof Worker === 'undefined' ? null : blocksWorker) : opts.blocksWorker, vectorForm: form });
   return {
     db,
     corpora: new CorporaRepo(db),
-    indexes: new IndexesRepo(db, { worker: opts.blocksWorker === undefined ? (typeof Worker === 'undefined' ? null : blocksWorker) : opts.blocksWorker, vectorForm: form }),
+    indexes,
+    kinds: new KindsRepo(db, indexes),
     runs: new RunsRepo(db),
     storage: new StorageRepo(db, { vectorForm: form, ...(opts.describeRun ? { describeRun: opts.describeRun } : {}) }),
     get closed() {

@@ -18,13 +18,17 @@
  *   few strings per block and nothing is rebuilt until a ref is asked for (bench/README-storage.md).
  *   The step rewrites every block's refs; vectors and metas are unchanged (meta sizes are
  *   recomputed).
- * - v4 (current): a block's vectors are a `Blob` (application/octet-stream) instead of an
+ * - v4: a block's vectors are a `Blob` (application/octet-stream) instead of an
  *   ArrayBuffer. Chromium keeps a Blob value in its own file and hands it over without
  *   deserialising it in the renderer; reading 75 MB back as Blobs + `arrayBuffer()` took
  *   180–248 ms against 309–430 ms as ArrayBuffers (bench/README-storage.md). Catch: a Blob read
  *   from IndexedDB pins its file until that Blob is garbage-collected, so the repository reads
  *   and compacts blocks in a short-lived worker (blocks.worker.ts) that is terminated afterwards,
  *   which releases every handle at once. The step wraps each block's buffer in a Blob.
+ * - v5 (current): a `kinds` store keeps built index kinds beside the vectors (int8 and binary
+ *   codes, BM25 postings: schema.ts `KindRecord`), keyed [index key, kind, variant], and an index
+ *   meta lists them (`kinds`). The step creates the store; nothing is moved (an index stored before
+ *   builds its kinds on its next load and stores them then).
  *
  * Where IndexedDB refuses Blob values (vector-form.ts), blocks are written as ArrayBuffers whatever
  * the version: the stored form is decided per database, not by the schema.
@@ -181,4 +185,9 @@ async function migrateV3toV4(_db: RagtabDb, tx: UpgradeTx): Promise<void> {
 }
 
 /** STEPS[v] upgrades a database at version v − 1 to version v. */
-export const STEPS: Record<number, Step> = { 1: createV1, 2: migrateV1toV2, 3: migrateV2toV3, 4: migrateV3toV4 };
+/** v4 → v5: the store of built index kinds (empty: kinds are stored when next built). */
+function createKindsV5(db: RagtabDb): void {
+  db.createObjectStore('kinds', { keyPath: ['indexKey', 'kind', 'variant'] });
+}
+
+export const STEPS: Record<number, Step> = { 1: createV1, 2: migrateV1toV2, 3: migrateV2toV3, 4: migrateV3toV4, 5: createKindsV5 };

@@ -115,7 +115,7 @@ export class RagtabApp extends LitElement {
         ${a ? html`<ragtab-ingest-report .report=${a.report}></ragtab-ingest-report>` : nothing}
         ${a ? html`<ragtab-timings heading="Ingestion stages" .stages=${a.report.stages} .total=${a.report.totalMs}></ragtab-timings>` : nothing}
         ${a
-          ? html`<ragtab-quality .report=${s.lastEvaluation} ?canEvaluate=${a.corpus.qrels.size > 0} ?busy=${s.busy}
+          ? html`<ragtab-quality .report=${s.lastEvaluation} .reports=${s.lastEvaluations} ?canEvaluate=${a.corpus.qrels.size > 0} ?busy=${s.busy}
               .queries=${a.corpus.queries.filter((q) => a.corpus.qrels.has(q.id)).length} @evaluate=${() => void s.evaluate()}></ragtab-quality>`
           : nothing}
         ${this.partError('llm') ?? html`<ragtab-llm .settings=${this.settings.llm} .load=${s.llmLoad} ?busy=${s.busy}

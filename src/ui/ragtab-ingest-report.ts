@@ -43,6 +43,27 @@ export class RagtabIngestReport extends LitElement {
       </svg>`;
   }
 
+  /** Each kind: built or loaded (and what its build took), bytes in memory and on disk, its check. */
+  private kindsTable() {
+    const r = this.report;
+    if (!r || r.kinds.length < 2) return nothing;
+    return html`<div style="overflow-x:auto"><table id="kinds">
+      <thead><tr><th>index kind</th><th>role</th><th class="n">build</th><th class="n">memory</th><th class="n">on disk</th><th class="n">B/vector</th><th class="n">search p50 (check)</th><th class="n">recall@k vs exact</th></tr></thead>
+      <tbody>${r.kinds.map(
+        (k) => html`<tr data-kind=${k.kind} data-loaded=${k.loaded ? 'yes' : 'no'}>
+          <td>${k.label}</td><td>${k.role}</td>
+          <td class="n" title=${k.loaded && k.storedBuildMs !== null ? `its build took ${ms(k.storedBuildMs)} when it was stored` : ''}>${k.build ? (k.loaded ? `loaded ${ms(k.build.ms)}` : ms(k.build.ms)) : '—'}</td>
+          <td class="n" title=${k.build?.bytesNote ?? ''}>${typeof k.build?.bytes === 'number' ? bytes(k.build.bytes) : 'not counted'}</td>
+          <td class="n">${k.diskBytes === null ? (k.kind === 'hnsw' || k.kind === 'voy' || k.kind === 'hybrid' ? 'rebuilt on load' : '—') : bytes(k.diskBytes)}</td>
+          <td class="n">${k.bytesPerVector ?? '—'}</td>
+          <td class="n">${k.check ? ms(k.check.searchMs.p50) : '—'}</td>
+          <td class="n">${k.check?.recall ? `${(k.check.recall.mean * 100).toFixed(1)}% @${k.check.k}` : '—'}</td>
+        </tr>`,
+      )}</tbody>
+    </table>
+    <p class="note">Memory: bytes each kind holds in the index worker (exact: the f32 vectors every kind shares); on disk: what IndexedDB keeps of it (exact: the vector blocks). The check runs the corpus's queries (or sampled chunks) through every kind.</p></div>`;
+  }
+
   override render() {
     const r = this.report;
     if (!r) return nothing;
@@ -75,7 +96,8 @@ export class RagtabIngestReport extends LitElement {
         ${r.storage.vectorsAs ? html`<span data-vectors-as=${r.storage.vectorsAs} title=${r.storage.vectorsAsReason ?? ''}>Blocks stored as ${r.storage.vectorsAs}${r.storage.vectorsAs === 'ArrayBuffer' ? ' (this browser refuses Blob values in IndexedDB here)' : ''}.</span>` : nothing}
       </p>
       ${this.batchChart()}
-      <p class="note">Corpus hash ${r.corpusHash.slice(0, 16)}…; index builds: ${r.builds.map((b) => `${b.kind}${b.scan ? ` (${b.scan === 'wasm-simd' ? 'WebAssembly SIMD scan' : 'JavaScript scan: SIMD unavailable'})` : ''} ${ms(b.ms)}${b.kind === 'voy' ? ` (${num(b.vectorsPerSecond, 0)} vectors/s)` : ''}`).join(', ')}.</p>
+      <p class="note">Corpus hash ${r.corpusHash.slice(0, 16)}…; index builds: ${r.builds.map((b) => `${b.kind}${b.scan ? ` (${b.scan === 'wasm-simd' ? 'WebAssembly SIMD scan' : 'JavaScript scan: SIMD unavailable'})` : ''} ${b.loaded ? 'loaded from storage in ' : ''}${ms(b.ms)}${b.kind === 'voy' ? ` (${num(b.vectorsPerSecond, 0)} vectors/s)` : ''}`).join(', ')}.</p>
+      ${this.kindsTable()}
     </div>`;
   }
 }

@@ -5,11 +5,14 @@ import { ms, num } from './format';
 
 /**
  * Retrieval quality over the corpus's judged queries, beside the latency of the stages that
- * produced it. Properties: `report`, `canEvaluate`, `busy`. Fires `evaluate`.
+ * produced it; with several index kinds, one row per kind (its quality and search latency) under
+ * the answering kind's figures. Properties: `report`, `reports` (every kind's), `canEvaluate`,
+ * `busy`. Fires `evaluate`.
  */
 export class RagtabQuality extends LitElement {
-  static override properties = { report: { attribute: false }, canEvaluate: { type: Boolean }, busy: { type: Boolean }, queries: { type: Number } };
+  static override properties = { report: { attribute: false }, reports: { attribute: false }, canEvaluate: { type: Boolean }, busy: { type: Boolean }, queries: { type: Number } };
   declare report: EvaluationReport | null;
+  declare reports: readonly EvaluationReport[];
   declare canEvaluate: boolean;
   declare busy: boolean;
   declare queries: number;
@@ -17,6 +20,7 @@ export class RagtabQuality extends LitElement {
   constructor() {
     super();
     this.report = null;
+    this.reports = [];
     this.canEvaluate = false;
     this.busy = false;
     this.queries = 0;
@@ -52,8 +56,9 @@ export class RagtabQuality extends LitElement {
             </div>
             <p class="note">
               ${r.quality.evaluated} queries evaluated${r.quality.skipped.noPositiveJudgment.length ? `, ${r.quality.skipped.noPositiveJudgment.length} skipped (no positive judgment)` : ''};
-              documents ranked by their best chunk among the top ${r.depth} chunks (${r.kind === 'exact' ? 'exact scan' : 'voy'}); graded gains, log2 discount.
+              documents ranked by their best chunk among the top ${r.depth} chunks (${r.label}); graded gains, log2 discount.
             </p>
+            ${this.reports.length > 1 ? this.kindsTable() : nothing}
             <table>
               <thead><tr><th>stage (${r.queries} queries, ${r.warmups} warm-up excluded)</th><th class="n">p50</th><th class="n">p90</th><th class="n">p99</th><th class="n">mean ± 95% CI</th><th class="n">p50 in worker</th></tr></thead>
               <tbody>
@@ -68,6 +73,23 @@ export class RagtabQuality extends LitElement {
             </table>`
         : html`<p class="note">Runs every judged query of the corpus through embed query → search and scores the ranking against the judgments.</p>`}
     </div>`;
+  }
+
+  /** One row per evaluated kind: quality and its search stage's latency over the same queries. */
+  private kindsTable() {
+    const search = (e: EvaluationReport) => e.latency.find((l) => l.stage === 'search')?.roundTrip;
+    return html`<table id="kinds-quality">
+      <thead><tr><th>index kind (same ${this.reports[0]?.quality.evaluated ?? 0} queries)</th><th class="n">nDCG@10</th><th class="n">recall@10</th><th class="n">recall@100</th><th class="n">MRR@10</th><th class="n">search p50</th><th class="n">p90</th></tr></thead>
+      <tbody>
+        ${this.reports.map((e) => {
+          const m = e.quality.mean;
+          return html`<tr data-kind-quality=${e.kind}>
+            <td>${e.label}</td><td class="n">${m ? m.ndcg10.toFixed(4) : '—'}</td><td class="n">${m ? m.recall10.toFixed(4) : '—'}</td><td class="n">${m ? m.recall100.toFixed(4) : '—'}</td><td class="n">${m ? m.mrr10.toFixed(4) : '—'}</td>
+            <td class="n">${ms(search(e)?.p50)}</td><td class="n">${ms(search(e)?.p90)}</td>
+          </tr>`;
+        })}
+      </tbody>
+    </table>`;
   }
 
   private _onEvaluate(): void {

@@ -1,7 +1,7 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { summarizeRecord, type RecordSummary, type RunRecord } from '../core/run-record';
 import { adviseRecord } from '../core/advice';
-import { EXPORT_FORMATS, exportFileName, exportRecord, fromJson, type ExportFormat } from '../core/exports';
+import { EXPORT_FORMATS, exportFileName, exportRecord, fromJson, toKindsCsv, type ExportFormat } from '../core/exports';
 import { concurrencyText, ingestThroughput, latencyDistribution, memoryOverTime, queryStages, sweepTable, memoryFigureOrder, GPU_TOTAL_NOTE, MEMORY_LABELS, type ChartData } from '../core/report-data';
 import { errorInfo } from '../core/errors';
 import { cardStyles } from './shared-styles';
@@ -10,6 +10,8 @@ import { bytes, ms, num } from './format';
 import './ragtab-chart';
 import { difference, medianInterval } from '../core/figure-format';
 import { roofsView } from '../core/record-roofs';
+import './ragtab-tradeoff';
+import { tradeoffPoints } from '../core/tradeoff';
 
 function spec(
   title: string,
@@ -102,7 +104,9 @@ export class RagtabReport extends LitElement {
     const e2e = s.endToEnd;
     const qps = s.throughputs.find((t) => t.name === 'query set: queries/s');
     const embed = s.throughputs.find((t) => t.name === 'embed: chunks/s' && t.phase === 'cold');
-    const advice = adviseRecord(r, s);
+    const cells = this.sweep.filter((x) => x.sweep && x.sweep.id === r.sweep?.id);
+    const advice = adviseRecord(r, s, cells);
+    const kinds = tradeoffPoints([r, ...cells.filter((x) => x.id !== r.id)]);
     const colors = new Map(queryStages(r).map((st, i) => [st, PALETTE[i % PALETTE.length]!] as const));
     return html`<div class="card" data-run=${r.id}>
       <div class="head">
@@ -130,6 +134,7 @@ export class RagtabReport extends LitElement {
         <ragtab-chart .spec=${spec('Ingestion throughput per batch', 's since embedding began', 'texts/s', ingestThroughput(r), { points: true })}></ragtab-chart>
         <ragtab-chart .spec=${spec('Memory over time', 's since the run began', 'MB', memoryOverTime(r))}></ragtab-chart>
       </div>
+      ${kinds.points.length > 1 ? html`<ragtab-tradeoff .set=${kinds}></ragtab-tradeoff>` : nothing}
       ${this.renderStats(s, r)} ${this.renderChecks(r, s)} ${this.renderRoofs(r)} ${this.renderMemory(s)} ${this.renderSweep()}
       ${advice.length
         ? html`<div><h3>Advice</h3><ul class="advice">${advice.map(
@@ -269,7 +274,10 @@ export class RagtabReport extends LitElement {
     const r = this.record;
     if (!r) return;
     const f = EXPORT_FORMATS.find((x) => x.format === format)!;
-    const url = URL.createObjectURL(new Blob([exportRecord(r, format)], { type: f.mime }));
+    // the kinds table of a sweep holds every cell's points
+    const cells = this.sweep.filter((x) => x.sweep && x.sweep.id === r.sweep?.id && x.id !== r.id);
+    const text = format === 'kinds-csv' ? toKindsCsv([r, ...cells]) : exportRecord(r, format);
+    const url = URL.createObjectURL(new Blob([text], { type: f.mime }));
     const a = document.createElement('a');
     a.href = url;
     a.download = exportFileName(r, format);

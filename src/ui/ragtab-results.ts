@@ -1,9 +1,15 @@
 import { LitElement, css, html, nothing } from 'lit';
 import type { QueryResult } from '../engine/session';
+import { scoreKind } from '../core/index-kinds';
+
+const KIND_NAMES: Record<string, string> = { exact: 'exact scan', voy: 'voy', int8: 'int8 codes', binary: 'binary codes', hnsw: 'HNSW', bm25: 'BM25', hybrid: 'hybrid (RRF)' };
+const SCORE_NAMES = { cosine: 'cosine similarity', bm25: 'BM25 score', rrf: 'reciprocal rank fusion score' } as const;
 import { cardStyles } from './shared-styles';
 
 /**
- * The retrieved chunks: rank, cosine score, source document, text. Property: `result`.
+ * The retrieved chunks: rank, score (cosine, BM25 or RRF by the kind), source document, text; the
+ * other asked kinds' answers to the same query with their recall against the exact scan.
+ * Property: `result`.
  */
 export class RagtabResults extends LitElement {
   static override properties = { result: { attribute: false }, relevant: { attribute: false } };
@@ -45,9 +51,14 @@ export class RagtabResults extends LitElement {
     const r = this.result;
     if (!r) return nothing;
     return html`<div class="card">
-      <h2>Top ${r.hits.length} chunks <span class="muted">(${r.kind === 'exact' ? 'exact scan' : 'voy'}, cosine similarity)</span></h2>
-      ${r.compare
-        ? html`<p class="muted" style="font-size:13px;margin:0 0 8px">${r.compare.kind === 'voy' ? 'voy' : 'exact scan'} beside it: recall@${r.k} of voy against the exact scan = ${(r.compare.recallAgainstExact * 100).toFixed(0)}%</p>`
+      <h2>Top ${r.hits.length} chunks <span class="muted">(${KIND_NAMES[r.kind] ?? r.kind}, ${SCORE_NAMES[scoreKind(r.kind)]})</span></h2>
+      ${r.recallAgainstExact !== null
+        ? html`<p class="muted" data-recall=${r.kind} style="font-size:13px;margin:0 0 4px">recall@${r.k} of ${KIND_NAMES[r.kind] ?? r.kind} against the exact scan = ${(r.recallAgainstExact * 100).toFixed(0)}%</p>`
+        : nothing}
+      ${r.compare.length
+        ? html`<p class="muted" data-compare style="font-size:13px;margin:0 0 8px">Beside it: ${r.compare.map(
+            (c, i) => html`${i ? ' · ' : ''}<span data-compare-kind=${c.kind}>${KIND_NAMES[c.kind] ?? c.kind} ${c.ms.toFixed(1)} ms${c.recallAgainstExact !== null ? `, recall@${r.k} vs exact ${(c.recallAgainstExact * 100).toFixed(0)}%` : `, ${c.ids.filter((id) => r.hits.some((h) => h.id === id)).length} of its top ${c.ids.length} shared`}</span>`,
+          )}</p>`
         : nothing}
       <ol>
         ${r.hits.map((h) => {
@@ -55,7 +66,7 @@ export class RagtabResults extends LitElement {
           return html`<li data-doc-id=${h.docId} data-chunk-id=${h.id} data-score=${h.score.toFixed(6)}>
             <span class="rank">${h.rank}</span>
             <div class="head">
-              <span class="score">${h.score.toFixed(4)}</span><span class="meter"><span style="width:${Math.max(0, Math.min(1, h.score)) * 100}%"></span></span>
+              <span class="score">${h.score.toFixed(4)}</span><span class="meter"><span style="width:${Math.max(0, Math.min(1, h.score / (scoreKind(r.kind) === 'cosine' ? 1 : Math.max(1e-9, r.hits[0]?.score ?? 1)))) * 100}%"></span></span>
               <b>${h.title || h.docId}</b><span class="doc">${h.docId} · chars ${h.start}–${h.end}</span>
               ${grade !== undefined && grade > 0 ? html`<span class="rel">✓ judged relevant (${grade})</span>` : nothing}
             </div>

@@ -1,5 +1,6 @@
-import { LitElement, css, html } from 'lit';
-import { EMBEDDING_MODELS } from '../core/models';
+import { LitElement, css, html, nothing } from 'lit';
+import { EMBEDDING_MODELS, embeddingModelInfo } from '../core/models';
+import { INDEX_KINDS, KIND_BOUNDS, VECTOR_KINDS, kindRefusal, type IndexKind, type KindOptions } from '../core/index-kinds';
 import { BEIR_CATALOG } from '../core/beir-catalog';
 import type { CorpusChoice, Settings } from '../core/settings';
 import type { Device, Dtype } from '../core/vocabulary';
@@ -7,8 +8,21 @@ import { cardStyles } from './shared-styles';
 
 type CorpusKind = CorpusChoice['kind'];
 
+/** How each index kind reads in the set-up. */
+const KIND_TEXT: Record<IndexKind, string> = {
+  exact: 'exact scan (f32, SIMD)',
+  voy: 'voy (k-d tree)',
+  int8: 'int8 codes, rescored in f32',
+  binary: 'binary codes, rescored in f32',
+  hnsw: 'HNSW graph (hnswlib)',
+  bm25: 'BM25 (keywords)',
+  hybrid: 'hybrid: dense + BM25 (RRF)',
+};
+
 /**
- * Picks the corpus, embedding model, device, chunking and index.
+ * Picks the corpus, embedding model, device, chunking and index: the kind that answers, the kinds
+ * compared beside it (built and timed on the same queries), and each kind's options. A kind that
+ * cannot serve the chosen model (voy over 768 dimensions) is refused here with its named error.
  * Properties: `settings` (initial values), `busy`. Fires `ingest` with `{settings, files}`.
  */
 export class RagtabSetup extends LitElement {
@@ -44,6 +58,11 @@ export class RagtabSetup extends LitElement {
       .actions { margin-top: 14px; display: flex; gap: 10px; align-items: center; }
       input[type='number'] { width: 80px; }
       input.wide { width: 100%; box-sizing: border-box; }
+      .kinds { display: flex; flex-wrap: wrap; gap: 4px 12px; font-size: 13px; }
+      .kinds label { display: inline-flex; gap: 4px; align-items: center; }
+      details.opts summary { cursor: pointer; font-size: 13px; color: var(--muted); }
+      details.opts .grid { margin-top: 8px; }
+      .refused { color: var(--err); font-size: 13px; }
     `,
   ];
 
@@ -101,9 +120,88 @@ export class RagtabSetup extends LitElement {
     }
   }
 
+  /** Why a chosen kind cannot serve the chosen model (voy over 768 dimensions), or null. */
+  private refusal(): string | null {
+    const dims = embeddingModelInfo(this.settings.model.id)?.dims ?? null;
+    for (const k of this.settings.indexKinds) {
+      const r = kindRefusal(k, dims);
+      if (r) return r;
+    }
+    return null;
+  }
+
+  /** The answering kind replaces the previous one; the compared kinds stay (this one leaves their list). */
+  private setAnswer(kind: IndexKind): void {
+    this.update_('indexKinds', [kind, ...this.settings.indexKinds.slice(1).filter((k) => k !== kind)]);
+  }
+
+  private setCompare(kind: IndexKind, on: boolean): void {
+    const list = this.settings.indexKinds.filter((k) => k !== kind);
+    this.update_('indexKinds', on ? [...list, kind] : list);
+  }
+
+  private setOption<G extends keyof KindOptions>(group: G, value: Partial<KindOptions[G]>): void {
+    const o = this.settings.kindOptions;
+    this.update_('kindOptions', { ...o, [group]: { ...o[group], ...value } });
+  }
+
+  /** The kinds' options, folded away (defaults reproduce the references). */
+  private kindOptions(o: KindOptions) {
+    const B = KIND_BOUNDS;
+    const int = (e: Event, [lo, hi]: readonly [number, number], fallback: number) => {
+      const v = Math.round(Number((e.target as HTMLInputElement).value));
+      return Number.isFinite(v) ? Math.max(lo, Math.min(hi, v)) : fallback;
+    };
+    const real = (e: Event, [lo, hi]: readonly [number, number], fallback: number) => {
+      const v = Number((e.target as HTMLInputElement).value);
+      return Number.isFinite(v) ? Math.max(lo, Math.min(hi, v)) : fallback;
+    };
+    const nullableInt = (e: Event) => {
+      const t = (e.target as HTMLInputElement).value.trim();
+      return t === '' ? null : int(e, B.rescore, 40);
+    };
+    return html`<details class="opts">
+      <summary>Index options (HNSW, rescoring, hybrid, BM25)</summary>
+      <div class="grid">
+        <label class="k">HNSW</label>
+        <div class="inline">
+          <label class="note">M <input type="number" name="hnswM" min=${B.hnswM[0]} max=${B.hnswM[1]} .value=${String(o.hnsw.m)} @change=${(e: Event) => this.setOption('hnsw', { m: int(e, B.hnswM, o.hnsw.m) })} /></label>
+          <label class="note">efConstruction <input type="number" name="efConstruction" min=${B.efConstruction[0]} max=${B.efConstruction[1]} .value=${String(o.hnsw.efConstruction)} @change=${(e: Event) => this.setOption('hnsw', { efConstruction: int(e, B.efConstruction, o.hnsw.efConstruction) })} /></label>
+          <label class="note">ef <input type="number" name="ef" min=${B.ef[0]} max=${B.ef[1]} .value=${String(o.hnsw.ef)} @change=${(e: Event) => this.setOption('hnsw', { ef: int(e, B.ef, o.hnsw.ef) })} /></label>
+        </div>
+        <label class="k">Rescoring</label>
+        <div class="inline">
+          <label class="note">int8 <input type="number" name="int8Rescore" min="1" placeholder="max(4k, 40)" .value=${o.int8.rescore === null ? '' : String(o.int8.rescore)} @change=${(e: Event) => this.setOption('int8', { rescore: nullableInt(e) })} /></label>
+          <label class="note">binary <input type="number" name="binaryRescore" min="1" placeholder="max(20k, 200)" .value=${o.binary.rescore === null ? '' : String(o.binary.rescore)} @change=${(e: Event) => this.setOption('binary', { rescore: nullableInt(e) })} /></label>
+          <span class="note">candidates rescored with the f32 vectors</span>
+        </div>
+        <label class="k">Hybrid</label>
+        <div class="inline">
+          <select name="dense" @change=${(e: Event) => this.setOption('hybrid', { dense: (e.target as HTMLSelectElement).value as KindOptions['hybrid']['dense'] })}>
+            ${VECTOR_KINDS.map((k) => html`<option value=${k} ?selected=${o.hybrid.dense === k}>${k} + bm25</option>`)}
+          </select>
+          <label class="note">fused depth <input type="number" name="fusedDepth" min=${B.fusedDepth[0]} max=${B.fusedDepth[1]} .value=${String(o.hybrid.fusedDepth)} @change=${(e: Event) => this.setOption('hybrid', { fusedDepth: int(e, B.fusedDepth, o.hybrid.fusedDepth) })} /></label>
+          <label class="note">RRF k <input type="number" name="rrfK" min=${B.rrfK[0]} max=${B.rrfK[1]} .value=${String(o.hybrid.rrfK)} @change=${(e: Event) => this.setOption('hybrid', { rrfK: real(e, B.rrfK, o.hybrid.rrfK) })} /></label>
+        </div>
+        <label class="k">BM25</label>
+        <div class="inline">
+          <label class="note">k1 <input type="number" name="bm25K1" step="0.1" min=${B.k1[0]} max=${B.k1[1]} .value=${String(o.bm25.k1)} @change=${(e: Event) => this.setOption('bm25', { k1: real(e, B.k1, o.bm25.k1) })} /></label>
+          <label class="note">b <input type="number" name="bm25B" step="0.05" min=${B.b[0]} max=${B.b[1]} .value=${String(o.bm25.b)} @change=${(e: Event) => this.setOption('bm25', { b: real(e, B.b, o.bm25.b) })} /></label>
+          <select name="stem" @change=${(e: Event) => this.setOption('bm25', { stem: (e.target as HTMLSelectElement).value as 'none' | 'porter2' })}>
+            <option value="none" ?selected=${o.bm25.stem === 'none'}>no stemming</option>
+            <option value="porter2" ?selected=${o.bm25.stem === 'porter2'}>porter2 stemming</option>
+          </select>
+          <input type="text" name="stopWords" placeholder="stop words, comma-separated" .value=${o.bm25.stopWords.join(', ')}
+            @change=${(e: Event) => this.setOption('bm25', { stopWords: (e.target as HTMLInputElement).value.split(',').map((w) => w.trim().toLowerCase()).filter((w) => w !== '' && w.length <= B.stopWordChars).slice(0, B.stopWords) })} />
+        </div>
+      </div>
+    </details>`;
+  }
+
   override render() {
     const s = this.settings;
     if (!EMBEDDING_MODELS.some((m) => m.id === s.model.id)) this.extraIds.add(s.model.id);
+    const refused = this.refusal();
     return html`<div class="card">
       <h2>Set-up</h2>
       <div class="grid">
@@ -166,19 +264,25 @@ export class RagtabSetup extends LitElement {
 
         <label class="k" for="index">Index</label>
         <div class="inline">
-          <select id="index" name="index" @change=${(e: Event) => {
-            const v = (e.target as HTMLSelectElement).value;
-            this.update_('indexKinds', v === 'exact' ? ['exact'] : v === 'voy' ? ['voy', 'exact'] : ['exact', 'voy']);
-          }}>
-            <option value="both" ?selected=${s.indexKinds[0] === 'exact' && s.indexKinds.length > 1}>exact scan + voy (compare)</option>
-            <option value="exact" ?selected=${s.indexKinds.length === 1}>exact scan only</option>
-            <option value="voy" ?selected=${s.indexKinds[0] === 'voy'}>voy (exact beside it as ground truth)</option>
+          <select id="index" name="index" @change=${(e: Event) => this.setAnswer((e.target as HTMLSelectElement).value as IndexKind)}>
+            ${INDEX_KINDS.map((k) => html`<option value=${k} ?selected=${s.indexKinds[0] === k}>${KIND_TEXT[k]}</option>`)}
           </select>
           <label class="note">k <input type="number" name="k" min="1" max="1000" .value=${String(s.k)} @change=${(e: Event) => this.update_('k', Math.max(1, Number((e.target as HTMLInputElement).value) || 10))} /></label>
         </div>
+        <span class="k">Compare with</span>
+        <div class="kinds" role="group" aria-label="Index kinds built and timed beside the answering one">
+          ${INDEX_KINDS.filter((k) => k !== s.indexKinds[0]).map(
+            (k) => html`<label><input type="checkbox" name=${`compare-${k}`} .checked=${s.indexKinds.includes(k)} @change=${(e: Event) => this.setCompare(k, (e.target as HTMLInputElement).checked)} />${k}</label>`,
+          )}
+          <span class="note">built and timed on the same queries; recall against the exact scan and quality are recorded for each</span>
+        </div>
+        ${refused
+          ? html`<span></span><p class="refused" role="alert" data-error-name="IndexUnsupported">IndexUnsupported: ${refused}</p>`
+          : nothing}
+        <span></span>${this.kindOptions(s.kindOptions)}
       </div>
       <div class="actions">
-        <button class="primary" id="ingest" ?disabled=${this.busy} @click=${this._onIngest}>Ingest</button>
+        <button class="primary" id="ingest" ?disabled=${this.busy || refused !== null} @click=${this._onIngest}>Ingest</button>
         <span class="note">Loads the model, reads, chunks, embeds and indexes the corpus; every stage is timed.</span>
       </div>
     </div>`;

@@ -51,8 +51,8 @@ test('msmarco subset: top-10 ids and scores equal a Node transformers.js referen
       return {
         hits: q.hits.map((h) => ({ id: h.docId, score: h.score })),
         stages: q.stages.map((s) => ({ name: s.name, ms: s.ms, workerMs: s.workerMs ?? null })),
-        recall: q.compare?.recallAgainstExact ?? null,
-        compareKind: q.compare?.kind ?? null,
+        recall: q.compare[0]?.recallAgainstExact ?? null,
+        compareKind: q.compare[0]?.kind ?? null,
         context: q.context,
       };
     });

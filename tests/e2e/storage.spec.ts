@@ -115,6 +115,24 @@ test.describe('storage', () => {
     expect(r.begin).toEqual({ complete: true, committedChunks: 10 });
   });
 
+  test('a v4 database is upgraded to v5 (the kinds store), its index intact; a kind is stored, read back, refused for other rows and deleted with its index', async () => {
+    const r = await call(page, 'upgradeFromV4', { db: dbName });
+    expect(r.versionBefore).toBe(4);
+    expect(r.storesBefore).not.toContain('kinds');
+    expect(r.versionAfter).toBe(r.currentVersion);
+    expect(r.storesAfter).toContain('kinds');
+    expect(r.index).toMatchObject({ complete: true, committedChunks: 10, vectorsEqual: true });
+    expect(r.index!.bytes).toBe(r.index!.expectedBytes);
+    expect(r.listedBefore).toEqual([]);
+    expect(r.entry).toEqual({ kind: 'int8', variant: '', scheme: 'int8-affine-v1', count: 10, bytes: 8 * 4 * 2 + 10 * 16, buildMs: 12.5 });
+    expect(r.readViaWorker).toEqual({ count: 1, equal: true });
+    expect(r.readInline).toEqual({ count: 1, equal: true });
+    expect(r.inventory).toEqual({ bytes: r.inventory!.expectedBytes, kinds: [{ kind: 'int8', bytes: r.entry.bytes }], expectedBytes: r.inventory!.expectedBytes });
+    expect(r.wrong).toMatchObject({ error: { name: 'StorageError' } });
+    expect((r.wrong as { error: { message: string } }).error.message).toContain('it has 9 rows, the stored index 10');
+    expect(r.afterDelete).toBe(0);
+  });
+
   test('the ingestion commit policy: several batches per transaction; a stop loses only the uncommitted ones, and the resume completes them', async () => {
     const total = 5_000;
     const opts = { db: dbName, total, dims: DIMS, blockSize: 512, seed: 17, label: 'policy', commit: { maxVectors: 2_048, maxDelayMs: 1e9 } };

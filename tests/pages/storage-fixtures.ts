@@ -8,7 +8,8 @@
 import { openDB } from 'idb';
 import { corpusHash, type Corpus } from '../../src/core/documents';
 import { deleteRagtabDb, openRagtabDb } from '../../src/storage/db';
-import { DB_VERSION, VECTORS_TYPE, type RagtabDBv1, type RagtabDBv2, type RagtabDBv3 } from '../../src/storage/schema';
+import { DB_VERSION, VECTORS_TYPE, type RagtabDBv1, type RagtabDBv2, type RagtabDBv3, type RagtabDBv4 } from '../../src/storage/schema';
+import type { KindData } from '../../src/core/index-kinds';
 import { blockBytes, vectorBytes } from '../../src/storage/sizes';
 import { packRefs } from '../../src/storage/ref-columns';
 import { readEstimate } from '../../src/storage/errors';
@@ -327,6 +328,97 @@ async function putRun(o: { db: string; record: unknown; id?: string }) {
   return s.runs.put(o.record, o.id ? { id: o.id } : {});
 }
 
+/** Synthetic stored-kind data for `count` rows of `dims` (int8-shaped: lo, scale, codes). */
+function syntheticKind(count: number, dims: number, seed: number): KindData {
+  const stride = Math.ceil(dims / 16) * 16;
+  const codes = new Int8Array(count * stride);
+  for (let i = 0; i < codes.length; i++) codes[i] = ((i * 31 + seed) % 255) - 127;
+  return {
+    kind: 'int8',
+    scheme: 'int8-affine-v1',
+    variant: '',
+    count,
+    dims,
+    params: { stride },
+    parts: { lo: new Float32Array(dims).fill(-0.5).buffer, scale: new Float32Array(dims).fill(1 / 254).buffer, codes: codes.buffer },
+  };
+}
+
+function sameKind(a: KindData | undefined, b: KindData): boolean {
+  if (!a) return false;
+  const names = Object.keys(b.parts).sort();
+  return (
+    a.kind === b.kind &&
+    a.variant === b.variant &&
+    a.count === b.count &&
+    a.dims === b.dims &&
+    JSON.stringify(Object.keys(a.parts).sort()) === JSON.stringify(names) &&
+    names.every((n) => {
+      const x = new Uint8Array(a.parts[n]!);
+      const y = new Uint8Array(b.parts[n]!);
+      return x.length === y.length && x.every((v, i) => v === y[i]);
+    })
+  );
+}
+
+/**
+ * Creates a v4 database (no `kinds` store) with a complete index, then opens it with the current
+ * code: the index loads as before, nothing is listed as stored kinds, and a kind can be stored,
+ * read back (in the blocks worker and inline) and is deleted with its index.
+ */
+async function upgradeFromV4(o: { db: string }) {
+  const v4 = await openRagtabDb({ name: o.db, version: 4 });
+  const versionBefore = v4.version;
+  const storesBefore = [...v4.objectStoreNames];
+  v4.close();
+  const dims = 8;
+  const key = await keyFor('v4-index');
+  const chunks = syntheticChunks(10);
+  const vectors = randomUnitVectors(10, dims, 9);
+  const b0 = { indexKey: key.key, blockNo: 0, first: 0, count: 10, dims, vectors: new Blob([vectors as Float32Array<ArrayBuffer>], { type: VECTORS_TYPE }), ...packRefs(chunks) };
+  const bytes = blockBytes(b0);
+  {
+    const db = await openDB<RagtabDBv4>(o.db, 4);
+    const tx = db.transaction(['indexes', 'blocks'], 'readwrite');
+    void tx.objectStore('indexes').put({
+      key: key.key, canonical: key.canonical, parts: key.parts, corpusHash: key.parts.corpusHash, formatVersion: 1, dims, totalChunks: 10, chunksHash: null,
+      committedChunks: 10, committedBlocks: 1, complete: true, bytes, device: null, createdAt: 9000, updatedAt: 9000, completedAt: 9000,
+    });
+    void tx.objectStore('blocks').put(b0);
+    await tx.done;
+    db.close();
+  }
+  const s = await openStore({ name: o.db });
+  stores.set(o.db, s);
+  const loaded = await s.indexes.load(key.key);
+  const listedBefore = await s.kinds.list(key.key);
+  const data = syntheticKind(10, dims, 3);
+  const entry = await s.kinds.put(key.key, data, 12.5);
+  const viaWorker = await s.kinds.read(key.key, [{ kind: 'int8', variant: '' }, { kind: 'bm25', variant: 'absent' }]);
+  const inline = await s.kinds.read(key.key, [{ kind: 'int8', variant: '' }], { via: 'inline' });
+  const inv = (await s.storage.list()).indexes.find((i) => i.key === key.key);
+  // a kind of another row count is refused; nothing is stored then
+  const wrong = await safe(() => s.kinds.put(key.key, syntheticKind(9, dims, 3), 1));
+  await s.indexes.delete(key.key);
+  const afterDelete = await s.db.count('kinds');
+  return {
+    versionBefore,
+    storesBefore,
+    versionAfter: s.db.version,
+    currentVersion: DB_VERSION,
+    storesAfter: [...s.db.objectStoreNames],
+    index: loaded && { complete: loaded.meta.complete, committedChunks: loaded.meta.committedChunks, bytes: loaded.meta.bytes, expectedBytes: bytes, vectorsEqual: bytesEqual(loaded.vectors, vectors) },
+    listedBefore,
+    entry,
+    readViaWorker: { count: viaWorker.kinds.length, equal: sameKind(viaWorker.kinds[0], syntheticKind(10, dims, 3)) },
+    readInline: { count: inline.kinds.length, equal: sameKind(inline.kinds[0], syntheticKind(10, dims, 3)) },
+    inventory: inv && { bytes: inv.bytes, kinds: inv.kinds, expectedBytes: bytes + entry.bytes },
+    wrong,
+    afterDelete,
+    form: s.indexes.vectorForm.form,
+  };
+}
+
 async function putCorpus(o: { db: string; docs: number; name?: string }) {
   const s = await store(o.db);
   const rec = await s.corpora.put(syntheticCorpus(o.docs, o.name));
@@ -357,7 +449,7 @@ const api = {
   },
   progress: () => ({ ...progress }),
   estimate: () => readEstimate(),
-  ...safeApi({ ingest, loadSummary, roundTrip, upgradeFromV1, upgradeFromV2, upgradeFromV3, fillUntilQuota, openWatched, watchedState, openNewer, mountPanel, refreshPanel, putRun, putCorpus, inventory, deleteIndex, deleteDb }),
+  ...safeApi({ ingest, loadSummary, roundTrip, upgradeFromV1, upgradeFromV2, upgradeFromV3, upgradeFromV4, fillUntilQuota, openWatched, watchedState, openNewer, mountPanel, refreshPanel, putRun, putCorpus, inventory, deleteIndex, deleteDb }),
 };
 
 export type StorageFixtures = typeof api;

@@ -160,10 +160,12 @@ describe('mappings', () => {
     const l = toSettings(local, 2);
     expect(l.model).toEqual({ id: 'lsa-wordpiece-256', baseUrl: 'models/' });
     expect(l.threads).toBe(1);
-    expect(l.indexKinds).toEqual(['voy', 'exact']);
+    // voy answers; the exact scan is built beside it anyway (every recall's ground truth: builtKinds)
+    expect(l.indexKinds).toEqual(['voy']);
     expect(l.chunking).toEqual({ mode: 'document' });
     expect(wantsGeneration(local)).toBe(false);
     expect(queryKinds(applySet(quick, 'index=both'))).toEqual(['exact', 'voy']);
+    expect(queryKinds(applySets(quick, ['index=int8', 'kinds.compare=["exact","bm25","int8"]']))).toEqual(['int8', 'exact', 'bm25']);
     const beir = toSettings(applySets(quick, ['corpus.source=beir', 'corpus.url=datasets/msmarco-5k/', 'corpus.maxDocs=100']), 2);
     expect(beir.corpus).toEqual({ kind: 'beir-url', url: 'datasets/msmarco-5k/', maxDocs: 100 });
     expect(toSettings(PRESETS.full, 2).corpus).toEqual({ kind: 'beir-catalog', name: 'scifact', maxDocs: null });
@@ -187,6 +189,39 @@ describe('configFromParams', () => {
     const c = configFromParams(new URLSearchParams('bench=standard&benchSet=k%3D5&benchSet=llm.engine%3Dnone'))!;
     expect([c.name, c.k, c.llm.engine]).toEqual(['standard', 5, 'none']);
     expect(configFromParams(new URLSearchParams('benchSet=k%3D3'))!.name).toBe('quick');
-    expect(() => configFromParams(new URLSearchParams('bench=huge'))).toThrow('preset: expected one of quick, standard, full, got "huge"');
+    expect(() => configFromParams(new URLSearchParams('bench=huge'))).toThrow('preset: expected one of quick, standard, full, kinds, got "huge"');
+  });
+});
+
+describe('index kinds (issue 14)', () => {
+  it('reads a configuration without kinds (written before them) as the defaults', () => {
+    const old = structuredClone(quick) as unknown as Record<string, unknown>;
+    delete old['kinds'];
+    const c = parseBenchConfig(old);
+    expect(c.kinds.compare).toEqual([]);
+    expect(c.kinds.hnsw).toEqual({ m: 16, efConstruction: 100, ef: 64 });
+    expect(c.kinds.bm25).toEqual({ k1: 0.9, b: 0.4, stem: 'none', stopWords: [] });
+    expect(Object.isFrozen(c.kinds.hnsw)).toBe(true);
+  });
+
+  it('sweeps the kind and HNSW ef, each cell validated', () => {
+    const c = applySets(quick, ['sweep=[{"path":"index","values":["exact","int8","bm25"]},{"path":"kinds.hnsw.ef","values":[16,64]}]']);
+    const cells = sweepCells(c);
+    expect(cells).toHaveLength(6);
+    expect(cells.map((x) => `${x.config.index}/${x.config.kinds.hnsw.ef}`)).toEqual(['exact/16', 'exact/64', 'int8/16', 'int8/64', 'bm25/16', 'bm25/64']);
+    expect(() => applySets(quick, ['sweep=[{"path":"kinds.hnsw.ef","values":[64,0]}]'])).toThrow(/sweep\[0\]\.values\[1\]: kinds\.hnsw\.ef: expected an integer from 1 to 4096, got 0/);
+  });
+
+  it('bounds every option', () => {
+    for (const [set, msg] of [
+      ['kinds.hnsw.m=1', 'kinds.hnsw.m: expected an integer from 2 to 64, got 1'],
+      ['kinds.hnsw.efConstruction=5000', 'kinds.hnsw.efConstruction: expected an integer from 8 to 1000, got 5000'],
+      ['kinds.int8.rescore=0', 'kinds.int8.rescore: expected an integer from 1 to 100000 or null, got 0'],
+      ['kinds.hybrid.dense=bm25', 'kinds.hybrid.dense: expected one of exact, voy, int8, binary, hnsw, got "bm25"'],
+      ['kinds.bm25.b=1.5', 'kinds.bm25.b: expected a number from 0 to 1, got 1.5'],
+      ['kinds.bm25.stem=snowball', 'kinds.bm25.stem: expected one of none, porter2, got "snowball"'],
+    ] as const) {
+      expect(() => applySet(quick, set), set).toThrow(msg);
+    }
   });
 });

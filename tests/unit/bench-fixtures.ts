@@ -149,7 +149,11 @@ export class FakeSession extends EventTarget implements BenchSession {
         },
       } as unknown as NonNullable<BenchSession['active']>['embedder'],
       index: {
-        ...bridge({ search: async () => ({ kind: 'exact', hits: [{ index: 0, id: 'd1#0', score: 0.9 }], workerMs: 0.5 }), memory: async () => this.opts.memory?.index ?? NO_MEMORY }),
+        ...bridge({
+          search: async () => ({ kind: 'exact', hits: [{ index: 0, id: 'd1#0', score: 0.9 }], workerMs: 0.5 }),
+          retrieve: async (req: { kind: IndexKind }) => ({ kind: req.kind, hits: [{ index: 0, id: 'd1#0', score: 0.9 }], workerMs: 0.5 }),
+          memory: async () => this.opts.memory?.index ?? NO_MEMORY,
+        }),
         running: true,
       } as unknown as NonNullable<BenchSession['active']>['index'],
     };
@@ -201,6 +205,17 @@ export class FakeSession extends EventTarget implements BenchSession {
       ],
       builds: [],
       voyRecall: settings.indexKinds.includes('voy') ? { k: 4, queries: 2, mean: 1, min: 1 } : null,
+      kinds: settings.indexKinds.map((kind, i) => ({
+        kind,
+        label: kind,
+        role: i === 0 ? ('answer' as const) : ('compare' as const),
+        build: { kind, count: 4, ms: 3, vectorsPerSecond: 1333, bytes: 64 },
+        loaded: false,
+        storedBuildMs: null,
+        diskBytes: null,
+        bytesPerVector: 16,
+        check: { queries: 2, k: 4, searchMs: summarize([1, 2]), workerMs: summarize([0.5, 1]), recall: kind === 'exact' ? null : { mean: 1, min: 1 } },
+      })),
       storage: { key: 'k', persisted: true, fromStorage: false, resumedFrom: 0, reason: null, vectorsAs: 'Blob', vectorsAsReason: null },
       totalMs: 81,
     };
@@ -229,7 +244,8 @@ export class FakeSession extends EventTarget implements BenchSession {
       kind,
       stages,
       hits: [],
-      compare: null,
+      compare: [],
+      recallAgainstExact: null,
       context: { text: '', used: 0, dropped: 0, truncated: false },
       generation: null,
       generationError: null,
@@ -246,6 +262,7 @@ export class FakeSession extends EventTarget implements BenchSession {
       queries: 2,
       depth: 4,
       kind: 'exact',
+      label: 'exact',
       quality: { perQuery, mean: { ndcg10: 0.75, recall10: 1, recall100: 1, mrr10: 0.75 }, evaluated: 2, skipped: { noPositiveJudgment: [], notRun: [] } },
       latency: [{ stage: 'embed query', roundTrip: summarize([1, 2]), inWorker: null }],
       warmups: 1,

@@ -67,6 +67,51 @@ describe('BM25 scores (wink-bm25-text-search, k1 0.9, b 0.4)', () => {
   });
 });
 
+describe('BM25 top-k over wink\'s term scores', () => {
+  /** A corpus with many repeated words (ties, repeated query tokens, unknown tokens). */
+  function corpus(seed: number, n: number): string[] {
+    let x = seed;
+    const rnd = () => ((x = (Math.imul(x, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const words = ['cat', 'dog', 'bird', 'fish', 'tree', 'rock', 'sky', 'sun', 'moon', 'star', 'café', 'straße', 'x2'];
+    return Array.from({ length: n }, () => Array.from({ length: 1 + Math.floor(rnd() * 12) }, () => words[Math.floor(rnd() * words.length)]).join(' '));
+  }
+
+  it("gives wink's own search's rows and scores, bit for bit, ties to the lower row", () => {
+    for (const [seed, n, opts] of [[1, 50, {}], [2, 400, { stem: 'porter2' as const }], [3, 1000, { stopWords: ['the', 'cat'], k1: 1.2, b: 0.75 }]] as const) {
+      const idx = new Bm25Index(opts);
+      idx.add(corpus(seed, n));
+      idx.build();
+      for (const q of ['cat', 'cat cat dog', 'Moon STAR zebra', 'zebra', 'fish tree rock sky sun moon', 'cafe strasse x2', '']) {
+        for (const limit of [1, 3, 10, 100, 5000]) {
+          const a = idx.search(q, limit);
+          const b = idx.searchWink(q, limit);
+          expect(Array.from(a.indices), `${seed} ${q} ${limit}`).toEqual(Array.from(b.indices));
+          expect(Array.from(a.scores), `${seed} ${q} ${limit}`).toEqual(Array.from(b.scores));
+        }
+      }
+    }
+  });
+
+  it('answers the same from its postings read back (no texts, no build), and takes no more texts', () => {
+    const idx = new Bm25Index({ stem: 'porter2' });
+    idx.add(corpus(7, 300));
+    idx.build();
+    const p = idx.exportPostings();
+    const copy = { ...structuredClone(p) };
+    const back = Bm25Index.fromPostings(copy, { stem: 'porter2' });
+    expect(back.built).toBe(true);
+    expect(back.count).toBe(300);
+    expect(back.tokenCount).toBe(idx.tokenCount);
+    expect(back.bytes).toBe(idx.bytes);
+    for (const q of ['cats dogs', 'running birds', 'moon']) {
+      expect(back.search(q, 20)).toEqual(idx.search(q, 20));
+    }
+    expect(() => back.add(['more'])).toThrow(/read from storage/);
+    expect(() => back.searchWink('cat', 1)).toThrow(/needs a build/);
+    expect(() => Bm25Index.fromPostings({ ...copy, offsets: copy.offsets.subarray(1) })).toThrow(/inconsistent/);
+  });
+});
+
 describe('BM25 references on the shared datasets (document level, whole-document chunks)', () => {
   const REFS = {
     'msmarco-5k': { ndcg10: 0.6902, recall100: 0.7376, evaluated: 43 },

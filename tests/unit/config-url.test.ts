@@ -3,6 +3,7 @@ import { appConfigFromParams, configFromParams, PARAM_ALIASES, settingsFromParam
 import { APP_CONFIG, configFromSettings, defaultSettings, toSettings } from '../../src/core/settings';
 import { PRESETS } from '../../src/core/bench-config';
 import { DEFAULT_WLLAMA_MODEL } from '../../src/core/capabilities';
+import { defaultKindOptions } from '../../src/core/index-kinds';
 
 const app = (qs: string) => appConfigFromParams(new URLSearchParams(qs));
 const settings = (qs: string) => toSettings(app(qs).config, 2);
@@ -28,12 +29,13 @@ describe('the app URL (short names)', () => {
       threads: 3,
       batchSize: 8,
       chunking: { mode: 'tokens', size: 64, overlap: 8 },
-      indexKinds: ['voy', 'exact'],
+      indexKinds: ['voy'],
+      kindOptions: defaultKindOptions(),
       k: 7,
       contextChars: 4000,
       llm: { engine: 'wllama', model: 'models/stories260K/stories260K.gguf', threads: 2, maxNewTokens: 32, contextSize: 256, seed: 7 },
     });
-    expect(Object.keys(PARAM_ALIASES)).toHaveLength(21);
+    expect(Object.keys(PARAM_ALIASES)).toHaveLength(34);
   });
 
   it('keeps the old meanings: a local model reads from models/, a hub name, whole documents, web-llm without a model', () => {
@@ -102,5 +104,47 @@ describe('the benchmark panel URL', () => {
   it('the app configuration is a valid configuration of its own', () => {
     expect(APP_CONFIG.index).toBe('both');
     expect(configFromSettings(defaultSettings(2), { threadsAuto: { embedder: true, llm: true } })).toEqual(APP_CONFIG);
+  });
+});
+
+describe('index kinds in the URL (issue 14)', () => {
+  it('names the answering kind, the kinds compared beside it and every option by a short name', () => {
+    const r = app('index=hnsw&compare=exact,int8,bm25&ef=128&hnswM=12&efConstruction=64&int8Rescore=80&binaryRescore=300&dense=int8&fusedDepth=50&rrfK=30&bm25K1=1.2&bm25B=0.75&stem=porter2&stopWords=the,a');
+    expect(r.errors).toEqual([]);
+    expect(r.config.index).toBe('hnsw');
+    expect(r.config.kinds).toEqual({
+      compare: ['exact', 'int8', 'bm25'],
+      hnsw: { m: 12, efConstruction: 64, ef: 128 },
+      int8: { rescore: 80 },
+      binary: { rescore: 300 },
+      hybrid: { dense: 'int8', fusedDepth: 50, rrfK: 30 },
+      bm25: { k1: 1.2, b: 0.75, stem: 'porter2', stopWords: ['the', 'a'] },
+    });
+    const s = toSettings(r.config, 2);
+    expect(s.indexKinds).toEqual(['hnsw', 'exact', 'int8', 'bm25']);
+    expect(s.kindOptions.hnsw.ef).toBe(128);
+    // the settings written back are the same configuration
+    expect(configFromSettings(s).kinds).toEqual(r.config.kinds);
+    expect(configFromSettings(s).index).toBe('hnsw');
+  });
+
+  it('reports an out-of-bounds option by name and keeps the others', () => {
+    const r = app('index=hnsw&ef=0&hnswM=500&compare=int8,nope&bm25B=2&k=5');
+    expect(r.errors.map((e) => e.param).sort()).toEqual(['bm25B', 'compare', 'ef', 'hnswM']);
+    expect(r.errors.find((e) => e.param === 'ef')!.message).toBe("Invalid ef param: '0', expected an integer from 1 to 4096.");
+    expect(r.config.index).toBe('hnsw');
+    expect(r.config.k).toBe(5);
+    expect(r.config.kinds.hnsw).toEqual({ m: 16, efConstruction: 100, ef: 64 });
+  });
+
+  it('refuses a kind listed twice and an unknown kind', () => {
+    expect(app('compare=int8,int8').errors[0]!.message).toContain('expected each kind once');
+    expect(app('index=faiss').errors[0]!.message).toContain('expected one of exact, voy, int8, binary, hnsw, bm25, hybrid, both');
+  });
+
+  it('keeps `both`, exact and voy meaning what they meant (old links)', () => {
+    expect(settings('index=both').indexKinds).toEqual(['exact', 'voy']);
+    expect(configFromSettings(settings('index=both')).index).toBe('both');
+    expect(configFromSettings(settings('')).kinds).toEqual({ compare: [], ...defaultKindOptions() });
   });
 });

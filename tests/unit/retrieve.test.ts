@@ -12,16 +12,17 @@ function bridge(api: Record<string, (...a: never[]) => unknown>, calls: string[]
   };
 }
 
-function source(calls: string[], seen: { text?: string; vector?: Float32Array }): RetrievalSource {
+function source(calls: string[], seen: { text?: string; vector?: Float32Array; request?: unknown }): RetrievalSource {
   const chunks = ['a', 'b', 'c'].map((d, i) => ({ id: `${d}#0`, docId: d, text: `text of ${d}`, start: 0, end: 9 + i }));
   return {
     embedder: bridge({ embed: async (texts: string[]) => ((seen.text = texts[0]), { vectors: new Float32Array([1, 0]), rows: 1, dims: 2, tokens: 4, batches: [], workerMs: 1 }) }, calls) as RetrievalSource['embedder'],
     index: bridge(
       {
-        search: async (v: Float32Array, k: number) => (
-          (seen.vector = v),
+        retrieve: async (req: { kind: string; k: number; vector?: Float32Array; text?: string }) => (
+          (seen.vector = req.vector),
+          (seen.request = req),
           // the second hit's position does not match its id: it is found by id
-          { kind: 'exact', hits: [{ index: 2, id: 'c#0', score: 0.9 }, { index: 0, id: 'b#0', score: 0.5 }].slice(0, k), workerMs: 0.5 }
+          { kind: req.kind, hits: [{ index: 2, id: 'c#0', score: 0.9 }, { index: 0, id: 'b#0', score: 0.5 }].slice(0, req.k), workerMs: 0.5, ...(req.kind === 'hnsw' ? { ef: 64 } : {}) }
         ),
       },
       calls,
@@ -60,5 +61,22 @@ describe('retrieve', () => {
     expect(r.stages.map((s) => s.name)).toEqual(['search']);
     expect(r.context).toBeNull();
     expect(r.searchHits).toEqual([{ index: 2, id: 'c#0', score: 0.9 }]);
+  });
+
+  it('gives each kind what it reads: bm25 the text only (no query embedded), hybrid both, hnsw the vector and its options', async () => {
+    const calls: string[] = [];
+    const seen: { request?: unknown } = {};
+    const bm25 = await retrieve(source(calls, seen), { text: 'what', k: 2, kind: 'bm25', context: false });
+    expect(calls).toEqual(['search']);
+    expect(seen.request).toEqual({ kind: 'bm25', k: 2, text: 'what' });
+    expect(bm25.vector).toBeNull();
+    expect(bm25.stages.map((s) => s.name)).toEqual(['search']);
+    calls.length = 0;
+    await retrieve(source(calls, seen), { text: 'what', k: 2, kind: 'hybrid', options: { fusedDepth: 50 }, context: false });
+    expect(calls).toEqual(['embed query', 'search']);
+    expect(seen.request).toEqual({ kind: 'hybrid', k: 2, vector: new Float32Array([1, 0]), text: 'what', options: { fusedDepth: 50 } });
+    const h = await retrieve(source(calls, seen), { text: 'what', k: 1, kind: 'hnsw', options: { ef: 32 }, context: false });
+    expect(seen.request).toEqual({ kind: 'hnsw', k: 1, vector: new Float32Array([1, 0]), options: { ef: 32 } });
+    expect(h.stages[1]).toMatchObject({ extra: { kind: 'hnsw', k: 1, ef: 64 } });
   });
 });

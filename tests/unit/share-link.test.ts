@@ -108,6 +108,20 @@ describe('share link codec', () => {
     expect(errorOf(await decodeShareData(await encodeShareData({ v: 0, params: 'k=0' }))).message).toMatch(/version 0.*k param/);
   });
 
+  it('opens a link made before the index kinds (no kinds in its configuration) with their defaults, and one that chooses them', async () => {
+    const old = validPayload();
+    delete (old['config'] as Record<string, unknown>)['kinds'];
+    const p = okPayload(await decodeShareData(await encodeShareData(old)));
+    expect(p.config.kinds.compare).toEqual([]);
+    expect(p.config.kinds.hnsw.ef).toBe(64);
+    const chosen = validPayload();
+    (chosen['config'] as Record<string, unknown>)['index'] = 'hnsw';
+    ((chosen['config'] as Record<string, Record<string, unknown>>)['kinds'] as Record<string, unknown>)['compare'] = ['exact', 'bm25', 'int8'];
+    const q = okPayload(await decodeShareData(await encodeShareData(chosen)));
+    expect(q.config.index).toBe('hnsw');
+    expect(q.config.kinds.compare).toEqual(['exact', 'bm25', 'int8']);
+  });
+
   it('refuses links from a newer version with a message', async () => {
     for (const v of [SHARE_VERSION + 1, 17]) {
       const e = errorOf(await withChange((p) => (p['v'] = v)));
@@ -166,6 +180,10 @@ describe('hostile links', () => {
       ['negative count', (p) => (p['summary'].stages[0].count = -1), /summary.stages\[0\].count/],
       ['huge mean', (p) => (p['summary'].stages[0].mean = 1e12), /summary.stages\[0\].mean/],
       ['quality above 1', (p) => (p['summary'].quality.ndcg10 = 1.5), /ndcg10/],
+      ['hnsw ef', (p) => (p['config'].kinds.hnsw.ef = 1e6), /kinds.hnsw.ef: expected an integer from 1 to 4096/],
+      ['bm25 b', (p) => (p['config'].kinds.bm25.b = -1), /kinds.bm25.b: expected a number from 0 to 1/],
+      ['a kind twice', (p) => (p['config'].kinds.compare = ['int8', 'int8']), /kinds.compare: expected each kind once/],
+      ['an unknown kind', (p) => (p['config'].index = 'faiss'), /index: expected one of/],
     ];
     for (const [what, change, message] of cases) {
       const e = errorOf(await withChange(change));

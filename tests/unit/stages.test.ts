@@ -14,7 +14,7 @@ describe('the pipeline stages as data', () => {
 
   it('every progress phase belongs to a stage, and stages are marked under a stable name', () => {
     expect(PHASE_STAGE.embed).toBe(STAGE.embed);
-    expect(PHASE_STAGE.check).toBe('voy check');
+    expect(PHASE_STAGE.check).toBe('kind check');
     expect(measureName(STAGE.embedQuery)).toBe('ragtab:embed-query');
     expect(measureName(STAGE.readParse)).toBe('ragtab:read+parse');
     expect(measureName(STAGE.indexBuild)).toBe('ragtab:index-build');

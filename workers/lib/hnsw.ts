@@ -26,10 +26,15 @@ function loadLib(): Promise<HnswlibModule> {
 
 export interface HnswBuild {
   ms: number;
+  /** Points per addPoints call (1: one addPoint call per point, as phase A built). */
+  batch: number;
   options: HnswBuildOptions;
   layoutBytes: number;
   heapBytes: number;
 }
+
+/** Points per addPoints call in a build. */
+export const HNSW_BATCH = 1024;
 
 export function validateHnswOptions(o: Partial<HnswBuildOptions> = {}): HnswBuildOptions {
   const opts = { ...HNSW_DEFAULTS, ...o };
@@ -47,16 +52,42 @@ export class HnswIndex {
   dims = 0;
   info: HnswBuild | null = null;
 
-  /** Builds over `count` rows given by `row(i)` (unit vectors), replacing any earlier graph. */
-  async build(dims: number, count: number, row: (i: number) => Float32Array, o: Partial<HnswBuildOptions> = {}): Promise<HnswBuild> {
+  /**
+   * Builds over `count` rows given by `row(i)` (unit vectors), replacing any earlier graph. Points
+   * go in `batch` at a time through `addPoints` (HNSW_BATCH by default): hnswlib-wasm's `addPoint`
+   * rebuilds its cache of used labels (every label so far) after each point, so one call per point
+   * makes the build quadratic (measured: README-retrieval.md); `addPoints` does it once per call.
+   * `onProgress(done, count)` after each batch. Insertion order and labels are the same either way.
+   */
+  async build(
+    dims: number,
+    count: number,
+    row: (i: number) => Float32Array,
+    o: Partial<HnswBuildOptions> = {},
+    opts: { batch?: number; onProgress?: (done: number, total: number) => void } = {},
+  ): Promise<HnswBuild> {
     const options = validateHnswOptions(o);
     if (count < 1) throw new RagtabError('IndexEmpty', 'HNSW: no vectors to build over.');
+    const batch = opts.batch ?? HNSW_BATCH;
+    if (!Number.isInteger(batch) || batch < 1) throw new RagtabError('InvalidArgument', `HNSW batch must be a positive integer, got ${batch}.`);
     const t0 = performance.now();
     const m = await loadLib();
     this.free();
     const index = new m.HierarchicalNSW('ip', dims, '');
     index.initIndex(count, options.m, options.efConstruction, options.seed);
-    for (let i = 0; i < count; i++) index.addPoint(row(i), i, false);
+    if (batch === 1) {
+      for (let i = 0; i < count; i++) {
+        index.addPoint(row(i), i, false);
+        if (opts.onProgress && ((i + 1) % 1024 === 0 || i + 1 === count)) opts.onProgress(i + 1, count);
+      }
+    } else {
+      for (let s = 0; s < count; s += batch) {
+        const n = Math.min(batch, count - s);
+        const items = Array.from({ length: n }, (_, j) => row(s + j));
+        index.addPoints(items, Array.from({ length: n }, (_, j) => s + j), false);
+        opts.onProgress?.(s + n, count);
+      }
+    }
     this.index = index;
     this.count = count;
     this.dims = dims;
@@ -65,6 +96,7 @@ export class HnswIndex {
     const upper = (count / (M - 1)) * (M * 4 + 4);
     this.info = {
       ms: performance.now() - t0,
+      batch,
       options,
       layoutBytes: Math.round(level0 + upper + count * 2),
       heapBytes: (m as unknown as { HEAP8: Int8Array }).HEAP8.buffer.byteLength,

@@ -272,6 +272,22 @@ export class Int8Store extends CodeStore {
     return this.addCodes(new Uint8Array(codes.buffer, codes.byteOffset, codes.byteLength), codes.length / this.stride);
   }
 
+  /**
+   * q · x̂ of row `r`: the query against the values the codes stand for (src/core/quantize.ts's x̂),
+   * in f32-exact arithmetic. What rescoring uses before the f32 vectors are read (a cold load).
+   */
+  dequantizedDot(r: number, query: Float32Array): number {
+    const codes = this.codes();
+    const { lo, scale } = this.params;
+    const off = r * this.stride;
+    let s = 0;
+    for (let j = 0; j < this.dims; j++) {
+      const c = (codes[off + j] as number) << 24 >> 24; // the byte as int8
+      s += (query[j] as number) * ((lo[j] as number) + (scale[j] as number) * (c + 127));
+    }
+    return s;
+  }
+
   /** The best `n` rows by estimated cosine (scores are the estimate; see quantize.ts). */
   candidates(query: Float32Array, n: number): TopK {
     const q = int8Query(query, this.params, this.stride);
