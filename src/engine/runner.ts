@@ -104,6 +104,8 @@ export interface StepContext {
 
 export interface RunState {
   ingest: IngestReport | null;
+  /** The last ingestion that chunked and embedded (not one that read the vectors back from storage). */
+  embedded: IngestReport | null;
   llm: LlmLoadReport | null;
   evaluation: EvaluationReport | null;
   /** The questions of one iteration, resolved once from the configuration and the corpus. */
@@ -221,7 +223,7 @@ export class Runner {
     const hc = this.opts.hardwareConcurrency ?? (typeof navigator !== 'undefined' ? navigator.hardwareConcurrency : undefined);
     const settings = toSettings(config, hc);
     if (this.opts.corpus) settings.corpus = this.opts.corpus.choice;
-    const state: RunState = { ingest: null, llm: null, evaluation: null, questions: null };
+    const state: RunState = { ingest: null, embedded: null, llm: null, evaluation: null, questions: null };
     const memory = new MemorySampler(
       {
         intervalMs: config.memory.intervalMs,
