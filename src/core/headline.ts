@@ -5,8 +5,7 @@
  * share link agree. Pure.
  */
 import { APP_SUITE, type Phase, type RunRecord } from './run-record';
-import { summarizeRecord } from './record-summary';
-import { STAGE } from './stages';
+import { QUERY_STAGE, STAGE } from './stages';
 import { summarize } from './stats';
 
 export type HeadlineId = 'query' | 'ttft' | 'decode' | 'embed' | 'ndcg';
@@ -28,13 +27,16 @@ export interface HeadlineTile {
 const RETRIEVAL = new Set<string>([STAGE.embedQuery, STAGE.search, STAGE.formatContext]);
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
+/** What the headline reads of a record. */
+export type HeadlineSource = Pick<RunRecord, 'suite' | 'samples' | 'quality' | 'llm' | 'corpus'>;
+
 /** Query latency: the runner's end-to-end samples (a benchmark), else the sum of each query's retrieval stages (the app's run). */
-function queryTile(r: RunRecord): HeadlineTile {
-  const s = summarizeRecord(r);
+function queryTile(r: HeadlineSource): HeadlineTile {
   const label = 'query, p50';
-  if (s.endToEnd && s.endToEnd.measured.p50 !== null) {
-    const n = s.endToEnd.queries;
-    return { id: 'query', label, value: s.endToEnd.measured.p50, unit: 'ms', phase: `warm · ${plural(n, 'query', 'queries')}, end to end`, phaseName: 'warm', n };
+  const measured = r.samples.filter((x) => !x.warmup && x.phase === 'warm' && (x.stage === QUERY_STAGE || x.stage.startsWith(`${QUERY_STAGE} (`))).map((x) => x.duration);
+  if (measured.length) {
+    const n = measured.length;
+    return { id: 'query', label, value: summarize(measured).p50, unit: 'ms', phase: `warm · ${plural(n, 'query', 'queries')}, end to end`, phaseName: 'warm', n };
   }
   const perQuery = new Map<number, number>();
   for (const x of r.samples) {
@@ -44,10 +46,10 @@ function queryTile(r: RunRecord): HeadlineTile {
   const sums = [...perQuery.values()];
   if (sums.length === 0) return { id: 'query', label, value: null, unit: 'ms', phase: 'not measured yet: ask a question or evaluate', phaseName: null, n: 0 };
   const p50 = summarize(sums).p50;
-  return { id: 'query', label: sums.length === 1 ? 'query (retrieval)' : 'query (retrieval), p50', value: p50, unit: 'ms', phase: `warm · ${sums.length === 1 ? 'your last question' : `${sums.length} queries`}, embed query → search → context`, phaseName: 'warm', n: sums.length };
+  return { id: 'query', label: sums.length === 1 ? 'query (retrieval)' : 'query (retrieval), p50', value: p50, unit: 'ms', phase: `warm · ${sums.length === 1 ? 'your last question' : `${sums.length} queries`}`, phaseName: 'warm', n: sums.length };
 }
 
-function stagePhase(r: RunRecord, stage: string): { values: number[]; phase: Phase } | null {
+function stagePhase(r: HeadlineSource, stage: string): { values: number[]; phase: Phase } | null {
   for (const phase of ['warm', 'reload', 'cold'] as const) {
     const values = r.samples.filter((x) => !x.warmup && x.phase === phase && x.stage === stage).map((x) => x.duration);
     if (values.length) return { values, phase };
@@ -55,7 +57,7 @@ function stagePhase(r: RunRecord, stage: string): { values: number[]; phase: Pha
   return null;
 }
 
-function rate(r: RunRecord, stage: string, key: string, phases: readonly Phase[]): { values: number[]; phase: Phase } | null {
+function rate(r: HeadlineSource, stage: string, key: string, phases: readonly Phase[]): { values: number[]; phase: Phase } | null {
   for (const phase of phases) {
     const values = r.samples
       .filter((x) => !x.warmup && x.phase === phase && x.stage === stage)
@@ -66,7 +68,7 @@ function rate(r: RunRecord, stage: string, key: string, phases: readonly Phase[]
   return null;
 }
 
-function ttftTile(r: RunRecord): HeadlineTile {
+function ttftTile(r: HeadlineSource): HeadlineTile {
   const t = stagePhase(r, STAGE.timeToFirstToken);
   const label = 'time to first token';
   if (!t) return { id: 'ttft', label, value: null, unit: 'ms', phase: r.llm ? 'not measured: no question was answered' : 'not measured: no LLM loaded', phaseName: null, n: 0 };
@@ -74,7 +76,7 @@ function ttftTile(r: RunRecord): HeadlineTile {
   return { id: 'ttft', label: n > 1 ? `${label}, p50` : label, value: summarize(t.values).p50, unit: 'ms', phase: `${t.phase} · ${plural(n, 'answer')}`, phaseName: t.phase, n };
 }
 
-function decodeTile(r: RunRecord): HeadlineTile {
+function decodeTile(r: HeadlineSource): HeadlineTile {
   const t = rate(r, STAGE.decode, 'tokensPerSecond', ['warm', 'reload', 'cold']);
   const label = 'decode';
   if (!t) return { id: 'decode', label, value: null, unit: 'tokens/s', phase: r.llm ? 'not measured: no question was answered' : 'not measured: no LLM loaded', phaseName: null, n: 0 };
@@ -83,7 +85,7 @@ function decodeTile(r: RunRecord): HeadlineTile {
 }
 
 /** Embedding throughput of the ingest that embedded (cold); after a reload that read the vectors back, that load instead. */
-function embedTile(r: RunRecord): HeadlineTile {
+function embedTile(r: HeadlineSource): HeadlineTile {
   const t = rate(r, STAGE.embed, 'chunksPerSecond', ['cold', 'reload', 'warm']);
   if (t) {
     const n = t.values.length;
@@ -105,13 +107,13 @@ function embedTile(r: RunRecord): HeadlineTile {
   return { id: 'embed', label: 'embedding', value: null, unit: 'chunks/s', phase: 'not measured yet: ingest a corpus', phaseName: null, n: 0 };
 }
 
-function ndcgTile(r: RunRecord): HeadlineTile {
+function ndcgTile(r: HeadlineSource): HeadlineTile {
   const q = r.quality;
   if (!q?.mean) return { id: 'ndcg', label: 'nDCG@10', value: null, unit: '', phase: 'not measured: evaluate the judged queries', phaseName: null, n: 0 };
   return { id: 'ndcg', label: 'nDCG@10', value: q.mean.ndcg10, unit: '', phase: `evaluate · ${plural(q.evaluated, 'judged query', 'judged queries')}`, phaseName: 'evaluate', n: q.evaluated };
 }
 
 /** The five headline figures of a run, in the order people read them. */
-export function headline(r: RunRecord): HeadlineTile[] {
+export function headline(r: HeadlineSource): HeadlineTile[] {
   return [queryTile(r), ttftTile(r), decodeTile(r), embedTile(r), ndcgTile(r)];
 }

@@ -145,10 +145,16 @@ export interface StageEvent {
   /** Step executions done / planned in this run. */
   done: number;
   total: number;
+  /** Executions of this same step and phase still planned after this one (its iterations left). */
+  remainingOfStep: number;
 }
+
+/** A step about to run (before its timing starts): what the progress line names while it runs. */
+export type StageStartEvent = Omit<StageEvent, 'duration'>;
 
 export interface RunnerClient {
   willStart?(e: { runId: string; config: BenchConfig; cell: number; cells: number }): void;
+  willStartStage?(e: StageStartEvent): void;
   didFinishStage?(e: StageEvent): void;
   didFinish?(record: RunRecord): void;
   didFail?(error: ErrorInfo, record: RunRecord): void;
@@ -258,10 +264,12 @@ export class Runner {
       return reps.map((r) => ({ step, ...r }));
     });
     let done = 0;
+    /** Executions of plan[i]'s step and phase after index i. */
+    const remainingAfter = (i: number): number => plan.slice(i + 1).filter((p) => p.step === plan[i]!.step).length;
     memory.start();
     try {
       if (session.busy) throw new StepFailure({ name: 'InvalidArgument', message: 'The session is busy: wait for the current work to finish.' });
-      for (const { step, iteration, warmup } of plan) {
+      for (const [at, { step, iteration, warmup }] of plan.entries()) {
         if (abort.signal.aborted) throw new StepFailure({ name: 'Cancelled', message: 'Benchmark cancelled.' });
         if (!step.enabled(config, state)) {
           done++;
@@ -301,6 +309,7 @@ export class Runner {
         await step.prepare?.(ctx);
         current = { stage: step.name, phase: step.phase };
         memory.setStage(step.name, step.phase);
+        client?.willStartStage?.({ runId, step: step.name, phase: step.phase, iteration, warmup, done, total: plan.length, remainingOfStep: remainingAfter(at) });
         const label = `${step.name} · ${step.phase} #${iteration}${warmup ? ' (warm-up)' : ''}`;
         const t = await ctx.time(label, () => step.run(ctx));
         const extra: Extra = { ...t.value };
@@ -311,7 +320,7 @@ export class Runner {
         memory.setStage(null, null);
         await memory.between({ stage: step.name, phase: step.phase }, workerMemoryReaders(session));
         done++;
-        client?.didFinishStage?.({ runId, step: step.name, phase: step.phase, iteration, warmup, duration: t.duration, done, total: plan.length });
+        client?.didFinishStage?.({ runId, step: step.name, phase: step.phase, iteration, warmup, duration: t.duration, done, total: plan.length, remainingOfStep: remainingAfter(at) });
       }
       record.status = 'complete';
     } catch (e) {
