@@ -202,3 +202,51 @@ export function appConfigFromParams(params: URLSearchParams): UrlConfig {
 export function settingsFromParams(params: URLSearchParams, hardwareConcurrency?: number): Settings {
   return toSettings(strict(appConfigFromParams(params)), hardwareConcurrency);
 }
+
+// ─────────────────────────────── configuration → URL ───────────────────────────────
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * The short-name parameters that make `config` from `base` (APP_CONFIG): one per field that differs,
+ * in PARAM_ALIASES's order; a corpus source as `dataset` (a BEIR URL) or `beir` (a hub name). What
+ * the short names cannot say (the query set, warm-ups ...) is left out: the app's URL holds the
+ * app's settings, not a benchmark's method. `appConfigFromParams` of the result gives `config` back
+ * on every field a short name covers.
+ */
+export function paramsFromConfig(config: BenchConfig, base: BenchConfig = APP_CONFIG): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  const c = config.corpus;
+  for (const [param, alias] of Object.entries(PARAM_ALIASES)) {
+    const value = getPath(config, alias.path);
+    if (param === 'dataset') {
+      if (c.source === 'beir' && c.url !== null) out.push([param, c.url]);
+      continue;
+    }
+    if (param === 'beir') {
+      if (c.source === 'hub' && c.name !== null) out.push([param, c.name]);
+      continue;
+    }
+    if (param === 'maxDocs' && c.source === 'demo') continue;
+    // the size and overlap of whole-document chunking mean nothing
+    if ((param === 'chunkSize' || param === 'chunkOverlap') && config.chunking.mode === 'document') continue;
+    // an LLM engine's parameters mean nothing without one
+    if (param !== 'llm' && param.startsWith('llm') && config.llm.engine === 'none') continue;
+    if ((param === 'maxTokens' || param === 'llmContext' || param === 'seed') && config.llm.engine === 'none') continue;
+    if (same(value, getPath(base, alias.path))) continue;
+    out.push([param, value === null ? 'null' : String(value)]);
+  }
+  return out;
+}
+
+/**
+ * `search` (a location.search) with the configuration's short names replaced by those of `config`:
+ * every other parameter (`view`, `bench`, `benchSet` ...) is kept as it was, in its place.
+ */
+export function searchWithConfig(search: string, config: BenchConfig, base: BenchConfig = APP_CONFIG): string {
+  const params = new URLSearchParams(search);
+  for (const name of Object.keys(PARAM_ALIASES)) params.delete(name);
+  for (const [k, val] of paramsFromConfig(config, base)) params.append(k, val);
+  const s = params.toString();
+  return s ? `?${s}` : '';
+}
