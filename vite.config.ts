@@ -70,35 +70,6 @@ function servedDirs(): Array<[string, string]> {
   return out;
 }
 
-/**
- * A served folder's listing, `<prefix>index.json`, when the folder has no index.json of its own: its
- * files and its sub-folders with their files (two levels, sizes in bytes), so the app can offer the
- * models this server has (src/core/local-models.ts) instead of guessing names.
- */
-function folderListing(dir: string): string {
-  const entries: Array<{ name: string; kind: 'file' | 'folder'; bytes: number; files?: Array<{ path: string; bytes: number }> }> = [];
-  const walk = (d: string, rel: string, depth: number, out: Array<{ path: string; bytes: number }>): void => {
-    for (const name of readdirSync(d).sort()) {
-      const p = join(d, name);
-      const st = statSync(p);
-      if (st.isDirectory()) {
-        if (depth > 0) walk(p, `${rel}${name}/`, depth - 1, out);
-      } else out.push({ path: `${rel}${name}`, bytes: st.size });
-    }
-  };
-  for (const name of readdirSync(dir).sort()) {
-    if (name.startsWith('.')) continue;
-    const p = join(dir, name);
-    const st = statSync(p);
-    if (st.isDirectory()) {
-      const files: Array<{ path: string; bytes: number }> = [];
-      walk(p, '', 1, files);
-      entries.push({ name, kind: 'folder', bytes: files.reduce((t, f) => t + f.bytes, 0), files });
-    } else entries.push({ name, kind: 'file', bytes: st.size });
-  }
-  return JSON.stringify({ entries });
-}
-
 function staticMiddleware(dirs: Array<[string, string]>): Connect.NextHandleFunction {
   return (req, res, next) => {
     const url = decodeURIComponent((req.url ?? '').split('?')[0] ?? '');
@@ -106,14 +77,6 @@ function staticMiddleware(dirs: Array<[string, string]>): Connect.NextHandleFunc
       if (!url.startsWith(prefix)) continue;
       const file = resolve(join(dir, url.slice(prefix.length)));
       if (file !== dir && !file.startsWith(dir + sep)) break;
-      if (url === `${prefix}index.json` && !existsSync(file)) {
-        const body = folderListing(dir);
-        for (const [k, v] of Object.entries(ISOLATION_HEADERS)) res.setHeader(k, v);
-        res.setHeader('Content-Type', 'application/json');
-        res.setHeader('Cache-Control', 'no-cache');
-        res.end(body);
-        return;
-      }
       if (!existsSync(file) || !statSync(file).isFile()) {
         res.statusCode = 404;
         for (const [k, v] of Object.entries(ISOLATION_HEADERS)) res.setHeader(k, v);

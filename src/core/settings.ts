@@ -12,7 +12,7 @@
  * files are not data a link can carry), and an LLM engine whose model is still to be chosen.
  */
 import { deepFreeze, parseBenchConfig, type BenchConfig } from './bench-config';
-import { DEFAULT_WLLAMA_MODEL, chooseWllamaThreads } from './capabilities';
+import { DEFAULT_WLLAMA_MODEL } from './capabilities';
 import type { ChunkParams } from './chunking';
 import { DEFAULT_EMBEDDING_MODEL, embeddingModelInfo } from './models';
 import type { Device, Dtype, IndexKind, LlmEngine, ModelSpec } from './vocabulary';
@@ -59,14 +59,6 @@ export interface Settings {
 
 export function defaultThreads(hardwareConcurrency: number | undefined): number {
   return Math.max(1, Math.min(4, hardwareConcurrency ?? 1));
-}
-
-/**
- * The LLM's threads when the configuration says "auto": the LLM panel's recommendation
- * (chooseWllamaThreads: half the logical cores, at most 8), so the field and the advice agree.
- */
-export function defaultLlmThreads(hardwareConcurrency: number | undefined): number {
-  return chooseWllamaThreads({ crossOriginIsolated: true, hardwareConcurrency: hardwareConcurrency ?? 1 }).threads;
 }
 
 /**
@@ -150,7 +142,7 @@ export function toSettings(config: BenchConfig, hardwareConcurrency?: number): S
     llm: {
       engine: l.engine,
       model: llmModel,
-      threads: l.threads === 'auto' ? defaultLlmThreads(hardwareConcurrency) : l.threads,
+      threads: l.threads === 'auto' ? defaultThreads(hardwareConcurrency) : l.threads,
       maxNewTokens: l.maxNewTokens,
       contextSize: l.contextSize,
       seed: l.seed,

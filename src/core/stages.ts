@@ -46,8 +46,6 @@ export interface Progress {
   startedAt: number;
   /** Estimated ms left, from the rate so far (null until there is a rate). */
   etaMs: number | null;
-  /** When `etaMs` was estimated (performance.now()): the time left counts down from there between updates. */
-  at?: number;
   files?: Record<string, { loaded: number; total: number; source: string }>;
 }
 

@@ -104,12 +104,6 @@ export class EmbedderPool {
     if (created && created !== inUse && created !== this.spare?.bridge) created.terminate();
   }
 
-  /** Ends the spare (the session is being disposed). */
-  disposeAll(): void {
-    this.spare?.bridge.terminate();
-    this.spare = null;
-  }
-
   /** Reloads the active embedder if its worker was terminated (by a cancel) since its ingestion. */
   async ensureLoaded(a: ActiveEmbedder | null): Promise<void> {
     if (!a || (a.embedder.running && a.embedder.generation === a.embedderGen)) return;

@@ -82,12 +82,6 @@ export function stageSamples(stages: readonly StageTiming[], o: { at: (performan
 /** The reports a record is filled from. */
 export interface RunReports {
   ingest: IngestReport | null;
-  /**
-   * The ingestion that chunked and embedded (a benchmark's cold phase), when the last one read its
-   * vectors back from storage instead (a reload: 0 tokens embedded): the corpus's token count is
-   * that of the chunks, taken from the ingestion that counted them.
-   */
-  embedded?: IngestReport | null;
   llm: LlmLoadReport | null;
   evaluation: EvaluationReport | null;
   /** Every kind's evaluation (the first is `evaluation`); absent: that one only. */
@@ -142,8 +136,7 @@ export function fillFromReports(record: RunRecord, state: RunReports): void {
   }
   const ing = state.ingest;
   if (ing) {
-    const counted = ing.storage.fromStorage && state.embedded && state.embedded.corpusHash === ing.corpusHash ? state.embedded : ing;
-    record.corpus = { name: ing.corpusName, hash: ing.corpusHash, docs: ing.docs, chunks: ing.chunks, tokens: counted.tokens, emptyDocs: ing.emptyDocs, truncatedChunks: counted.truncatedChunks };
+    record.corpus = { name: ing.corpusName, hash: ing.corpusHash, docs: ing.docs, chunks: ing.chunks, tokens: ing.tokens, emptyDocs: ing.emptyDocs, truncatedChunks: ing.truncatedChunks };
     const e = ing.embedder;
     record.embedder = {
       model: e.model.id,

@@ -115,7 +115,6 @@ async function ingest(ctx: StepContext): Promise<Extra> {
     throw new RagtabError('InvalidConfig', `corpus.hash: expected ${config.corpus.hash}, the corpus loaded hashes to ${report.corpusHash}`);
   }
   ctx.state.ingest = report;
-  if (!report.storage.fromStorage) ctx.state.embedded = report;
   ctx.state.questions = null;
   emitStages(ctx, report.stages, t.start);
   // Where the vectors came from (the session keeps them in IndexedDB when it can): a reload that

@@ -114,8 +114,6 @@ export interface StepContext {
 
 export interface RunState {
   ingest: IngestReport | null;
-  /** The last ingestion that chunked and embedded (not one that read the vectors back from storage). */
-  embedded: IngestReport | null;
   llm: LlmLoadReport | null;
   evaluation: EvaluationReport | null;
   /** Every kind's evaluation (the first is `evaluation`). */
@@ -157,16 +155,10 @@ export interface StageEvent {
   /** Step executions done / planned in this run. */
   done: number;
   total: number;
-  /** Executions of this same step and phase still planned after this one (its iterations left). */
-  remainingOfStep: number;
 }
-
-/** A step about to run (before its timing starts): what the progress line names while it runs. */
-export type StageStartEvent = Omit<StageEvent, 'duration'>;
 
 export interface RunnerClient {
   willStart?(e: { runId: string; config: BenchConfig; cell: number; cells: number }): void;
-  willStartStage?(e: StageStartEvent): void;
   didFinishStage?(e: StageEvent): void;
   didFinish?(record: RunRecord): void;
   didFail?(error: ErrorInfo, record: RunRecord): void;
@@ -258,7 +250,7 @@ export class Runner {
     const hc = this.opts.hardwareConcurrency ?? (typeof navigator !== 'undefined' ? navigator.hardwareConcurrency : undefined);
     const settings = toSettings(config, hc);
     if (this.opts.corpus) settings.corpus = this.opts.corpus.choice;
-    const state: RunState = { ingest: null, embedded: null, llm: null, evaluation: null, evaluations: [], questions: null };
+    const state: RunState = { ingest: null, llm: null, evaluation: null, evaluations: [], questions: null };
     const memory = new MemorySampler(
       {
         intervalMs: config.memory.intervalMs,
@@ -293,12 +285,10 @@ export class Runner {
       return reps.map((r) => ({ step, ...r }));
     });
     let done = 0;
-    /** Executions of plan[i]'s step and phase after index i. */
-    const remainingAfter = (i: number): number => plan.slice(i + 1).filter((p) => p.step === plan[i]!.step).length;
     memory.start();
     try {
       if (session.busy) throw new StepFailure({ name: 'InvalidArgument', message: 'The session is busy: wait for the current work to finish.' });
-      for (const [at, { step, iteration, warmup }] of plan.entries()) {
+      for (const { step, iteration, warmup } of plan) {
         if (abort.signal.aborted) throw new StepFailure({ name: 'Cancelled', message: 'Benchmark cancelled.' });
         if (!step.enabled(config, state)) {
           done++;
@@ -336,8 +326,6 @@ export class Runner {
         };
         if (step.endsWorkers) await memory.settle(this.opts.memoryTimeoutMs ?? 20_000);
         await step.prepare?.(ctx);
-        // told before the settle: the progress it renders is painted in that frame, not inside the step
-        client?.willStartStage?.({ runId, step: step.name, phase: step.phase, iteration, warmup, done, total: plan.length, remainingOfStep: remainingAfter(at) });
         await (this.opts.settle ?? afterNextFrame)();
         if (pageHidden()) ctx.warn(`The page was hidden (a background tab) during ${step.name} · ${step.phase}: browsers throttle timers and skip rendering there, so its figures are not comparable with a visible page's.`);
         current = { stage: step.name, phase: step.phase };
@@ -352,7 +340,7 @@ export class Runner {
         memory.setStage(null, null);
         await memory.between({ stage: step.name, phase: step.phase }, workerMemoryReaders(session));
         done++;
-        client?.didFinishStage?.({ runId, step: step.name, phase: step.phase, iteration, warmup, duration: t.duration, done, total: plan.length, remainingOfStep: remainingAfter(at) });
+        client?.didFinishStage?.({ runId, step: step.name, phase: step.phase, iteration, warmup, duration: t.duration, done, total: plan.length });
       }
       record.status = 'complete';
     } catch (e) {

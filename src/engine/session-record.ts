@@ -12,7 +12,6 @@ import { STAGE, type StageTiming } from '../core/stages';
 import type { LlmLoadReport } from './generation';
 import { fillFromReports, newRecord, stageSamples } from './record';
 import type { EvaluationReport, IngestReport, QueryResult } from './reports';
-import { headline, type HeadlineTile } from '../core/headline';
 
 export interface SessionRun {
   config: BenchConfig;
@@ -52,25 +51,4 @@ export function recordFromSession(run: SessionRun): RunRecord {
   record.status = 'complete';
   record.finishedAt = new Date().toISOString();
   return record;
-}
-
-/**
- * The headline of the app's own run (what the session did so far), read from the same record a
- * share link would carry. The environment is not part of the headline, so it is not collected here.
- */
-export function sessionHeadline(run: Omit<SessionRun, 'environment' | 'startedAt'>): HeadlineTile[] {
-  const environment: EnvironmentRecord = {
-    userAgent: '',
-    clientHints: { available: false, reason: 'not read for the headline' },
-    hardwareConcurrency: null,
-    deviceMemoryGiB: null,
-    crossOriginIsolated: false,
-    webgpu: { available: false, reason: 'not read for the headline' },
-    app: { version: '', commit: '', deps: {} },
-    date: '',
-    timeZone: null,
-    language: null,
-    launcher: null,
-  };
-  return headline(recordFromSession({ ...run, environment, startedAt: '' }));
 }

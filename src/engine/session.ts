@@ -46,21 +46,9 @@ interface Active {
 
 export type SessionStatus = 'idle' | 'ingesting' | 'ready' | 'querying' | 'loading-llm' | 'generating';
 
-export interface SessionOptions {
-  /**
-   * Announce the session's work on `window` (`ragtab-ingested` ...): the app's own session does; a
-   * benchmark's session does not (its runner reports through the benchmark's own events), so the
-   * page and the tests never mistake a benchmark's ingestion for the user's.
-   */
-  announce?: boolean;
-  /** The IndexedDB database it stores into (default: the app's, `ragtab`). A benchmark uses one of its own. */
-  database?: string;
-  /** Runs the capability probe at start-up (the app's session; a benchmark's needs none). Default true. */
-  probe?: boolean;
+function announce(name: string, detail?: unknown): void {
+  window.dispatchEvent(new CustomEvent(name, { detail }));
 }
-
-/** The database names of benchmark sessions (src/engine/bench-session.ts deletes them when a run ends, and leftovers at start-up). */
-export const BENCH_DB_PREFIX = 'ragtab-bench-';
 
 export class RagSession extends EventTarget {
   status: SessionStatus = 'idle';
@@ -94,32 +82,6 @@ export class RagSession extends EventTarget {
   private abort: AbortController | null = null;
   private readonly embedders = new EmbedderPool((p) => this.setProgress(p));
 
-  constructor(private readonly options: SessionOptions = {}) {
-    super();
-  }
-
-  private announce(name: string, detail?: unknown): void {
-    if (this.options.announce !== false) window.dispatchEvent(new CustomEvent(name, { detail }));
-  }
-
-  /**
-   * Ends every worker this session started (the embedders, the index, the LLM) and closes its
-   * storage: a benchmark's session, once its run is recorded. The session cannot be used after.
-   */
-  async dispose(): Promise<void> {
-    this.abort?.abort();
-    const a = this.active;
-    this.active = null;
-    a?.index.terminate();
-    a?.embedder.terminate();
-    this.embedders.disposeAll();
-    await this.generator.unload().catch(() => undefined);
-    this.store?.close();
-    this.store = null;
-    this.status = 'idle';
-    this.progress = null;
-  }
-
   private changed(): void {
     this.dispatchEvent(new Event('change'));
   }
@@ -127,7 +89,7 @@ export class RagSession extends EventTarget {
   private fail(e: unknown): ErrorInfo {
     this.error = errorInfo(e);
     this.changed();
-    this.announce('ragtab-error', this.error);
+    announce('ragtab-error', this.error);
     return this.error;
   }
 
@@ -155,7 +117,7 @@ export class RagSession extends EventTarget {
   private finished<T>(event: string, value: T): T {
     this.settle();
     this.changed();
-    this.announce(event, value);
+    announce(event, value);
     return value;
   }
 
@@ -175,7 +137,7 @@ export class RagSession extends EventTarget {
     const startedAt = p.startedAt ?? (this.progress?.phase === p.phase ? this.progress.startedAt : performance.now());
     const elapsed = performance.now() - startedAt;
     const etaMs = p.done > 0 && p.total > p.done ? (elapsed / p.done) * (p.total - p.done) : p.total > 0 && p.done >= p.total ? 0 : null;
-    this.progress = { ...p, startedAt, etaMs, at: performance.now() };
+    this.progress = { ...p, startedAt, etaMs };
     this.changed();
   }
 
@@ -183,12 +145,10 @@ export class RagSession extends EventTarget {
   async init(): Promise<void> {
     const store = await this.openStorage();
     if (store) noteIndexedDbBlobs(store.indexes.vectorForm.form === 'Blob');
-    if (this.options.probe !== false) {
-      try {
-        this.capabilities = await browserCapabilities();
-      } catch (e) {
-        this.warn(`The capability probe failed (${errorInfo(e).message}): the badge cannot say what this browser offers.`);
-      }
+    try {
+      this.capabilities = await browserCapabilities();
+    } catch (e) {
+      this.warn(`The capability probe failed (${errorInfo(e).message}): the badge cannot say what this browser offers.`);
     }
     this.ready = true;
     this.changed();
@@ -200,7 +160,6 @@ export class RagSession extends EventTarget {
     if (this.storeFailed) return null;
     try {
       this.store = await openStore({
-        ...(this.options.database ? { name: this.options.database } : {}),
         onVersionChange: () => {
           this.store = null;
           this.warn('ragtab was updated in another tab: its storage was closed here. Reload this page to keep saving.');
@@ -280,7 +239,7 @@ export class RagSession extends EventTarget {
       this.settle();
       if (abort.signal.aborted) {
         this.warn('Ingestion cancelled: the previous index (if any) is still in use; vectors committed so far are kept, and the next ingestion of this configuration resumes from them.');
-        this.announce('ragtab-cancelled');
+        announce('ragtab-cancelled');
         return null;
       }
       this.fail(e);

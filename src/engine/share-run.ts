@@ -19,7 +19,7 @@ import { configFromSettings, type Settings } from '../core/settings';
 import { shareError, type SharePayload, type SharePins, type ShareSummary, type SharedFile } from '../core/share-link';
 import { checkFiles, makePins, summaryFromRecord, type FileCheck } from '../core/share-summary';
 import { collectEnvironment } from './environment';
-import { Runner, type RunnerClient } from './runner';
+import { Runner } from './runner';
 import { RETRIEVAL_SUITE } from './retrieval-suite';
 import type { RagSession } from './session';
 import { recordFromSession } from './session-record';
@@ -121,16 +121,11 @@ export async function shareFromSession(session: RagSession): Promise<SessionShar
 // ─────────────────────────────── running a shared configuration ───────────────────────────────
 
 export interface ShareRunOptions {
-  /** The session it runs in: a session of its own (src/engine/bench-session.ts), never the user's. */
   session: RagSession;
   payload: SharePayload;
   /** The user's files (a corpus of files or a BEIR folder). */
   files?: readonly File[];
   onStatus?: (message: string) => void;
-  /** The runner's progress hooks (the step running, the steps done), for a live progress line. */
-  client?: RunnerClient;
-  /** Aborting cancels the run (the record ends 'cancelled'). */
-  signal?: AbortSignal;
 }
 
 export interface ShareRunResult {
@@ -179,23 +174,9 @@ export async function runShared(o: ShareRunOptions): Promise<ShareRunResult> {
     session,
     suite: RETRIEVAL_SUITE,
     ...(corpus ? { corpus } : {}),
-    client: {
-      ...o.client,
-      didFinishStage: (e) => {
-        status(`${e.step} · ${e.phase}${e.warmup ? ' (warm-up)' : ''} · ${e.done}/${e.total} steps`);
-        o.client?.didFinishStage?.(e);
-      },
-    },
+    client: { didFinishStage: (e) => status(`${e.step} · ${e.phase}${e.warmup ? ' (warm-up)' : ''} · ${e.done}/${e.total} steps`) },
   });
-  const onAbort = (): void => runner.cancel();
-  if (o.signal?.aborted) throw new RagtabError('Cancelled', 'The run was cancelled.');
-  o.signal?.addEventListener('abort', onAbort, { once: true });
-  let record: RunRecord | undefined;
-  try {
-    [record] = await runner.run(config);
-  } finally {
-    o.signal?.removeEventListener('abort', onAbort);
-  }
+  const [record] = await runner.run(config);
   if (!record) throw new RagtabError('Unknown', 'The benchmark produced no record.');
   if (record.status !== 'complete') {
     const last = record.errors[record.errors.length - 1];

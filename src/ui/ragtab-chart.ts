@@ -97,12 +97,9 @@ export class RagtabChart extends LitElement {
     if (!s) return html``;
     if (this._error) return html`<ragtab-part-error label=${`The chart "${s.title}"`} .error=${this._error}></ragtab-part-error>`;
     const points = s.data[0]?.length ?? 0;
-    // the heading stays a heading (outside the image, which would hide it from assistive technology)
-    return html`<div class="wrap">
+    return html`<div class="wrap" role="img" aria-label=${`${s.title}: ${s.yLabel} against ${s.xLabel}`}>
       <h3>${s.title}</h3>
-      ${points === 0
-        ? html`<p class="empty">No data.</p>`
-        : html`<div class="plot" role="img" aria-label=${`${s.title}: ${s.yLabel} against ${s.xLabel}, ${points} points; the figures are in the tables`}></div>`}
+      ${points === 0 ? html`<p class="empty">No data.</p>` : html`<div class="plot"></div>`}
     </div>`;
   }
 

@@ -20,7 +20,7 @@ export class RagtabIngestReport extends LitElement {
   static override styles = [
     cardStyles,
     css`
-      .kv { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(150px, 100%), 1fr)); gap: 10px; margin-bottom: 12px; }
+      .kv { display: grid; grid-template-columns: repeat(auto-fill, minmax(170px, 1fr)); gap: 10px; margin-bottom: 12px; }
       .kv div { background: var(--bg); border: 1px solid var(--line); border-radius: 8px; padding: 8px 10px; }
       .kv b { display: block; font-size: 18px; font-variant-numeric: tabular-nums; }
       .kv span { font-size: 12px; color: var(--muted); }
@@ -68,23 +68,15 @@ export class RagtabIngestReport extends LitElement {
     const r = this.report;
     if (!r) return nothing;
     const embed = r.stages.find((s) => s.name === 'embed');
-    const load = r.stages.find((s) => s.name === 'load');
     const e = r.embedder;
     const fromCache = r.modelLoad.files.filter((f) => f.source === 'cache').length;
-    const loaded = r.storage.fromStorage && load !== undefined;
-    // after a reload the vectors come from storage: the tiles show that load, never "0 tokens embedded, — chunks/s"
     return html`<div class="card">
       <h2>Ingestion <span class="muted">· ${r.corpusName} · ${ms(r.totalMs)}</span></h2>
-      <p class="note" data-phase=${loaded ? 'load' : 'ingest'}>Phase: ${loaded ? 'ingest, loaded from storage (nothing embedded)' : r.storage.resumedFrom > 0 ? 'ingest, resumed' : 'ingest (chunked and embedded)'} · one run (n = 1)</p>
       <div class="kv">
         <div><b>${num(r.docs)}</b><span>documents</span></div>
-        ${loaded
-          ? html`<div><b>${num(r.chunks)}</b><span>chunks, their vectors read back from storage</span></div>
-              <div><b data-figure="load-ms">${ms(load.ms)}</b><span>load from storage (IndexedDB → index)</span></div>
-              <div><b data-figure="vectors-per-second">${num(load.ms > 0 ? (r.chunks / load.ms) * 1000 : NaN, 0)}</b><span>vectors/s loaded</span></div>`
-          : html`<div><b>${num(r.chunks)}</b><span>chunks (${num(r.tokens)} tokens embedded)</span></div>
-              <div><b data-figure="chunks-per-second">${num(Number(embed?.extra?.['chunksPerSecond'] ?? NaN), 1)}</b><span>chunks/s embedded</span></div>
-              <div><b>${num(Number(embed?.extra?.['tokensPerSecond'] ?? NaN), 0)}</b><span>tokens/s embedded</span></div>`}
+        <div><b>${num(r.chunks)}</b><span>chunks (${num(r.tokens)} tokens embedded)</span></div>
+        <div><b data-figure="chunks-per-second">${num(Number(embed?.extra?.['chunksPerSecond'] ?? NaN), 1)}</b><span>chunks/s embedded</span></div>
+        <div><b>${num(Number(embed?.extra?.['tokensPerSecond'] ?? NaN), 0)}</b><span>tokens/s embedded</span></div>
         <div><b data-device=${e.device}>${e.device.toUpperCase()}${e.device === 'wasm' ? ` · ${e.threads} thr` : ''}</b><span>${e.model.id} · ${e.dtype} · ${e.dims} dims</span></div>
         ${r.voyRecall
           ? html`<div><b data-figure="voy-recall">${(r.voyRecall.mean * 100).toFixed(1)}%</b><span>voy recall@${r.voyRecall.k} vs exact (${r.voyRecall.queries} queries)</span></div>`

@@ -38,21 +38,17 @@ export class RagtabLlm extends LitElement {
   static override styles = [
     cardStyles,
     css`
-      .grid { display: grid; grid-template-columns: 130px minmax(0, 1fr); gap: 8px 12px; align-items: center; font-size: 14px; }
+      .grid { display: grid; grid-template-columns: 130px 1fr; gap: 8px 12px; align-items: center; font-size: 14px; }
       label.k { color: var(--muted); font-size: 13px; }
-      .inline { display: flex; gap: 8px; align-items: center; flex-wrap: wrap; min-width: 0; }
-      input.wide { flex: 1 1 200px; min-width: 0; }
-      select { max-width: 100%; min-width: 0; }
-      details { margin-top: 10px; }
-      summary { cursor: pointer; font-size: 13px; color: var(--muted); }
-      @media (max-width: 560px) { .grid { grid-template-columns: minmax(0, 1fr); gap: 4px; } label.k { margin-top: 6px; } }
+      .inline { display: flex; gap: 8px; align-items: center; flex-wrap: wrap; }
+      input.wide { flex: 1; min-width: 260px; }
       input[type='number'] { width: 80px; }
       ul { margin: 6px 0 0; padding-left: 18px; font-size: 12.5px; color: var(--muted); }
       .kv { display: grid; grid-template-columns: repeat(auto-fill, minmax(140px, 1fr)); gap: 8px; margin-top: 10px; }
       .kv div { background: var(--bg); border: 1px solid var(--line); border-radius: 8px; padding: 6px 9px; }
       .kv b { display: block; font-variant-numeric: tabular-nums; }
       .kv span { font-size: 12px; color: var(--muted); }
-      .actions { margin-top: 12px; display: flex; gap: 10px; align-items: center; flex-wrap: wrap; }
+      .actions { margin-top: 12px; display: flex; gap: 10px; align-items: center; }
       .note { font-size: 12px; color: var(--muted); }
     `,
   ];
@@ -82,7 +78,7 @@ export class RagtabLlm extends LitElement {
     const s = this.settings;
     if (s.engine === 'webllm') {
       const fits = this._caps?.webllmModels ?? [];
-      return html`<select id="llm-model" name="llmModel" @change=${(e: Event) => this.emitSettings({ ...s, model: (e.target as HTMLSelectElement).value })}>
+      return html`<select name="llmModel" @change=${(e: Event) => this.emitSettings({ ...s, model: (e.target as HTMLSelectElement).value })}>
         ${fits.length === 0 ? html`<option value=${s.model}>${s.model || 'no model list (WebGPU unavailable)'}</option>` : nothing}
         ${fits.map(
           (m) => html`<option value=${m.modelId} ?selected=${m.modelId === s.model} ?disabled=${m.fit === 'no'}>
@@ -91,14 +87,8 @@ export class RagtabLlm extends LitElement {
         )}
       </select>`;
     }
-    return html`<input id="llm-model" class="wide" type="text" name="llmModel" placeholder="GGUF URL (https://… or a path on this server)" .value=${s.model}
+    return html`<input class="wide" type="text" name="llmModel" placeholder="GGUF URL (https://… or a path on this server)" .value=${s.model}
       @change=${(e: Event) => this.emitSettings({ ...s, model: (e.target as HTMLInputElement).value.trim() })} />`;
-  }
-
-  /** The engines offered here, in words (the internals are in the details). */
-  private summary(caps: LlmCapabilities) {
-    const webllm = caps.engines.find((e) => e.engine === 'webllm');
-    return `llama.cpp in WebAssembly runs here${caps.wllamaThreads > 1 ? ` (${caps.wllamaThreads} threads recommended)` : ' (1 thread recommended)'}; web-llm on WebGPU ${webllm?.offered ? `runs here too${caps.webllmVariant ? ` (${caps.webllmVariant})` : ''}` : 'is not offered: no WebGPU'}.`;
   }
 
   override render() {
@@ -123,15 +113,15 @@ export class RagtabLlm extends LitElement {
         </div>
         ${s.engine === 'none'
           ? nothing
-          : html`<label class="k" for="llm-model">Model</label>${this.modelField()}
+          : html`<label class="k">Model</label>${this.modelField()}
               <label class="k">Generation</label>
               <div class="inline">
                 <label class="note">max new tokens <input type="number" name="maxTokens" min="1" max="4096" .value=${String(s.maxNewTokens)} @change=${(e: Event) => this.emitSettings({ ...s, maxNewTokens: Math.max(1, Number((e.target as HTMLInputElement).value) || 1) })} /></label>
-                ${s.engine === 'wllama' ? html`<label class="note">threads${caps ? html` <span data-recommended-threads=${caps.wllamaThreads}>(recommended ${caps.wllamaThreads})</span>` : nothing} <input type="number" name="llmThreads" min="1" max="64" .value=${String(s.threads)} @change=${(e: Event) => this.emitSettings({ ...s, threads: Math.max(1, Number((e.target as HTMLInputElement).value) || 1) })} /></label>` : nothing}
+                ${s.engine === 'wllama' ? html`<label class="note">threads <input type="number" name="llmThreads" min="1" max="64" .value=${String(s.threads)} @change=${(e: Event) => this.emitSettings({ ...s, threads: Math.max(1, Number((e.target as HTMLInputElement).value) || 1) })} /></label>` : nothing}
                 <span class="note">greedy (temperature 0), seed ${s.seed}</span>
               </div>`}
       </div>
-      ${caps ? html`<p class="note" data-llm-summary>${this.summary(caps)}</p>` : html`<p class="note">Probing WebGPU…</p>`}
+      ${caps ? html`<ul data-capabilities>${caps.decisions.map((d) => html`<li><b>${d.topic}</b>: ${d.choice} — ${d.reason}</li>`)}</ul>` : html`<p class="note">Probing WebGPU…</p>`}
       ${s.engine === 'none'
         ? nothing
         : html`<div class="actions">
@@ -141,21 +131,15 @@ export class RagtabLlm extends LitElement {
           </div>`}
       ${l
         ? html`<div class="kv" data-llm-loaded=${l.info.engine}>
-              <div><b>${l.info.modelName ?? l.info.model.split('/').pop()}</b><span>${l.info.engine === 'wllama' ? 'llama.cpp (WebAssembly)' : 'web-llm (WebGPU)'} · ${l.info.threads} thread${l.info.threads === 1 ? '' : 's'}${l.info.variant ? ` · ${l.info.variant}` : ''}</span></div>
+              <div><b>${l.info.modelName ?? l.info.model.split('/').pop()}</b><span>${l.info.engine} · ${l.info.backend} · ${l.info.threads} thr${l.info.variant ? ` · ${l.info.variant}` : ''}</span></div>
               <div><b>${ms(l.timings.downloadMs)}</b><span>download · ${bytes(l.files.reduce((a, f) => a + f.bytes, 0))} from ${l.source}</span></div>
               <div><b>${ms(l.timings.verifyMs)}</b><span>verify</span></div>
               <div><b>${ms(l.timings.initMs)}</b><span>initialise</span></div>
               <div><b>${ms(l.timings.warmupMs)}</b><span>warm-up generation</span></div>
               <div><b>${ms(l.roundTripMs)}</b><span>${l.switchedFrom ? 'model switch, end to end' : 'load, end to end'}</span></div>
               <div><b>${l.info.contextSize}</b><span>context tokens${l.info.hasChatTemplate ? ' · chat template' : ' · no chat template (plain prompt)'}</span></div>
-            </div>`
-        : nothing}
-      ${caps || l
-        ? html`<details data-engine-details>
-            <summary>Engine details: what this browser offers, and why this engine, variant and thread count</summary>
-            ${caps ? html`<ul data-capabilities>${caps.decisions.map((d) => html`<li><b>${d.topic}</b>: ${d.choice} — ${d.reason}</li>`)}</ul>` : nothing}
-            ${l ? html`<p class="note">Loaded: ${l.info.engine} · backend ${l.info.backend}${l.info.engineVersion ? ` · ${l.info.engineVersion}` : ''}</p><ul data-llm-why>${l.info.why.map((w) => html`<li>${w}</li>`)}</ul>` : nothing}
-          </details>`
+            </div>
+            <ul>${l.info.why.map((w) => html`<li>${w}</li>`)}</ul>`
         : nothing}
     </div>`;
   }

@@ -1,7 +1,7 @@
 import { LitElement, css, html, nothing } from 'lit';
 import type { EvaluationReport } from '../engine/session';
 import { cardStyles } from './shared-styles';
-import { ms, msPlusMinus } from './format';
+import { ms, num } from './format';
 
 /**
  * Retrieval quality over the corpus's judged queries, beside the latency of the stages that
@@ -29,13 +29,12 @@ export class RagtabQuality extends LitElement {
   static override styles = [
     cardStyles,
     css`
-      .kv { display: grid; grid-template-columns: repeat(4, minmax(0, 1fr)); gap: 10px; margin: 10px 0; }
-      @media (max-width: 560px) { .kv { grid-template-columns: repeat(2, minmax(0, 1fr)); } }
+      .kv { display: grid; grid-template-columns: repeat(4, 1fr); gap: 10px; margin: 10px 0; }
       .kv div { background: var(--bg); border: 1px solid var(--line); border-radius: 8px; padding: 8px 10px; }
       .kv b { display: block; font-size: 20px; font-variant-numeric: tabular-nums; }
       .kv span { font-size: 12px; color: var(--muted); }
       .note { font-size: 12px; color: var(--muted); }
-      .row { display: flex; gap: 8px 12px; align-items: center; flex-wrap: wrap; }
+      .row { display: flex; gap: 12px; align-items: center; }
     `,
   ];
 
@@ -55,23 +54,23 @@ export class RagtabQuality extends LitElement {
               <div><b data-metric="recall100">${m.recall100.toFixed(4)}</b><span>recall@100</span></div>
               <div><b data-metric="mrr10">${m.mrr10.toFixed(4)}</b><span>MRR@10</span></div>
             </div>
-            <p class="note" data-phase="evaluate">Phase: evaluate, warm (after ${r.warmups} warm-up query) ·
+            <p class="note">
               ${r.quality.evaluated} queries evaluated${r.quality.skipped.noPositiveJudgment.length ? `, ${r.quality.skipped.noPositiveJudgment.length} skipped (no positive judgment)` : ''};
               documents ranked by their best chunk among the top ${r.depth} chunks (${r.label}); graded gains, log2 discount.
             </p>
             ${this.reports.length > 1 ? this.kindsTable() : nothing}
-            <div class="scroll"><table>
+            <table>
               <thead><tr><th>stage (${r.queries} queries, ${r.warmups} warm-up excluded)</th><th class="n">p50</th><th class="n">p90</th><th class="n">p99</th><th class="n">mean ± 95% CI</th><th class="n">p50 in worker</th></tr></thead>
               <tbody>
                 ${r.latency.map(
                   (l) => html`<tr>
                     <td>${l.stage}</td><td class="n">${ms(l.roundTrip.p50)}</td><td class="n">${ms(l.roundTrip.p90)}</td><td class="n">${ms(l.roundTrip.p99)}</td>
-                    <td class="n">${msPlusMinus(l.roundTrip.mean, l.roundTrip.ci95 ? (l.roundTrip.ci95[1] - l.roundTrip.ci95[0]) / 2 : null)}</td>
+                    <td class="n">${ms(l.roundTrip.mean)}${l.roundTrip.ci95 ? ` ± ${num((l.roundTrip.ci95[1] - l.roundTrip.ci95[0]) / 2, 2)}` : ''}</td>
                     <td class="n">${ms(l.inWorker?.p50)}</td>
                   </tr>`,
                 )}
               </tbody>
-            </table></div>`
+            </table>`
         : html`<p class="note">Runs every judged query of the corpus through embed query → search and scores the ranking against the judgments.</p>`}
     </div>`;
   }

@@ -6,7 +6,7 @@ import { concurrencyText, ingestThroughput, latencyDistribution, memoryOverTime,
 import { errorInfo } from '../core/errors';
 import { cardStyles } from './shared-styles';
 import { PALETTE, type ChartSpec } from './ragtab-chart';
-import { bytes, ms, msPlusMinus, num } from './format';
+import { bytes, ms, num } from './format';
 import './ragtab-chart';
 import { difference, medianInterval } from '../core/figure-format';
 import { roofsView } from '../core/record-roofs';
@@ -61,10 +61,7 @@ export class RagtabReport extends LitElement {
       .head h2 { margin: 0; flex: 1; }
       .status { font-size: 12px; padding: 2px 8px; border-radius: 99px; border: 1px solid var(--line); }
       .status.failed, .status.cancelled { color: var(--err); border-color: var(--err); }
-      .kv { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(150px, 100%), 1fr)); gap: 10px; }
-      .kv .ph { display: block; font-size: 11px; text-transform: uppercase; letter-spacing: 0.04em; margin-top: 2px; }
-      .failed { border: 1px solid var(--err); border-radius: 8px; padding: 8px 10px; font-size: 13px; margin: 0; }
-      .head h2:focus { outline: none; }
+      .kv { display: grid; grid-template-columns: repeat(auto-fit, minmax(150px, 1fr)); gap: 10px; }
       .kv div { background: var(--bg); border: 1px solid var(--line); border-radius: 8px; padding: 8px 10px; }
       .kv b { display: block; font-size: 18px; font-variant-numeric: tabular-nums; }
       .kv span { font-size: 12px; color: var(--muted); }
@@ -72,9 +69,9 @@ export class RagtabReport extends LitElement {
       .stack > div { height: 100%; min-width: 2px; }
       .legend { display: flex; flex-wrap: wrap; gap: 4px 14px; font-size: 12px; margin-top: 6px; }
       .sw { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 5px; vertical-align: -1px; }
-      .charts { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 16px; }
+      .charts { display: grid; grid-template-columns: 1fr 1fr; gap: 16px; }
       .charts > :first-child { grid-column: 1 / -1; }
-      @media (max-width: 860px) { .charts { grid-template-columns: minmax(0, 1fr); } }
+      @media (max-width: 860px) { .charts { grid-template-columns: 1fr; } }
       h3 { font-size: 13px; font-weight: 600; margin: 0 0 6px; }
       .scroll { overflow-x: auto; }
       .note { font-size: 12px; color: var(--muted); margin: 4px 0 0; }
@@ -111,28 +108,20 @@ export class RagtabReport extends LitElement {
     const advice = adviseRecord(r, s, cells);
     const kinds = tradeoffPoints([r, ...cells.filter((x) => x.id !== r.id)]);
     const colors = new Map(queryStages(r).map((st, i) => [st, PALETTE[i % PALETTE.length]!] as const));
-    const failed = r.status !== 'complete';
     return html`<div class="card" data-run=${r.id}>
       <div class="head">
-        <h2 tabindex="-1">Benchmark report · ${r.config.name}</h2>
+        <h2>Benchmark report · ${r.config.name}</h2>
         <span class="status ${r.status}" data-status=${r.status}>${r.status}</span>
         <span class="muted" style="font-size:12px">${r.id}${r.sweep ? ` · sweep cell ${r.sweep.index + 1}/${r.sweep.of}` : ''}</span>
       </div>
-      ${failed
-        ? html`<p class="failed" role="status" data-failed-run>This run did not complete (${r.status}${r.errors.length ? `: ${r.errors[r.errors.length - 1]!.name}` : ''}): it is not a result, and it is saved apart from the complete runs. ${r.samples.length
-            ? `The ${r.samples.length} samples it took before it stopped are below, for diagnosis.`
-            : 'It measured nothing.'}</p>`
-        : nothing}
       ${r.errors.map((x) => html`<p class="err" role="alert" data-error-name=${x.name}>${x.name}${x.stage ? ` in ${x.stage}` : ''}: ${x.message}</p>`)}
-      ${failed && r.samples.length === 0
-        ? nothing
-        : html`<div class="kv">
-        <div data-tile="query"><b>${ms(e2e?.measured.p50)}</b><span>query end to end, p50 (${e2e?.queries ?? 0} queries)</span><span class="ph">warm</span></div>
-        <div data-tile="qps"><b>${num(qps?.summary.mean, 1)}</b><span>queries/s, one at a time (n ${qps?.summary.count ?? 0})</span><span class="ph">warm</span></div>
-        ${s.concurrency ? html`<div data-concurrency=${s.concurrency.pipeline}><b>${num(s.concurrency.queriesPerSecond.mean, 1)}</b><span>queries/s, ${s.concurrency.concurrency} at once through ${s.concurrency.pipeline === 'retrieval' ? 'retrieval only' : 'retrieval + generation'} (p90 ${ms(s.concurrency.latency.p90)})</span><span class="ph">warm</span></div>` : nothing}
-        <div data-tile="embed"><b>${num(embed?.summary.mean, 1)}</b><span>chunks/s embedded</span><span class="ph">cold</span></div>
-        ${r.quality?.mean ? html`<div data-tile="ndcg"><b>${r.quality.mean.ndcg10.toFixed(4)}</b><span>nDCG@10 (${r.quality.evaluated} judged queries)</span><span class="ph">evaluate</span></div>` : nothing}
-      </div>`}
+      <div class="kv">
+        <div><b>${ms(e2e?.measured.p50)}</b><span>query end to end, p50 (${e2e?.queries ?? 0} queries)</span></div>
+        <div><b>${num(qps?.summary.mean, 1)}</b><span>queries/s, one at a time</span></div>
+        ${s.concurrency ? html`<div data-concurrency=${s.concurrency.pipeline}><b>${num(s.concurrency.queriesPerSecond.mean, 1)}</b><span>queries/s, ${s.concurrency.concurrency} at once through ${s.concurrency.pipeline === 'retrieval' ? 'retrieval only' : 'retrieval + generation'} (p90 ${ms(s.concurrency.latency.p90)})</span></div>` : nothing}
+        <div><b>${num(embed?.summary.mean, 1)}</b><span>chunks/s embedded (cold)</span></div>
+        ${r.quality?.mean ? html`<div><b>${r.quality.mean.ndcg10.toFixed(4)}</b><span>nDCG@10 (${r.quality.evaluated} judged queries)</span></div>` : nothing}
+      </div>
       <p class="note">
         ${r.corpus ? `${r.corpus.name}: ${num(r.corpus.docs)} documents, ${num(r.corpus.chunks)} chunks` : r.config.corpus.source} ·
         ${r.embedder ? `${r.embedder.model} on ${r.embedder.device}, ${r.embedder.threads} thread(s)` : r.config.embedder.model} ·
@@ -176,7 +165,7 @@ export class RagtabReport extends LitElement {
     const resolution = r.roofs?.timer.resolutionMs;
     const digits = resolution ? { resolution } : {};
     return html`<div class="scroll">
-      <h3>Statistics (warm-ups excluded; cold, reload and warm apart; each cell in one unit)</h3>
+      <h3>Statistics (ms; warm-ups excluded; cold, reload and warm apart)</h3>
       <table id="stats">
         <thead><tr><th>stage</th><th>phase</th><th class="n">n</th><th class="n">mean ± 95% CI</th><th class="n">sd</th><th class="n">min</th><th class="n">p50</th><th class="n" title="order-statistic (sign-test) interval of the median: distribution-free">p50 95% CI</th><th class="n">p90</th><th class="n">p99</th><th class="n">max</th><th class="n">CV</th><th class="n">p50 in worker</th></tr></thead>
         <tbody>
@@ -184,7 +173,7 @@ export class RagtabReport extends LitElement {
             const d = x.duration;
             return html`<tr data-stage=${x.stage} data-phase=${x.phase} data-noisy=${x.noise.noisy ? 'yes' : 'no'}>
               <td>${x.stage}</td><td>${x.phase}</td><td class="n">${x.count}${x.warmupsExcluded ? html` <span class="fig">+${x.warmupsExcluded}</span>` : nothing}</td>
-              <td class="n">${msPlusMinus(d.mean, d.ci95 ? (d.ci95[1] - d.ci95[0]) / 2 : null)}</td><td class="n">${ms(d.sd)}</td>
+              <td class="n">${ms(d.mean)}${d.ci95 ? ` ± ${num((d.ci95[1] - d.ci95[0]) / 2, 2)}` : ''}</td><td class="n">${num(d.sd, 2)}</td>
               <td class="n">${ms(d.min)}</td><td class="n">${ms(d.p50)}</td><td class="n" data-p50-ci>${medianInterval(x.median, digits)}</td><td class="n">${ms(d.p90)}</td><td class="n">${ms(d.p99)}</td><td class="n">${ms(d.max)}</td>
               <td class="n">${num(d.cv, 3)}${x.noise.noisy ? html`<span class="noisy" title=${x.noise.note}>noisy</span>` : nothing}</td><td class="n">${ms(x.inWorker?.p50)}</td>
             </tr>`;

@@ -23,8 +23,7 @@ const KIND_TEXT: Record<IndexKind, string> = {
  * Picks the corpus, embedding model, device, chunking and index: the kind that answers, the kinds
  * compared beside it (built and timed on the same queries), and each kind's options. A kind that
  * cannot serve the chosen model (voy over 768 dimensions) is refused here with its named error.
- * Properties: `settings` (initial values), `busy`. Fires `settings-change` with the settings at
- * every change (the app keeps them in the URL), and `ingest` with `{settings, files}`.
+ * Properties: `settings` (initial values), `busy`. Fires `ingest` with `{settings, files}`.
  */
 export class RagtabSetup extends LitElement {
   static override properties = {
@@ -50,22 +49,15 @@ export class RagtabSetup extends LitElement {
   static override styles = [
     cardStyles,
     css`
-      .grid { display: grid; grid-template-columns: 130px minmax(0, 1fr); gap: 8px 12px; align-items: center; font-size: 14px; }
+      .grid { display: grid; grid-template-columns: 130px 1fr; gap: 8px 12px; align-items: center; font-size: 14px; }
       label.k { color: var(--muted); font-size: 13px; }
-      .inline { display: flex; gap: 8px; align-items: center; flex-wrap: wrap; min-width: 0; }
-      select { max-width: 100%; min-width: 0; }
-      @media (max-width: 560px) {
-        .grid { grid-template-columns: minmax(0, 1fr); gap: 4px; }
-        .grid > span:empty { display: none; }
-        label.k { margin-top: 8px; }
-      }
+      .inline { display: flex; gap: 8px; align-items: center; flex-wrap: wrap; }
       .drop { border: 1.5px dashed var(--line); border-radius: 10px; padding: 10px; font-size: 13px; color: var(--muted); }
       .drop.on { border-color: var(--accent); color: var(--fg); }
       .note { font-size: 12px; color: var(--muted); }
-      .actions { margin-top: 14px; display: flex; gap: 10px; align-items: center; flex-wrap: wrap; }
+      .actions { margin-top: 14px; display: flex; gap: 10px; align-items: center; }
       input[type='number'] { width: 80px; }
-      input.wide { width: 100%; box-sizing: border-box; min-width: 0; }
-      input[name='modelBase'] { flex: 1 1 180px; min-width: 0; }
+      input.wide { width: 100%; box-sizing: border-box; }
       .kinds { display: flex; flex-wrap: wrap; gap: 4px 12px; font-size: 13px; }
       .kinds label { display: inline-flex; gap: 4px; align-items: center; }
       details.opts summary { cursor: pointer; font-size: 13px; color: var(--muted); }
@@ -76,12 +68,6 @@ export class RagtabSetup extends LitElement {
 
   private update_<K extends keyof Settings>(key: K, value: Settings[K]): void {
     this.settings = { ...this.settings, [key]: value };
-    this.dispatchEvent(new CustomEvent('settings-change', { detail: this.settings, bubbles: true, composed: true }));
-  }
-
-  /** Moves focus to the Ingest button (after a model was chosen from an error's suggestions). */
-  override focus(): void {
-    this.renderRoot.querySelector<HTMLButtonElement>('#ingest')?.focus();
   }
 
   private setCorpusKind(kind: CorpusKind): void {
@@ -115,20 +101,20 @@ export class RagtabSetup extends LitElement {
         return html`<span class="note">ragtab's own documentation (${'~'}50 documents) with questions and judged answers, so quality figures are shown.</span>`;
       case 'beir-url':
         return html`<div class="inline">
-          <input class="wide" type="url" name="datasetUrl" aria-label="BEIR dataset folder URL" placeholder="https://…/scifact/ (folder with corpus.jsonl[.gz], queries.jsonl, qrels/test.tsv)"
+          <input class="wide" type="url" name="datasetUrl" placeholder="https://…/scifact/ (folder with corpus.jsonl[.gz], queries.jsonl, qrels/test.tsv)"
             .value=${c.url} @change=${(e: Event) => this.update_('corpus', { ...c, url: (e.target as HTMLInputElement).value })} />
           ${maxDocsInput}</div>`;
       case 'beir-catalog':
         return html`<div class="inline">
-          <select name="beirName" aria-label="BEIR dataset" @change=${(e: Event) => this.update_('corpus', { ...c, name: (e.target as HTMLSelectElement).value })}>
+          <select name="beirName" @change=${(e: Event) => this.update_('corpus', { ...c, name: (e.target as HTMLSelectElement).value })}>
             ${BEIR_CATALOG.map((b) => html`<option value=${b.name} ?selected=${b.name === c.name}>${b.name} (~${b.docs.toLocaleString('en-US')} docs)</option>`)}
           </select>${maxDocsInput}<span class="note">downloaded from the Hugging Face hub</span></div>`;
       case 'beir-folder':
-        return html`<div class="inline"><input type="file" name="folder" aria-label="BEIR dataset folder" webkitdirectory @change=${this._onFiles} />${maxDocsInput}
+        return html`<div class="inline"><input type="file" name="folder" webkitdirectory @change=${this._onFiles} />${maxDocsInput}
           <span class="note">${this._files.length ? `${this._files.length} files` : 'a folder with corpus.jsonl, queries.jsonl, qrels/test.tsv'}</span></div>`;
       case 'files':
         return html`<div class="drop ${this._dragging ? 'on' : ''}" @dragover=${this._onDragOver} @dragleave=${() => (this._dragging = false)} @drop=${this._onDrop}>
-          <input type="file" name="files" aria-label="Your files" multiple accept=".txt,.md,.markdown,.html,.htm,.json,.jsonl,.ndjson" @change=${this._onFiles} />
+          <input type="file" name="files" multiple accept=".txt,.md,.markdown,.html,.htm,.json,.jsonl,.ndjson" @change=${this._onFiles} />
           ${this._files.length ? html`<div>${this._files.map((f) => f.name).join(', ')}</div>` : html`<div>or drop .txt, .md, .html, .json, .jsonl files here</div>`}
         </div>`;
     }
@@ -240,7 +226,7 @@ export class RagtabSetup extends LitElement {
             ${EMBEDDING_MODELS.map((m) => html`<option value=${m.id} ?selected=${m.id === s.model.id}>${m.label}</option>`)}
             ${[...this.extraIds].map((id) => html`<option value=${id} ?selected=${id === s.model.id}>${id}</option>`)}
           </select>
-          <input type="text" name="modelBase" aria-label="Model base URL (optional: read the model from <base><model id>/ instead of the Hugging Face hub)" placeholder="base URL (optional)" .value=${s.model.baseUrl ?? ''} title="Read the model from this base URL instead of the Hugging Face hub: files at <base><model id>/"
+          <input type="text" name="modelBase" placeholder="local base URL (optional)" .value=${s.model.baseUrl ?? ''} title="Read the model from this base URL instead of the Hugging Face hub: files at <base><model id>/"
             @change=${(e: Event) => {
               const v = (e.target as HTMLInputElement).value.trim();
               this.update_('model', v ? { ...s.model, baseUrl: v } : { id: s.model.id, ...(s.model.revision ? { revision: s.model.revision } : {}) });
@@ -253,7 +239,7 @@ export class RagtabSetup extends LitElement {
             <option value="wasm" ?selected=${s.device === 'wasm'}>WASM (CPU)</option>
             <option value="webgpu" ?selected=${s.device === 'webgpu'}>WebGPU</option>
           </select>
-          <select name="dtype" aria-label="Weights' data type (dtype)" @change=${(e: Event) => this.update_('dtype', (e.target as HTMLSelectElement).value as Dtype)}>
+          <select name="dtype" @change=${(e: Event) => this.update_('dtype', (e.target as HTMLSelectElement).value as Dtype)}>
             ${(['fp32', 'fp16', 'q8', 'q4'] as const).map((d) => html`<option value=${d} ?selected=${s.dtype === d}>${d}</option>`)}
           </select>
           <label class="note">threads <input type="number" name="threads" min="1" max="64" .value=${String(s.threads)} @change=${(e: Event) => this.update_('threads', Math.max(1, Number((e.target as HTMLInputElement).value) || 1))} /></label>

@@ -7,11 +7,7 @@ import { fromJson, toJson } from '../core/exports';
 import type { RunRecord } from '../core/run-record';
 import { cachedGgufSha256, checkPickedFiles, runShared, shareFromSession } from '../engine/share-run';
 import type { RagSession } from '../engine/session';
-import { withBenchSession } from '../engine/bench-session';
-import type { StageEvent, StageStartEvent } from '../engine/runner';
 import { cardStyles } from './shared-styles';
-import type { ProgressView } from './ragtab-progress';
-import './ragtab-progress';
 import './ragtab-shared-run';
 import './ragtab-share-compare';
 import { heldDuringBenchmarks } from './render-hold';
@@ -24,13 +20,9 @@ type Incoming = { data: string; result: DecodeResult };
  * not fit, it is offered as a JSON file. A page opened with `#share=…` shows the shared run
  * read-only (<ragtab-shared-run>), and after "Run on this device", the side-by-side comparison
  * (<ragtab-share-compare>). Two exported records can be compared the same way.
- * "Run on this device" runs in a session of its own (src/engine/bench-session.ts): the user's
- * session is untouched; its progress (the step running, steps done, elapsed time ticking, time
- * left, the running task's bar) shows live, with Cancel. The run's record is announced with
- * `share-recorded` (detail: the RunRecord; the app saves it with the other runs).
  * Property: `session` (else `window.ragtab`). Window events: `ragtab-share-opened` (detail
  * {ok, name?, message?}), `ragtab-share-created` ({url, chars, includesRecord, recordOmitted}),
- * `ragtab-share-compared` ({id}: the record of the run here), `ragtab-share-failed` ({name, message}).
+ * `ragtab-share-compared`, `ragtab-share-failed` ({name, message}).
  */
 export class RagtabShare extends LitElement {
   static override properties = {
@@ -48,8 +40,6 @@ export class RagtabShare extends LitElement {
     _warnings: { state: true },
     _pair: { state: true },
     _tick: { state: true },
-    _progress: { state: true },
-    _inner: { state: true },
   };
   declare session: RagSession | null;
   declare _incoming: Incoming | null;
@@ -62,12 +52,8 @@ export class RagtabShare extends LitElement {
   declare _consent: FetchTarget[] | null;
   declare _fileCheck: FileCheck | null;
   declare _ours: ShareSummary | null;
-  declare _oursRecord: RunRecord | null;
-  /** The run here, as it goes: started, the step running, the steps finished. */
-  declare _progress: { startedAt: number; step: StageStartEvent | null; finished: StageEvent[] } | null;
-  declare _inner: ProgressView | null;
   declare _warnings: string[];
-  declare _pair: { a: ShareSummary; b: ShareSummary; ra: RunRecord; rb: RunRecord; labels: [string, string] } | null;
+  declare _pair: { a: ShareSummary; b: ShareSummary; labels: [string, string] } | null;
   declare _tick: number;
 
   /** The newest benchmark record (from `bench-done`), when newer than the app's own run. */
@@ -77,7 +63,6 @@ export class RagtabShare extends LitElement {
   private files: File[] = [];
   private consented = false;
   private watched: RagSession | null = null;
-  private abort: AbortController | null = null;
 
   constructor() {
     super();
@@ -92,9 +77,6 @@ export class RagtabShare extends LitElement {
     this._consent = null;
     this._fileCheck = null;
     this._ours = null;
-    this._oursRecord = null;
-    this._progress = null;
-    this._inner = null;
     this._warnings = [];
     this._pair = null;
     this._tick = 0;
@@ -105,7 +87,7 @@ export class RagtabShare extends LitElement {
     css`
       :host { display: grid; gap: 14px; }
       .row { display: flex; gap: 10px; align-items: center; flex-wrap: wrap; }
-      input.url { flex: 1 1 200px; min-width: 0; font: 12px ui-monospace, monospace; padding: 6px 8px; border-radius: 8px; border: 1px solid var(--line); background: var(--bg); color: var(--fg); }
+      input.url { flex: 1; min-width: 240px; font: 12px ui-monospace, monospace; padding: 6px 8px; border-radius: 8px; border: 1px solid var(--line); background: var(--bg); color: var(--fg); }
       .note { font-size: 12px; color: var(--muted); }
       .err { color: var(--err); font-size: 13px; }
       .link-error { border-color: var(--err); }
@@ -255,7 +237,7 @@ export class RagtabShare extends LitElement {
     try {
       if (files.length !== 2) throw new Error('Pick exactly two exported records (JSON).');
       const [a, b] = await Promise.all(files.map(async (f) => fromJson(await f.text())));
-      this._pair = { a: summaryFromRecord(a!), b: summaryFromRecord(b!), ra: a!, rb: b!, labels: [files[0]!.name, files[1]!.name] };
+      this._pair = { a: summaryFromRecord(a!), b: summaryFromRecord(b!), labels: [files[0]!.name, files[1]!.name] };
     } catch (err) {
       this._linkError = errorInfo(err);
     }
@@ -285,65 +267,19 @@ export class RagtabShare extends LitElement {
     this._running = true;
     this._runError = null;
     this._ours = null;
-    this._oursRecord = null;
-    const abort = new AbortController();
-    this.abort = abort;
-    this._progress = { startedAt: performance.now(), step: null, finished: [] };
     try {
-      // a session of its own: the user's ingested corpus, answers and stored index stay as they are
-      const r = await withBenchSession((session) => {
-        const inner = (): void => {
-          this._inner = session.progress;
-        };
-        session.addEventListener('change', inner);
-        return runShared({
-          session,
-          payload,
-          files: this.files,
-          onStatus: (m) => (this._status = m),
-          signal: abort.signal,
-          client: {
-            willStartStage: (e) => {
-              if (this._progress) this._progress = { ...this._progress, step: e };
-            },
-            didFinishStage: (e) => {
-              if (this._progress) this._progress = { ...this._progress, finished: [...this._progress.finished, e] };
-            },
-          },
-        }).finally(() => session.removeEventListener('change', inner));
-      });
+      const r = await runShared({ session: s, payload, files: this.files, onStatus: (m) => (this._status = m) });
       this._ours = r.summary;
-      this._oursRecord = r.record;
       this._warnings = r.warnings;
       this._status = 'Done: compare below.';
-      if (r.record) this.dispatchEvent(new CustomEvent('share-recorded', { detail: r.record, bubbles: true, composed: true }));
-      window.dispatchEvent(new CustomEvent('ragtab-share-compared', { detail: { id: r.record?.id ?? null } }));
+      window.dispatchEvent(new CustomEvent('ragtab-share-compared'));
     } catch (e) {
-      this._runError = abort.signal.aborted ? { name: 'Cancelled', message: 'The run on this device was cancelled; nothing of it is kept.' } : errorInfo(e);
+      this._runError = errorInfo(e);
       this._status = '';
       window.dispatchEvent(new CustomEvent('ragtab-share-failed', { detail: this._runError }));
     } finally {
       this._running = false;
-      this._progress = null;
-      this._inner = null;
-      this.abort = null;
     }
-  }
-
-  private runProgress() {
-    const p = this._progress;
-    if (!p) return nothing;
-    const s = p.step;
-    const stepText = s ? `${s.step} · ${s.phase}${s.warmup ? ' · warm-up' : ''}` : 'starting…';
-    const same = s ? p.finished.filter((f) => f.step === s.step && f.phase === s.phase) : [];
-    const eta = s && same.length > 0 ? (same.reduce((t, f) => t + f.duration, 0) / same.length) * (s.remainingOfStep + 1) : null;
-    const steps: ProgressView = { phase: 'bench', label: stepText, done: s?.done ?? 0, total: s?.total ?? 0, unit: 'steps', startedAt: p.startedAt, etaMs: eta, at: performance.now() };
-    return html`<ragtab-progress data-share-progress .progress=${this._inner ?? steps}
-      heading=${`Running the shared configuration here · step ${Math.min((s?.done ?? 0) + 1, s?.total ?? 1)}/${s?.total ?? '…'}: ${stepText}`}
-      .headingStartedAt=${p.startedAt} @cancel=${(e: Event) => {
-        e.stopPropagation();
-        this.abort?.abort();
-      }}></ragtab-progress>`;
   }
 
   private _onConsent(): void {
@@ -370,11 +306,7 @@ export class RagtabShare extends LitElement {
         .fileCheck=${this._fileCheck} ?running=${this._running} .status=${this._status} .consent=${this._consent} .error=${this._runError}
         @files-picked=${this._onFilesPicked} @run-shared=${() => void this._onRun()} @consent-given=${this._onConsent}
         @consent-cancelled=${() => (this._consent = null)} @close-shared=${() => this.closeIncoming()}></ragtab-shared-run>
-      ${this._running ? this.runProgress() : nothing}
-      ${this._ours
-        ? html`<ragtab-share-compare .theirs=${r.payload.summary ?? null} .ours=${this._ours} .theirsRecord=${r.payload.record ?? null} .oursRecord=${this._oursRecord}
-            .theirsConfig=${r.payload.config} .oursConfig=${this._oursRecord?.config ?? null} theirsLabel="theirs (shared)" oursLabel="this device" .warnings=${this._warnings}></ragtab-share-compare>`
-        : nothing}`;
+      ${this._ours ? html`<ragtab-share-compare .theirs=${r.payload.summary ?? null} .ours=${this._ours} theirsLabel="theirs (shared)" oursLabel="this device" .warnings=${this._warnings}></ragtab-share-compare>` : nothing}`;
   }
 
   private maker() {
@@ -407,10 +339,7 @@ export class RagtabShare extends LitElement {
         <input type="file" accept=".json,application/json" multiple data-compare-records @change=${(e: Event) => void this._onComparePick(e)} />
       </details>
     </div>
-    ${this._pair
-      ? html`<ragtab-share-compare .theirs=${this._pair.a} .ours=${this._pair.b} .theirsRecord=${this._pair.ra} .oursRecord=${this._pair.rb}
-          .theirsConfig=${this._pair.ra.config} .oursConfig=${this._pair.rb.config} .theirsLabel=${this._pair.labels[0]} .oursLabel=${this._pair.labels[1]}></ragtab-share-compare>`
-      : nothing}`;
+    ${this._pair ? html`<ragtab-share-compare .theirs=${this._pair.a} .ours=${this._pair.b} .theirsLabel=${this._pair.labels[0]} .oursLabel=${this._pair.labels[1]}></ragtab-share-compare>` : nothing}`;
   }
 
   override render() {

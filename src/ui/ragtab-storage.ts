@@ -151,8 +151,8 @@ export class RagtabStorage extends LitElement {
       <h3>Corpora (${inv.corpora.length})</h3>
       ${inv.corpora.length === 0
         ? html`<p class="empty">None.</p>`
-        : html`<div class="scroll"><table>
-            <thead><tr><th>name</th><th>source</th><th class="n">documents</th><th class="n">queries</th><th class="n">size</th><th><span class="sr">actions</span></th></tr></thead>
+        : html`<table>
+            <thead><tr><th>name</th><th>source</th><th class="n">documents</th><th class="n">queries</th><th class="n">size</th><th></th></tr></thead>
             <tbody>
               ${inv.corpora.map(
                 (c) => html`<tr data-kind="corpus" data-id=${c.hash}>
@@ -162,12 +162,12 @@ export class RagtabStorage extends LitElement {
                 </tr>`,
               )}
             </tbody>
-          </table></div>`}
+          </table>`}
       <h3>Indexes (${inv.indexes.length})</h3>
       ${inv.indexes.length === 0
         ? html`<p class="empty">None.</p>`
-        : html`<div class="scroll"><table>
-            <thead><tr><th>corpus</th><th>model</th><th>chunking</th><th class="n">dims</th><th class="n">chunks stored</th><th>state</th><th class="n">size</th><th><span class="sr">actions</span></th></tr></thead>
+        : html`<table>
+            <thead><tr><th>corpus</th><th>model</th><th>chunking</th><th class="n">dims</th><th class="n">chunks stored</th><th>state</th><th class="n">size</th><th></th></tr></thead>
             <tbody>
               ${inv.indexes.map(
                 (x) => html`<tr data-kind="index" data-id=${x.key} data-complete=${String(x.complete)} data-committed=${x.committedChunks} data-total=${x.totalChunks}>
@@ -182,11 +182,11 @@ export class RagtabStorage extends LitElement {
                 </tr>`,
               )}
             </tbody>
-          </table></div>`}
+          </table>`}
       <h3>Caches (${inv.caches.length})</h3>
       ${inv.caches.length === 0
         ? html`<p class="empty">None.</p>`
-        : html`<div class="scroll"><table>
+        : html`<table>
             <thead><tr><th>cache</th><th>holds</th><th class="n">files</th><th class="n">size</th><th></th></tr></thead>
             <tbody>
               ${inv.caches.map(
@@ -196,12 +196,12 @@ export class RagtabStorage extends LitElement {
                 </tr>`,
               )}
             </tbody>
-          </table></div>`}
+          </table>`}
       <h3>Runs (${inv.runs.length})</h3>
       ${inv.runs.length === 0
         ? html`<p class="empty">None.</p>`
-        : html`<div class="scroll"><table>
-            <thead><tr><th>when</th><th>run</th><th class="n">size</th><th><span class="sr">actions</span></th></tr></thead>
+        : html`<table>
+            <thead><tr><th>when</th><th>run</th><th class="n">size</th><th></th></tr></thead>
             <tbody>
               ${inv.runs.map(
                 (r) => html`<tr data-kind="run" data-id=${r.id}>
@@ -210,7 +210,7 @@ export class RagtabStorage extends LitElement {
                 </tr>`,
               )}
             </tbody>
-          </table></div>`}
+          </table>`}
     `;
   }
 

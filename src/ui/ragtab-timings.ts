@@ -7,22 +7,19 @@ const COLORS = ['#2f6fec', '#16a34a', '#d97706', '#9333ea', '#dc2626', '#0891b2'
 
 /**
  * Each stage's time as a stacked bar and a table: main-thread round trip, time inside the worker,
- * and their difference (the cost of the worker boundary). Properties: `stages`, `heading`, `total`,
- * `phase` (where the figures come from: "ingest", "your last question": one run each, n = 1).
+ * and their difference (the cost of the worker boundary). Properties: `stages`, `heading`, `total`.
  */
 export class RagtabTimings extends LitElement {
-  static override properties = { stages: { attribute: false }, heading: { type: String }, total: { type: Number }, phase: { type: String } };
+  static override properties = { stages: { attribute: false }, heading: { type: String }, total: { type: Number } };
   declare stages: StageTiming[];
   declare heading: string;
   declare total: number;
-  declare phase: string;
 
   constructor() {
     super();
     this.stages = [];
     this.heading = 'Stages';
     this.total = 0;
-    this.phase = '';
   }
 
   static override styles = [
@@ -40,11 +37,10 @@ export class RagtabTimings extends LitElement {
     const sum = this.stages.reduce((s, x) => s + x.ms, 0);
     return html`<div class="card">
       <h2>${this.heading} <span class="muted">· ${ms(this.total || sum)} end to end</span></h2>
-      ${this.phase ? html`<p class="muted" style="font-size:12px;margin:-6px 0 6px" data-phase=${this.phase}>Phase: ${this.phase} · one run (n = 1), not a statistic</p>` : nothing}
       <div class="stack" role="img" aria-label="Share of each stage">
         ${this.stages.map((s, i) => html`<div title="${s.name}: ${ms(s.ms)}" style="width:${sum > 0 ? (s.ms / sum) * 100 : 0}%;background:${COLORS[i % COLORS.length]}"></div>`)}
       </div>
-      <div class="scroll"><table>
+      <table>
         <thead><tr><th>stage</th><th class="n">round trip</th><th class="n">in worker</th><th class="n">boundary</th><th class="n">share</th><th>details</th></tr></thead>
         <tbody>
           ${this.stages.map(
@@ -60,7 +56,7 @@ export class RagtabTimings extends LitElement {
             </tr>`,
           )}
         </tbody>
-      </table></div>
+      </table>
     </div>`;
   }
 }

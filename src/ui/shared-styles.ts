@@ -2,12 +2,7 @@ import { css } from 'lit';
 
 export const cardStyles = css`
   :host { display: block; }
-  .card { background: var(--card); border: 1px solid var(--line); border-radius: 12px; padding: 16px 18px; min-width: 0; overflow-wrap: break-word; }
-  /* a table wider than a phone scrolls inside its card, never the page */
-  .scroll { overflow-x: auto; max-width: 100%; }
-  .scroll th { white-space: nowrap; }
-  .scroll td.n { white-space: nowrap; }
-  @media (max-width: 480px) { .card { padding: 12px 12px; } }
+  .card { background: var(--card); border: 1px solid var(--line); border-radius: 12px; padding: 16px 18px; }
   h2 { font-size: 15px; margin: 0 0 10px; font-weight: 650; letter-spacing: 0.01em; }
   .muted { color: var(--muted); }
   table { border-collapse: collapse; width: 100%; font-size: 13px; font-variant-numeric: tabular-nums; }
@@ -15,10 +10,7 @@ export const cardStyles = css`
   th { color: var(--muted); font-weight: 550; }
   td.n, th.n { text-align: right; }
   button { font: inherit; border-radius: 8px; border: 1px solid var(--line); background: var(--card); color: var(--fg); padding: 6px 12px; cursor: pointer; }
-  button.primary { background: var(--accent); color: var(--on-accent); border-color: var(--accent); }
-  button:focus-visible, select:focus-visible, input:focus-visible, textarea:focus-visible, summary:focus-visible { outline: 2px solid var(--accent); outline-offset: 2px; }
+  button.primary { background: var(--accent); color: #fff; border-color: var(--accent); }
   button:disabled { opacity: 0.5; cursor: not-allowed; }
-  select, input[type='text'], input[type='number'], input[type='url'] { font: inherit; padding: 5px 8px; border-radius: 8px; border: 1px solid var(--line); background: var(--bg); color: var(--fg); max-width: 100%; box-sizing: border-box; }
-  input[type='file'] { max-width: 100%; min-width: 0; }
-  .sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
+  select, input[type='text'], input[type='number'], input[type='url'] { font: inherit; padding: 5px 8px; border-radius: 8px; border: 1px solid var(--line); background: var(--bg); color: var(--fg); }
 `;

@@ -77,8 +77,6 @@ export interface FakeOptions {
   memory?: Partial<Record<'embedder' | 'index' | 'llm', WorkerMemory>>;
   /** The fake generator has no memory() (as the real one before it exposes its worker's). */
   llmWithoutMemory?: boolean;
-  /** Ingestions after the first read their vectors back from storage (a 'load' stage, 0 tokens embedded), as the real session's reload does. */
-  reloadFromStorage?: boolean;
 }
 
 export const NO_MEMORY: WorkerMemory = { wasmBytes: null, wasmMemories: 0, wasmReason: 'fixture', gpuBufferBytes: null, gpuBufferPeakBytes: null, gpuBufferCreatedBytes: null, gpuReason: 'fixture' };
@@ -159,8 +157,7 @@ export class FakeSession extends EventTarget implements BenchSession {
         running: true,
       } as unknown as NonNullable<BenchSession['active']>['index'],
     };
-    const loaded = this.opts.reloadFromStorage === true && this.ingests > 1;
-    const report: IngestReport = {
+    return {
       corpusName: 'fake corpus',
       corpusHash: 'a'.repeat(64),
       docs: 2,
@@ -221,15 +218,6 @@ export class FakeSession extends EventTarget implements BenchSession {
       })),
       storage: { key: 'k', persisted: true, fromStorage: false, resumedFrom: 0, reason: null, vectorsAs: 'Blob', vectorsAsReason: null },
       totalMs: 81,
-    };
-    if (!loaded) return report;
-    // as the real reload: the stored vectors are read back (load) instead of chunk + embed, nothing is embedded
-    return {
-      ...report,
-      tokens: 0,
-      stages: [report.stages[0]!, report.stages[1]!, { name: 'load', ms: 3, workerMs: 2, extra: { vectors: 4 } }, report.stages[4]!],
-      batches: [],
-      storage: { ...report.storage, fromStorage: true },
     };
   }
 

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { appConfigFromParams, configFromParams, PARAM_ALIASES, paramsFromConfig, searchWithConfig, settingsFromParams } from '../../src/core/config-url';
-import { applySets } from '../../src/core/bench-config';
+import { appConfigFromParams, configFromParams, PARAM_ALIASES, settingsFromParams } from '../../src/core/config-url';
 import { APP_CONFIG, configFromSettings, defaultSettings, toSettings } from '../../src/core/settings';
 import { PRESETS } from '../../src/core/bench-config';
 import { DEFAULT_WLLAMA_MODEL } from '../../src/core/capabilities';
@@ -147,51 +146,5 @@ describe('index kinds in the URL (issue 14)', () => {
     expect(settings('index=both').indexKinds).toEqual(['exact', 'voy']);
     expect(configFromSettings(settings('index=both')).index).toBe('both');
     expect(configFromSettings(settings('')).kinds).toEqual({ compare: [], ...defaultKindOptions() });
-  });
-});
-
-describe('settings → the URL (issue 15: settings live in the URL and survive a reload)', () => {
-  const roundTrip = (sets: string[]) => {
-    const c = applySets(APP_CONFIG, sets);
-    const search = searchWithConfig('', c);
-    const back = appConfigFromParams(new URLSearchParams(search));
-    return { c, search, back };
-  };
-
-  it('writes nothing for the app defaults, and only the fields that differ otherwise', () => {
-    expect(paramsFromConfig(APP_CONFIG)).toEqual([]);
-    expect(searchWithConfig('', APP_CONFIG)).toBe('');
-    expect(paramsFromConfig(applySets(APP_CONFIG, ['k=5', 'embedder.model=lsa-wordpiece-256']))).toEqual([
-      ['model', 'lsa-wordpiece-256'],
-      ['k', '5'],
-    ]);
-  });
-
-  it('gives the same configuration back, field by field, for every short name', () => {
-    const cases: string[][] = [
-      ['embedder.model=lsa-wordpiece-256', 'embedder.baseUrl=models/', 'k=7', 'index=exact'],
-      ['corpus.source=beir', 'corpus.url=datasets/msmarco-5k/', 'corpus.maxDocs=300', 'chunking.mode=document'],
-      ['corpus.source=hub', 'corpus.name=scifact', 'chunking.size=64', 'chunking.overlap=8', 'embedder.device=webgpu', 'embedder.dtype=q8'],
-      ['embedder.threads=3', 'embedder.batch=8', 'embedder.revision=r1', 'llm.engine=none'],
-      ['llm.model=models/stories260K/stories260K.gguf', 'llm.threads=2', 'llm.maxNewTokens=32', 'llm.contextSize=256', 'llm.seed=7'],
-    ];
-    for (const sets of cases) {
-      const { c, back, search } = roundTrip(sets);
-      expect(back.errors, search).toEqual([]);
-      expect(back.config, search).toEqual(c);
-    }
-  });
-
-  it('keeps the other parameters (the view, the benchmark panel) and replaces the old short names', () => {
-    const c = applySets(APP_CONFIG, ['k=4']);
-    expect(searchWithConfig('?view=ask&k=9&bench=quick&model=Xenova/gte-small', c)).toBe('?view=ask&bench=quick&k=4');
-  });
-
-  it('a bad parameter is reported alone and the rest is kept: ?k=x&model=lsa-wordpiece-256 keeps the model', () => {
-    const r = appConfigFromParams(new URLSearchParams('k=x&model=lsa-wordpiece-256'));
-    expect(r.errors.map((e) => e.param)).toEqual(['k']);
-    expect(r.config.embedder.model).toBe('lsa-wordpiece-256');
-    // written back, the URL keeps the model and drops the bad k
-    expect(searchWithConfig('?k=x&model=lsa-wordpiece-256', r.config)).toBe('?model=lsa-wordpiece-256');
   });
 });
