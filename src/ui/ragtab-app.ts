@@ -110,7 +110,7 @@ export class RagtabApp extends LitElement {
       <div class="col">
         <ragtab-error .error=${s.error} .warnings=${s.warnings} @dismiss=${() => s.clearError()}></ragtab-error>
         <ragtab-share .session=${s}></ragtab-share>
-        <ragtab-setup .settings=${this.settings} ?busy=${s.busy} @ingest=${this._onIngest}></ragtab-setup>
+        <ragtab-setup .settings=${this.settings} ?busy=${s.busy} @setup-settings=${(e: CustomEvent<Settings>) => (this.settings = e.detail)} @ingest=${this._onIngest}></ragtab-setup>
         ${s.progress ? html`<ragtab-progress .progress=${s.progress} @cancel=${() => s.cancel()}></ragtab-progress>` : nothing}
         ${a ? html`<ragtab-ingest-report .report=${a.report}></ragtab-ingest-report>` : nothing}
         ${a ? html`<ragtab-timings heading="Ingestion stages" .stages=${a.report.stages} .total=${a.report.totalMs}></ragtab-timings>` : nothing}

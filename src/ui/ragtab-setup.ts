@@ -23,7 +23,8 @@ const KIND_TEXT: Record<IndexKind, string> = {
  * Picks the corpus, embedding model, device, chunking and index: the kind that answers, the kinds
  * compared beside it (built and timed on the same queries), and each kind's options. A kind that
  * cannot serve the chosen model (voy over 768 dimensions) is refused here with its named error.
- * Properties: `settings` (initial values), `busy`. Fires `ingest` with `{settings, files}`.
+ * Properties: `settings`, `busy`. Fires `setup-settings` with the settings on every change, and
+ * `ingest` with `{settings, files}`.
  */
 export class RagtabSetup extends LitElement {
   static override properties = {
@@ -66,8 +67,14 @@ export class RagtabSetup extends LitElement {
     `,
   ];
 
+  /**
+   * Every change is told to the owner (`setup-settings`), which passes the same object back on its
+   * next render: Lit re-sets an object-valued property on every render of its owner, so a choice
+   * kept only here would be lost to the owner's next re-render (a session change, a panel loading).
+   */
   private update_<K extends keyof Settings>(key: K, value: Settings[K]): void {
     this.settings = { ...this.settings, [key]: value };
+    this.dispatchEvent(new CustomEvent('setup-settings', { detail: this.settings, bubbles: true, composed: true }));
   }
 
   private setCorpusKind(kind: CorpusKind): void {

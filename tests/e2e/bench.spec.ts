@@ -304,7 +304,11 @@ test.describe.serial('benchmark', () => {
     expectMemoryMarked(cliRecord);
     expect(shape(cliRecord)).toEqual(shape(ui));
     const csv = readFileSync(join(out, files.find((f) => f.endsWith('.csv'))!), 'utf8').trimEnd().split('\r\n');
-    expect(csv).toHaveLength(cliRecord.samples.length + 1);
+    // one row per sample (kind `sample`), then the roofs, fractions and calibration (kind roof, fraction, calibration)
+    expect(csv[0]!.split(',').slice(0, 2)).toEqual(['run', 'kind']);
+    const kinds = csv.slice(1).map((l) => l.split(',')[1]);
+    expect(kinds.filter((k) => k === 'sample')).toHaveLength(cliRecord.samples.length);
+    expect(kinds.filter((k) => !['sample', 'roof', 'fraction', 'calibration'].includes(k!))).toEqual([]);
 
     const jsonPath = join(out, files.find((f) => f.endsWith('.json'))!);
     const equal = await cli(['--record', jsonPath, '--baseline', jsonPath]);

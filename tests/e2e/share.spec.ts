@@ -123,7 +123,15 @@ test("a link to a corpus of the sharer's files asks for them and refuses a wrong
   await waitForApp(page);
   await page.locator('ragtab-setup select[name=corpusKind]').selectOption('files');
   await page.locator('ragtab-setup input[name=files]').setInputFiles(files);
-  expect(await ingest(page)).toBe('ragtab-ingested');
+  // the app re-renders on every session change (IndexedDB opening, a panel loading): the choice stays
+  await page.evaluate(async () => {
+    window.ragtab!.dispatchEvent(new Event('change'));
+    await (document.querySelector('ragtab-app') as unknown as { updateComplete: Promise<unknown> }).updateComplete;
+  });
+  await expect(page.locator('ragtab-setup select[name=corpusKind]')).toHaveValue('files');
+  const ingested = await arm(page, ['ragtab-ingested', 'ragtab-error']).then(() => page.locator('ragtab-setup #ingest').click()).then(() => settle(page));
+  expect(ingested.name).toBe('ragtab-ingested');
+  expect((ingested.detail as { corpusName: string }).corpusName).toBe('2 files');
   expect(await ask(page, 'what does an exact scan compare')).toBe('ragtab-query-done');
   const link = await createLink(page);
   const decoded = await decodeShareLink(link);

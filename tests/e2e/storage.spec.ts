@@ -75,7 +75,7 @@ test.describe('storage', () => {
     expect(r.versionBefore).toBe(1);
     expect(r.storesBefore.sort()).toEqual(['blocks', 'corpora', 'indexes', 'runs']);
     expect(r.versionAfter).toBe(r.currentVersion);
-    expect(r.storesAfter.sort()).toEqual(['blocks', 'corpora', 'documents', 'indexes', 'runs']);
+    expect(r.storesAfter.sort()).toEqual(['blocks', 'corpora', 'documents', 'indexes', 'kinds', 'runs']);
     expect(r.corpusEqual).toBe(true);
     expect(r.corpusName).toBe('old corpus');
     expect(r.corpusRecord).toMatchObject({ docCount: 6, complete: true, createdAt: 1000, queries: [], qrels: [] });
