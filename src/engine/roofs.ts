@@ -25,6 +25,22 @@ function roofsWorker(): { worker: Worker; api: Comlink.Remote<RoofsApi> } {
 
 const why = (e: unknown) => (e instanceof Error ? `${e.name}: ${e.message}` : String(e));
 
+/** Longest wait for one roofs call (each is timed at about 100 ms; the first includes the worker's start). */
+const CALL_DEADLINE_MS = 15_000;
+
+/**
+ * A roofs call that gives up after `CALL_DEADLINE_MS`: a worker whose message cannot be delivered
+ * never answers (WebKitGTK 2.4x hands a worker a shared WebAssembly.Memory without error and the
+ * call then never returns), and a roofs measurement must never hold an ingestion or a benchmark up.
+ */
+function bounded<T>(p: Promise<T>, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${CALL_DEADLINE_MS / 1000} s`)), CALL_DEADLINE_MS);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
+
 /** The roofs, or (when even a roofs worker cannot start) every roof unavailable with the reason: never throws. */
 export async function measureDeviceRoofs(o: RoofOptions = {}): Promise<DeviceRoofs> {
   const t0 = performance.now();
@@ -49,18 +65,18 @@ async function measureRoofs(o: RoofOptions): Promise<DeviceRoofs> {
   try {
     const first = roofsWorker();
     workers.push(first);
-    if (!(await first.api.simd())) {
+    if (!(await bounded(first.api.simd(), 'the roofs worker'))) {
       const reason = 'WebAssembly SIMD does not validate in this browser';
       return { version: 1, durationMs: performance.now() - t0, timer, bandwidth: { available: false, reason }, simd1: { available: false, reason }, simdN: { available: false, reason } };
     }
     try {
-      const b = await first.api.bandwidth({ bytes: o.bandwidthBytes ?? 64 * 1024 * 1024, reps: 5 });
+      const b = await bounded(first.api.bandwidth({ bytes: o.bandwidthBytes ?? 64 * 1024 * 1024, reps: 5 }), 'the bandwidth read');
       bandwidth = { available: true, GBps: b.bestGBps, medianGBps: b.medianGBps, bytes: b.bytes, repsMs: b.repsMs };
     } catch (e) {
       bandwidth = { available: false, reason: `the bandwidth read failed: ${why(e)}` };
     }
     try {
-      const r = await first.api.matmul({ ms });
+      const r = await bounded(first.api.matmul({ ms }), 'the SIMD multiply');
       simd1 = { available: true, gflops: r.gflops, ms: r.ms, warmupMs: r.warmupMs };
     } catch (e) {
       simd1 = { available: false, reason: `the SIMD multiply failed: ${why(e)}` };
@@ -87,9 +103,9 @@ async function nThreads(threads: number, ms: number, isolated: boolean, workers:
     while (workers.length < threads) workers.push(roofsWorker());
     // every worker loaded and answering first, so that they then run together (a late one would
     // leave the others running alone for a while, and the sum would overstate)
-    await Promise.all(workers.map((w) => w.api.simd()));
+    await bounded(Promise.all(workers.map((w) => w.api.simd())), 'the roofs workers');
     // all at once: each worker on its own region (matmulBytes(ROOF_MATMUL) rounded to pages)
-    const runs = await Promise.all(workers.slice(0, threads).map((w, region) => w.api.matmul({ ms, shared: { memory, region } })));
+    const runs = await bounded(Promise.all(workers.slice(0, threads).map((w, region) => w.api.matmul({ ms, shared: { memory, region } }))), `the ${threads}-thread multiply on one shared memory`);
     const perThread = runs.map((r) => r.gflops);
     return { available: true, threads, gflops: perThread.reduce((a, b) => a + b, 0), perThread };
   } catch (e) {
@@ -113,8 +129,8 @@ export async function measureCalibration(): Promise<number[]> {
   let w: ReturnType<typeof roofsWorker> | null = null;
   try {
     w = roofsWorker();
-    if (!(await w.api.simd())) return [];
-    return await w.api.calibrate({ reps: CALIBRATION_REPS, calls: CALIBRATION_CALLS });
+    if (!(await bounded(w.api.simd(), 'the calibration worker'))) return [];
+    return await bounded(w.api.calibrate({ reps: CALIBRATION_REPS, calls: CALIBRATION_CALLS }), 'the calibration');
   } catch {
     return [];
   } finally {
