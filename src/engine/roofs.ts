@@ -29,9 +29,11 @@ const why = (e: unknown) => (e instanceof Error ? `${e.name}: ${e.message}` : St
 const CALL_DEADLINE_MS = 15_000;
 
 /**
- * A roofs call that gives up after `CALL_DEADLINE_MS`: a worker whose message cannot be delivered
- * never answers (WebKitGTK 2.4x hands a worker a shared WebAssembly.Memory without error and the
- * call then never returns), and a roofs measurement must never hold an ingestion or a benchmark up.
+ * A roofs call that gives up after `CALL_DEADLINE_MS`, so a roofs measurement never holds an
+ * ingestion or a benchmark up. Seen in WebKitGTK: the measurement never returned while each
+ * single-thread call answered in a direct probe, which leaves the N-thread multiply on one shared
+ * WebAssembly.Memory (which message is lost was not traced). A deadline on every worker call
+ * belongs in the worker bridge (src/engine/bridge.ts) with worker liveness (issue 12).
  */
 function bounded<T>(p: Promise<T>, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
