@@ -38,3 +38,68 @@ export class MemoryRunStore implements RunStore {
     this.records.delete(id);
   }
 }
+
+/**
+ * A store that starts in memory and hands its records over to a lasting one once that opens
+ * (the app's IndexedDB opens after the page is usable). Runs saved or imported before then are
+ * copied across, not dropped; every call made during the hand-over waits for it. If the copy
+ * fails, the records stay in memory (nothing is lost) and `handOver` rejects with the cause.
+ */
+export class HandoverRunStore implements RunStore {
+  private current: RunStore;
+  private pending: Promise<void> | null = null;
+  private done = false;
+  private resolveHandedOver!: (target: RunStore) => void;
+  /** Resolves with the lasting store once every earlier record is in it. */
+  readonly handedOver = new Promise<RunStore>((resolve) => (this.resolveHandedOver = resolve));
+
+  constructor(initial: RunStore = new MemoryRunStore()) {
+    this.current = initial;
+  }
+
+  /** True once the records live in the lasting store. */
+  get lasting(): boolean {
+    return this.done;
+  }
+
+  /** Copies every record into `target`, then makes it the store. Once only; later calls return the first's promise. */
+  handOver(target: RunStore): Promise<void> {
+    if (this.pending) return this.pending;
+    const from = this.current;
+    this.pending = (async () => {
+      for (const h of await from.list()) {
+        const r = await from.get(h.id);
+        if (r) await target.put(r);
+      }
+      this.current = target;
+      this.done = true;
+      this.resolveHandedOver(target);
+    })();
+    this.pending.catch(() => {
+      this.pending = null; // stays on the first store; a later handOver may try again
+    });
+    return this.pending;
+  }
+
+  /** The store to use now: at once when no hand-over is under way (so a write begun before one starts is in the copy), else after it. */
+  private async store(): Promise<RunStore> {
+    if (this.pending) await this.pending.catch(() => undefined);
+    return this.current;
+  }
+
+  async put(record: RunRecord): Promise<void> {
+    await (this.pending ? await this.store() : this.current).put(record);
+  }
+
+  async list(): Promise<RunHeader[]> {
+    return (this.pending ? await this.store() : this.current).list();
+  }
+
+  async get(id: string): Promise<RunRecord | undefined> {
+    return (this.pending ? await this.store() : this.current).get(id);
+  }
+
+  async delete(id: string): Promise<void> {
+    await (this.pending ? await this.store() : this.current).delete(id);
+  }
+}

@@ -17,7 +17,7 @@ import './ragtab-part-error';
 import './ragtab-share';
 import './ragtab-bench';
 import { IdbRunStore } from '../storage/run-store';
-import { MemoryRunStore, type RunStore } from '../core/run-store';
+import { HandoverRunStore } from '../core/run-store';
 import { heldDuringBenchmarks } from './render-hold';
 
 /**
@@ -44,13 +44,21 @@ export class RagtabApp extends LitElement {
   private readonly session = new RagSession();
   /** Optional parts that failed to load, with their named error. */
   private readonly failedParts = new Map<PartName, ErrorInfo>();
-  private runStore: RunStore | null = null;
-
-  /** Runs are saved in IndexedDB when it is open, else kept in memory for this page. */
-  private runs(): RunStore {
+  /**
+   * Saved runs: in memory until IndexedDB opens, then handed over to it with every run saved or
+   * imported before (one store object throughout, so the benchmark panel never loses one).
+   */
+  private readonly runStore = new HandoverRunStore();
+  private runsHandedOver = false;
+  private handOverRuns(): void {
     const store = this.session.store;
-    if (store && !(this.runStore instanceof IdbRunStore)) this.runStore = new IdbRunStore(store.runs);
-    return (this.runStore ??= new MemoryRunStore());
+    if (!store || this.runsHandedOver) return;
+    this.runsHandedOver = true; // tried once: a failure is reported, not retried on every change
+    this.runStore.handOver(new IdbRunStore(store.runs)).catch((e: unknown) => {
+      const i = errorInfo(e);
+      this.session.error = { name: 'StorageError', message: `Saved runs are kept in memory for this page only: copying them into IndexedDB failed (${i.name}: ${i.message}).` };
+      this._tick++;
+    });
   }
   private settings: Settings;
 
@@ -67,10 +75,8 @@ export class RagtabApp extends LitElement {
     }
     const render = heldDuringBenchmarks(() => this._tick++);
     this.session.addEventListener('change', () => {
-      // held during a benchmark, except once when IndexedDB opens: the benchmark panel must keep the
-      // run's records in the store the app gives it afterwards (runs())
-      if (this.session.store && !(this.runStore instanceof IdbRunStore)) this._tick++;
-      else render();
+      this.handOverRuns();
+      render(); // held during a benchmark
     });
     for (const [name, part] of Object.entries(OPTIONAL_PARTS) as Array<[PartName, (typeof OPTIONAL_PARTS)[PartName]]>) {
       part.load().catch((e: unknown) => {
@@ -130,7 +136,7 @@ export class RagtabApp extends LitElement {
           : nothing}
         ${s.lastQuery ? html`<ragtab-timings heading="Query stages" .stages=${s.lastQuery.stages} .total=${s.lastQuery.totalMs}></ragtab-timings>` : nothing}
         ${s.lastQuery ? html`<ragtab-results .result=${s.lastQuery} .relevant=${this._relevant}></ragtab-results>` : nothing}
-        <ragtab-bench .session=${this.session} .store=${this.runs()}></ragtab-bench>
+        <ragtab-bench .session=${this.session} .store=${this.runStore}></ragtab-bench>
         ${this.partError('storage') ?? html`<ragtab-storage .source=${s.store?.storage ?? null} .capabilities=${s.capabilities}></ragtab-storage>`}
       </div>
       <footer>ragtab ${__RAGTAB_VERSION__} (${__RAGTAB_COMMIT__}) · every figure is measured in this tab; round trip = main thread, in worker = the worker's own clock.</footer>`;

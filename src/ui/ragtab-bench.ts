@@ -1,9 +1,9 @@
-import { LitElement, css, html, nothing } from 'lit';
+import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { PRESET_NAMES, applySets, parseBenchConfig, preset, type BenchConfig } from '../core/bench-config';
 import { configFromParams } from '../core/config-url';
 import { errorInfo, RagtabError, type ErrorInfo } from '../core/errors';
 import { exportRecord, fromJson } from '../core/exports';
-import { MemoryRunStore, type RunStore } from '../core/run-store';
+import { HandoverRunStore, MemoryRunStore, type RunStore } from '../core/run-store';
 import type { RunRecord } from '../core/run-record';
 import { Runner, type BenchSession, type StageEvent } from '../engine/runner';
 import { RETRIEVAL_SUITE } from '../engine/retrieval-suite';
@@ -120,6 +120,15 @@ export class RagtabBench extends LitElement {
       },
       import: async (json) => (await this.keep(fromJson(json))).id,
     };
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    // a store that moves to IndexedDB lists the earlier visits' runs too once it has: show them
+    const s = this.store;
+    if (changed.has('store') && s instanceof HandoverRunStore)
+      void s.handedOver.then(() => {
+        if (this.store === s) this._historyVersion++;
+      });
   }
 
   override render() {

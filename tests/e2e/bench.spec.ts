@@ -256,31 +256,40 @@ test.describe.serial('benchmark', () => {
     expect(docs.sort((a, b) => (a ?? 0) - (b ?? 0))).toEqual([10, 40]);
   });
 
-  test('a JSON export imports back equal, through the buttons', async ({ page }, info) => {
+  test('a JSON export imports back equal, through the buttons', async ({ page, browser }, info) => {
     await page.goto(PAGE);
     await page.waitForFunction(() => !!window.ragtabBench);
+    // imported as soon as the page is up, most likely before IndexedDB has opened
     await page.evaluate((json) => window.ragtabBench!.import(json), JSON.stringify(ui));
     const [download] = await Promise.all([page.waitForEvent('download'), page.locator('ragtab-report button[data-export="json"]').click()]);
     const exported = readFileSync((await download.path())!, 'utf8');
     expect(JSON.parse(exported)).toEqual(ui);
-    // into a fresh page, through the file input
+    // kept across a reload: the runs saved before IndexedDB opened were handed over to it
     await page.goto(PAGE);
-    await page.waitForFunction(() => !!window.ragtabBench);
-    await page.locator('ragtab-report input#import').setInputFiles({ name: 'run.json', mimeType: 'application/json', buffer: Buffer.from(exported) });
-    await expect(page.locator(`ragtab-report [data-run="${ui.id}"]`)).toBeVisible();
-    const imported = await page.evaluate((id) => window.ragtabBench!.get(id), ui.id);
+    await expect(page.locator(`ragtab-history [data-run="${ui.id}"]`)).toBeVisible();
+    // into a page of a fresh profile (nothing stored), through the file input
+    const fresh = await browser.newContext({ baseURL: info.project.use.baseURL, serviceWorkers: 'block' });
+    const other = await fresh.newPage();
+    await other.goto(PAGE);
+    await other.waitForFunction(() => !!window.ragtabBench);
+    expect(await other.evaluate(() => window.ragtabBench!.list())).toEqual([]);
+    await other.locator('ragtab-report input#import').setInputFiles({ name: 'run.json', mimeType: 'application/json', buffer: Buffer.from(exported) });
+    await expect(other.locator(`ragtab-report [data-run="${ui.id}"]`)).toBeVisible();
+    await expect(other.locator(`ragtab-history [data-run="${ui.id}"]`)).toBeVisible();
+    const imported = await other.evaluate((id) => window.ragtabBench!.get(id), ui.id);
     expect(imported).toEqual(JSON.parse(exported));
     // the other formats come out too
     for (const f of ['csv', 'markdown', 'openmetrics']) {
-      const [d] = await Promise.all([page.waitForEvent('download'), page.locator(`ragtab-report button[data-export="${f}"]`).click()]);
+      const [d] = await Promise.all([other.waitForEvent('download'), other.locator(`ragtab-report button[data-export="${f}"]`).click()]);
       expect(readFileSync((await d.path())!, 'utf8').length, f).toBeGreaterThan(100);
     }
     // a damaged record is refused with the field named
     const bad = JSON.parse(exported);
     bad.samples[0].duration = 'slow';
     writeFileSync(info.outputPath('bad.json'), JSON.stringify(bad));
-    await page.locator('ragtab-report input#import').setInputFiles(info.outputPath('bad.json'));
-    await expect(page.locator('ragtab-report [role=alert]')).toContainText('samples[0].duration');
+    await other.locator('ragtab-report input#import').setInputFiles(info.outputPath('bad.json'));
+    await expect(other.locator('ragtab-report [role=alert]')).toContainText('samples[0].duration');
+    await fresh.close();
   });
 
   test('the CLI: same shape as the UI run; exit 1 against a much better baseline, 0 against an equal one', async ({ baseURL }, info) => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseRunRecord, rateUnit, runHeader, summarizeRecord, type RunRecord, type Sample } from '../../src/core/run-record';
 import { compareRecords } from '../../src/core/record-compare';
 import { comparisonMarkdown, fromJson } from '../../src/core/exports';
-import { MemoryRunStore } from '../../src/core/run-store';
+import { HandoverRunStore, MemoryRunStore, type RunStore } from '../../src/core/run-store';
 import { recordOf, runFake, sample } from './bench-fixtures';
 
 /** Two queries (seq 0, 1) of three stages each, plus a warm-up query and a cold stage. */
@@ -166,6 +166,49 @@ describe('MemoryRunStore', () => {
     expect((await store.list()).map((h) => h.id)).toEqual(['b']);
     expect(await store.get('a')).toBeUndefined();
     expect(runHeader(b)).toMatchObject({ id: 'b', name: 'quick', model: 'Xenova/all-MiniLM-L6-v2', corpus: 'demo', samples: 1 });
+  });
+});
+
+describe('HandoverRunStore', () => {
+  const rec = (id: string) => recordOf([sample('search', 1)], { id, startedAt: `2026-01-0${id.length}T00:00:00.000Z` });
+
+  it('copies the runs saved before the lasting store opened, so none is lost when it opens', async () => {
+    const store = new HandoverRunStore();
+    await store.put(rec('a'));
+    const lasting = new MemoryRunStore();
+    await lasting.put(rec('bb')); // a run saved in an earlier visit
+    const handedOver = store.handOver(lasting);
+    // calls made during the hand-over wait for it and see both
+    const [list, a] = await Promise.all([store.list(), store.get('a')]);
+    await handedOver;
+    expect(list.map((h) => h.id)).toEqual(['bb', 'a']);
+    expect(a).toEqual(rec('a'));
+    expect((await lasting.list()).map((h) => h.id)).toEqual(['bb', 'a']);
+    expect(store.lasting).toBe(true);
+    expect(await store.handedOver).toBe(lasting);
+    await store.put(rec('ccc'));
+    expect(await lasting.get('ccc')).toEqual(rec('ccc'));
+  });
+
+  it('a write begun just before the hand-over is in the copy', async () => {
+    const store = new HandoverRunStore();
+    const lasting = new MemoryRunStore();
+    const put = store.put(rec('a'));
+    await Promise.all([put, store.handOver(lasting)]);
+    expect(await lasting.get('a')).toEqual(rec('a'));
+  });
+
+  it('when the copy fails, the runs stay in memory and the cause is given', async () => {
+    const store = new HandoverRunStore();
+    await store.put(rec('a'));
+    const broken: RunStore = { ...new MemoryRunStore(), put: () => Promise.reject(new Error('QuotaExceededError')), list: async () => [], get: async () => undefined, delete: async () => undefined };
+    await expect(store.handOver(broken)).rejects.toThrow('QuotaExceededError');
+    expect(store.lasting).toBe(false);
+    expect(await store.get('a')).toEqual(rec('a'));
+    // and a later hand-over may succeed
+    const lasting = new MemoryRunStore();
+    await store.handOver(lasting);
+    expect(await lasting.get('a')).toEqual(rec('a'));
   });
 });
 
