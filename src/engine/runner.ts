@@ -17,6 +17,7 @@ import type { PromptChunk } from '../core/prompt';
 import type { TokenArrival } from './llm-client';
 import type { WorkerBridge } from './bridge';
 import { sweepCells, type BenchConfig } from '../core/bench-config';
+import { planOf } from '../core/run-cost';
 import { toSettings } from '../core/settings';
 import { errorInfo, type ErrorInfo } from '../core/errors';
 import type { EnvironmentRecord, Extra, Phase, RunRecord } from '../core/run-record';
@@ -206,6 +207,8 @@ export function sessionFailure(session: BenchSession, what: string): Error {
 
 export class Runner {
   private abort: AbortController | null = null;
+  /** Set by cancel(): no further cell starts (a cancel between two cells stops the sweep too). */
+  private cancelled = false;
 
   constructor(private readonly opts: RunnerOptions) {}
 
@@ -215,6 +218,7 @@ export class Runner {
 
   /** Stops the run between steps (and cancels an ingestion in progress); the record says 'cancelled'. */
   cancel(): void {
+    this.cancelled = true;
     this.abort?.abort();
     this.opts.session.cancel();
   }
@@ -224,7 +228,9 @@ export class Runner {
     const cells = sweepCells(config);
     const sweepId = cells.length > 1 ? newRunId() : null;
     const out: RunRecord[] = [];
+    this.cancelled = false;
     for (const cell of cells) {
+      if (this.cancelled) break;
       const sweep = sweepId ? { id: sweepId, index: cell.index, of: cells.length, values: { ...cell.values } } : null;
       const r = await this.runOne(cell.config, sweep, cells.length);
       out.push(r);
@@ -237,6 +243,7 @@ export class Runner {
     const { session, suite, client } = this.opts;
     const abort = new AbortController();
     this.abort = abort;
+    if (this.cancelled) abort.abort();
     const runId = newRunId();
     const record = newRecord({ id: runId, suite: this.opts.suiteName ?? 'retrieval', config, sweep, environment: await (this.opts.environment ?? collectEnvironment)() });
     const limits = this.opts.limits === undefined ? { start: () => measureDeviceLimits(), after: measureCalibration } : this.opts.limits;
@@ -277,13 +284,7 @@ export class Runner {
     session.addEventListener('change', onChange);
     client?.willStart?.({ runId, config, cell: sweep?.index ?? 0, cells });
 
-    const plan = suite.flatMap((step) => {
-      const reps = step.repeat === 'once' ? [{ iteration: 0, warmup: false }] : [
-        ...Array.from({ length: config.warmups }, (_, i) => ({ iteration: i, warmup: true })),
-        ...Array.from({ length: config.iterations }, (_, i) => ({ iteration: i, warmup: false })),
-      ];
-      return reps.map((r) => ({ step, ...r }));
-    });
+    const plan = planOf(suite, config);
     let done = 0;
     memory.start();
     try {

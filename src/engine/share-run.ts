@@ -12,6 +12,7 @@
  */
 import { GGUF_CACHE } from '../core/cache-names';
 import { applySets, type BenchConfig } from '../core/bench-config';
+import { linkRunConcerns, runCost, stepStatus, type RunCost } from '../core/run-cost';
 import { RagtabError } from '../core/errors';
 import { sha256Hex } from '../core/documents';
 import type { RunRecord } from '../core/run-record';
@@ -126,12 +127,46 @@ export interface ShareRunOptions {
   /** The user's files (a corpus of files or a BEIR folder). */
   files?: readonly File[];
   onStatus?: (message: string) => void;
+  /** Aborting it cancels the run at the next step (and an ingestion in progress); runShared then rejects with `Cancelled`. */
+  signal?: AbortSignal;
 }
 
 export interface ShareRunResult {
   summary: ShareSummary;
   record: RunRecord | null;
   warnings: string[];
+}
+
+/**
+ * The configuration a share link runs here. A benchmark record's configuration runs as it is (the
+ * runner checks the corpus hash). The app's own run is replayed as it ran: the same questions (at
+ * most 5), the evaluation when the sharer ran one; the corpus is checked after ingesting (a corpus
+ * of files or a folder must match).
+ */
+export function sharedRunConfig(payload: SharePayload): { config: BenchConfig; fromBenchmark: boolean } {
+  const pins = payload.pins;
+  const fromBenchmark = payload.summary?.source === 'record' && (pins.corpus.kind === 'demo' || pins.corpus.kind === 'beir' || pins.corpus.kind === 'hub');
+  let config = payload.config;
+  if (!fromBenchmark) {
+    config = applySets(config, [
+      'corpus.hash=null',
+      `queries.count=${Math.min(config.queries.count, 5)}`,
+      ...(payload.summary?.quality ? ['quality=true'] : []),
+      ...(config.queries.from === 'corpus' && !payload.summary?.questions.length ? ['queries.count=1'] : []),
+      ...(config.queries.from === 'corpus' && payload.summary?.questions.length ? [`queries.from=list`, `queries.list=${JSON.stringify(payload.summary.questions.slice(0, 5))}`, `queries.count=${Math.min(5, payload.summary.questions.length)}`] : []),
+    ]);
+  }
+  return { config, fromBenchmark };
+}
+
+/** What running a share link here will cost (cells, steps, queries, deletions), before it starts. */
+export function sharedRunCost(payload: SharePayload): RunCost & { concerns: string[] } {
+  const { config } = sharedRunConfig(payload);
+  const cost = runCost(config, RETRIEVAL_SUITE);
+  // the sharer's own wall time, as their record says (a claim of the link, not measured here)
+  const r = payload.record;
+  const theirs = r?.finishedAt ? Date.parse(r.finishedAt) - Date.parse(r.startedAt) : NaN;
+  return { ...cost, ...(Number.isFinite(theirs) && theirs >= 0 ? { theirMs: theirs } : {}), concerns: linkRunConcerns(config, cost) };
 }
 
 /**
@@ -153,31 +188,32 @@ export async function runShared(o: ShareRunOptions): Promise<ShareRunResult> {
   }
   if (pins.corpus.kind === 'folder' && files.length === 0) throw new RagtabError('EmptyCorpus', 'Pick the BEIR folder this run used.');
 
-  // A benchmark record's configuration runs as it is (the runner checks the corpus hash). The app's
-  // own run is replayed as it ran: the same questions (at most 5), the evaluation when the sharer
-  // ran one; the corpus is checked here, after ingesting (a corpus of files or a folder must match).
-  const fromBenchmark = payload.summary?.source === 'record' && (pins.corpus.kind === 'demo' || pins.corpus.kind === 'beir' || pins.corpus.kind === 'hub');
-  let config = payload.config;
-  const expected = pins.corpus.hash ?? config.corpus.hash;
-  if (!fromBenchmark) {
-    config = applySets(config, [
-      'corpus.hash=null',
-      `queries.count=${Math.min(config.queries.count, 5)}`,
-      ...(payload.summary?.quality ? ['quality=true'] : []),
-      ...(config.queries.from === 'corpus' && !payload.summary?.questions.length ? ['queries.count=1'] : []),
-      ...(config.queries.from === 'corpus' && payload.summary?.questions.length ? [`queries.from=list`, `queries.list=${JSON.stringify(payload.summary.questions.slice(0, 5))}`, `queries.count=${Math.min(5, payload.summary.questions.length)}`] : []),
-    ]);
-  }
+  const { config, fromBenchmark } = sharedRunConfig(payload);
+  const expected = pins.corpus.hash ?? payload.config.corpus.hash;
   const corpus = pins.corpus.kind === 'files' ? { choice: { kind: 'files' as const }, files } : pins.corpus.kind === 'folder' ? { choice: { kind: 'beir-folder' as const, maxDocs: null }, files } : undefined;
   status(`Running the shared configuration "${config.name}" (${config.warmups} warm-up, ${config.iterations} iteration${config.iterations === 1 ? '' : 's'})…`);
+  const cancelled = () => new RagtabError('Cancelled', 'You cancelled the run; its partial record was discarded.');
+  if (o.signal?.aborted) throw cancelled();
+  let cell = { index: 0, of: 1 };
+  let started = performance.now();
   const runner = new Runner({
     session,
     suite: RETRIEVAL_SUITE,
     ...(corpus ? { corpus } : {}),
-    client: { didFinishStage: (e) => status(`${e.step} · ${e.phase}${e.warmup ? ' (warm-up)' : ''} · ${e.done}/${e.total} steps`) },
+    client: {
+      willStart: (e) => {
+        cell = { index: e.cell, of: e.cells };
+        started = performance.now();
+        status(`Starting${e.cells > 1 ? ` cell ${e.cell + 1} of ${e.cells}` : ''}…`);
+      },
+      didFinishStage: (e) => status(stepStatus(e, cell, performance.now() - started)),
+    },
   });
-  const [record] = await runner.run(config);
+  const onAbort = () => runner.cancel();
+  o.signal?.addEventListener('abort', onAbort, { once: true });
+  const [record] = await runner.run(config).finally(() => o.signal?.removeEventListener('abort', onAbort));
   if (!record) throw new RagtabError('Unknown', 'The benchmark produced no record.');
+  if (record.status === 'cancelled' && o.signal?.aborted) throw cancelled();
   if (record.status !== 'complete') {
     const last = record.errors[record.errors.length - 1];
     throw Object.assign(new Error(last?.message ?? `The run ended ${record.status}.`), { name: last?.name ?? 'Unknown' });
@@ -196,3 +232,4 @@ export async function runShared(o: ShareRunOptions): Promise<ShareRunResult> {
   }
   return { summary: summaryFromRecord(record), record, warnings };
 }
+

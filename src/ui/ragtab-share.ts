@@ -1,11 +1,11 @@
 import { LitElement, css, html, nothing } from 'lit';
-import { buildShareLink, decodeShareData, shareDataFromUrl, LINK_BUDGET, type BuiltLink, type DecodeResult, type ShareSummary } from '../core/share-link';
+import { buildShareLink, decodeShareData, shareDataFromUrl, LINK_BUDGET, type BuiltLink, type DecodeResult, type SharePayload, type ShareSummary } from '../core/share-link';
 import { fetchTargets, type FetchTarget } from '../core/share-config';
 import { makePins, summaryFromRecord, type FileCheck } from '../core/share-summary';
 import { errorInfo, type ErrorInfo } from '../core/errors';
 import { fromJson, toJson } from '../core/exports';
 import type { RunRecord } from '../core/run-record';
-import { cachedGgufSha256, checkPickedFiles, runShared, shareFromSession } from '../engine/share-run';
+import { cachedGgufSha256, checkPickedFiles, runShared, shareFromSession, sharedRunCost } from '../engine/share-run';
 import type { RagSession } from '../engine/session';
 import { cardStyles } from './shared-styles';
 import './ragtab-shared-run';
@@ -35,6 +35,7 @@ export class RagtabShare extends LitElement {
     _status: { state: true },
     _runError: { state: true },
     _consent: { state: true },
+    _confirm: { state: true },
     _fileCheck: { state: true },
     _ours: { state: true },
     _warnings: { state: true },
@@ -50,6 +51,8 @@ export class RagtabShare extends LitElement {
   declare _status: string;
   declare _runError: ErrorInfo | null;
   declare _consent: FetchTarget[] | null;
+  /** Why the link's run needs an explicit confirmation, while it waits for one. */
+  declare _confirm: string[] | null;
   declare _fileCheck: FileCheck | null;
   declare _ours: ShareSummary | null;
   declare _warnings: string[];
@@ -62,6 +65,8 @@ export class RagtabShare extends LitElement {
   private sessionAt = 0;
   private files: File[] = [];
   private consented = false;
+  private confirmed = false;
+  private abort: AbortController | null = null;
   private watched: RagSession | null = null;
 
   constructor() {
@@ -75,6 +80,7 @@ export class RagtabShare extends LitElement {
     this._status = '';
     this._runError = null;
     this._consent = null;
+    this._confirm = null;
     this._fileCheck = null;
     this._ours = null;
     this._warnings = [];
@@ -158,9 +164,11 @@ export class RagtabShare extends LitElement {
     this._runError = null;
     this._fileCheck = null;
     this._consent = null;
+    this._confirm = null;
     this._status = '';
     this.files = [];
     this.consented = false;
+    this.confirmed = false;
     await this.updateComplete;
     window.dispatchEvent(new CustomEvent('ragtab-share-opened', { detail: result.ok ? { ok: true } : { ok: false, name: result.error.name, message: result.error.message } }));
   }
@@ -264,11 +272,18 @@ export class RagtabShare extends LitElement {
       return;
     }
     this._consent = null;
+    const concerns = this.costOf(payload).concerns;
+    if (concerns.length > 0 && !this.confirmed) {
+      this._confirm = concerns;
+      return;
+    }
+    this._confirm = null;
     this._running = true;
     this._runError = null;
     this._ours = null;
+    this.abort = new AbortController();
     try {
-      const r = await runShared({ session: s, payload, files: this.files, onStatus: (m) => (this._status = m) });
+      const r = await runShared({ session: s, payload, files: this.files, signal: this.abort.signal, onStatus: (m) => (this._status = m) });
       this._ours = r.summary;
       this._warnings = r.warnings;
       this._status = 'Done: compare below.';
@@ -279,7 +294,23 @@ export class RagtabShare extends LitElement {
       window.dispatchEvent(new CustomEvent('ragtab-share-failed', { detail: this._runError }));
     } finally {
       this._running = false;
+      this.abort = null;
     }
+  }
+
+  private cost: { payload: SharePayload; cost: ReturnType<typeof sharedRunCost> } | null = null;
+  /** The link's cost, worked out once per link (it is shown on every render). */
+  private costOf(payload: SharePayload): ReturnType<typeof sharedRunCost> {
+    if (this.cost?.payload === payload) return this.cost.cost;
+    const cost = sharedRunCost(payload);
+    this.cost = { payload, cost };
+    return cost;
+  }
+
+  private _onConfirm(): void {
+    this.confirmed = true;
+    this._confirm = null;
+    void this._onRun();
   }
 
   private _onConsent(): void {
@@ -303,9 +334,10 @@ export class RagtabShare extends LitElement {
       </div>`;
     }
     return html`<ragtab-shared-run .payload=${r.payload} .migratedFrom=${r.migratedFrom} .encodedChars=${r.encodedChars}
-        .fileCheck=${this._fileCheck} ?running=${this._running} .status=${this._status} .consent=${this._consent} .error=${this._runError}
+        .fileCheck=${this._fileCheck} ?running=${this._running} .status=${this._status} .consent=${this._consent} .confirm=${this._confirm} .cost=${this.costOf(r.payload)} .error=${this._runError}
         @files-picked=${this._onFilesPicked} @run-shared=${() => void this._onRun()} @consent-given=${this._onConsent}
-        @consent-cancelled=${() => (this._consent = null)} @close-shared=${() => this.closeIncoming()}></ragtab-shared-run>
+        @consent-cancelled=${() => (this._consent = null)} @cost-confirmed=${this._onConfirm} @cost-declined=${() => (this._confirm = null)}
+        @cancel-shared=${() => this.abort?.abort()} @close-shared=${() => this.closeIncoming()}></ragtab-shared-run>
       ${this._ours ? html`<ragtab-share-compare .theirs=${r.payload.summary ?? null} .ours=${this._ours} theirsLabel="theirs (shared)" oursLabel="this device" .warnings=${this._warnings}></ragtab-share-compare>` : nothing}`;
   }
 

@@ -2,6 +2,7 @@ import { LitElement, css, html, nothing } from 'lit';
 import type { SharePayload } from '../core/share-link';
 import { fetchTargets, type FetchTarget } from '../core/share-config';
 import { unpinned, type FileCheck } from '../core/share-summary';
+import { duration, type RunCost } from '../core/run-cost';
 import { cardStyles } from './shared-styles';
 import { bytes, ms, num } from './format';
 
@@ -18,8 +19,9 @@ const VERDICT: Record<FetchTarget['verdict'], string> = {
  * string from the link is rendered as text. Nothing runs until "Run on this device" is clicked; a
  * download from outside the well-known hosts is listed with its full URL and needs "Allow".
  * Properties: `payload`, `migratedFrom`, `encodedChars`, `fileCheck`, `running`, `status`,
- * `consent` (targets awaiting consent, or null), `error`. Events: `files-picked` (File[]),
- * `run-shared`, `consent-given`, `consent-cancelled`, `close-shared`.
+ * `consent` (targets awaiting consent, or null), `cost`, `confirm` (concerns awaiting a
+ * confirmation, or null), `error`. Events: `files-picked` (File[]), `run-shared`, `consent-given`,
+ * `consent-cancelled`, `cost-confirmed`, `cost-declined`, `cancel-shared`, `close-shared`.
  */
 export class RagtabSharedRun extends LitElement {
   static override properties = {
@@ -30,6 +32,8 @@ export class RagtabSharedRun extends LitElement {
     running: { type: Boolean },
     status: { type: String },
     consent: { attribute: false },
+    cost: { attribute: false },
+    confirm: { attribute: false },
     error: { attribute: false },
   };
   declare payload: SharePayload | null;
@@ -39,6 +43,10 @@ export class RagtabSharedRun extends LitElement {
   declare running: boolean;
   declare status: string;
   declare consent: FetchTarget[] | null;
+  /** What running it here costs (cells, steps, queries, deletions), shown before it runs. */
+  declare cost: RunCost | null;
+  /** Why it needs an explicit confirmation, while it waits for one (else null). */
+  declare confirm: string[] | null;
   declare error: { name: string; message: string } | null;
 
   constructor() {
@@ -50,6 +58,8 @@ export class RagtabSharedRun extends LitElement {
     this.running = false;
     this.status = '';
     this.consent = null;
+    this.cost = null;
+    this.confirm = null;
     this.error = null;
   }
 
@@ -130,6 +140,7 @@ export class RagtabSharedRun extends LitElement {
           ? html`${p.pins.llm.engine} <code>${p.pins.llm.model}</code>${p.pins.llm.variant ? ` · ${p.pins.llm.variant}` : ''}${p.pins.llm.sha256 ? html` · SHA-256 <code>${p.pins.llm.sha256.slice(0, 16)}…</code>` : nothing}${p.pins.llm.library ? ` · ${p.pins.llm.library}` : ''} · ${c.llm.maxNewTokens} new tokens · seed ${c.llm.seed}`
           : 'none'}</dd>
         <dt>method</dt><dd>${c.warmups} warm-up(s), ${c.iterations} iteration(s), ${c.queries.from === 'list' ? html`questions: ${c.queries.list.map((q, i) => html`${i ? ' · ' : ''}“<span data-shared-question>${q}</span>”`)}` : `${c.queries.count} corpus queries`}${c.quality ? ' · quality scored' : ''}</dd>
+        ${this.cost ? html`<dt>running it here</dt><dd data-cost>${costLine(this.cost)}</dd>` : nothing}
         ${loose.length ? html`<dt>not pinned</dt><dd data-unpinned>${loose.join('; ')}</dd>` : nothing}
       </dl>
       ${targets.length
@@ -169,8 +180,20 @@ export class RagtabSharedRun extends LitElement {
             </div>
           </div>`
         : nothing}
+      ${this.confirm
+        ? html`<div class="consent-box" role="alertdialog" aria-labelledby="confirm-title" data-confirm-cost>
+            <strong id="confirm-title">This link asks for more than a link may start on one click:</strong>
+            <ul>${this.confirm.map((c) => html`<li data-concern>${c}</li>`)}</ul>
+            ${this.cost ? html`<p class="note">${costLine(this.cost)}. You can cancel it at any step.</p>` : nothing}
+            <div class="row">
+              <button class="primary" data-confirm-run @click=${() => this.fire('cost-confirmed')}>Run it anyway</button>
+              <button data-confirm-cancel @click=${() => this.fire('cost-declined')}>Don't run</button>
+            </div>
+          </div>`
+        : nothing}
       <div class="row">
         <button class="primary" data-run-shared ?disabled=${!this.canRun(p)} @click=${() => this.fire('run-shared')}>Run on this device</button>
+        ${this.running ? html`<button data-cancel-shared @click=${() => this.fire('cancel-shared')}>Cancel</button>` : nothing}
         <button data-close-shared ?disabled=${this.running} @click=${() => this.fire('close-shared')}>Close</button>
         ${this.status ? html`<span class="note" aria-live="polite" data-share-status>${this.status}</span>` : nothing}
       </div>
@@ -183,6 +206,14 @@ export class RagtabSharedRun extends LitElement {
     this.fire('files-picked', [...(input.files ?? [])]);
   }
 }
+/** "2 sweep cells · 26 steps · 240 timed queries · deletes …", every count from the plan. */
+function costLine(c: RunCost): string {
+  const n = (x: number) => x.toLocaleString('en-US');
+  const cells = c.cells > 1 ? `${n(c.cells)} sweep cells, ` : '';
+  const theirs = c.theirMs !== undefined ? `; their run took ${duration(c.theirMs)} on their device, as their record says (the time here is shown as it runs)` : '; no estimate of time before it starts (the time left is shown as it runs)';
+  return `${cells}${n(c.steps)} step${c.steps === 1 ? '' : 's'} (at most), ${n(c.queries)} timed quer${c.queries === 1 ? 'y' : 'ies'}${theirs}; it deletes ${c.deletes.join('; ')}`;
+}
+
 customElements.define('ragtab-shared-run', RagtabSharedRun);
 declare global {
   interface HTMLElementTagNameMap {

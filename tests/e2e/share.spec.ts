@@ -13,7 +13,9 @@ import { decodeShareLink, encodeShareData, SHARE_VERSION, type SharePayload } fr
 import { ms } from '../../src/ui/format';
 import { shownError } from './helpers';
 import { DEMO, arm, askViaUi as ask, evaluateViaUi, ingestViaUi as ingest, loadLlmViaUi, settle, startStaticServer, waitForApp, type StaticServer } from './pwa-helpers';
-import { fuzzCases, MARKUP, validPayload } from '../unit/share-fixtures';
+import { CONFIG, fuzzCases, MARKUP, SUMMARY, validPayload } from '../unit/share-fixtures';
+import { applySets } from '../../src/core/bench-config';
+import { makePins } from '../../src/core/share-summary';
 import { runFake, SMALL } from '../unit/bench-fixtures';
 import { toJson } from '../../src/core/exports';
 
@@ -253,6 +255,40 @@ test('an old-version link opens; an unknown host waits for consent; a newer vers
   await expect(view.locator('[data-consent]')).toHaveCount(0);
   expect(requested.filter((u) => u.includes('evil.example'))).toEqual([]);
   expect(await page.evaluate(() => window.ragtab!.status)).toBe('idle');
+});
+
+test('a link that asks for days of work shows its cost, waits for a confirmation, and its run can be cancelled', async ({ page }) => {
+  // the drill of issue 12: 10,000 iterations, 100 warm-ups, clearCache and a 6-cell sweep
+  const config = applySets(CONFIG, ['llm.engine=none', 'llm.model=null', 'llm.variant=null', 'iterations=10000', 'warmups=100', 'clearCache=true', 'sweep=[{"path":"k","values":[1,2,3]},{"path":"embedder.batch","values":[8,16]}]']);
+  const payload = { v: SHARE_VERSION, config, pins: makePins(config, { corpusName: 'ragtab docs (demo)', docs: 58, deps: {} }), summary: { ...SUMMARY, llm: null } };
+  expect(await openLink(page, `${server.url}#share=${await encodeShareData(payload)}`)).toEqual({ ok: true });
+  const view = page.locator('ragtab-shared-run');
+  // the cost, before anything runs: cells, steps, queries, what it deletes
+  const cost = view.locator('[data-cost]');
+  await expect(cost).toContainText('6 sweep cells, 121,230 steps (at most), 60,600 timed queries');
+  await expect(cost).toContainText('the cached files of the embedding model lsa-wordpiece-256');
+  await expect(cost).toContainText('no estimate of time before it starts');
+  // "Run" asks first, naming every excess; declining starts nothing
+  await view.locator('[data-run-shared]').click();
+  await expect(view.locator('[data-confirm-cost] [data-concern]')).toHaveCount(4);
+  await expect(view.locator('[data-confirm-cost]')).toContainText('121,230 steps (200 without confirmation)');
+  await view.locator('[data-confirm-cancel]').click();
+  await expect(view.locator('[data-confirm-cost]')).toHaveCount(0);
+  expect(await page.evaluate(() => window.ragtab!.status)).toBe('idle');
+  // confirmed, it runs with live progress and a Cancel button, and stops when cancelled
+  await arm(page, ['ragtab-share-failed', 'ragtab-share-compared']);
+  await view.locator('[data-run-shared]').click();
+  await view.locator('[data-confirm-run]').click();
+  await expect(view.locator('[data-close-shared]')).toBeDisabled();
+  await expect(view.locator('[data-share-status]')).toContainText(/cell 1 of 6 · .* steps · .* so far · about .* left at this pace/, { timeout: 5 * 60_000 });
+  await view.locator('[data-cancel-shared]').click();
+  const end = await settle<{ name: string; message: string }>(page, 5 * 60_000);
+  expect(end.name).toBe('ragtab-share-failed');
+  expect(end.detail.name).toBe('Cancelled');
+  await expect(view.locator('[data-run-error="Cancelled"]')).toBeVisible();
+  await expect(view.locator('[data-cancel-shared]')).toHaveCount(0);
+  await expect(view.locator('[data-close-shared]')).toBeEnabled();
+  expect(await page.evaluate(() => window.ragtab!.busy)).toBe(false);
 });
 
 test('two exported records compare side by side', async ({ page }) => {

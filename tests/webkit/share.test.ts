@@ -1,6 +1,7 @@
 /**
  * Share links across engines: a link made in Chromium opens in WebKit, re-runs there and compares;
- * a link made in WebKit opens in Chromium and does the same. Same build, same local models.
+ * a link made in WebKit opens in Chromium and does the same. Same build, same local models. A link
+ * that asks for days of work shows its cost, waits for a confirmation, and its run can be cancelled.
  */
 import { expect, test } from 'vitest';
 import { inject } from 'vitest';
@@ -8,6 +9,10 @@ import { chromium, type Page } from '@playwright/test';
 import { BASE_FLAGS, resolveChromium } from '../../scripts/lib/chromium';
 import { withApp } from './lib/session';
 import type { App } from './lib/page';
+import { encodeShareData, SHARE_VERSION } from '../../src/core/share-link';
+import { applySets } from '../../src/core/bench-config';
+import { makePins } from '../../src/core/share-summary';
+import { CONFIG, SUMMARY } from '../unit/share-fixtures';
 
 const QS = '?model=lsa-wordpiece-256&modelBase=models/&device=wasm&llm=none';
 const QUESTION = 'how is time to first token measured';
@@ -81,5 +86,29 @@ test('a link made in WebKit opens in Chromium, re-runs and compares', async () =
     const done = await fired;
     expect(done.name, JSON.stringify(done.detail)).toBe('ragtab-share-compared');
     expect(await page.locator('ragtab-share-compare tr[data-compare-row]').count()).toBeGreaterThan(0);
+  });
+});
+
+test('a link that asks for days of work shows its cost, waits for a confirmation, and its run can be cancelled', async () => {
+  const config = applySets(CONFIG, ['llm.engine=none', 'llm.model=null', 'llm.variant=null', 'iterations=10000', 'warmups=100', 'clearCache=true', 'sweep=[{"path":"k","values":[1,2,3]},{"path":"embedder.batch","values":[8,16]}]']);
+  const payload = { v: SHARE_VERSION, config, pins: makePins(config, { corpusName: 'ragtab docs (demo)', docs: 58, deps: {} }), summary: { ...SUMMARY, llm: null } };
+  await withApp(async (app) => {
+    await app.open(`${QS}#share=${await encodeShareData(payload)}`);
+    const view = ['ragtab-share', 'ragtab-shared-run'];
+    const text = (sel: string) => app.run<string | null>(`const v = $(...args[0]); if (!v) return null; await settled(v); return v.shadowRoot.querySelector(args[1])?.textContent ?? null;`, view, sel);
+    await app.run(`for (;;) { const v = $(...args[0]); if (v) { await settled(v); if (v.shadowRoot.querySelector('[data-cost]')) return; } await new Promise((r) => requestAnimationFrame(r)); }`, view);
+    expect(await text('[data-cost]')).toContain('6 sweep cells, 121,230 steps (at most)');
+    // "Run" asks first; nothing starts
+    await app.run(`${app.click(...view, '[data-run-shared]')}; await settled($(...args[0]));`, view);
+    expect(await app.run<number>(`return $(...args[0]).shadowRoot.querySelectorAll('[data-confirm-cost] [data-concern]').length;`, view)).toBe(4);
+    expect(await app.run<string>(`return window.ragtab.status;`)).toBe('idle');
+    // confirmed, it runs with live progress; Cancel stops it
+    await app.run(`${app.click(...view, '[data-confirm-run]')};`);
+    const progress = await app.run<string>(`for (;;) { const t = $(...args[0])?.shadowRoot.querySelector('[data-share-status]')?.textContent ?? ''; if (/left at this pace/.test(t)) return t; await new Promise((r) => requestAnimationFrame(r)); }`, view);
+    expect(progress).toMatch(/^cell 1 of 6 · /);
+    const end = await app.act(['ragtab-share-failed', 'ragtab-share-compared'], app.click(...view, '[data-cancel-shared]'));
+    expect(end.name).toBe('ragtab-share-failed');
+    expect((end.detail as { name: string }).name).toBe('Cancelled');
+    expect(await app.run<boolean>(`return window.ragtab.busy;`)).toBe(false);
   });
 });
