@@ -329,12 +329,19 @@ export const FAKE_ROOFS: DeviceRoofs = {
   simdN: { available: true, threads: 2, gflops: 38, perThread: [19, 19] },
 };
 
-export async function runFake(sets: readonly string[] = SMALL, fake: FakeOptions = {}, client?: RunnerClient, sources?: Partial<MemorySources>): Promise<{ records: RunRecord[]; session: FakeSession }> {
+export async function runFake(sets: readonly string[] = SMALL, fake: FakeOptions = {}, client?: RunnerClient | ((runner: Runner) => RunnerClient), sources?: Partial<MemorySources>): Promise<{ records: RunRecord[]; session: FakeSession }> {
   const session = new FakeSession(fake);
-  const runner = new Runner({
+  let runner: Runner | null = null;
+  const clientOf = typeof client === 'function' ? client : () => client;
+  runner = new Runner({
     session,
     suite: RETRIEVAL_SUITE,
-    client,
+    client: {
+      willStart: (e) => clientOf(runner!)?.willStart?.(e),
+      didFinishStage: (e) => clientOf(runner!)?.didFinishStage?.(e),
+      didFinish: (r) => clientOf(runner!)?.didFinish?.(r),
+      didFail: (e, r) => clientOf(runner!)?.didFail?.(e, r),
+    },
     environment: async () => structuredClone(ENV),
     memorySources: fakeMemorySources(sources),
     hardwareConcurrency: 2,

@@ -160,6 +160,26 @@ describe('Runner over the retrieval suite', () => {
     expect(concurrencyText(c)).toContain('queue for it');
   });
 
+  it('a cancel between two cells stops the sweep: no further cell starts', async () => {
+    const started: number[] = [];
+    const { records } = await runFake([...SMALL, 'reload=false', 'iterations=1', 'sweep=[{"path":"k","values":[1,5,10]}]'], {}, (runner) => ({
+      willStart: (e) => started.push(e.cell),
+      didFinish: () => runner.cancel(), // after the first cell's record, before the second starts
+    }));
+    expect(started).toEqual([0]);
+    expect(records.map((r) => r.status)).toEqual(['complete']);
+  });
+
+  it('a cancel during a step: the record says cancelled and the sweep stops', async () => {
+    const { records } = await runFake([...SMALL, 'reload=false', 'iterations=3', 'sweep=[{"path":"k","values":[1,5]}]'], {}, (runner) => ({
+      didFinishStage: (e) => {
+        if (e.step === 'query set' && !e.warmup) runner.cancel();
+      },
+    }));
+    expect(records.map((r) => r.status)).toEqual(['cancelled']);
+    expect(records[0]!.errors.at(-1)?.name).toBe('Cancelled');
+  });
+
   it('runs a sweep: one record per cell, with its coordinates', async () => {
     const { records } = await runFake([...SMALL, 'reload=false', 'iterations=1', 'sweep=[{"path":"k","values":[1,5]},{"path":"embedder.batch","values":[8,16]}]']);
     expect(records).toHaveLength(4);
