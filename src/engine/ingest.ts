@@ -26,6 +26,7 @@ import type { RagtabStore } from '../storage/store';
 import { BatchCommitter, INGEST_COMMIT_POLICY } from '../storage/commit-policy';
 import { chunksFromRefsInSlices, refsOf } from '../storage/stored-refs';
 import { withIndexWriteLock } from '../storage/locks';
+import { IndexDamaged } from '../storage/indexes';
 import { WorkerBridge, createIndexWorker } from './bridge';
 import { loadCorpus, type LoadedCorpus } from './corpus-loader';
 import type { IngestReport, KindCheck, KindReport, ModelLoadReport } from './reports';
@@ -108,6 +109,21 @@ async function loadStored(g: Ingestion, rec: StageRecorder | null, label: string
   return restored;
 }
 
+/**
+ * loadStored, except that a damaged index (blocks that do not add up, or fail their checksums) is
+ * never served: it is deleted, the user is told what was wrong, and null says "embed again".
+ */
+async function loadStoredOrSetAside(g: Ingestion, rec: StageRecorder | null, label: string): Promise<Chunk[] | null> {
+  try {
+    return await loadStored(g, rec, label);
+  } catch (e) {
+    if (!(e instanceof IndexDamaged)) throw e;
+    await g.store!.indexes.delete(e.key);
+    g.hooks.warn(`${e.message} Nothing of it was used: it was deleted, and the corpus is embedded again.`);
+    return null;
+  }
+}
+
 /** Embeds chunks[from..] in batches, adding each to the index and handing it to `persist` (when storing). */
 async function embedChunks(g: Ingestion, rec: StageRecorder, from: number, persist: ((part: Chunk[], vecs: Float32Array) => Promise<void>) | null): Promise<void> {
   const { chunks } = g;
@@ -157,21 +173,27 @@ async function embedAndStore(g: Ingestion, rec: StageRecorder): Promise<void> {
   const key = need(g.key);
   const info = need(g.emb).info;
   await withIndexWriteLock(key.key, { onWait: (w) => g.hooks.warn(w.message), signal: g.signal }, async () => {
-    const b = await store.indexes.begin({ key, dims: info.dims, totalChunks: g.chunks.length, chunksHash: await chunkListHash(g.chunks), device: info.device });
+    const input = { key, dims: info.dims, totalChunks: g.chunks.length, chunksHash: await chunkListHash(g.chunks), device: info.device };
+    let b = await store.indexes.begin(input);
     if (b.restarted) g.hooks.warn(b.restarted);
     if (b.complete) {
       // Another tab finished this index while we waited for its lock.
       await g.index.call('reset', (api) => api.reset(info.dims), g.signal);
-      g.chunks = await loadStored(g, rec, 'Loading the vectors the other tab stored');
-      g.storage = { ...g.storage, persisted: true, fromStorage: true };
-      g.batches = [];
-      return;
+      const loaded = await loadStoredOrSetAside(g, rec, 'Loading the vectors the other tab stored');
+      if (loaded) {
+        g.chunks = loaded;
+        g.storage = { ...g.storage, persisted: true, fromStorage: true };
+        g.batches = [];
+        return;
+      }
+      b = await store.indexes.begin(input);
     }
     let resumedFrom = 0;
     if (b.committedChunks > 0) {
-      await loadStored(g, rec, `Loading ${b.committedChunks} stored chunks (resuming)`);
-      resumedFrom = b.committedChunks;
-      g.hooks.warn(`Resumed: ${b.committedChunks} of ${g.chunks.length} chunks were already stored by an earlier, interrupted ingestion.`);
+      if (await loadStoredOrSetAside(g, rec, `Loading ${b.committedChunks} stored chunks (resuming)`)) {
+        resumedFrom = b.committedChunks;
+        g.hooks.warn(`Resumed: ${b.committedChunks} of ${g.chunks.length} chunks were already stored by an earlier, interrupted ingestion.`);
+      } else b = await store.indexes.begin(input);
     }
     // Several embedded batches per transaction (INGEST_COMMIT_POLICY: ~8,192 vectors or 2 s): a page
     // closed mid-ingest loses at most the batches since the last commit, which the resume embeds again.
@@ -331,7 +353,10 @@ export const INGEST_STAGES: readonly Stage<Ingestion>[] = Object.freeze([
     phase: 'load',
     enabled: (g: Ingestion) => g.storedComplete,
     run: async (g: Ingestion, rec: StageRecorder) => {
-      g.chunks = await loadStored(g, rec, 'Loading the stored vectors');
+      const loaded = await loadStoredOrSetAside(g, rec, 'Loading the stored vectors');
+      // a damaged index was set aside: the chunk and embed stages run as for a new corpus
+      if (!loaded) return void (g.storedComplete = false);
+      g.chunks = loaded;
       g.storage = { ...g.storage, persisted: true, fromStorage: true };
     },
   },

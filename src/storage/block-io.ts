@@ -5,6 +5,7 @@
  */
 import type { BlockRecord, RagtabDb } from './schema';
 import { concatRefs } from './ref-columns';
+import { blockDamage, refsChecksum, type BlockSums } from './checksums';
 import { vectorBytes } from './sizes';
 import { VECTORS_TYPE } from './schema';
 import { watch } from './errors';
@@ -75,13 +76,16 @@ export async function readStoredBlocks(db: RagtabDb, key: string, mode: BlockRea
     const v = b.vectors;
     const bytes = vectorBytes(v);
     parts.push(v);
-    blocks.push({ blockNo: b.blockNo, first: b.first, count: b.count, dims: b.dims, offset, bytes, cols: { ids: b.ids, docIds: b.docIds, ends: b.ends, nums: b.nums, truncated: b.truncated } });
+    blocks.push({ blockNo: b.blockNo, first: b.first, count: b.count, dims: b.dims, offset, bytes, cols: { ids: b.ids, docIds: b.docIds, ends: b.ends, nums: b.nums, truncated: b.truncated }, sums: b.sums ?? null, damage: null });
     offset += bytes;
   }
   records = [];
   const vectors = await oneBuffer(parts, offset);
   parts.length = 0;
-  return { meta, blocks, vectors, txMs: t1 - t0, bytesMs: performance.now() - t1 };
+  const t2 = performance.now();
+  // every block against its checksums, here (in the blocks worker where there is one), before any is served
+  for (const b of blocks) if (b.sums) b.damage = blockDamage(b.sums, new Uint8Array(vectors, b.offset, b.bytes), b.dims, b.cols);
+  return { meta, blocks, vectors, txMs: t1 - t0, bytesMs: t2 - t1, verifyMs: performance.now() - t2 };
 }
 
 /**
@@ -117,7 +121,12 @@ export async function compactStored(db: RagtabDb, key: string, targetBytes = COM
       const tx = db.transaction('blocks', 'readwrite', { durability: 'relaxed' });
       const w = watch(tx);
       for (const b of group.slice(1)) w.req(tx.store.delete([key, b.blockNo]));
-      w.req(tx.store.put({ indexKey: key, blockNo: head.blockNo, first: head.first, count, dims: meta.dims, vectors, ...concatRefs(group) }));
+      const cols = concatRefs(group);
+      // the parts' vector checksums carry over (a merged Blob is never read here); the refs are hashed again
+      const sums: BlockSums | undefined = group.every((b) => b.sums)
+        ? { rows: group.flatMap((b) => b.sums!.rows), vectors: group.flatMap((b) => b.sums!.vectors), refs: refsChecksum(cols) }
+        : undefined;
+      w.req(tx.store.put({ indexKey: key, blockNo: head.blockNo, first: head.first, count, dims: meta.dims, vectors, ...cols, ...(sums ? { sums } : {}) }));
       await w.done();
     }
     from = group[group.length - 1]!.blockNo;

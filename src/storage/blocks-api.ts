@@ -9,6 +9,7 @@
  */
 import type { IndexMeta } from './schema';
 import type { RefColumns } from './ref-columns';
+import type { BlockSums } from './checksums';
 import type { VectorForm } from './vector-form';
 import type { KindData, StoredKind } from '../core/index-kinds';
 
@@ -25,6 +26,10 @@ export interface ReadBlock {
   offset: number;
   bytes: number;
   cols: RefColumns;
+  /** Its stored checksums (null: stored before ragtab wrote them, read unchecked). */
+  sums: BlockSums | null;
+  /** What failed its checksum (null: nothing, or not checked). */
+  damage: string | null;
 }
 
 export interface ReadBlocks {
@@ -35,6 +40,8 @@ export interface ReadBlocks {
   /** ms in the read transaction, then ms turning the stored blocks into the one buffer. */
   txMs: number;
   bytesMs: number;
+  /** ms checking every block against its checksums. */
+  verifyMs: number;
 }
 
 export interface CompactResult {

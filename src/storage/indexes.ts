@@ -17,6 +17,7 @@
  * Take `withIndexWriteLock(key, …)` (locks.ts) around begin → appendBlock… → complete so only one
  * tab writes a given index.
  */
+import { refsChecksum, vectorsChecksum, type BlockSums } from './checksums';
 import { RagtabError } from '../core/errors';
 import { INDEX_FORMAT_VERSION, type IndexKey } from '../core/index-key';
 import * as Comlink from 'comlink';
@@ -104,6 +105,19 @@ function concatFloats(parts: ReadonlyArray<Float32Array>, floats: number): Array
     at += p.length;
   }
   return out.buffer;
+}
+
+/**
+ * A stored index whose blocks do not add up or fail their checksums: never served. The ingestion
+ * sets it aside (deletes it, saying why) and embeds the corpus again.
+ */
+export class IndexDamaged extends RagtabError {
+  constructor(
+    readonly key: string,
+    readonly why: string,
+  ) {
+    super('StorageError', `The stored index is damaged: ${why}.`);
+  }
 }
 
 function fail(message: string): RagtabError {
@@ -269,6 +283,7 @@ export class IndexesRepo {
     // copied now (synchronously): the caller may transfer or reuse its buffers
     const buf = this.vectorForm.form === 'Blob' ? new Blob(parts as unknown as BlobPart[], { type: VECTORS_TYPE }) : concatFloats(parts, floats);
     const cols = packRefs(chunks);
+    const sums: BlockSums = { rows: [n], vectors: [vectorsChecksum(parts)], refs: refsChecksum(cols) };
     let block: BlockRecord | null = null;
     const needed = blockBytes({ vectors: buf, ...cols });
     const what = `store block ${blockNo} of the index (${n} vectors)`;
@@ -294,7 +309,7 @@ export class IndexesRepo {
         await tx.done.catch(() => undefined);
         throw fail(`Could not ${what}: ${problem}.`);
       }
-      block = { indexKey: key, blockNo, first: meta.committedChunks, count: n, dims, vectors: buf, ...cols };
+      block = { indexKey: key, blockNo, first: meta.committedChunks, count: n, dims, vectors: buf, ...cols, sums };
       const next: IndexMeta = {
         ...meta,
         committedChunks: meta.committedChunks + n,
@@ -391,17 +406,27 @@ export class IndexesRepo {
     const { meta } = read;
     const dims = meta.dims;
     const total = meta.committedChunks;
-    const damaged = (why: string) => fail(`The stored index is damaged (${why}): delete it in the storage panel and ingest again.`);
+    const damaged = (why: string) => new IndexDamaged(key, why);
     let at = 0;
     const parts: Array<{ first: number; count: number; cols: RefColumns }> = [];
     for (const b of read.blocks) {
-      if (b.first !== at || b.dims !== dims || b.bytes !== b.count * dims * 4 || at + b.count > total || b.offset !== at * dims * 4) {
-        throw damaged(`block ${b.blockNo} does not follow (chunk ${b.first}, expected ${at})`);
-      }
+      const problem =
+        b.first !== at
+          ? `block ${b.blockNo} starts at chunk ${b.first}, where chunk ${at} was expected (a block is missing or out of place)`
+          : b.dims !== dims
+            ? `block ${b.blockNo} has ${b.dims} dimensions, the index ${dims}`
+            : b.bytes !== b.count * dims * 4
+              ? `block ${b.blockNo} holds ${b.bytes} bytes of vectors, ${b.count} × ${dims} × 4 = ${b.count * dims * 4} expected`
+              : at + b.count > total
+                ? `block ${b.blockNo} ends at chunk ${at + b.count}, past the ${total} committed`
+                : b.damage
+                  ? `block ${b.blockNo}: ${b.damage}`
+                  : null;
+      if (problem) throw damaged(problem);
       parts.push({ first: at, count: b.count, cols: b.cols });
       at += b.count;
     }
-    if (at !== total) throw damaged(`${at} chunks in the blocks, ${total} committed`);
+    if (at !== total) throw damaged(`its blocks hold ${at} chunks, ${total} were committed (a block is missing)`);
     const refs = new StoredRefs(parts);
     return { meta, read, refs, readMs: t1 - t0, assembleMs: performance.now() - t1 };
   }

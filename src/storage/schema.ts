@@ -3,6 +3,7 @@
  * and, for the upgrade steps (upgrades.ts) and their tests, the earlier layouts. The history of the
  * versions is told in upgrades.ts; opening is db.ts.
  */
+import type { BlockSums } from './checksums';
 import type { DBSchema, IDBPDatabase } from 'idb';
 import type { CorpusSource, Doc, Query } from '../core/documents';
 import type { IndexKey, IndexKeyPartsV1 } from '../core/index-key';
@@ -141,6 +142,11 @@ export interface BlockRecord extends RefColumns {
    * late.
    */
   vectors: Blob | ArrayBuffer;
+  /**
+   * Checksums of the vectors (per run of rows written) and of the ref columns, verified on every
+   * read (checksums.ts). Absent on blocks stored before ragtab wrote them: those are read unchecked.
+   */
+  sums?: BlockSums;
 }
 
 /** v3's block (history: the upgrade to v4 reads it): the vectors as an ArrayBuffer. */
