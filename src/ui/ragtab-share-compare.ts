@@ -1,4 +1,6 @@
 import { LitElement, css, html, nothing, svg } from 'lit';
+import { u } from './user-text';
+import { visibleControls } from '../core/visible-text';
 import { compareSummaries, type CompareRow } from '../core/share-summary';
 import type { ShareSummary } from '../core/share-link';
 import { cardStyles } from './shared-styles';
@@ -81,7 +83,7 @@ export class RagtabShareCompare extends LitElement {
         const tw = Math.max(1, (r.theirs! / max) * barW);
         const ow = Math.max(1, (r.ours! / max) * barW);
         return svg`<g>
-          <text x="0" y=${y + 19}>${r.label}${r.phase === 'warm' ? '' : ` (${r.phase})`}</text>
+          <text x="0" y=${y + 19}>${visibleControls(r.label)}${r.phase === 'warm' ? '' : ` (${visibleControls(r.phase)})`}</text>
           <rect class="theirs" x=${labelW} y=${y} width=${tw} height="13" rx="2"></rect>
           <rect class="ours" x=${labelW} y=${y + 15} width=${ow} height="13" rx="2"></rect>
           <text class="v" x=${labelW + tw + 4} y=${y + 11}>${ms(r.theirs)}</text>
@@ -98,23 +100,23 @@ export class RagtabShareCompare extends LitElement {
     const per = `${this.oursLabel} / ${this.theirsLabel}`;
     const ok = c.notComparable.length === 0;
     return html`<div class="card" data-compare>
-      <h2>Side by side: ${this.theirsLabel} and ${this.oursLabel}</h2>
+      <h2>Side by side: ${u(this.theirsLabel)} and ${u(this.oursLabel)}</h2>
       ${this.theirs ? nothing : html`<p class="muted">The link carried no results, so only this device's figures are shown.</p>`}
-      ${this.warnings.map((w) => html`<p class="warn" role="status">${w}</p>`)}
+      ${this.warnings.map((w) => html`<p class="warn" role="status">${u(w)}</p>`)}
       ${c.notComparable.length
-        ? html`<p class="warn" role="status" data-not-comparable>Not comparable: the two runs measured different configurations (${c.notComparable.join('; ')}), so no ratio is given.</p>`
+        ? html`<p class="warn" role="status" data-not-comparable>Not comparable: the two runs measured different configurations (${u(c.notComparable.join('; '))}), so no ratio is given.</p>`
         : nothing}
       ${c.differences.length
-        ? html`<div><h3>What differs between the two set-ups</h3><ul data-compare-differences>${c.differences.map((d) => html`<li>${d}</li>`)}</ul></div>`
+        ? html`<div><h3>What differs between the two set-ups</h3><ul data-compare-differences>${c.differences.map((d) => html`<li>${u(d)}</li>`)}</ul></div>`
         : nothing}
-      <div class="legend"><span><span class="sw theirs"></span>${this.theirsLabel}</span><span><span class="sw ours"></span>${this.oursLabel}</span></div>
+      <div class="legend"><span><span class="sw theirs"></span>${u(this.theirsLabel)}</span><span><span class="sw ours"></span>${u(this.oursLabel)}</span></div>
       ${this.chart(c.stages)}
       <table>
-        <thead><tr><th>stage</th><th>phase</th><th class="n">${this.theirsLabel} (mean)</th><th class="n">${this.oursLabel} (mean)</th><th class="n">${per}</th></tr></thead>
+        <thead><tr><th>stage</th><th>phase</th><th class="n">${u(this.theirsLabel)} (mean)</th><th class="n">${u(this.oursLabel)} (mean)</th><th class="n">${u(per)}</th></tr></thead>
         <tbody>
           ${c.stages.map(
             (r) => html`<tr data-compare-row=${r.label} data-phase=${r.phase} data-ratio=${r.ratio ?? ''}>
-              <td>${r.label}</td><td>${r.phase}</td><td class="n">${ms(r.theirs)}</td><td class="n">${ms(r.ours)}</td>
+              <td>${u(r.label)}</td><td>${u(r.phase)}</td><td class="n">${ms(r.theirs)}</td><td class="n">${ms(r.ours)}</td>
               <td class="n ${r.verdict ?? ''}" title=${r.reason ?? ''}>${ratioText(r, false, where, ok)}</td>
             </tr>`,
           )}
@@ -125,7 +127,7 @@ export class RagtabShareCompare extends LitElement {
             <thead><tr><th>throughput</th><th>phase</th><th class="n">${this.theirsLabel}</th><th class="n">${this.oursLabel}</th><th class="n">${per}</th></tr></thead>
             <tbody>
               ${c.throughputs.map(
-                (r) => html`<tr data-compare-throughput=${r.label}><td>${r.label}</td><td>${r.phase}</td><td class="n">${num(r.theirs, 1)}</td><td class="n">${num(r.ours, 1)}</td><td class="n ${r.verdict ?? ''}" title=${r.reason ?? ''}>${ratioText(r, true, where, ok)}</td></tr>`,
+                (r) => html`<tr data-compare-throughput=${r.label}><td>${u(r.label)}</td><td>${u(r.phase)}</td><td class="n">${num(r.theirs, 1)}</td><td class="n">${num(r.ours, 1)}</td><td class="n ${r.verdict ?? ''}" title=${r.reason ?? ''}>${ratioText(r, true, where, ok)}</td></tr>`,
               )}
             </tbody>
           </table>`

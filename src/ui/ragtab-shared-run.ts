@@ -4,6 +4,8 @@ import { fetchTargets, type FetchTarget } from '../core/share-config';
 import { unpinned, type FileCheck } from '../core/share-summary';
 import { duration, type RunCost } from '../core/run-cost';
 import { cardStyles } from './shared-styles';
+import { u } from './user-text';
+import { visibleControls } from '../core/visible-text';
 import { bytes, ms, num } from './format';
 
 const VERDICT: Record<FetchTarget['verdict'], string> = {
@@ -100,7 +102,7 @@ export class RagtabSharedRun extends LitElement {
               ${c.files.map((f, i) => {
                 const row = check?.rows[i];
                 return html`<li data-expected-file=${f.name}>
-                  <code>${f.name}</code> · ${bytes(f.bytes)} · SHA-256 <code>${f.sha256.slice(0, 16)}…</code>
+                  <code>${u(f.name)}</code> · ${bytes(f.bytes)} · SHA-256 <code>${f.sha256.slice(0, 16)}…</code>
                   ${row ? (row.problem ? html` <span class="bad">✗</span>` : html` <span class="ok">✓ matches</span>`) : nothing}
                 </li>`;
               })}
@@ -130,30 +132,30 @@ export class RagtabSharedRun extends LitElement {
     const env = s?.environment;
     return html`<section class="card" data-shared-run aria-label="Someone else's run">
       <div class="banner">⚑ Someone else's run, opened from a share link · read-only · nothing runs or downloads until you click “Run on this device”</div>
-      <h2>Shared configuration: <span data-shared-name>${c.name}</span></h2>
+      <h2>Shared configuration: <span data-shared-name>${u(c.name)}</span></h2>
       ${this.migratedFrom !== null ? html`<p class="note" data-migrated=${this.migratedFrom}>This link was made by an older ragtab (share link version ${this.migratedFrom}) and was converted; it carries settings only.</p>` : nothing}
       <dl class="kv">
-        <dt>corpus</dt><dd data-shared-corpus>${p.pins.corpus.kind}${p.pins.corpus.name ? html` · ${p.pins.corpus.name}` : nothing}${c.corpus.url ? html` · <code>${c.corpus.url}</code>` : nothing}${c.corpus.name ? html` · ${c.corpus.name}` : nothing}${c.corpus.maxDocs ? ` · first ${c.corpus.maxDocs} documents` : ''}${p.pins.corpus.hash ? html` · content SHA-256 <code>${p.pins.corpus.hash.slice(0, 16)}…</code>` : nothing}</dd>
-        <dt>embedding model</dt><dd><code>${c.embedder.model}</code>${c.embedder.revision ? html` @ <code>${c.embedder.revision}</code>` : ' (revision not pinned)'} · ${c.embedder.device} · ${c.embedder.dtype} · threads ${c.embedder.threads} · batch ${c.embedder.batch}${p.pins.embedder.library ? ` · ${p.pins.embedder.library}` : ''}</dd>
+        <dt>corpus</dt><dd data-shared-corpus>${p.pins.corpus.kind}${p.pins.corpus.name ? html` · ${u(p.pins.corpus.name)}` : nothing}${c.corpus.url ? html` · <code>${u(c.corpus.url)}</code>` : nothing}${c.corpus.name ? html` · ${u(c.corpus.name)}` : nothing}${c.corpus.maxDocs ? ` · first ${c.corpus.maxDocs} documents` : ''}${p.pins.corpus.hash ? html` · content SHA-256 <code>${p.pins.corpus.hash.slice(0, 16)}…</code>` : nothing}</dd>
+        <dt>embedding model</dt><dd><code>${u(c.embedder.model)}</code>${c.embedder.revision ? html` @ <code>${u(c.embedder.revision)}</code>` : ' (revision not pinned)'} · ${c.embedder.device} · ${c.embedder.dtype} · threads ${c.embedder.threads} · batch ${c.embedder.batch}${p.pins.embedder.library ? html` · ${u(p.pins.embedder.library)}` : ''}</dd>
         <dt>chunking, index</dt><dd>${c.chunking.mode === 'document' ? 'whole documents' : `${c.chunking.size} tokens, overlap ${c.chunking.overlap}`} · ${c.index} · k ${c.k}</dd>
         <dt>LLM</dt><dd data-shared-llm>${p.pins.llm
-          ? html`${p.pins.llm.engine} <code>${p.pins.llm.model}</code>${p.pins.llm.variant ? ` · ${p.pins.llm.variant}` : ''}${p.pins.llm.sha256 ? html` · SHA-256 <code>${p.pins.llm.sha256.slice(0, 16)}…</code>` : nothing}${p.pins.llm.library ? ` · ${p.pins.llm.library}` : ''} · ${c.llm.maxNewTokens} new tokens · seed ${c.llm.seed}`
+          ? html`${p.pins.llm.engine} <code>${u(p.pins.llm.model)}</code>${p.pins.llm.variant ? html` · ${u(p.pins.llm.variant)}` : ''}${p.pins.llm.sha256 ? html` · SHA-256 <code>${p.pins.llm.sha256.slice(0, 16)}…</code>` : nothing}${p.pins.llm.library ? html` · ${u(p.pins.llm.library)}` : ''} · ${c.llm.maxNewTokens} new tokens · seed ${c.llm.seed}`
           : 'none'}</dd>
-        <dt>method</dt><dd>${c.warmups} warm-up(s), ${c.iterations} iteration(s), ${c.queries.from === 'list' ? html`questions: ${c.queries.list.map((q, i) => html`${i ? ' · ' : ''}“<span data-shared-question>${q}</span>”`)}` : `${c.queries.count} corpus queries`}${c.quality ? ' · quality scored' : ''}</dd>
+        <dt>method</dt><dd>${c.warmups} warm-up(s), ${c.iterations} iteration(s), ${c.queries.from === 'list' ? html`questions: ${c.queries.list.map((q, i) => html`${i ? ' · ' : ''}“<span data-shared-question>${u(q)}</span>”`)}` : `${c.queries.count} corpus queries`}${c.quality ? ' · quality scored' : ''}</dd>
         ${this.cost ? html`<dt>running it here</dt><dd data-cost>${costLine(this.cost)}</dd>` : nothing}
-        ${loose.length ? html`<dt>not pinned</dt><dd data-unpinned>${loose.join('; ')}</dd>` : nothing}
+        ${loose.length ? html`<dt>not pinned</dt><dd data-unpinned>${u(loose.join('; '))}</dd>` : nothing}
       </dl>
       ${targets.length
         ? html`<div><h3>Running it downloads from</h3><ul>${targets.map(
-            (t) => html`<li data-fetch=${t.field}><code>${t.href}</code> (${t.what}) <span class="chip ${t.verdict}">${VERDICT[t.verdict]}</span></li>`,
+            (t) => html`<li data-fetch=${t.field}><code>${u(t.href)}</code> (${u(t.what)}) <span class="chip ${t.verdict}">${VERDICT[t.verdict]}</span></li>`,
           )}</ul></div>`
         : nothing}
       ${this.files(p)}
       ${env
         ? html`<div><h3>Their environment</h3><dl class="kv" data-shared-env>
-            <dt>browser</dt><dd>${env.userAgent}</dd>
-            <dt>device</dt><dd>${env.platform ?? 'platform unknown'} · ${env.hardwareConcurrency ?? '?'} logical cores · ${env.deviceMemoryGiB !== null ? `${env.deviceMemoryGiB} GiB` : 'memory unknown'} · WebGPU ${env.webgpu ?? 'none'} · ${env.crossOriginIsolated ? 'cross-origin isolated' : 'not isolated'}</dd>
-            <dt>ragtab</dt><dd>${env.app.version} (${env.app.commit}) · ${env.date}</dd>
+            <dt>browser</dt><dd>${u(env.userAgent)}</dd>
+            <dt>device</dt><dd>${u(env.platform ?? 'platform unknown')} · ${env.hardwareConcurrency ?? '?'} logical cores · ${env.deviceMemoryGiB !== null ? `${env.deviceMemoryGiB} GiB` : 'memory unknown'} · WebGPU ${env.webgpu ?? 'none'} · ${env.crossOriginIsolated ? 'cross-origin isolated' : 'not isolated'}</dd>
+            <dt>ragtab</dt><dd>${u(env.app.version)} (${u(env.app.commit)}) · ${u(env.date)}</dd>
           </dl></div>`
         : nothing}
       ${s
@@ -161,19 +163,19 @@ export class RagtabSharedRun extends LitElement {
             <table>
               <thead><tr><th>stage</th><th>phase</th><th class="n">n</th><th class="n">mean</th><th class="n">p50</th><th class="n">p90</th><th class="n">p99</th><th class="n">p50 in worker</th></tr></thead>
               <tbody>${s.stages.map(
-                (r) => html`<tr data-shared-stage=${r.stage} data-phase=${r.phase}><td>${r.stage}</td><td>${r.phase}</td><td class="n">${r.count}</td><td class="n" data-mean>${ms(r.mean)}</td><td class="n">${ms(r.p50)}</td><td class="n">${ms(r.p90)}</td><td class="n">${ms(r.p99)}</td><td class="n">${ms(r.inWorkerP50)}</td></tr>`,
+                (r) => html`<tr data-shared-stage=${r.stage} data-phase=${r.phase}><td>${u(r.stage)}</td><td>${u(r.phase)}</td><td class="n">${r.count}</td><td class="n" data-mean>${ms(r.mean)}</td><td class="n">${ms(r.p50)}</td><td class="n">${ms(r.p90)}</td><td class="n">${ms(r.p99)}</td><td class="n">${ms(r.inWorkerP50)}</td></tr>`,
               )}</tbody>
             </table>
-            ${s.throughputs.length ? html`<p class="note">${s.throughputs.map((t, i) => html`${i ? ' · ' : ''}${t.name} ${num(t.mean, 1)}`)}</p>` : nothing}
+            ${s.throughputs.length ? html`<p class="note">${s.throughputs.map((t, i) => html`${i ? ' · ' : ''}${u(t.name)} ${num(t.mean, 1)}`)}</p>` : nothing}
             ${s.quality ? html`<p class="note" data-shared-quality>nDCG@10 ${s.quality.ndcg10.toFixed(4)} · recall@10 ${s.quality.recall10.toFixed(4)} · recall@100 ${s.quality.recall100.toFixed(4)} · MRR@10 ${s.quality.mrr10.toFixed(4)} over ${s.quality.evaluated} judged queries</p>` : nothing}
           </div>`
         : html`<p class="note">The link carries the configuration only, no results.</p>`}
       ${p.record ? html`<p class="note" data-shared-record>The link carries their full benchmark record (${p.record.samples.length} samples).</p>` : nothing}
-      <details><summary class="note">Full configuration (JSON)</summary><pre data-shared-config>${JSON.stringify(c, null, 2)}</pre></details>
+      <details><summary class="note">Full configuration (JSON)</summary><pre data-shared-config>${visibleControls(JSON.stringify(c, null, 2))}</pre></details>
       ${this.consent
         ? html`<div class="consent-box" role="alertdialog" data-consent>
             <strong>This configuration downloads from outside ragtab's well-known hosts.</strong>
-            <ul>${this.consent.map((t) => html`<li><code data-consent-url>${t.href}</code> (${t.what})</li>`)}</ul>
+            <ul>${this.consent.map((t) => html`<li><code data-consent-url>${u(t.href)}</code> (${u(t.what)})</li>`)}</ul>
             <div class="row">
               <button class="primary" data-consent-allow @click=${() => this.fire('consent-given')}>Allow these downloads and run</button>
               <button data-consent-cancel @click=${() => this.fire('consent-cancelled')}>Cancel</button>

@@ -291,6 +291,21 @@ test('a link that asks for days of work shows its cost, waits for a confirmation
   expect(await page.evaluate(() => window.ragtab!.busy)).toBe(false);
 });
 
+test('bidi and invisible controls in a link are shown as tokens, each string isolated', async ({ page }) => {
+  const config = applySets(CONFIG, ['name=invoice\u202Etxt.exe', 'queries.from=list', 'queries.list=["a\u2066b\u2069c","plain"]']);
+  const payload = { v: SHARE_VERSION, config, pins: makePins(config, { corpusName: 'docs\u200B\u202Dx', docs: 58, deps: {} }), summary: SUMMARY };
+  expect(await openLink(page, `${server.url}#share=${await encodeShareData(payload)}`)).toEqual({ ok: true });
+  const view = page.locator('ragtab-shared-run');
+  await expect(view.locator('[data-shared-name]')).toHaveText('invoice⟦U+202E⟧txt.exe');
+  await expect(view.locator('[data-shared-name] bdi')).toHaveCount(1);
+  await expect(view.locator('[data-shared-question]').first()).toHaveText('a⟦U+2066⟧b⟦U+2069⟧c');
+  await expect(view.locator('[data-shared-corpus]')).toContainText('docs⟦U+200B⟧⟦U+202D⟧x');
+  await expect(view.locator('[data-shared-config]')).toContainText('invoice⟦U+202E⟧txt.exe');
+  // no raw control character is left anywhere in the view's text
+  const raw = await view.evaluate((el) => /[\u061C\u200B-\u200F\u202A-\u202E\u2066-\u2069]/.test(el.shadowRoot!.textContent ?? ''));
+  expect(raw).toBe(false);
+});
+
 test('two exported records compare side by side', async ({ page }) => {
   const { records: [a] } = await runFake();
   const { records: [b] } = await runFake([...SMALL, 'k=5']);
