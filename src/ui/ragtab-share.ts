@@ -1,4 +1,5 @@
 import { LitElement, css, html, nothing } from 'lit';
+import { consistentPart, problemLines, summaryProblems, type SummaryProblems } from '../core/summary-check';
 import { buildShareLink, decodeShareData, shareDataFromUrl, LINK_BUDGET, type BuiltLink, type DecodeResult, type SharePayload, type ShareSummary } from '../core/share-link';
 import { fetchTargets, type FetchTarget } from '../core/share-config';
 import { makePins, summaryFromRecord, type FileCheck } from '../core/share-summary';
@@ -307,6 +308,20 @@ export class RagtabShare extends LitElement {
     return cost;
   }
 
+  private check: { payload: SharePayload; result: { problems: SummaryProblems; usable: ShareSummary; lines: string[] } | null } | null = null;
+  /** Their summary checked for consistency (against their record too, when the link carries it), once per link. */
+  private checked(payload: SharePayload): { problems: SummaryProblems; usable: ShareSummary; lines: string[] } | null {
+    if (this.check?.payload === payload) return this.check.result;
+    const s = payload.summary;
+    let result = null;
+    if (s) {
+      const problems = summaryProblems(s, payload.record ?? null);
+      result = { problems, usable: consistentPart(s, problems), lines: problemLines(s, problems) };
+    }
+    this.check = { payload, result };
+    return result;
+  }
+
   private _onConfirm(): void {
     this.confirmed = true;
     this._confirm = null;
@@ -334,11 +349,11 @@ export class RagtabShare extends LitElement {
       </div>`;
     }
     return html`<ragtab-shared-run .payload=${r.payload} .migratedFrom=${r.migratedFrom} .encodedChars=${r.encodedChars}
-        .fileCheck=${this._fileCheck} ?running=${this._running} .status=${this._status} .consent=${this._consent} .confirm=${this._confirm} .cost=${this.costOf(r.payload)} .error=${this._runError}
+        .fileCheck=${this._fileCheck} ?running=${this._running} .status=${this._status} .consent=${this._consent} .confirm=${this._confirm} .cost=${this.costOf(r.payload)} .problems=${this.checked(r.payload)?.problems ?? null} .error=${this._runError}
         @files-picked=${this._onFilesPicked} @run-shared=${() => void this._onRun()} @consent-given=${this._onConsent}
         @consent-cancelled=${() => (this._consent = null)} @cost-confirmed=${this._onConfirm} @cost-declined=${() => (this._confirm = null)}
         @cancel-shared=${() => this.abort?.abort()} @close-shared=${() => this.closeIncoming()}></ragtab-shared-run>
-      ${this._ours ? html`<ragtab-share-compare .theirs=${r.payload.summary ?? null} .ours=${this._ours} theirsLabel="theirs (shared)" oursLabel="this device" .warnings=${this._warnings}></ragtab-share-compare>` : nothing}`;
+      ${this._ours ? html`<ragtab-share-compare .theirs=${this.checked(r.payload)?.usable ?? null} .ours=${this._ours} theirsLabel="theirs (shared)" oursLabel="this device" .warnings=${[...(this.checked(r.payload)?.lines ?? []), ...this._warnings]}></ragtab-share-compare>` : nothing}`;
   }
 
   private maker() {

@@ -5,6 +5,7 @@ import { unpinned, type FileCheck } from '../core/share-summary';
 import { duration, type RunCost } from '../core/run-cost';
 import { cardStyles } from './shared-styles';
 import { u } from './user-text';
+import { stageKey, throughputKey, type SummaryProblems } from '../core/summary-check';
 import { visibleControls } from '../core/visible-text';
 import { bytes, ms, num } from './format';
 
@@ -35,6 +36,7 @@ export class RagtabSharedRun extends LitElement {
     status: { type: String },
     consent: { attribute: false },
     cost: { attribute: false },
+    problems: { attribute: false },
     confirm: { attribute: false },
     error: { attribute: false },
   };
@@ -47,6 +49,8 @@ export class RagtabSharedRun extends LitElement {
   declare consent: FetchTarget[] | null;
   /** What running it here costs (cells, steps, queries, deletions), shown before it runs. */
   declare cost: RunCost | null;
+  /** Their summary's inconsistent figures (core/summary-check.ts), shown as such, not as results. */
+  declare problems: SummaryProblems | null;
   /** Why it needs an explicit confirmation, while it waits for one (else null). */
   declare confirm: string[] | null;
   declare error: { name: string; message: string } | null;
@@ -61,6 +65,7 @@ export class RagtabSharedRun extends LitElement {
     this.status = '';
     this.consent = null;
     this.cost = null;
+    this.problems = null;
     this.confirm = null;
     this.error = null;
   }
@@ -162,12 +167,22 @@ export class RagtabSharedRun extends LitElement {
         ? html`<div><h3>Their results (${s.source === 'record' ? 'a benchmark run' : 'a run in the app'}, ${s.status})</h3>
             <table>
               <thead><tr><th>stage</th><th>phase</th><th class="n">n</th><th class="n">mean</th><th class="n">p50</th><th class="n">p90</th><th class="n">p99</th><th class="n">p50 in worker</th></tr></thead>
-              <tbody>${s.stages.map(
-                (r) => html`<tr data-shared-stage=${r.stage} data-phase=${r.phase}><td>${u(r.stage)}</td><td>${u(r.phase)}</td><td class="n">${r.count}</td><td class="n" data-mean>${ms(r.mean)}</td><td class="n">${ms(r.p50)}</td><td class="n">${ms(r.p90)}</td><td class="n">${ms(r.p99)}</td><td class="n">${ms(r.inWorkerP50)}</td></tr>`,
-              )}</tbody>
+              <tbody>${s.stages.map((r) => {
+                const bad = this.problems?.stages.get(stageKey(r));
+                return bad
+                  ? html`<tr data-shared-stage=${r.stage} data-phase=${r.phase} data-inconsistent><td>${u(r.stage)}</td><td>${u(r.phase)}</td><td colspan="6" class="bad">inconsistent: ${u(bad)}</td></tr>`
+                  : html`<tr data-shared-stage=${r.stage} data-phase=${r.phase}><td>${u(r.stage)}</td><td>${u(r.phase)}</td><td class="n">${r.count}</td><td class="n" data-mean>${ms(r.mean)}</td><td class="n">${ms(r.p50)}</td><td class="n">${ms(r.p90)}</td><td class="n">${ms(r.p99)}</td><td class="n">${ms(r.inWorkerP50)}</td></tr>`;
+              })}</tbody>
             </table>
-            ${s.throughputs.length ? html`<p class="note">${s.throughputs.map((t, i) => html`${i ? ' · ' : ''}${u(t.name)} ${num(t.mean, 1)}`)}</p>` : nothing}
-            ${s.quality ? html`<p class="note" data-shared-quality>nDCG@10 ${s.quality.ndcg10.toFixed(4)} · recall@10 ${s.quality.recall10.toFixed(4)} · recall@100 ${s.quality.recall100.toFixed(4)} · MRR@10 ${s.quality.mrr10.toFixed(4)} over ${s.quality.evaluated} judged queries</p>` : nothing}
+            ${s.throughputs.length
+              ? html`<p class="note">${s.throughputs.map((t, i) => {
+                  const bad = this.problems?.throughputs.get(throughputKey(t));
+                  return html`${i ? ' · ' : ''}${u(t.name)} ${bad ? html`<span class="bad" data-inconsistent>inconsistent: ${u(bad)}</span>` : num(t.mean, 1)}`;
+                })}</p>`
+              : nothing}
+            ${s.quality && this.problems?.quality
+              ? html`<p class="note bad" data-shared-quality data-inconsistent>quality: inconsistent (${u(this.problems.quality)})</p>`
+              : s.quality ? html`<p class="note" data-shared-quality>nDCG@10 ${s.quality.ndcg10.toFixed(4)} · recall@10 ${s.quality.recall10.toFixed(4)} · recall@100 ${s.quality.recall100.toFixed(4)} · MRR@10 ${s.quality.mrr10.toFixed(4)} over ${s.quality.evaluated} judged queries</p>` : nothing}
           </div>`
         : html`<p class="note">The link carries the configuration only, no results.</p>`}
       ${p.record ? html`<p class="note" data-shared-record>The link carries their full benchmark record (${p.record.samples.length} samples).</p>` : nothing}

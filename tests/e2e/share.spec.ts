@@ -306,6 +306,23 @@ test('bidi and invisible controls in a link are shown as tokens, each string iso
   expect(raw).toBe(false);
 });
 
+test("a link's inconsistent figures are marked inconsistent, not shown as results", async ({ page }) => {
+  const summary = structuredClone(SUMMARY);
+  summary.stages[0] = { ...summary.stages[0]!, count: 0 }; // n = 0 with a mean
+  summary.stages[5] = { ...summary.stages[5]!, p90: 9, p99: 5 }; // p90 above p99
+  summary.quality = { ...summary.quality!, evaluated: 0, ndcg10: 1 }; // nDCG 1.0 over 0 queries
+  const payload = { ...validPayload(), summary };
+  expect(await openLink(page, `${server.url}#share=${await encodeShareData(payload)}`)).toEqual({ ok: true });
+  const view = page.locator('ragtab-shared-run');
+  await expect(view.locator('tr[data-shared-stage][data-inconsistent]')).toHaveCount(2);
+  await expect(view.locator(`tr[data-shared-stage="${summary.stages[0]!.stage}"]`)).toContainText('inconsistent: n = 0 with a mean');
+  await expect(view.locator(`tr[data-shared-stage="${summary.stages[5]!.stage}"]`)).toContainText('inconsistent: p90 9.00 above p99 5.00');
+  await expect(view.locator(`tr[data-shared-stage="${summary.stages[5]!.stage}"] [data-mean]`)).toHaveCount(0);
+  await expect(view.locator('[data-shared-quality]')).toHaveText('quality: inconsistent (scores over 0 judged queries)');
+  // the consistent rows are shown as before
+  await expect(view.locator('tr[data-shared-stage]:not([data-inconsistent])')).toHaveCount(summary.stages.length - 2);
+});
+
 test('two exported records compare side by side', async ({ page }) => {
   const { records: [a] } = await runFake();
   const { records: [b] } = await runFake([...SMALL, 'k=5']);
