@@ -108,7 +108,15 @@ export interface TokenCountResult {
   workerMs: number;
 }
 
-export interface EmbedderApi {
+/**
+ * Every worker's liveness: the name of a Web Lock it holds until it ends (workers/lib/alive.ts),
+ * null where Web Locks are missing. The bridge waits on that lock to learn of a silent death.
+ */
+export interface Liveness {
+  alive(): Promise<string | null>;
+}
+
+export interface EmbedderApi extends Liveness {
   load(spec: ModelSpec, options: EmbedderLoadOptions, onProgress?: (p: LoadProgress) => void): Promise<EmbedderLoadResult>;
   /** Embeds texts in batches of the loaded batch size. Rejects with EmptyQuery-like codes on bad input. */
   embed(texts: string[]): Promise<EmbedResult>;
@@ -197,7 +205,7 @@ export interface RetrieveRequest {
   options?: RetrieveOptions;
 }
 
-export interface IndexApi {
+export interface IndexApi extends Liveness {
   /** Empties the index and fixes its dimensionality. */
   reset(dims: number): Promise<void>;
   /**
@@ -468,7 +476,7 @@ export interface LlmStats {
   broken: string | null;
 }
 
-export interface LlmApi {
+export interface LlmApi extends Liveness {
   /** Loads a model (replacing any loaded one). Rejects with ModelNotFound (404), FetchFailed, InvalidGguf, LlmLoadFailed, WebGpuUnavailable, ModelTooLarge. */
   load(spec: LlmLoadSpec, onProgress?: (p: LlmLoadProgress) => void): Promise<LlmLoadResult>;
   /** Greedy generation, streaming each token (or batches of them) through `onToken`. Resolves with finishReason 'interrupted' after interrupt(). */

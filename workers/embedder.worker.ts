@@ -7,6 +7,7 @@
 // First import: wraps WebAssembly and WebGPU allocation before any engine is evaluated.
 import { workerMemory } from './lib/memory-accounting';
 import * as Comlink from 'comlink';
+import { alive } from './lib/alive';
 import { env, pipeline, type FeatureExtractionPipeline, type Tensor } from '@huggingface/transformers';
 import type {
   BatchTiming,
@@ -318,6 +319,8 @@ const api: EmbedderApi = {
   async info() {
     return current;
   },
+
+  alive: () => alive,
 
   async memory() {
     return workerMemory('ONNX Runtime has not created its WebAssembly memory yet (no model loaded)');

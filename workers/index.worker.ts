@@ -11,6 +11,7 @@
 // First import: wraps WebAssembly and WebGPU allocation before any engine is evaluated.
 import { workerMemory } from './lib/memory-accounting';
 import * as Comlink from 'comlink';
+import { alive } from './lib/alive';
 import type { Voy } from 'voy-search';
 import type { BuildProgress, BuildResult, IndexApi, IndexBuildOptions, IndexKind, IndexStats, KindData, RetrieveRequest, SearchResult, StoredKind } from './api';
 import { RagtabError } from '../src/core/errors';
@@ -224,6 +225,8 @@ const api: IndexApi = {
       texts: texts.filter((t) => t !== undefined).length,
     };
   },
+
+  alive: () => alive,
 
   async memory() {
     return workerMemory(

@@ -15,6 +15,7 @@
 // First import: wraps WebAssembly and WebGPU allocation before any engine is evaluated.
 import { workerMemory } from './lib/memory-accounting';
 import * as Comlink from 'comlink';
+import { alive } from './lib/alive';
 import { MLCEngine, prebuiltAppConfig, type ChatCompletionChunk, type Completion, type ModelRecord } from '@mlc-ai/web-llm';
 import type {
   LlmApi,
@@ -91,6 +92,8 @@ function release(cb: unknown): void {
 }
 
 const api: LlmApi = {
+  alive: () => alive,
+
   async load(spec: LlmLoadSpec, onProgress?: (p: LlmLoadProgress) => void): Promise<LlmLoadResult> {
     const t0 = performance.now();
     if (spec.engine !== 'webllm') throw new RagtabError('InvalidArgument', `This worker runs web-llm, not ${spec.engine}.`);

@@ -14,6 +14,7 @@
 // First import: wraps WebAssembly and WebGPU allocation before any engine is evaluated.
 import { workerMemory } from './lib/memory-accounting';
 import * as Comlink from 'comlink';
+import { alive } from './lib/alive';
 import { Wllama, LogLevel } from '@wllama/wllama/esm/index.js';
 import wllamaWasmUrl from '@wllama/wllama/esm/wasm/wllama.wasm?url';
 import type {
@@ -78,6 +79,8 @@ function release(cb: unknown): void {
 }
 
 const api: LlmApi = {
+  alive: () => alive,
+
   async load(spec: LlmLoadSpec, onProgress?: (p: LlmLoadProgress) => void): Promise<LlmLoadResult> {
     const t0 = performance.now();
     if (spec.engine !== 'wllama') throw new RagtabError('InvalidArgument', `This worker runs wllama, not ${spec.engine}.`);

@@ -2,8 +2,9 @@
  * A worker behind a typed Comlink proxy, called one call at a time (in the style of squoosh's
  * WorkerBridge). Each call is timed as a round trip on this thread; cancelling terminates the worker
  * (the only way to stop work already running inside it) and the next call starts a fresh one.
- * A worker that crashes rejects the pending call with WorkerCrashed instead of hanging, and is
- * replaced by a fresh one at the next call (`onCrash` says so). Every worker client sits on it: the
+ * A worker that crashes, or ends without an error event (seen through the Web Lock it holds while it
+ * lives), rejects the pending call with WorkerCrashed instead of hanging, and is replaced by a fresh
+ * one at the next call (`onCrash` says so; `generation` counts the workers started). Every worker client sits on it: the
  * embedder's and the index's directly, the LLM's through LlmClient.
  */
 import * as Comlink from 'comlink';
@@ -40,7 +41,9 @@ export class WorkerBridge<T> {
       const w = this.factory();
       this.worker = w;
       this.remote = Comlink.wrap<T>(w);
+      let fail: (e: Error) => void = () => undefined;
       this.crash = new Promise<never>((_, reject) => {
+        fail = reject;
         w.addEventListener('error', (ev) => {
           ev.preventDefault();
           const err = new RagtabError('WorkerCrashed', `The ${this.name} worker crashed: ${ev.message || 'no message (often out of memory)'}`);
@@ -56,8 +59,32 @@ export class WorkerBridge<T> {
       });
       this.crash.catch(() => undefined);
       this.generation++;
+      this.watch(w, this.remote, fail);
     }
     return { remote: this.remote, crash: this.crash };
+  }
+
+  /**
+   * A worker can end without an error event (closed, terminated, killed by the browser): its calls
+   * would then never settle. Every worker holds a Web Lock while it lives (workers/lib/alive.ts);
+   * waiting on it here turns the death into WorkerCrashed at once, however long the call in progress.
+   */
+  private watch(w: Worker, remote: Comlink.Remote<T>, fail: (e: Error) => void): void {
+    const locks = typeof navigator !== 'undefined' ? (navigator as Navigator & { locks?: LockManager }).locks : undefined;
+    const alive = (remote as unknown as { alive?: () => Promise<string | null> }).alive;
+    if (!locks || !alive) return;
+    alive()
+      .then((lock) => {
+        if (!lock || this.worker !== w) return;
+        return locks.request(lock, () => {
+          if (this.worker !== w) return; // ended on purpose (cancel, terminate): not a crash
+          const err = new RagtabError('WorkerCrashed', `The ${this.name} worker stopped without an error (closed, terminated, or killed by the browser, often for memory).`);
+          fail(err);
+          this.drop();
+          this.hooks.onCrash?.(errorInfo(err));
+        });
+      })
+      .catch(() => undefined); // a worker without alive(): watched by its error event only
   }
 
   private drop(): void {

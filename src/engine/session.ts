@@ -22,6 +22,7 @@ import type { WorkerBridge } from './bridge';
 import { EmbedderPool } from './embedders';
 import { evaluateQueries, judgedQueries } from './evaluate';
 import { Generator, generationStages, type LlmLoadReport } from './generation';
+import { restoreIndex } from './index-restore';
 import { runIngest } from './ingest';
 import type { EvaluationReport, IngestReport, QueryResult } from './reports';
 import { retrieve, retrievalSource } from './retrieve';
@@ -41,6 +42,8 @@ interface Active {
   embedder: WorkerBridge<EmbedderApi>;
   embedderGen: number;
   index: WorkerBridge<IndexApi>;
+  /** The index bridge's generation when the index was built (a later one: its worker was lost and started anew, empty). */
+  indexGen: number;
   report: IngestReport;
 }
 
@@ -226,7 +229,7 @@ export class RagSession extends EventTarget {
       // swap in
       const old = this.active;
       const titles = new Map(corpus.docs.map((d) => [d.id, d.title] as const));
-      this.active = { settings: structuredClone(settings), corpus, chunks, titles, embedder, embedderGen: embedder.generation, index, report };
+      this.active = { settings: structuredClone(settings), corpus, chunks, titles, embedder, embedderGen: embedder.generation, index, indexGen: index.generation, report };
       old?.index.terminate();
       this.embedders.swapped(old, embedder);
       this.lastIngest = report;
@@ -249,9 +252,21 @@ export class RagSession extends EventTarget {
     }
   }
 
-  /** Reloads the active embedder if a cancel terminated its worker since ingestion. */
+  /**
+   * Reloads the active embedder if a cancel or a crash ended its worker since ingestion, and puts
+   * the index back into a fresh index worker if its worker was lost (index-restore.ts).
+   */
   private async ensureEmbedder(a: Active): Promise<void> {
     await this.embedders.ensureLoaded(a);
+    if (!a.index.running || a.index.generation !== a.indexGen) {
+      const r = await restoreIndex(
+        { settings: a.settings, chunks: a.chunks, embedder: a.embedder, index: a.index, storedKey: a.report.storage.persisted ? a.report.storage.key : null, dims: a.report.embedder.dims },
+        this.store,
+        (p) => this.setProgress(p),
+      );
+      a.indexGen = a.index.generation;
+      this.warn(`The index worker had stopped: a new one was started and the index restored (${r.vectors.toLocaleString('en-US')} vectors ${r.from === 'storage' ? 'read back from IndexedDB' : 'embedded again, as they were not stored'}, ${Math.round(r.ms).toLocaleString('en-US')} ms).`);
+    }
     this.progress = null;
   }
 
