@@ -167,6 +167,14 @@ async function embedChunks(g: Ingestion, rec: StageRecorder, from: number, persi
   if (persist) rec.record(timing(STAGE.persist, e0, persistMs, { extra: { chunks: n, vectorsPerSecond: persistMs > 0 ? (n / persistMs) * 1000 : 0, vectorsAs: g.store?.indexes.vectorForm.form ?? 'none' } }));
 }
 
+const overQuota = (e: unknown): RagtabError | null => (e instanceof RagtabError && e.code === 'QuotaExceeded' ? e : null);
+
+/** Over quota: the ingestion goes on with its index in memory only, and says so. */
+function keptInMemory(g: Ingestion, full: RagtabError, resumedFrom: number): void {
+  g.hooks.warn(`${full.message} The index is kept in memory for this session only, not persisted: a reload embeds the corpus again.`);
+  g.storage = { ...g.storage, persisted: false, resumedFrom };
+}
+
 /** Embeds and persists under this index's write lock (Web Locks: two tabs take turns), resuming a committed prefix. */
 async function embedAndStore(g: Ingestion, rec: StageRecorder): Promise<void> {
   const store = g.store!;
@@ -174,7 +182,16 @@ async function embedAndStore(g: Ingestion, rec: StageRecorder): Promise<void> {
   const info = need(g.emb).info;
   await withIndexWriteLock(key.key, { onWait: (w) => g.hooks.warn(w.message), signal: g.signal }, async () => {
     const input = { key, dims: info.dims, totalChunks: g.chunks.length, chunksHash: await chunkListHash(g.chunks), device: info.device };
-    let b = await store.indexes.begin(input);
+    let b: Awaited<ReturnType<typeof store.indexes.begin>>;
+    try {
+      b = await store.indexes.begin(input);
+    } catch (e) {
+      const full = overQuota(e);
+      if (!full) throw e;
+      await embedChunks(g, rec, 0, null);
+      keptInMemory(g, full, 0);
+      return;
+    }
     if (b.restarted) g.hooks.warn(b.restarted);
     if (b.complete) {
       // Another tab finished this index while we waited for its lock.
@@ -198,9 +215,30 @@ async function embedAndStore(g: Ingestion, rec: StageRecorder): Promise<void> {
     // Several embedded batches per transaction (INGEST_COMMIT_POLICY: ~8,192 vectors or 2 s): a page
     // closed mid-ingest loses at most the batches since the last commit, which the resume embeds again.
     const commits = new BatchCommitter(store.indexes, key.key, b.nextBlock, INGEST_COMMIT_POLICY);
-    await embedChunks(g, rec, resumedFrom, (part, vecs) => commits.add(refsOf(part), vecs));
+    // Over quota, the vectors are still computed: the index stays in memory for this session.
+    let full: RagtabError | null = null;
+    await embedChunks(g, rec, resumedFrom, async (part, vecs) => {
+      if (full) return;
+      try {
+        await commits.add(refsOf(part), vecs);
+      } catch (e) {
+        if (!(full = overQuota(e))) throw e;
+      }
+    });
     const c0 = performance.now();
-    await commits.finish();
+    if (!full) {
+      try {
+        await commits.finish();
+      } catch (e) {
+        if (!(full = overQuota(e))) throw e;
+      }
+    }
+    if (full) {
+      // what was committed of it is deleted: a partial index that cannot be finished only takes space
+      await store.indexes.delete(key.key).catch(() => undefined);
+      keptInMemory(g, full, resumedFrom);
+      return;
+    }
     const done = await store.indexes.complete(key.key);
     g.kindDisk.set('exact', done.bytes);
     rec.record(timing(STAGE.commit, c0, performance.now() - c0, undefined));

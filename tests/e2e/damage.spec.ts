@@ -3,7 +3,8 @@
  * whose bytes were changed on disk — vectors overwritten with NaN at the same size, a chunk
  * reference altered, a block missing — fails its checksums (or its block layout) on load, is set
  * aside (deleted, with a warning that names what was wrong), and the corpus is embedded again; the
- * answers equal the undamaged ones, and the index stored again loads cleanly after a reload.
+ * answers equal the undamaged ones, and the index stored again loads cleanly after a reload. And a
+ * quota too small for the vectors keeps the index in memory for the session, said not persisted.
  */
 import { expect, test, type Page } from '@playwright/test';
 import { askViaUi, ingestViaUi, waitForApp } from './pwa-helpers';
@@ -73,5 +74,25 @@ test('a damaged stored index is set aside, named, and embedded again; the answer
     // stored again, with its checksums: the next load is clean
     expect(await ingestFresh(page), how).toEqual({ fromStorage: true, warnings: [] });
     expect(await topIds(page), how).toEqual(reference);
+  }
+});
+
+test('over quota, the computed index is kept in memory for the session and said not persisted; it answers', async ({ page, context }) => {
+  // Chromium fixes an origin's quota once a page of it has used IndexedDB: set it from a page that has not
+  await page.goto('./icon.svg');
+  const origin = new URL(page.url()).origin;
+  const cdp = await context.newCDPSession(page);
+  const usage = (await page.evaluate(() => navigator.storage.estimate())).usage ?? 0;
+  await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: usage + 64 * 1024 });
+  try {
+    const r = await ingestFresh(page);
+    expect(r.fromStorage).toBe(false);
+    expect(r.warnings.join(' ')).toMatch(/Not enough storage space to .*The index is kept in memory for this session only, not persisted: a reload embeds the corpus again\./);
+    expect(await page.evaluate(() => window.ragtab!.lastIngest!.storage.persisted)).toBe(false);
+    expect((await topIds(page)).length).toBeGreaterThan(0);
+    // nothing half-stored is left behind
+    expect(await page.evaluate(async () => (await window.ragtab!.store!.indexes.list()).length)).toBe(0);
+  } finally {
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin });
   }
 });
