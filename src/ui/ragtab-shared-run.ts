@@ -152,7 +152,7 @@ export class RagtabSharedRun extends LitElement {
       </dl>
       ${targets.length
         ? html`<div><h3>Running it downloads from</h3><ul>${targets.map(
-            (t) => html`<li data-fetch=${t.field}><code>${u(t.href)}</code> (${u(t.what)}) <span class="chip ${t.verdict}">${VERDICT[t.verdict]}</span></li>`,
+            (t) => html`<li data-fetch=${t.field}><code>${u(t.href)}</code> (${u(t.what)}${owner(t)}) <span class="chip ${t.verdict}">${VERDICT[t.verdict]}</span></li>`,
           )}</ul></div>`
         : nothing}
       ${this.files(p)}
@@ -189,8 +189,8 @@ export class RagtabSharedRun extends LitElement {
       <details><summary class="note">Full configuration (JSON)</summary><pre data-shared-config>${visibleControls(JSON.stringify(c, null, 2))}</pre></details>
       ${this.consent
         ? html`<div class="consent-box" role="alertdialog" data-consent>
-            <strong>This configuration downloads from outside ragtab's well-known hosts.</strong>
-            <ul>${this.consent.map((t) => html`<li><code data-consent-url>${u(t.href)}</code> (${u(t.what)})</li>`)}</ul>
+            <strong>This configuration downloads from outside ragtab's well-known sources (another site, or someone else's repository on a hub that hosts anyone's uploads).</strong>
+            <ul>${this.consent.map((t) => html`<li><code data-consent-url>${u(t.href)}</code> (${u(t.what)}${owner(t)})</li>`)}</ul>
             <div class="row">
               <button class="primary" data-consent-allow @click=${() => this.fire('consent-given')}>Allow these downloads and run</button>
               <button data-consent-cancel @click=${() => this.fire('consent-cancelled')}>Cancel</button>
@@ -223,6 +223,11 @@ export class RagtabSharedRun extends LitElement {
     this.fire('files-picked', [...(input.files ?? [])]);
   }
 }
+/** ", owner X, repository Y" for a hub or GitHub URL (whoever uploaded it), else nothing. */
+function owner(t: FetchTarget) {
+  return t.owner ? html`, owner <strong data-owner>${u(t.owner)}</strong>, repository ${u(t.repo)}` : nothing;
+}
+
 /** "2 sweep cells · 26 steps · 240 timed queries · deletes …", every count from the plan. */
 function costLine(c: RunCost): string {
   const n = (x: number) => x.toLocaleString('en-US');

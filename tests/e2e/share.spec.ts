@@ -255,6 +255,21 @@ test('an old-version link opens; an unknown host waits for consent; a newer vers
   await expect(view.locator('[data-consent]')).toHaveCount(0);
   expect(requested.filter((u) => u.includes('evil.example'))).toEqual([]);
   expect(await page.evaluate(() => window.ragtab!.status)).toBe('idle');
+
+  // a well-known hub, but someone else's repository: consent too, naming the owner and repository
+  const hub = 'https://huggingface.co/someone-else/SmolLM2-360M-Instruct-GGUF/resolve/main/x.gguf';
+  p.config.llm.model = hub;
+  p.pins.llm = { ...p.pins.llm, model: hub, sha256: null };
+  expect(await openLink(page, `${server.url}#share=${await encodeShareData(p)}`)).toEqual({ ok: true });
+  await expect(view.locator('[data-fetch="llm.model"]')).toContainText(hub);
+  await expect(view.locator('[data-fetch="llm.model"] [data-owner]')).toHaveText('someone-else');
+  await expect(view.locator('[data-fetch="llm.model"]')).toContainText('repository SmolLM2-360M-Instruct-GGUF');
+  await expect(view.locator('[data-fetch="llm.model"] .chip')).toHaveText('needs your consent');
+  await view.locator('[data-run-shared]').click();
+  await expect(view.locator('[data-consent] [data-owner]')).toHaveText('someone-else');
+  await view.locator('[data-consent-cancel]').click();
+  expect(requested.filter((u) => u.includes('huggingface.co'))).toEqual([]);
+  expect(await page.evaluate(() => window.ragtab!.status)).toBe('idle');
 });
 
 test('a link that asks for days of work shows its cost, waits for a confirmation, and its run can be cancelled', async ({ page }) => {

@@ -237,11 +237,24 @@ describe('consent and pins', () => {
   it('lists what a configuration fetches', () => {
     const config = configFromSettings(settingsFromParams(new URLSearchParams('dataset=https://evil.example/beir/&model=lsa-wordpiece-256&modelBase=https://huggingface.co/x/&llm=wllama&llmModel=https://evil.example/m.gguf')));
     const t = fetchTargets(config, { corpus: { kind: 'beir' } }, page);
-    expect(t.map((x) => [x.field, x.verdict])).toEqual([
-      ['corpus.url', 'consent'],
-      ['embedder.baseUrl', 'well-known'],
-      ['llm.model', 'consent'],
+    // huggingface.co/x/: a well-known host, but no repository of the catalogue's owners: consent
+    expect(t.map((x) => [x.field, x.verdict, x.owner])).toEqual([
+      ['corpus.url', 'consent', null],
+      ['embedder.baseUrl', 'consent', null],
+      ['llm.model', 'consent', null],
     ]);
+  });
+
+  it("a hub model by id is listed with its hub address, owner and repository; the catalogue's owners need no consent", () => {
+    const of = (qs: string) => fetchTargets(configFromSettings(settingsFromParams(new URLSearchParams(qs))), { corpus: { kind: 'demo' } }, page);
+    expect(of('model=Xenova/all-MiniLM-L6-v2&llm=none')).toEqual([
+      { field: 'embedder.model', what: 'embedding model Xenova/all-MiniLM-L6-v2', raw: 'https://huggingface.co/Xenova/all-MiniLM-L6-v2', href: 'https://huggingface.co/Xenova/all-MiniLM-L6-v2', verdict: 'well-known', owner: 'Xenova', repo: 'all-MiniLM-L6-v2' },
+    ]);
+    expect(of('model=someone/model-x&llm=none')[0]).toMatchObject({ verdict: 'consent', owner: 'someone', repo: 'model-x' });
+    expect(of('model=lsa-wordpiece-256&llm=none')[0]).toMatchObject({ field: 'embedder.baseUrl', verdict: 'same-origin', href: 'http://localhost:4173/ragtab/models/' });
+    expect(of('model=lsa-wordpiece-256&llm=wllama&llmModel=https://huggingface.co/HuggingFaceTB/SmolLM2-360M-Instruct-GGUF/resolve/main/x.gguf')[1]).toMatchObject({ verdict: 'well-known', owner: 'HuggingFaceTB' });
+    expect(of('model=lsa-wordpiece-256&llm=wllama&llmModel=https://huggingface.co/evil/SmolLM2/resolve/main/x.gguf')[1]).toMatchObject({ verdict: 'consent', owner: 'evil', repo: 'SmolLM2' });
+    expect(of('model=lsa-wordpiece-256&llm=wllama&llmModel=https://cdn-lfs.hf.co/repos/ab/cd/x.gguf')[1]).toMatchObject({ verdict: 'consent', owner: null });
   });
 
   it('says what is not pinned', () => {
