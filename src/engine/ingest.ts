@@ -457,6 +457,8 @@ export const INGEST_STAGES: readonly Stage<Ingestion>[] = Object.freeze([
       if (wanted.length === 0) return { extra: { kinds: 0 } };
       g.hooks.setProgress({ phase: 'load', label: `Loading the stored ${wanted.map((w) => w.kind).join(', ')} index`, done: 0, total: wanted.length, unit: 'kinds', startedAt: performance.now() });
       const r = await store.kinds.read(key, wanted);
+      // a stored kind that fails its checksums is never imported: it is built again below, and stored again
+      for (const d of r.damaged) g.hooks.warn(`The stored ${d.kind} index is damaged (${d.why}): it is built again.`);
       const parts: StagePart[] = [];
       let importMs = 0;
       for (const data of r.kinds as KindData[]) {

@@ -5,12 +5,12 @@
  */
 import type { BlockRecord, RagtabDb } from './schema';
 import { concatRefs } from './ref-columns';
-import { blockDamage, refsChecksum, type BlockSums } from './checksums';
+import { blockDamage, partChecksum, refsChecksum, type BlockSums } from './checksums';
 import { vectorBytes } from './sizes';
 import { VECTORS_TYPE } from './schema';
 import { watch } from './errors';
 import type { VectorForm } from './vector-form';
-import type { BlockReadMode, CompactResult, ReadBlock, ReadBlocks } from './blocks-api';
+import type { BlockReadMode, CompactResult, DamagedKind, ReadBlock, ReadBlocks } from './blocks-api';
 import type { KindData, StoredKind } from '../core/index-kinds';
 
 /** The default read mode of `load`. */
@@ -139,16 +139,24 @@ export async function compactStored(db: RagtabDb, key: string, targetBytes = COM
  * Reads the wanted kind records of an index in one read transaction, then their arrays into
  * ArrayBuffers (absent records are left out). Runs in the blocks worker (or inline).
  */
-export async function readStoredKinds(db: RagtabDb, key: string, wanted: ReadonlyArray<{ kind: StoredKind; variant: string }>): Promise<KindData[]> {
+export async function readStoredKinds(db: RagtabDb, key: string, wanted: ReadonlyArray<{ kind: StoredKind; variant: string }>): Promise<{ kinds: KindData[]; damaged: DamagedKind[] }> {
   const tx = db.transaction('kinds', 'readonly');
   const records = await Promise.all(wanted.map((w) => tx.store.get([key, w.kind, w.variant])));
   await tx.done;
   const out: KindData[] = [];
+  const damaged: DamagedKind[] = [];
   for (const r of records) {
     if (!r) continue;
     const parts: Record<string, ArrayBuffer> = {};
     for (const [name, p] of Object.entries(r.parts)) parts[name] = p instanceof Blob ? await p.arrayBuffer() : p;
+    // checked here, before anything of it is served (kinds stored before checksums existed have none)
+    const sums = r.sums;
+    const bad = sums ? Object.keys(sums).find((name) => !parts[name] || sums[name] !== partChecksum(parts[name])) : undefined;
+    if (bad !== undefined) {
+      damaged.push({ kind: r.kind, variant: r.variant, why: `its part "${bad}" fails its checksum` });
+      continue;
+    }
     out.push({ kind: r.kind, scheme: r.scheme, variant: r.variant, count: r.count, dims: r.dims, params: { ...r.params }, parts });
   }
-  return out;
+  return { kinds: out, damaged };
 }

@@ -44,6 +44,13 @@ export interface ReadBlocks {
   verifyMs: number;
 }
 
+/** A stored kind whose part failed its checksum, and which part. */
+export interface DamagedKind {
+  kind: StoredKind;
+  variant: string;
+  why: string;
+}
+
 export interface CompactResult {
   before: number;
   after: number;
@@ -54,8 +61,8 @@ export interface CompactResult {
 export interface BlocksApi {
   /** The meta and every block of index `key` in database `db` (null when not stored); the buffer is transferred. */
   read(db: string, key: string, mode: BlockReadMode): Promise<ReadBlocks | null>;
-  /** The wanted stored kinds of index `key` (kinds.ts), their arrays transferred. */
-  readKinds(db: string, key: string, wanted: Array<{ kind: StoredKind; variant: string }>): Promise<KindData[]>;
+  /** The wanted stored kinds of index `key` (kinds.ts), their arrays transferred; those failing their checksums listed apart. */
+  readKinds(db: string, key: string, wanted: Array<{ kind: StoredKind; variant: string }>): Promise<{ kinds: KindData[]; damaged: DamagedKind[] }>;
   /** Merges small blocks of a complete index (see `compactStored`), writing merged blocks as `form`. */
   compact(db: string, key: string, targetBytes: number, form: VectorForm): Promise<CompactResult>;
 }

@@ -34,8 +34,8 @@ const api: BlocksApi = {
     }),
   readKinds: (db, key, wanted) =>
     withDb(db, async (h) => {
-      const kinds = await readStoredKinds(h, key, wanted);
-      return Comlink.transfer(kinds, kinds.flatMap((k) => Object.values(k.parts)));
+      const r = await readStoredKinds(h, key, wanted);
+      return Comlink.transfer(r, r.kinds.flatMap((k) => Object.values(k.parts)));
     }),
   compact: (db, key, targetBytes, form) => withDb(db, (h) => compactStored(h, key, targetBytes, form)),
 };

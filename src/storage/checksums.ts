@@ -87,3 +87,8 @@ export function blockDamage(sums: BlockSums, vectors: Uint8Array, dims: number, 
   if (refsChecksum(cols) !== sums.refs) return 'its chunk references fail their checksum';
   return null;
 }
+
+/** The checksum of any bytes (a stored kind's part: codes, postings, a graph). */
+export function partChecksum(bytes: ArrayBuffer | ArrayBufferView): number {
+  return new WordHash().bytes(bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : bytes).value;
+}

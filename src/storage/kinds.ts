@@ -19,6 +19,8 @@ import { guarded, mapStorageError, watch } from './errors';
 import { vectorBytes } from './sizes';
 import type { IndexesRepo } from './indexes';
 import { readStoredKinds } from './block-io';
+import { partChecksum } from './checksums';
+import type { DamagedKind } from './blocks-api';
 
 /** Which stored kind: its name and variant (what it depends on beyond the vectors). */
 export interface KindWanted {
@@ -28,6 +30,8 @@ export interface KindWanted {
 
 export interface ReadKinds {
   kinds: KindData[];
+  /** Stored kinds that failed their checksums: not returned (build them again). */
+  damaged: DamagedKind[];
   /** Open → every wanted record read and its arrays in memory (ms). */
   readMs: number;
 }
@@ -59,8 +63,10 @@ export class KindsRepo {
     const db = this.db;
     const blobs = this.indexes.vectorForm.form === 'Blob';
     const parts: Record<string, Blob | ArrayBuffer> = {};
+    const sums: Record<string, number> = {};
     let bytes = 0;
     for (const [name, buf] of Object.entries(data.parts)) {
+      sums[name] = partChecksum(buf);
       parts[name] = blobs ? new Blob([buf], { type: VECTORS_TYPE }) : buf;
       bytes += buf.byteLength;
     }
@@ -85,7 +91,7 @@ export class KindsRepo {
         await tx.done.catch(() => undefined);
         throw new RagtabError('StorageError', `Could not ${what}: ${problem}.`);
       }
-      const rec: KindRecord = { indexKey: key, kind: data.kind, variant: data.variant, scheme: data.scheme, count: data.count, dims: data.dims, params: { ...data.params }, parts, bytes, buildMs, createdAt: Date.now() };
+      const rec: KindRecord = { indexKey: key, kind: data.kind, variant: data.variant, scheme: data.scheme, count: data.count, dims: data.dims, params: { ...data.params }, parts, sums, bytes, buildMs, createdAt: Date.now() };
       const kinds = (meta.kinds ?? []).filter((k) => !(k.kind === data.kind && k.variant === data.variant));
       const next: IndexMeta = { ...meta, kinds: [...kinds, entry], updatedAt: Date.now() };
       w.req(tx.objectStore('kinds').put(rec));
@@ -103,16 +109,16 @@ export class KindsRepo {
    */
   async read(key: string, wanted: readonly KindWanted[], opts: { via?: 'worker' | 'inline' } = {}): Promise<ReadKinds> {
     const t0 = performance.now();
-    if (wanted.length === 0) return { kinds: [], readMs: 0 };
+    if (wanted.length === 0) return { kinds: [], damaged: [], readMs: 0 };
     const db = this.db;
     const list = wanted.map((w) => ({ kind: w.kind, variant: w.variant }));
-    let kinds: KindData[] | null = null;
+    let read: { kinds: KindData[]; damaged: DamagedKind[] } | null = null;
     if ((opts.via ?? 'worker') === 'worker') {
       const off = await this.indexes.inBlocksWorker((api) => api.readKinds(db.name, key, list));
-      if (off) kinds = off.value;
+      if (off) read = off.value;
     }
-    kinds ??= await guarded(db, 'read the stored index kinds', () => readStoredKinds(db, key, list));
-    return { kinds, readMs: performance.now() - t0 };
+    read ??= await guarded(db, 'read the stored index kinds', () => readStoredKinds(db, key, list));
+    return { ...read, readMs: performance.now() - t0 };
   }
 
   /** Deletes an index's stored kinds (all, or one kind's variants) and unlists them. */

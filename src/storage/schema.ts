@@ -106,6 +106,8 @@ export interface KindRecord {
   dims: number;
   params: Record<string, number>;
   parts: Record<string, Blob | ArrayBuffer>;
+  /** A checksum of each part (checksums.ts `partChecksum`), verified on read; absent on kinds stored before ragtab wrote them. */
+  sums?: Record<string, number>;
   bytes: number;
   buildMs: number;
   createdAt: number;

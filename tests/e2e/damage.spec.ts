@@ -44,8 +44,8 @@ async function topIds(page: Page): Promise<string[]> {
   return page.evaluate(() => window.ragtab!.lastQuery!.hits.map((h) => h.id));
 }
 
-async function ingestFresh(page: Page): Promise<{ fromStorage: boolean; warnings: string[] }> {
-  await page.goto(QS);
+async function ingestFresh(page: Page, qs = QS): Promise<{ fromStorage: boolean; warnings: string[] }> {
+  await page.goto(qs);
   await waitForApp(page);
   await page.waitForFunction(() => window.ragtab?.ready === true);
   expect(await ingestViaUi(page)).toBe('ragtab-ingested');
@@ -95,4 +95,36 @@ test('over quota, the computed index is kept in memory for the session and said 
   } finally {
     await cdp.send('Storage.overrideQuotaForOrigin', { origin });
   }
+});
+
+test('a stored index kind (int8 codes) that fails its checksum is built again, said so, and stored again', async ({ page }) => {
+  const qs = `${QS}&index=int8`;
+  expect((await ingestFresh(page, qs)).fromStorage).toBe(false);
+  const reference = await topIds(page);
+  expect(await ingestFresh(page, qs)).toEqual({ fromStorage: true, warnings: [] });
+  // flip one byte of each part of the stored int8 record
+  const parts = await page.evaluate(async () => {
+    const req = <T,>(r: IDBRequest<T>) => new Promise<T>((res, rej) => ((r.onsuccess = () => res(r.result)), (r.onerror = () => rej(r.error))));
+    const db = await req(indexedDB.open('ragtab'));
+    const recs = await req(db.transaction('kinds').objectStore('kinds').getAll());
+    const rec = recs.find((r) => r.kind === 'int8');
+    const names = Object.keys(rec.parts);
+    for (const n of names) {
+      const p = rec.parts[n];
+      const bytes = new Uint8Array(p instanceof Blob ? await p.arrayBuffer() : p.slice(0));
+      bytes[bytes.length >> 1] ^= 0xff;
+      rec.parts[n] = p instanceof Blob ? new Blob([bytes]) : bytes.buffer;
+    }
+    const tx = db.transaction('kinds', 'readwrite');
+    tx.objectStore('kinds').put(rec);
+    await new Promise((res, rej) => ((tx.oncomplete = res), (tx.onerror = () => rej(tx.error))));
+    db.close();
+    return names;
+  });
+  expect(parts.length).toBeGreaterThan(0);
+  const repaired = await ingestFresh(page, qs);
+  expect(repaired.fromStorage).toBe(true); // the vectors are intact: only the int8 codes are built again
+  expect(repaired.warnings.some((w) => /^The stored int8 index is damaged \(its part ".+" fails its checksum\): it is built again\.$/.test(w)), JSON.stringify(repaired.warnings)).toBe(true);
+  expect(await topIds(page)).toEqual(reference);
+  expect(await ingestFresh(page, qs)).toEqual({ fromStorage: true, warnings: [] });
 });

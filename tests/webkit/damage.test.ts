@@ -27,8 +27,8 @@ await new Promise((res, rej) => { tx.oncomplete = res; tx.onerror = () => rej(tx
 db.close();
 return blocks.length;`;
 
-async function ingestFresh(app: App): Promise<{ fromStorage: boolean; warnings: string[] }> {
-  await app.open(QS);
+async function ingestFresh(app: App, qs = QS): Promise<{ fromStorage: boolean; warnings: string[] }> {
+  await app.open(qs);
   const fired = await app.ingest();
   expect(fired.name, JSON.stringify(fired.detail)).toBe('ragtab-ingested');
   return app.run(`return { fromStorage: window.ragtab.lastIngest.storage.fromStorage, warnings: [...window.ragtab.warnings] };`);
@@ -58,5 +58,37 @@ test('a damaged stored index is set aside, named, and embedded again; the answer
       expect(await topIds(app), how).toEqual(reference);
       expect(await ingestFresh(app), how).toEqual({ fromStorage: true, warnings: [] });
     }
+  });
+});
+
+const FLIP_INT8 = `
+const req = (r) => new Promise((res, rej) => { r.onsuccess = () => res(r.result); r.onerror = () => rej(r.error); });
+const db = await req(indexedDB.open('ragtab'));
+const recs = await req(db.transaction('kinds').objectStore('kinds').getAll());
+const rec = recs.find((r) => r.kind === 'int8');
+for (const n of Object.keys(rec.parts)) {
+  const p = rec.parts[n];
+  const bytes = new Uint8Array(p instanceof Blob ? await p.arrayBuffer() : p.slice(0));
+  bytes[bytes.length >> 1] ^= 0xff;
+  rec.parts[n] = p instanceof Blob ? new Blob([bytes]) : bytes.buffer;
+}
+const tx = db.transaction('kinds', 'readwrite');
+tx.objectStore('kinds').put(rec);
+await new Promise((res, rej) => { tx.oncomplete = res; tx.onerror = () => rej(tx.error); });
+db.close();
+return Object.keys(rec.parts).length;`;
+
+test('a stored index kind (int8 codes) that fails its checksum is built again, said so, and stored again', async () => {
+  await withApp(async (app) => {
+    const qs = `${QS}&index=int8`;
+    expect((await ingestFresh(app, qs)).fromStorage).toBe(false);
+    const reference = await topIds(app);
+    expect(await ingestFresh(app, qs)).toEqual({ fromStorage: true, warnings: [] });
+    expect(await app.run<number>(FLIP_INT8)).toBeGreaterThan(0);
+    const repaired = await ingestFresh(app, qs);
+    expect(repaired.fromStorage).toBe(true);
+    expect(repaired.warnings.some((w) => /^The stored int8 index is damaged \(its part ".+" fails its checksum\): it is built again\.$/.test(w)), JSON.stringify(repaired.warnings)).toBe(true);
+    expect(await topIds(app)).toEqual(reference);
+    expect(await ingestFresh(app, qs)).toEqual({ fromStorage: true, warnings: [] });
   });
 });
