@@ -73,7 +73,8 @@ export async function readStoredBlocks(db: RagtabDb, key: string, mode: BlockRea
   const parts: Array<Blob | ArrayBuffer> = [];
   let offset = 0;
   for (const b of records) {
-    const v = b.vectors;
+    // a record whose vectors are not bytes at all (damaged on disk) reads as none: its checks fail below
+    const v = b.vectors instanceof Blob || b.vectors instanceof ArrayBuffer ? b.vectors : new ArrayBuffer(0);
     const bytes = vectorBytes(v);
     parts.push(v);
     blocks.push({ blockNo: b.blockNo, first: b.first, count: b.count, dims: b.dims, offset, bytes, cols: { ids: b.ids, docIds: b.docIds, ends: b.ends, nums: b.nums, truncated: b.truncated }, sums: b.sums ?? null, damage: null });

@@ -409,9 +409,12 @@ export class IndexesRepo {
     const damaged = (why: string) => new IndexDamaged(key, why);
     let at = 0;
     const parts: Array<{ first: number; count: number; cols: RefColumns }> = [];
+    const int = (x: unknown): boolean => Number.isInteger(x) && (x as number) >= 0;
+    if (!int(dims) || dims === 0 || !int(total)) throw damaged(`its metadata has a field of the wrong type (dims ${JSON.stringify(dims)}, committed chunks ${JSON.stringify(total)})`);
     for (const b of read.blocks) {
-      const problem =
-        b.first !== at
+      const problem = ![b.first, b.count, b.dims].every(int)
+        ? `block ${b.blockNo} has a field of the wrong type (first ${JSON.stringify(b.first)}, count ${JSON.stringify(b.count)}, dims ${JSON.stringify(b.dims)})`
+        : b.first !== at
           ? `block ${b.blockNo} starts at chunk ${b.first}, where chunk ${at} was expected (a block is missing or out of place)`
           : b.dims !== dims
             ? `block ${b.blockNo} has ${b.dims} dimensions, the index ${dims}`

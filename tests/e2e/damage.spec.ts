@@ -12,7 +12,7 @@ import { askViaUi, ingestViaUi, waitForApp } from './pwa-helpers';
 const QS = './?model=lsa-wordpiece-256&modelBase=models/&device=wasm&llm=none';
 const QUESTION = 'how is time to first token measured';
 
-type Damage = 'nan-vectors' | 'changed-ref' | 'missing-block';
+type Damage = 'nan-vectors' | 'changed-ref' | 'missing-block' | 'wrong-type' | 'halved-meta';
 
 /** Changes the stored blocks behind the app's back, through a second IndexedDB connection. */
 async function damage(page: Page, how: Damage): Promise<number> {
@@ -32,8 +32,21 @@ async function damage(page: Page, how: Damage): Promise<number> {
     } else if (how === 'changed-ref') {
       b.nums = Int32Array.from(b.nums, (x: number, i: number) => (i === 1 ? x + 1 : x));
       store.put(b);
-    } else store.delete([b.indexKey, b.blockNo]);
+    } else if (how === 'missing-block') store.delete([b.indexKey, b.blockNo]);
+    else if (how === 'wrong-type') {
+      b.dims = String(b.dims);
+      store.put(b);
+    }
     await new Promise((res, rej) => ((tx.oncomplete = res), (tx.onerror = () => rej(tx.error))));
+    if (how === 'halved-meta') {
+      const metas = await req(db.transaction('indexes').objectStore('indexes').getAll());
+      const m = metas.find((x) => x.key === b.indexKey || x.indexKey === b.indexKey) ?? metas[0];
+      m.committedChunks = Math.floor(m.committedChunks / 2);
+      m.totalChunks = m.committedChunks;
+      const t2 = db.transaction('indexes', 'readwrite');
+      t2.objectStore('indexes').put(m);
+      await new Promise((res, rej) => ((t2.oncomplete = res), (t2.onerror = () => rej(t2.error))));
+    }
     db.close();
     return blocks.length;
   }, how);
@@ -64,6 +77,8 @@ test('a damaged stored index is set aside, named, and embedded again; the answer
     ['nan-vectors', /The stored index is damaged: block \d+: the vectors of rows \d+–\d+ fail their checksum\. Nothing of it was used: it was deleted, and the corpus is embedded again\./],
     ['changed-ref', /The stored index is damaged: block \d+: its chunk references fail their checksum\./],
     ['missing-block', /The stored index is damaged: its blocks hold \d+ chunks, \d+ were committed \(a block is missing\)\./],
+    ['wrong-type', /The stored index is damaged: block \d+ has a field of the wrong type \(first \d+, count \d+, dims "\d+"\)\./],
+    ['halved-meta', /The stored index is damaged: block \d+ ends at chunk \d+, past the \d+ committed\./],
   ];
   for (const [how, message] of cases) {
     await damage(page, how);
