@@ -122,7 +122,8 @@ export class RagtabApp extends LitElement {
         ${a ? html`<ragtab-timings heading="Ingestion stages" .stages=${a.report.stages} .total=${a.report.totalMs}></ragtab-timings>` : nothing}
         ${a
           ? html`<ragtab-quality .report=${s.lastEvaluation} .reports=${s.lastEvaluations} ?canEvaluate=${a.corpus.qrels.size > 0} ?busy=${s.busy}
-              .queries=${a.corpus.queries.filter((q) => a.corpus.qrels.has(q.id)).length} @evaluate=${() => void s.evaluate()}></ragtab-quality>`
+              .queries=${a.corpus.queries.filter((q) => a.corpus.qrels.has(q.id)).length}
+              .unavailable=${a.corpus.source.kind === 'beir' && a.corpus.qrels.size === 0 ? 'no judged query is left in this BEIR dataset: none of its judgments is on a document it contains, or on a query it has (the warnings above say what was left out).' : null} @evaluate=${() => void s.evaluate()}></ragtab-quality>`
           : nothing}
         ${this.partError('llm') ?? html`<ragtab-llm .settings=${this.settings.llm} .load=${s.llmLoad} ?busy=${s.busy}
           @llm-settings=${(e: CustomEvent<Settings['llm']>) => (this.settings = { ...this.settings, llm: e.detail })}

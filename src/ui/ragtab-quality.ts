@@ -7,15 +7,17 @@ import { ms, num } from './format';
  * Retrieval quality over the corpus's judged queries, beside the latency of the stages that
  * produced it; with several index kinds, one row per kind (its quality and search latency) under
  * the answering kind's figures. Properties: `report`, `reports` (every kind's), `canEvaluate`,
- * `busy`. Fires `evaluate`.
+ * `busy`, `unavailable` (why a corpus that has queries cannot be evaluated: shown instead of the
+ * button). Fires `evaluate`.
  */
 export class RagtabQuality extends LitElement {
-  static override properties = { report: { attribute: false }, reports: { attribute: false }, canEvaluate: { type: Boolean }, busy: { type: Boolean }, queries: { type: Number } };
+  static override properties = { report: { attribute: false }, reports: { attribute: false }, canEvaluate: { type: Boolean }, busy: { type: Boolean }, queries: { type: Number }, unavailable: { attribute: false } };
   declare report: EvaluationReport | null;
   declare reports: readonly EvaluationReport[];
   declare canEvaluate: boolean;
   declare busy: boolean;
   declare queries: number;
+  declare unavailable: string | null;
 
   constructor() {
     super();
@@ -24,6 +26,7 @@ export class RagtabQuality extends LitElement {
     this.canEvaluate = false;
     this.busy = false;
     this.queries = 0;
+    this.unavailable = null;
   }
 
   static override styles = [
@@ -39,7 +42,11 @@ export class RagtabQuality extends LitElement {
   ];
 
   override render() {
-    if (!this.canEvaluate) return nothing;
+    if (!this.canEvaluate) {
+      return this.unavailable
+        ? html`<div class="card"><h2 style="margin:0 0 6px">Retrieval quality</h2><p class="note" data-unavailable role="status">Nothing to evaluate: ${this.unavailable}</p></div>`
+        : nothing;
+    }
     const r = this.report;
     const m = r?.quality.mean;
     return html`<div class="card">
