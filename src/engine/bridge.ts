@@ -4,8 +4,8 @@
  * (the only way to stop work already running inside it) and the next call starts a fresh one.
  * A worker that crashes, or ends without an error event (seen through the Web Lock it holds while it
  * lives), rejects the pending call with WorkerCrashed instead of hanging, and is replaced by a fresh
- * one at the next call (`onCrash` says so; `generation` counts the workers started). Every worker client sits on it: the
- * embedder's and the index's directly, the LLM's through LlmClient.
+ * one at the next call (`onCrash` says so; `generation` counts the workers started). Every worker
+ * client sits on it: the embedder's and the index's directly, the LLM's through LlmClient.
  */
 import * as Comlink from 'comlink';
 import { RagtabError, errorInfo, type ErrorInfo } from '../core/errors';

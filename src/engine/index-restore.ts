@@ -13,6 +13,7 @@ import { buildOptionsOf, builtKinds, needsText } from '../core/index-kinds';
 import type { Progress } from '../core/stages';
 import type { Settings } from '../core/settings';
 import type { RagtabStore } from '../storage/store';
+import { IndexDamaged } from '../storage/indexes';
 import type { WorkerBridge } from './bridge';
 
 export interface RestoreTarget {
@@ -38,7 +39,16 @@ export async function restoreIndex(t: RestoreTarget, store: RagtabStore | null, 
   const texts = builtKinds(t.settings.indexKinds, t.settings.kindOptions).some(needsText) ? t.chunks.map((c) => c.text) : undefined;
   await t.index.call('reset', (api) => api.reset(t.dims));
   let from: RestoreResult['from'] = 'embedding';
-  const stored = t.storedKey && store ? await store.indexes.load(t.storedKey) : null;
+  let stored = null;
+  if (t.storedKey && store) {
+    try {
+      stored = await store.indexes.load(t.storedKey);
+    } catch (e) {
+      // damaged since the ingestion: never served; deleted, and the chunks are embedded again below
+      if (!(e instanceof IndexDamaged)) throw e;
+      await store.indexes.delete(e.key);
+    }
+  }
   if (stored && stored.meta.complete && stored.meta.committedChunks === t.chunks.length && stored.meta.dims === t.dims) {
     setProgress({ phase: 'load', label: 'Restarting the index worker: reloading the stored vectors', done: 0, total: 1, unit: 'step', startedAt: t0 });
     const storedIds = stored.refs.toArray().map((r) => r.id);
