@@ -202,3 +202,22 @@ export function appConfigFromParams(params: URLSearchParams): UrlConfig {
 export function settingsFromParams(params: URLSearchParams, hardwareConcurrency?: number): Settings {
   return toSettings(strict(appConfigFromParams(params)), hardwareConcurrency);
 }
+
+/**
+ * The app's configuration as URL parameters, the inverse of `appConfigFromParams`: one short
+ * parameter per field that differs from `base` (APP_CONFIG), in PARAM_ALIASES order, so a reload
+ * (or a copied address) opens the same set-up. Fields without a short name are not written.
+ */
+export function paramsFromConfig(config: BenchConfig, base: BenchConfig = APP_CONFIG): URLSearchParams {
+  const out = new URLSearchParams();
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  for (const [param, alias] of Object.entries(PARAM_ALIASES)) {
+    if (param === 'beir' && config.corpus.source !== 'hub') continue;
+    if (param === 'dataset' && config.corpus.source !== 'beir') continue;
+    const value = getPath(config, alias.path);
+    if (same(value, getPath(base, alias.path)) && param !== 'dataset' && param !== 'beir') continue;
+    if (value === null || value === undefined) continue;
+    out.set(param, Array.isArray(value) ? value.join(',') : String(value));
+  }
+  return out;
+}

@@ -1,7 +1,8 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { RagSession } from '../engine/session';
-import { toSettings, type Settings } from '../core/settings';
-import { appConfigFromParams } from '../core/config-url';
+import { configFromSettings, toSettings, type Settings } from '../core/settings';
+import { EMBEDDING_MODELS } from '../core/models';
+import { appConfigFromParams, paramsFromConfig, PARAM_ALIASES } from '../core/config-url';
 import { errorInfo, type ErrorInfo } from '../core/errors';
 import './ragtab-isolation';
 import './ragtab-error';
@@ -37,9 +38,11 @@ type PartName = keyof typeof OPTIONAL_PARTS;
  * `ragtab-query-done`, `ragtab-error`, `ragtab-cancelled`.
  */
 export class RagtabApp extends LitElement {
-  static override properties = { _tick: { state: true }, _relevant: { state: true } };
+  static override properties = { _tick: { state: true }, _relevant: { state: true }, _localModels: { state: true } };
   declare _tick: number;
   declare _relevant: Map<string, number> | null;
+  /** The catalogue's local models this site serves (probed when a model cannot be reached), for the error's way forward. */
+  declare _localModels: Array<{ id: string; label: string }> | null;
 
   private readonly session = new RagSession();
   /** Optional parts that failed to load, with their named error. */
@@ -69,6 +72,10 @@ export class RagtabApp extends LitElement {
     // Each bad URL parameter is reported and left out; the others apply.
     const url = appConfigFromParams(new URLSearchParams(location.search));
     this.settings = toSettings(url.config, navigator.hardwareConcurrency);
+    this._localModels = null;
+    // No model in the URL: the last model that ingested on this device (a working choice is remembered)
+    const remembered = rememberedModel();
+    if (!new URLSearchParams(location.search).has('model') && remembered) this.settings = { ...this.settings, model: remembered };
     if (url.errors.length > 0) {
       const ignored = url.errors.length === 1 ? 'That parameter was ignored' : 'Those parameters were ignored';
       this.session.error = { name: 'InvalidConfig', message: `${url.errors.map((e) => e.message).join(' ')} ${ignored}; the others apply.` };
@@ -86,6 +93,38 @@ export class RagtabApp extends LitElement {
       });
     }
     window.ragtab = this.session;
+    window.addEventListener('ragtab-ingested', () => rememberModel(this.settings.model));
+    window.addEventListener('ragtab-error', () => void this.offerLocalModels());
+  }
+
+  /**
+   * A model that cannot be reached (no network to the hub, a 404): the error offers the local models
+   * this site serves, each checked to answer first, so a newcomer without hub access has a way on.
+   */
+  private async offerLocalModels(): Promise<void> {
+    const e = this.session.error;
+    if (!e || !['FetchFailed', 'ModelNotFound'].includes(e.name)) return;
+    const found: Array<{ id: string; label: string }> = [];
+    for (const m of EMBEDDING_MODELS.filter((x) => !x.hub && x.id !== this.settings.model.id)) {
+      const ok = await fetch(new URL(`models/${m.id}/config.json`, document.baseURI), { method: 'HEAD', cache: 'no-store' }).then((r) => r.ok, () => false);
+      if (ok) found.push({ id: m.id, label: m.label });
+    }
+    this._localModels = found;
+  }
+
+  private useModel(id: string): void {
+    this.settings = { ...this.settings, model: { id, baseUrl: 'models/' } };
+    this._localModels = null;
+    this.writeUrl(this.settings);
+    this.session.clearError();
+  }
+
+  /** The set-up in the address (short parameters only; the benchmark's and others kept), so a reload keeps it. */
+  private writeUrl(settings: Settings): void {
+    const next = paramsFromConfig(configFromSettings(settings));
+    for (const [k, v] of new URLSearchParams(location.search)) if (!(k in PARAM_ALIASES)) next.append(k, v);
+    const qs = next.toString();
+    history.replaceState(history.state, '', `${location.pathname}${qs ? `?${qs}` : ''}${location.hash}`);
   }
 
   static override styles = css`
@@ -114,9 +153,10 @@ export class RagtabApp extends LitElement {
         <ragtab-isolation .capabilities=${s.capabilities}></ragtab-isolation>
       </header>
       <div class="col">
-        <ragtab-error .error=${s.error} .warnings=${s.warnings} @dismiss=${() => s.clearError()}></ragtab-error>
+        <ragtab-error .error=${s.error} .warnings=${s.warnings} .suggestions=${s.error && this._localModels?.length ? this._localModels : []}
+          @use-model=${(e: CustomEvent<string>) => this.useModel(e.detail)} @dismiss=${() => s.clearError()}></ragtab-error>
         <ragtab-share .session=${s}></ragtab-share>
-        <ragtab-setup .settings=${this.settings} ?busy=${s.busy} @setup-settings=${(e: CustomEvent<Settings>) => (this.settings = e.detail)} @ingest=${this._onIngest}></ragtab-setup>
+        <ragtab-setup .settings=${this.settings} ?busy=${s.busy} @setup-settings=${(e: CustomEvent<Settings>) => this.setSettings(e.detail)} @ingest=${this._onIngest}></ragtab-setup>
         ${s.progress ? html`<ragtab-progress .progress=${s.progress} @cancel=${() => s.cancel()}></ragtab-progress>` : nothing}
         ${a ? html`<ragtab-ingest-report .report=${a.report}></ragtab-ingest-report>` : nothing}
         ${a ? html`<ragtab-timings heading="Ingestion stages" .stages=${a.report.stages} .total=${a.report.totalMs}></ragtab-timings>` : nothing}
@@ -149,8 +189,14 @@ export class RagtabApp extends LitElement {
     return e ? html`<ragtab-part-error label=${OPTIONAL_PARTS[name].label} .error=${e} data-part-name=${name}></ragtab-part-error>` : undefined;
   }
 
+  private setSettings(settings: Settings): void {
+    this.settings = settings;
+    this.writeUrl(settings);
+  }
+
   private _onIngest(e: CustomEvent<{ settings: Settings; files: File[] }>): void {
-    this.settings = e.detail.settings;
+    this.setSettings(e.detail.settings);
+    this._localModels = null;
     void this.session.ingest(e.detail.settings, e.detail.files);
   }
 
@@ -160,6 +206,27 @@ export class RagtabApp extends LitElement {
     void this.session.query(e.detail.question);
   }
 }
+const MODEL_KEY = 'ragtab:last-working-model';
+
+/** Remembers the model of the last successful ingestion on this device (a catalogue model only). */
+function rememberModel(m: Settings['model']): void {
+  try {
+    if (EMBEDDING_MODELS.some((x) => x.id === m.id)) localStorage.setItem(MODEL_KEY, JSON.stringify({ id: m.id, ...(m.baseUrl ? { baseUrl: m.baseUrl } : {}) }));
+  } catch {
+    /* storage refused (private mode): nothing is remembered */
+  }
+}
+
+function rememberedModel(): Settings['model'] | null {
+  try {
+    const v = JSON.parse(localStorage.getItem(MODEL_KEY) ?? 'null') as { id?: unknown; baseUrl?: unknown } | null;
+    if (!v || typeof v.id !== 'string' || !EMBEDDING_MODELS.some((x) => x.id === v.id)) return null;
+    return { id: v.id, ...(typeof v.baseUrl === 'string' && v.baseUrl === 'models/' ? { baseUrl: v.baseUrl } : {}) };
+  } catch {
+    return null;
+  }
+}
+
 customElements.define('ragtab-app', RagtabApp);
 declare global {
   interface HTMLElementTagNameMap {
