@@ -129,11 +129,13 @@ export class RagtabApp extends LitElement {
 
   static override styles = css`
     :host { display: block; max-width: 1080px; margin: 0 auto; padding: 20px 18px 60px; }
+    @media (max-width: 520px) { :host { padding: 14px 10px 40px; } }
     header { display: flex; align-items: center; gap: 14px; margin-bottom: 16px; flex-wrap: wrap; }
     h1 { font-size: 22px; margin: 0; letter-spacing: -0.01em; }
     h1 span { color: var(--accent); }
     .tag { color: var(--muted); font-size: 14px; flex: 1; }
     .col { display: grid; gap: 14px; }
+    .col > *, .two > * { min-width: 0; }
     .two { display: grid; grid-template-columns: 1fr 1fr; gap: 14px; }
     @media (max-width: 860px) { .two { grid-template-columns: 1fr; } }
     footer { margin-top: 28px; color: var(--muted); font-size: 12px; }
@@ -152,7 +154,7 @@ export class RagtabApp extends LitElement {
         <span class="tag">How fast, and how good, is retrieval-augmented generation in this browser, on this machine?</span>
         <ragtab-isolation .capabilities=${s.capabilities}></ragtab-isolation>
       </header>
-      <div class="col">
+      <main class="col">
         <ragtab-error .error=${s.error} .warnings=${s.warnings} .suggestions=${s.error && this._localModels?.length ? this._localModels : []}
           @use-model=${(e: CustomEvent<string>) => this.useModel(e.detail)} @dismiss=${() => s.clearError()}></ragtab-error>
         <ragtab-share .session=${s}></ragtab-share>
@@ -179,7 +181,7 @@ export class RagtabApp extends LitElement {
         ${s.lastQuery ? html`<ragtab-results .result=${s.lastQuery} .relevant=${this._relevant}></ragtab-results>` : nothing}
         <ragtab-bench .session=${this.session} .store=${this.runStore}></ragtab-bench>
         ${this.partError('storage') ?? html`<ragtab-storage .source=${s.store?.storage ?? null} .capabilities=${s.capabilities}></ragtab-storage>`}
-      </div>
+      </main>
       <footer>ragtab ${__RAGTAB_VERSION__} (${__RAGTAB_COMMIT__}) · every figure is measured in this tab; round trip = main thread, in worker = the worker's own clock.</footer>`;
   }
 

@@ -86,7 +86,7 @@ export class RagtabHistory extends LitElement {
       ${runs.length === 0
         ? html`<p class="note">Runs are saved here when they finish.</p>`
         : html`<div class="scroll"><table id="runs">
-            <thead><tr><th>started</th><th>configuration</th><th>model</th><th>device</th><th>corpus</th><th class="n">samples</th><th>status</th><th></th></tr></thead>
+            <thead><tr><th>started</th><th>configuration</th><th>model</th><th>device</th><th>corpus</th><th class="n">samples</th><th>status</th><th><span class="sr">actions</span></th></tr></thead>
             <tbody>${runs.map(
               (r) => html`<tr data-run=${r.id} class=${r.id === this.selected ? 'sel' : ''}>
                 <td>${new Date(r.startedAt).toLocaleString()}</td>

@@ -38,10 +38,11 @@ export class RagtabLlm extends LitElement {
   static override styles = [
     cardStyles,
     css`
-      .grid { display: grid; grid-template-columns: 130px 1fr; gap: 8px 12px; align-items: center; font-size: 14px; }
+      .grid { display: grid; grid-template-columns: 130px minmax(0, 1fr); gap: 8px 12px; align-items: center; font-size: 14px; }
+      @media (max-width: 520px) { .grid { grid-template-columns: minmax(0, 1fr); gap: 4px; } }
       label.k { color: var(--muted); font-size: 13px; }
       .inline { display: flex; gap: 8px; align-items: center; flex-wrap: wrap; }
-      input.wide { flex: 1; min-width: 260px; }
+      input.wide { flex: 1; min-width: min(260px, 100%); }
       input[type='number'] { width: 80px; }
       ul { margin: 6px 0 0; padding-left: 18px; font-size: 12.5px; color: var(--muted); }
       .kv { display: grid; grid-template-columns: repeat(auto-fill, minmax(140px, 1fr)); gap: 8px; margin-top: 10px; }

@@ -32,7 +32,7 @@ export class RagtabQuality extends LitElement {
   static override styles = [
     cardStyles,
     css`
-      .kv { display: grid; grid-template-columns: repeat(4, 1fr); gap: 10px; margin: 10px 0; }
+      .kv { display: grid; grid-template-columns: repeat(auto-fit, minmax(120px, 1fr)); gap: 10px; margin: 10px 0; }
       .kv div { background: var(--bg); border: 1px solid var(--line); border-radius: 8px; padding: 8px 10px; }
       .kv b { display: block; font-size: 20px; font-variant-numeric: tabular-nums; }
       .kv span { font-size: 12px; color: var(--muted); }

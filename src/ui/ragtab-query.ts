@@ -37,7 +37,7 @@ export class RagtabQuery extends LitElement {
         <button class="primary" type="submit" ?disabled=${this.busy}>Retrieve</button>
       </form>
       ${this.queries.length
-        ? html`<select name="corpusQuery" @change=${this._onPick}>
+        ? html`<select name="corpusQuery" aria-label="A query of the corpus" @change=${this._onPick}>
             <option value="">…or pick one of the corpus's ${this.queries.length} queries</option>
             ${this.queries.map((q) => html`<option value=${q.id}>${q.text}</option>`)}
           </select>`

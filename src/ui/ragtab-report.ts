@@ -166,7 +166,7 @@ export class RagtabReport extends LitElement {
     const digits = resolution ? { resolution } : {};
     return html`<div class="scroll">
       <h3>Statistics (ms; warm-ups excluded; cold, reload and warm apart)</h3>
-      <table id="stats">
+      <table id="stats" tabindex="0" aria-label="Statistics per stage">
         <thead><tr><th>stage</th><th>phase</th><th class="n">n</th><th class="n">mean ± 95% CI</th><th class="n">sd</th><th class="n">min</th><th class="n">p50</th><th class="n" title="order-statistic (sign-test) interval of the median: distribution-free">p50 95% CI</th><th class="n">p90</th><th class="n">p99</th><th class="n">max</th><th class="n">CV</th><th class="n">p50 in worker</th></tr></thead>
         <tbody>
           ${s.stages.map((x) => {
@@ -200,7 +200,7 @@ export class RagtabReport extends LitElement {
       ${v.missing ? html`<p class="note" data-roofs="none">${v.missing}.</p>` : html`<ul class="roofs">${v.roofs.map((l) => html`<li data-roof>${l}</li>`)}</ul>`}
       ${v.fractions.length
         ? html`<table id="roof-fractions" style="margin-top:8px">
-            <thead><tr><th>stage</th><th>roof</th><th class="n">share</th><th></th><th>figures</th></tr></thead>
+            <thead><tr><th>stage</th><th>roof</th><th class="n">share</th><th><span class="sr">bar</span></th><th>figures</th></tr></thead>
             <tbody>${v.fractions.map(
               (f) => html`<tr data-roof-stage=${f.stage} data-available=${f.fraction === null ? 'no' : 'yes'}>
                 <td>${f.stage}</td><td>${f.resource}</td>

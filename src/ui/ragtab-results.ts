@@ -27,7 +27,7 @@ export class RagtabResults extends LitElement {
     cardStyles,
     css`
       ol { list-style: none; padding: 0; margin: 0; }
-      li { border-top: 1px solid var(--line); padding: 10px 0; display: grid; grid-template-columns: 34px 1fr; gap: 4px 10px; }
+      li { border-top: 1px solid var(--line); padding: 10px 0; display: grid; grid-template-columns: 34px minmax(0, 1fr); gap: 4px 10px; }
       .rank { font-weight: 650; color: var(--muted); font-variant-numeric: tabular-nums; }
       .head { display: flex; gap: 10px; align-items: baseline; flex-wrap: wrap; font-size: 13px; }
       .score { font-family: ui-monospace, monospace; }

@@ -50,7 +50,8 @@ export class RagtabSetup extends LitElement {
   static override styles = [
     cardStyles,
     css`
-      .grid { display: grid; grid-template-columns: 130px 1fr; gap: 8px 12px; align-items: center; font-size: 14px; }
+      .grid { display: grid; grid-template-columns: 130px minmax(0, 1fr); gap: 8px 12px; align-items: center; font-size: 14px; }
+      @media (max-width: 520px) { .grid { grid-template-columns: minmax(0, 1fr); gap: 4px; } }
       label.k { color: var(--muted); font-size: 13px; }
       .inline { display: flex; gap: 8px; align-items: center; flex-wrap: wrap; }
       .drop { border: 1.5px dashed var(--line); border-radius: 10px; padding: 10px; font-size: 13px; color: var(--muted); }
@@ -233,7 +234,7 @@ export class RagtabSetup extends LitElement {
             ${EMBEDDING_MODELS.map((m) => html`<option value=${m.id} ?selected=${m.id === s.model.id}>${m.label}</option>`)}
             ${[...this.extraIds].map((id) => html`<option value=${id} ?selected=${id === s.model.id}>${id}</option>`)}
           </select>
-          <input type="text" name="modelBase" placeholder="local base URL (optional)" .value=${s.model.baseUrl ?? ''} title="Read the model from this base URL instead of the Hugging Face hub: files at <base><model id>/"
+          <input type="text" name="modelBase" aria-label="Model base URL (optional)" placeholder="local base URL (optional)" .value=${s.model.baseUrl ?? ''} title="Read the model from this base URL instead of the Hugging Face hub: files at <base><model id>/"
             @change=${(e: Event) => {
               const v = (e.target as HTMLInputElement).value.trim();
               this.update_('model', v ? { ...s.model, baseUrl: v } : { id: s.model.id, ...(s.model.revision ? { revision: s.model.revision } : {}) });
@@ -246,7 +247,7 @@ export class RagtabSetup extends LitElement {
             <option value="wasm" ?selected=${s.device === 'wasm'}>WASM (CPU)</option>
             <option value="webgpu" ?selected=${s.device === 'webgpu'}>WebGPU</option>
           </select>
-          <select name="dtype" @change=${(e: Event) => this.update_('dtype', (e.target as HTMLSelectElement).value as Dtype)}>
+          <select name="dtype" aria-label="Weights data type (dtype)" @change=${(e: Event) => this.update_('dtype', (e.target as HTMLSelectElement).value as Dtype)}>
             ${(['fp32', 'fp16', 'q8', 'q4'] as const).map((d) => html`<option value=${d} ?selected=${s.dtype === d}>${d}</option>`)}
           </select>
           <label class="note">threads <input type="number" name="threads" min="1" max="64" .value=${String(s.threads)} @change=${(e: Event) => this.update_('threads', Math.max(1, Number((e.target as HTMLInputElement).value) || 1))} /></label>

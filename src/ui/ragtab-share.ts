@@ -94,7 +94,7 @@ export class RagtabShare extends LitElement {
     css`
       :host { display: grid; gap: 14px; }
       .row { display: flex; gap: 10px; align-items: center; flex-wrap: wrap; }
-      input.url { flex: 1; min-width: 240px; font: 12px ui-monospace, monospace; padding: 6px 8px; border-radius: 8px; border: 1px solid var(--line); background: var(--bg); color: var(--fg); }
+      input.url { flex: 1; min-width: min(240px, 100%); font: 12px ui-monospace, monospace; padding: 6px 8px; border-radius: 8px; border: 1px solid var(--line); background: var(--bg); color: var(--fg); }
       .note { font-size: 12px; color: var(--muted); }
       .err { color: var(--err); font-size: 13px; }
       .link-error { border-color: var(--err); }

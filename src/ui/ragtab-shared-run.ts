@@ -75,7 +75,8 @@ export class RagtabSharedRun extends LitElement {
     css`
       .card { display: grid; gap: 12px; border: 2px dashed var(--warn); }
       .banner { font-size: 13px; font-weight: 600; color: var(--warn); }
-      .kv { display: grid; grid-template-columns: max-content 1fr; gap: 4px 14px; font-size: 13px; }
+      .kv { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: 4px 14px; font-size: 13px; }
+      @media (max-width: 520px) { .kv { grid-template-columns: minmax(0, 1fr); } }
       .kv dt { color: var(--muted); }
       .kv dd { margin: 0; overflow-wrap: anywhere; }
       code, pre { font: 12px ui-monospace, monospace; overflow-wrap: anywhere; white-space: pre-wrap; }

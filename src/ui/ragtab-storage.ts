@@ -64,9 +64,9 @@ export class RagtabStorage extends LitElement {
       .bar > span { display: block; height: 100%; background: var(--accent); }
       .note { font-size: 12px; color: var(--muted); }
       h3 { font-size: 13px; margin: 14px 0 4px; font-weight: 600; }
-      .error { color: var(--danger, #b3261e); font-size: 13px; margin: 8px 0; }
+      .error { color: var(--err); font-size: 13px; margin: 8px 0; }
       code { font-size: 12px; }
-      button.danger { border-color: var(--danger, #b3261e); color: var(--danger, #b3261e); }
+      button.danger { border-color: var(--err); color: var(--err); }
       .empty { font-size: 13px; color: var(--muted); margin: 2px 0 6px; }
       .safari { border: 1px solid var(--warn); border-radius: 10px; padding: 8px 12px; font-size: 13px; margin: 8px 0; }
       .safari ul { margin: 4px 0 0; padding-left: 18px; }
@@ -152,7 +152,7 @@ export class RagtabStorage extends LitElement {
       ${inv.corpora.length === 0
         ? html`<p class="empty">None.</p>`
         : html`<table>
-            <thead><tr><th>name</th><th>source</th><th class="n">documents</th><th class="n">queries</th><th class="n">size</th><th></th></tr></thead>
+            <thead><tr><th>name</th><th>source</th><th class="n">documents</th><th class="n">queries</th><th class="n">size</th><th><span class="sr">actions</span></th></tr></thead>
             <tbody>
               ${inv.corpora.map(
                 (c) => html`<tr data-kind="corpus" data-id=${c.hash}>
@@ -167,7 +167,7 @@ export class RagtabStorage extends LitElement {
       ${inv.indexes.length === 0
         ? html`<p class="empty">None.</p>`
         : html`<table>
-            <thead><tr><th>corpus</th><th>model</th><th>chunking</th><th class="n">dims</th><th class="n">chunks stored</th><th>state</th><th class="n">size</th><th></th></tr></thead>
+            <thead><tr><th>corpus</th><th>model</th><th>chunking</th><th class="n">dims</th><th class="n">chunks stored</th><th>state</th><th class="n">size</th><th><span class="sr">actions</span></th></tr></thead>
             <tbody>
               ${inv.indexes.map(
                 (x) => html`<tr data-kind="index" data-id=${x.key} data-complete=${String(x.complete)} data-committed=${x.committedChunks} data-total=${x.totalChunks}>
@@ -187,7 +187,7 @@ export class RagtabStorage extends LitElement {
       ${inv.caches.length === 0
         ? html`<p class="empty">None.</p>`
         : html`<table>
-            <thead><tr><th>cache</th><th>holds</th><th class="n">files</th><th class="n">size</th><th></th></tr></thead>
+            <thead><tr><th>cache</th><th>holds</th><th class="n">files</th><th class="n">size</th><th><span class="sr">actions</span></th></tr></thead>
             <tbody>
               ${inv.caches.map(
                 (c) => html`<tr data-kind="cache" data-id=${c.name} data-entries=${c.entries} data-bytes=${c.bytes}>
@@ -201,7 +201,7 @@ export class RagtabStorage extends LitElement {
       ${inv.runs.length === 0
         ? html`<p class="empty">None.</p>`
         : html`<table>
-            <thead><tr><th>when</th><th>run</th><th class="n">size</th><th></th></tr></thead>
+            <thead><tr><th>when</th><th>run</th><th class="n">size</th><th><span class="sr">actions</span></th></tr></thead>
             <tbody>
               ${inv.runs.map(
                 (r) => html`<tr data-kind="run" data-id=${r.id}>
