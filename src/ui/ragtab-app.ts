@@ -93,7 +93,11 @@ export class RagtabApp extends LitElement {
       });
     }
     window.ragtab = this.session;
-    window.addEventListener('ragtab-ingested', () => rememberModel(this.settings.model));
+    // the model that just ingested (the benchmark's own set-up included), never one that only failed
+    window.addEventListener('ragtab-ingested', () => {
+      const m = this.session.active?.settings.model;
+      if (m) rememberModel(m);
+    });
     window.addEventListener('ragtab-error', () => void this.offerLocalModels());
   }
 
