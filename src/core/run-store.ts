@@ -53,7 +53,15 @@ export class HandoverRunStore implements RunStore {
   /** Resolves with the lasting store once every earlier record is in it. */
   readonly handedOver = new Promise<RunStore>((resolve) => (this.resolveHandedOver = resolve));
 
-  constructor(initial: RunStore = new MemoryRunStore()) {
+  /**
+   * `settled`: resolves once it is known whether a lasting store will come (the app: its storage
+   * start-up has finished, handOver called or not). Calls wait for it, so a run saved in the page's
+   * first moments goes where it lasts, rather than into memory a navigation would drop.
+   */
+  constructor(
+    initial: RunStore = new MemoryRunStore(),
+    private readonly settled: Promise<unknown> = Promise.resolve(),
+  ) {
     this.current = initial;
   }
 
@@ -81,25 +89,26 @@ export class HandoverRunStore implements RunStore {
     return this.pending;
   }
 
-  /** The store to use now: at once when no hand-over is under way (so a write begun before one starts is in the copy), else after it. */
+  /** The store to use: once start-up has settled, and after a hand-over under way. */
   private async store(): Promise<RunStore> {
+    await this.settled.catch(() => undefined);
     if (this.pending) await this.pending.catch(() => undefined);
     return this.current;
   }
 
   async put(record: RunRecord): Promise<void> {
-    await (this.pending ? await this.store() : this.current).put(record);
+    await (await this.store()).put(record);
   }
 
   async list(): Promise<RunHeader[]> {
-    return (this.pending ? await this.store() : this.current).list();
+    return (await this.store()).list();
   }
 
   async get(id: string): Promise<RunRecord | undefined> {
-    return (this.pending ? await this.store() : this.current).get(id);
+    return (await this.store()).get(id);
   }
 
   async delete(id: string): Promise<void> {
-    await (this.pending ? await this.store() : this.current).delete(id);
+    await (await this.store()).delete(id);
   }
 }

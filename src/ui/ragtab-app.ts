@@ -51,7 +51,8 @@ export class RagtabApp extends LitElement {
    * Saved runs: in memory until IndexedDB opens, then handed over to it with every run saved or
    * imported before (one store object throughout, so the benchmark panel never loses one).
    */
-  private readonly runStore = new HandoverRunStore();
+  private storageSettled!: () => void;
+  private readonly runStore = new HandoverRunStore(undefined, new Promise<void>((r) => (this.storageSettled = r)));
   private runsHandedOver = false;
   private handOverRuns(): void {
     const store = this.session.store;
@@ -147,7 +148,12 @@ export class RagtabApp extends LitElement {
 
   override firstUpdated(): void {
     window.addEventListener('ragtab-ingested', () => void this.renderRoot.querySelector('ragtab-storage')?.refresh());
-    void this.session.init().finally(() => window.dispatchEvent(new CustomEvent('ragtab-ready')));
+    void this.session.init().finally(() => {
+      // saved runs go to IndexedDB from now on (or stay in memory when it did not open)
+      this.handOverRuns();
+      this.storageSettled();
+      window.dispatchEvent(new CustomEvent('ragtab-ready'));
+    });
   }
 
   override render() {

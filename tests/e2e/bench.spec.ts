@@ -259,7 +259,7 @@ test.describe.serial('benchmark', () => {
   test('a JSON export imports back equal, through the buttons', async ({ page, browser }, info) => {
     await page.goto(PAGE);
     await page.waitForFunction(() => !!window.ragtabBench);
-    // imported as soon as the page is up, most likely before IndexedDB has opened
+    // imported as soon as the page is up: the import waits for the storage start-up, then stores it where it lasts
     await page.evaluate((json) => window.ragtabBench!.import(json), JSON.stringify(ui));
     const [download] = await Promise.all([page.waitForEvent('download'), page.locator('ragtab-report button[data-export="json"]').click()]);
     const exported = readFileSync((await download.path())!, 'utf8');

@@ -198,6 +198,17 @@ describe('HandoverRunStore', () => {
     expect(await lasting.get('a')).toEqual(rec('a'));
   });
 
+  it('calls made before start-up has settled wait for it, and then go to the lasting store', async () => {
+    let settle!: () => void;
+    const store = new HandoverRunStore(undefined, new Promise<void>((r) => (settle = r)));
+    const put = store.put(rec('a'));
+    const lasting = new MemoryRunStore();
+    const handed = store.handOver(lasting);
+    settle();
+    await Promise.all([put, handed]);
+    expect(await lasting.get('a')).toEqual(rec('a'));
+  });
+
   it('when the copy fails, the runs stay in memory and the cause is given', async () => {
     const store = new HandoverRunStore();
     await store.put(rec('a'));
