@@ -15,6 +15,14 @@ import { heldDuringBenchmarks } from './render-hold';
 
 type Incoming = { data: string; result: DecodeResult };
 
+/** Their summary's check: what is inconsistent, the consistent part a comparison may use, and a line per problem. */
+interface SummaryCheck {
+  problems: SummaryProblems;
+  usable: ShareSummary;
+  lines: string[];
+}
+
+
 /**
  * Share links. "Create share link" turns the latest run (the app's own, or the last benchmark
  * record when it is newer) into a URL with a copy button and its size; when the full record does
@@ -273,7 +281,7 @@ export class RagtabShare extends LitElement {
       return;
     }
     this._consent = null;
-    const concerns = this.costOf(payload).concerns;
+    const concerns = this.factsOf(payload).cost.concerns;
     if (concerns.length > 0 && !this.confirmed) {
       this._confirm = concerns;
       return;
@@ -299,27 +307,20 @@ export class RagtabShare extends LitElement {
     }
   }
 
-  private cost: { payload: SharePayload; cost: ReturnType<typeof sharedRunCost> } | null = null;
-  /** The link's cost, worked out once per link (it is shown on every render). */
-  private costOf(payload: SharePayload): ReturnType<typeof sharedRunCost> {
-    if (this.cost?.payload === payload) return this.cost.cost;
-    const cost = sharedRunCost(payload);
-    this.cost = { payload, cost };
-    return cost;
-  }
-
-  private check: { payload: SharePayload; result: { problems: SummaryProblems; usable: ShareSummary; lines: string[] } | null } | null = null;
-  /** Their summary checked for consistency (against their record too, when the link carries it), once per link. */
-  private checked(payload: SharePayload): { problems: SummaryProblems; usable: ShareSummary; lines: string[] } | null {
-    if (this.check?.payload === payload) return this.check.result;
-    const s = payload.summary;
-    let result = null;
-    if (s) {
-      const problems = summaryProblems(s, payload.record ?? null);
-      result = { problems, usable: consistentPart(s, problems), lines: problemLines(s, problems) };
+  private facts: { payload: SharePayload; cost: ReturnType<typeof sharedRunCost>; check: SummaryCheck | null } | null = null;
+  /**
+   * What a link's view shows beside it, worked out once per link (the view renders on every status
+   * change): its cost here, and their summary checked for consistency (against their record too,
+   * when the link carries it).
+   */
+  private factsOf(payload: SharePayload): { cost: ReturnType<typeof sharedRunCost>; check: SummaryCheck | null } {
+    if (this.facts?.payload !== payload) {
+      const s = payload.summary;
+      const problems = s ? summaryProblems(s, payload.record ?? null) : null;
+      const check = s && problems ? { problems, usable: consistentPart(s, problems), lines: problemLines(s, problems) } : null;
+      this.facts = { payload, cost: sharedRunCost(payload), check };
     }
-    this.check = { payload, result };
-    return result;
+    return this.facts;
   }
 
   private _onConfirm(): void {
@@ -349,11 +350,11 @@ export class RagtabShare extends LitElement {
       </div>`;
     }
     return html`<ragtab-shared-run .payload=${r.payload} .migratedFrom=${r.migratedFrom} .encodedChars=${r.encodedChars}
-        .fileCheck=${this._fileCheck} ?running=${this._running} .status=${this._status} .consent=${this._consent} .confirm=${this._confirm} .cost=${this.costOf(r.payload)} .problems=${this.checked(r.payload)?.problems ?? null} .error=${this._runError}
+        .fileCheck=${this._fileCheck} ?running=${this._running} .status=${this._status} .consent=${this._consent} .confirm=${this._confirm} .cost=${this.factsOf(r.payload).cost} .problems=${this.factsOf(r.payload).check?.problems ?? null} .error=${this._runError}
         @files-picked=${this._onFilesPicked} @run-shared=${() => void this._onRun()} @consent-given=${this._onConsent}
         @consent-cancelled=${() => (this._consent = null)} @cost-confirmed=${this._onConfirm} @cost-declined=${() => (this._confirm = null)}
         @cancel-shared=${() => this.abort?.abort()} @close-shared=${() => this.closeIncoming()}></ragtab-shared-run>
-      ${this._ours ? html`<ragtab-share-compare .theirs=${this.checked(r.payload)?.usable ?? null} .ours=${this._ours} theirsLabel="theirs (shared)" oursLabel="this device" .warnings=${[...(this.checked(r.payload)?.lines ?? []), ...this._warnings]}></ragtab-share-compare>` : nothing}`;
+      ${this._ours ? html`<ragtab-share-compare .theirs=${this.factsOf(r.payload).check?.usable ?? null} .ours=${this._ours} theirsLabel="theirs (shared)" oursLabel="this device" .warnings=${[...(this.factsOf(r.payload).check?.lines ?? []), ...this._warnings]}></ragtab-share-compare>` : nothing}`;
   }
 
   private maker() {
