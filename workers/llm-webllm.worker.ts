@@ -16,6 +16,7 @@
 import { workerMemory } from './lib/memory-accounting';
 import * as Comlink from 'comlink';
 import { alive } from './lib/alive';
+import { release } from './lib/comlink-release';
 import { MLCEngine, prebuiltAppConfig, type ChatCompletionChunk, type Completion, type ModelRecord } from '@mlc-ai/web-llm';
 import type {
   LlmApi,
@@ -83,12 +84,6 @@ function records(spec?: LlmLoadSpec): ModelRecord[] {
 
 function modelFetchMessage(record: ModelRecord, e: unknown): string {
   return `web-llm could not fetch the model ${record.model_id} (weights ${record.model}, library ${record.model_lib}): ${errorInfo(e).message}`;
-}
-
-/** Closes the port of a Comlink-proxied callback once a call is over (no-op for plain functions). */
-function release(cb: unknown): void {
-  const r = (cb as { [Comlink.releaseProxy]?: () => void } | undefined)?.[Comlink.releaseProxy];
-  if (typeof r === 'function') r.call(cb);
 }
 
 const api: LlmApi = {

@@ -15,6 +15,7 @@
 import { workerMemory } from './lib/memory-accounting';
 import * as Comlink from 'comlink';
 import { alive } from './lib/alive';
+import { release } from './lib/comlink-release';
 import { Wllama, LogLevel } from '@wllama/wllama/esm/index.js';
 import wllamaWasmUrl from '@wllama/wllama/esm/wasm/wllama.wasm?url';
 import type {
@@ -70,12 +71,6 @@ function requireLoaded(): Loaded {
 
 function renderTemplate(l: Loaded, messages: LlmMessage[]): string | null {
   return l.template ? l.template.render(messages) : null;
-}
-
-/** Closes the port of a Comlink-proxied callback once a call is over (no-op for plain functions). */
-function release(cb: unknown): void {
-  const r = (cb as { [Comlink.releaseProxy]?: () => void } | undefined)?.[Comlink.releaseProxy];
-  if (typeof r === 'function') r.call(cb);
 }
 
 const api: LlmApi = {

@@ -17,6 +17,14 @@ import type { MetricComparison } from './compare';
 
 export const MINUS = '\u2212';
 
+/** A wall time for people: "42 s", "3 min 5 s", "2 h 10 min" (whole seconds; the one spelling of a duration in the UI). */
+export function wallTime(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  return m < 60 ? `${m} min ${s % 60} s` : `${Math.floor(m / 60)} h ${m % 60} min`;
+}
+
 export interface DigitsOptions {
   /** The smallest step the measurement can resolve (e.g. the timer's, in the figure's unit). */
   resolution?: number;

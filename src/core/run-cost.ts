@@ -5,6 +5,7 @@
  * where it goes beyond LINK_LIMITS or deletes cached model files.
  */
 import { sweepCells, wantsGeneration, type BenchConfig } from './bench-config';
+import { wallTime } from './figure-format';
 
 /** A step of a suite as the plan sees it (engine/runner.ts `Step` satisfies it). */
 export interface PlannedStep {
@@ -72,14 +73,7 @@ export function linkRunConcerns(config: BenchConfig, cost: RunCost, limits = LIN
  */
 export function stepStatus(e: { step: string; phase: string; warmup: boolean; done: number; total: number }, cell: { index: number; of: number }, elapsedMs: number): string {
   const where = cell.of > 1 ? `cell ${cell.index + 1} of ${cell.of} · ` : '';
-  const left = e.done > 0 && e.done < e.total ? ` · about ${duration((elapsedMs / e.done) * (e.total - e.done))} left at this pace` : '';
-  return `${where}${e.step} · ${e.phase}${e.warmup ? ' (warm-up)' : ''} · ${e.done}/${e.total} steps · ${duration(elapsedMs)} so far${left}`;
+  const left = e.done > 0 && e.done < e.total ? ` · about ${wallTime((elapsedMs / e.done) * (e.total - e.done))} left at this pace` : '';
+  return `${where}${e.step} · ${e.phase}${e.warmup ? ' (warm-up)' : ''} · ${e.done}/${e.total} steps · ${wallTime(elapsedMs)} so far${left}`;
 }
 
-/** A wall time for people: "42 s", "3 min 5 s", "2 h 10 min". */
-export function duration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s} s`;
-  const m = Math.floor(s / 60);
-  return m < 60 ? `${m} min ${s % 60} s` : `${Math.floor(m / 60)} h ${m % 60} min`;
-}

@@ -1,4 +1,5 @@
 /** Small display helpers shared by the elements. */
+import { wallTime } from '../core/figure-format';
 export function ms(v: number | undefined | null): string {
   if (v === undefined || v === null || !Number.isFinite(v)) return '—';
   if (v >= 10_000) return `${(v / 1000).toFixed(1)} s`;
@@ -25,9 +26,7 @@ export function bytes(n: number | undefined | null): string {
   return `${v.toFixed(v >= 100 ? 0 : 1)} ${u[i]}`;
 }
 
-export function duration(msLeft: number | null): string {
-  if (msLeft === null || !Number.isFinite(msLeft)) return 'estimating…';
-  const s = Math.round(msLeft / 1000);
-  if (s < 60) return `${s} s left`;
-  return `${Math.floor(s / 60)} min ${s % 60} s left`;
+/** Time left, or "estimating…" before there is a pace to go by. */
+export function timeLeft(msLeft: number | null): string {
+  return msLeft === null || !Number.isFinite(msLeft) ? 'estimating…' : `${wallTime(msLeft)} left`;
 }

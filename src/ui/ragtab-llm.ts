@@ -4,7 +4,7 @@ import type { LlmCapabilities } from '../core/capabilities';
 import type { WebLlmModelRecord } from '../core/vocabulary';
 import type { LlmLoadReport } from '../engine/generation';
 import { probeLlmCapabilities } from '../engine/capabilities';
-import { cardStyles } from './shared-styles';
+import { cardStyles, formStyles } from './shared-styles';
 import { bytes, ms } from './format';
 
 /**
@@ -37,20 +37,15 @@ export class RagtabLlm extends LitElement {
 
   static override styles = [
     cardStyles,
+    formStyles,
     css`
-      .grid { display: grid; grid-template-columns: 130px minmax(0, 1fr); gap: 8px 12px; align-items: center; font-size: 14px; }
-      @media (max-width: 520px) { .grid { grid-template-columns: minmax(0, 1fr); gap: 4px; } }
-      label.k { color: var(--muted); font-size: 13px; }
-      .inline { display: flex; gap: 8px; align-items: center; flex-wrap: wrap; }
       input.wide { flex: 1; min-width: min(260px, 100%); }
-      input[type='number'] { width: 80px; }
       ul { margin: 6px 0 0; padding-left: 18px; font-size: 12.5px; color: var(--muted); }
       .kv { display: grid; grid-template-columns: repeat(auto-fill, minmax(140px, 1fr)); gap: 8px; margin-top: 10px; }
       .kv div { background: var(--bg); border: 1px solid var(--line); border-radius: 8px; padding: 6px 9px; }
       .kv b { display: block; font-variant-numeric: tabular-nums; }
       .kv span { font-size: 12px; color: var(--muted); }
       .actions { margin-top: 12px; display: flex; gap: 10px; align-items: center; }
-      .note { font-size: 12px; color: var(--muted); }
     `,
   ];
 

@@ -1,6 +1,6 @@
 import { LitElement, css, html, nothing } from 'lit';
 import type { Progress } from '../engine/session';
-import { bytes, duration, num } from './format';
+import { bytes, num, timeLeft } from './format';
 
 /**
  * Progress of long work: a bar with counts, rate and time left, and a cancel button.
@@ -43,7 +43,7 @@ export class RagtabProgress extends LitElement {
       <div class="bar"><div class="fill ${known ? '' : 'indet'}" style="width:${known ? (frac * 100).toFixed(1) + '%' : ''}"></div></div>
       <div class="row muted">
         <span>${known ? `${fmt(p.done)} / ${fmt(p.total)} ${p.unit === 'bytes' ? '' : p.unit}` : p.done > 0 ? `${fmt(p.done)} ${p.unit}` : ''}</span>
-        <span>${rate}${rate && known ? ' · ' : ''}${known && p.done < p.total ? duration(p.etaMs) : ''}</span>
+        <span>${rate}${rate && known ? ' · ' : ''}${known && p.done < p.total ? timeLeft(p.etaMs) : ''}</span>
       </div>
     </div>`;
   }

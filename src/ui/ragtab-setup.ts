@@ -4,7 +4,7 @@ import { INDEX_KINDS, KIND_BOUNDS, VECTOR_KINDS, kindRefusal, type IndexKind, ty
 import { BEIR_CATALOG } from '../core/beir-catalog';
 import type { CorpusChoice, Settings } from '../core/settings';
 import type { Device, Dtype } from '../core/vocabulary';
-import { cardStyles } from './shared-styles';
+import { cardStyles, formStyles } from './shared-styles';
 
 type CorpusKind = CorpusChoice['kind'];
 
@@ -49,16 +49,11 @@ export class RagtabSetup extends LitElement {
 
   static override styles = [
     cardStyles,
+    formStyles,
     css`
-      .grid { display: grid; grid-template-columns: 130px minmax(0, 1fr); gap: 8px 12px; align-items: center; font-size: 14px; }
-      @media (max-width: 520px) { .grid { grid-template-columns: minmax(0, 1fr); gap: 4px; } }
-      label.k { color: var(--muted); font-size: 13px; }
-      .inline { display: flex; gap: 8px; align-items: center; flex-wrap: wrap; }
       .drop { border: 1.5px dashed var(--line); border-radius: 10px; padding: 10px; font-size: 13px; color: var(--muted); }
       .drop.on { border-color: var(--accent); color: var(--fg); }
-      .note { font-size: 12px; color: var(--muted); }
       .actions { margin-top: 14px; display: flex; gap: 10px; align-items: center; }
-      input[type='number'] { width: 80px; }
       input.wide { width: 100%; box-sizing: border-box; }
       .kinds { display: flex; flex-wrap: wrap; gap: 4px 12px; font-size: 13px; }
       .kinds label { display: inline-flex; gap: 4px; align-items: center; }

@@ -2,7 +2,8 @@ import { LitElement, css, html, nothing } from 'lit';
 import type { SharePayload } from '../core/share-link';
 import { fetchTargets, type FetchTarget } from '../core/share-config';
 import { unpinned, type FileCheck } from '../core/share-summary';
-import { duration, type RunCost } from '../core/run-cost';
+import { wallTime } from '../core/figure-format';
+import type { RunCost } from '../core/run-cost';
 import { cardStyles } from './shared-styles';
 import { u } from './user-text';
 import { stageKey, throughputKey, type SummaryProblems } from '../core/summary-check';
@@ -233,7 +234,7 @@ function owner(t: FetchTarget) {
 function costLine(c: RunCost): string {
   const n = (x: number) => x.toLocaleString('en-US');
   const cells = c.cells > 1 ? `${n(c.cells)} sweep cells, ` : '';
-  const theirs = c.theirMs !== undefined ? `; their run took ${duration(c.theirMs)} on their device, as their record says (the time here is shown as it runs)` : '; no estimate of time before it starts (the time left is shown as it runs)';
+  const theirs = c.theirMs !== undefined ? `; their run took ${wallTime(c.theirMs)} on their device, as their record says (the time here is shown as it runs)` : '; no estimate of time before it starts (the time left is shown as it runs)';
   return `${cells}${n(c.steps)} step${c.steps === 1 ? '' : 's'} (at most), ${n(c.queries)} timed quer${c.queries === 1 ? 'y' : 'ies'}${theirs}; it deletes ${c.deletes.join('; ')}`;
 }
 

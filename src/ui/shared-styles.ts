@@ -17,3 +17,13 @@ export const cardStyles = css`
   button:disabled { opacity: 0.5; cursor: not-allowed; }
   select, input[type='text'], input[type='number'], input[type='url'] { max-width: 100%; min-width: 0; font: inherit; padding: 5px 8px; border-radius: 8px; border: 1px solid var(--line); background: var(--bg); color: var(--fg); }
 `;
+
+/** A form of labelled rows (label column, field column), one column on a phone. */
+export const formStyles = css`
+  .grid { display: grid; grid-template-columns: 130px minmax(0, 1fr); gap: 8px 12px; align-items: center; font-size: 14px; }
+  @media (max-width: 520px) { .grid { grid-template-columns: minmax(0, 1fr); gap: 4px; } }
+  label.k { color: var(--muted); font-size: 13px; }
+  .inline { display: flex; gap: 8px; align-items: center; flex-wrap: wrap; }
+  .note { font-size: 12px; color: var(--muted); }
+  input[type='number'] { width: 80px; }
+`;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { applySets, preset } from '../../src/core/bench-config';
-import { duration, LINK_LIMITS, linkRunConcerns, planOf, runCost, stepStatus, type PlannedStep } from '../../src/core/run-cost';
+import { LINK_LIMITS, linkRunConcerns, planOf, runCost, stepStatus, type PlannedStep } from '../../src/core/run-cost';
+import { wallTime } from '../../src/core/figure-format';
 
 // the shape of the retrieval suite: two once-steps, two per-iteration steps, one once-step
 const SUITE: PlannedStep[] = [{ repeat: 'once' }, { repeat: 'once' }, { repeat: 'iterations' }, { repeat: 'iterations' }, { repeat: 'once' }];
@@ -62,6 +63,6 @@ describe('stepStatus', () => {
     expect(stepStatus({ ...e, done: 20 }, { index: 0, of: 1 }, 65_000)).toBe('query set · warm · 20/20 steps · 1 min 5 s so far');
   });
   it('durations for people', () => {
-    expect([duration(400), duration(59_400), duration(61_000), duration(3 * 3600_000 + 5 * 60_000)]).toEqual(['0 s', '59 s', '1 min 1 s', '3 h 5 min']);
+    expect([wallTime(400), wallTime(59_400), wallTime(61_000), wallTime(3 * 3600_000 + 5 * 60_000)]).toEqual(['0 s', '59 s', '1 min 1 s', '3 h 5 min']);
   });
 });

@@ -58,6 +58,11 @@ function bm25Variant(o: Bm25Options): string {
 }
 
 /** Rows per slice when building from the source (bounded copies). */
+/** What a BM25 build or load reports of itself (the same whether built here or read back). */
+function bm25Detail(idx: Bm25Index): Record<string, number | string> {
+  return { tokens: idx.tokenCount, stem: idx.options.stem, k1: idx.options.k1, b: idx.options.b };
+}
+
 const SLICE = 4096;
 
 function rowsOf(src: VectorSource, start: number, n: number): Float32Array {
@@ -144,10 +149,7 @@ export class RetrievalKinds {
         this.builtOver.set('bm25', count);
         bytes = idx.bytes;
         bytesNote = "the postings the search reads (wink's own engine objects, kept beside them, are not countable in a worker)";
-        detail['tokens'] = idx.tokenCount;
-        detail['stem'] = idx.options.stem;
-        detail['k1'] = idx.options.k1;
-        detail['b'] = idx.options.b;
+        Object.assign(detail, bm25Detail(idx));
         break;
       }
       default:
@@ -236,10 +238,7 @@ export class RetrievalKinds {
       this.bm25 = idx;
       bytes = idx.bytes;
       bytesNote = 'the postings the search reads';
-      detail['tokens'] = idx.tokenCount;
-      detail['stem'] = idx.options.stem;
-      detail['k1'] = idx.options.k1;
-      detail['b'] = idx.options.b;
+      Object.assign(detail, bm25Detail(idx));
     }
     this.builtOver.set(data.kind, src.count);
     return { ms: performance.now() - t0, bytes, ...(bytesNote ? { bytesNote } : {}), detail };
