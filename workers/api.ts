@@ -9,6 +9,8 @@
  * - errors cross as {name, message}, the name a stable ErrorCode (src/core/errors.ts);
  * - every call returns the worker's own timing (`workerMs`, performance.now() inside the worker)
  *   so the main thread can report the round trip and the boundary overhead separately.
+ *
+ * One file (~500 lines) on purpose: every worker's interface in one place, types only.
  */
 
 import type { TokenBound } from '../src/core/token-bound';

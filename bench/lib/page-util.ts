@@ -4,11 +4,15 @@
  */
 import { pct } from './vectors';
 
-const logEl = document.getElementById('log');
-export function log(msg: string): void {
-  if (logEl) logEl.textContent += msg + '\n';
-  console.log(`[bench] ${msg}`);
+/** A page log whose console lines start with `[tag]` (the bench scripts relay the lines of their page's tag). */
+export function logAs(tag: string): (msg: string) => void {
+  return (msg) => {
+    const el = document.getElementById('log');
+    if (el) el.textContent += msg + '\n';
+    console.log(`[${tag}] ${msg}`);
+  };
 }
+export const log = logAs('bench');
 
 export interface Percentiles {
   n: number;

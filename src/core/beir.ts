@@ -2,6 +2,8 @@
  * BEIR-format datasets: `corpus.jsonl` (or `.jsonl.gz`), `queries.jsonl` (or `.gz`) and
  * `qrels/<split>.tsv`, read from any source that can open a path as a byte stream: a folder
  * over HTTP (`beirHttpSource`), per-file URLs (`beirCatalogSource`), or, in tests, a local folder.
+ *
+ * One file (~440 lines) because it is one format: its three files, their readers and their limits.
  */
 import type { CorpusNotes, Doc, Qrels, Query } from './documents';
 import { RagtabError } from './errors';

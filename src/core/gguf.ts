@@ -7,6 +7,8 @@
  * KV pairs, tensor infos, padding to `general.alignment` (default 32), tensor data.
  * Why check it ourselves: wllama 3.8.1 resolves loadModel() on a corrupt or truncated file and the
  * next call fails with an unrelated message (see issue 5).
+ *
+ * One file (~520 lines) because it is one format: the value types, the header walk and its checks.
  */
 import { RagtabError } from './errors';
 

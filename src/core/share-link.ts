@@ -14,6 +14,8 @@
  *
  * Pure: no DOM (CompressionStream, TextEncoder and atob/btoa exist in Node 20 and browsers).
  * One cohesive thing at ~400 lines: the codec and its guards, which are read together.
+ *
+ * One file (~410 lines) because it is one format and its defences: encoding, caps, migration, validation.
  */
 import * as v from 'valibot';
 import { deepFreeze, formatPath, parseBenchConfig, type BenchConfig } from './bench-config';

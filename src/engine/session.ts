@@ -7,6 +7,8 @@
  *
  * Ingestion builds into fresh workers and is swapped in only when it completes, so a cancel or an
  * error (bad file, missing model, ...) leaves the previous corpus and index usable.
+ *
+ * One file (~420 lines) because it is the one owner of the app's state; the pipelines it runs have files of their own.
  */
 import type { EmbedderApi, IndexApi } from '../../workers/api';
 import type { Chunk } from '../core/chunking';

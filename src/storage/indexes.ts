@@ -16,6 +16,8 @@
  * first `committedChunks` chunks: resume from there, nothing duplicated or missing.
  * Take `withIndexWriteLock(key, …)` (locks.ts) around begin → appendBlock… → complete so only one
  * tab writes a given index.
+ *
+ * One file (~470 lines) because it is one repository: its writes and reads share the meta record's invariants.
  */
 import { refsChecksum, vectorsChecksum, type BlockSums } from './checksums';
 import { RagtabError } from '../core/errors';

@@ -12,6 +12,8 @@
  *
  * Works in a page, a worker and Node (WebAssembly is global in all three). When this engine cannot
  * validate SIMD (`WebAssembly.validate`), `SimdStore` falls back to the plain JavaScript scan.
+ *
+ * One file (~490 lines) because the wasm module's bytes, its kernel and its store must agree on one layout.
  */
 import { TopKHeap, exactTopK, type TopK } from '../../src/core/topk';
 
