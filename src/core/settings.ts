@@ -228,3 +228,46 @@ export function sameEmbedder(a: Settings, b: Settings): boolean {
     a.batchSize === b.batchSize
   );
 }
+
+/** What `presetOnSetup` took from where, for the panel to say. */
+export interface OnSetup {
+  config: BenchConfig;
+  /** One line per part of the set-up the run could not take, and why (the preset's value is used). */
+  kept: string[];
+}
+
+/**
+ * A preset run on the user's current set-up: the preset decides the counts and the phases
+ * (warm-ups, iterations, queries, concurrency, reload, clearCache, quality, memory, sweep), the
+ * set-up decides the models, the corpus, the chunking and the index. Except where the preset's
+ * point is one of those: a preset without an LLM (`engine: none`) stays without one, a preset that
+ * compares index kinds keeps its kinds, and a preset with a corpus of its own (not the demo) keeps
+ * it. A set-up corpus of the user's own files has no configuration form: the preset's corpus is
+ * used, and `kept` says so.
+ */
+export function presetOnSetup(preset: BenchConfig, setup: Settings): OnSetup {
+  const s = configFromSettings(setup, { threadsAuto: { embedder: false, llm: false } });
+  const kept: string[] = [];
+  const ownCorpus = preset.corpus.source !== 'demo';
+  const filesCorpus = setup.corpus.kind === 'files' || setup.corpus.kind === 'beir-folder';
+  if (filesCorpus && !ownCorpus) kept.push(`the corpus: your own files cannot be named in a configuration, so the run uses the preset's (${preset.corpus.source})`);
+  if (ownCorpus && setup.corpus.kind !== 'demo') kept.push(`the corpus: the ${preset.name} preset brings its own (${preset.corpus.name ?? preset.corpus.url})`);
+  const comparesKinds = preset.kinds.compare.length > 0 || preset.sweep.some((a) => a.path.startsWith('kinds.') || a.path === 'index');
+  if (comparesKinds) kept.push(`the index kinds: the ${preset.name} preset compares its own`);
+  const noLlm = preset.llm.engine === 'none';
+  if (noLlm && s.llm.engine !== 'none') kept.push(`the LLM: the ${preset.name} preset measures retrieval only`);
+  return {
+    config: parseBenchConfig({
+      ...preset,
+      corpus: ownCorpus || filesCorpus ? preset.corpus : s.corpus,
+      chunking: s.chunking,
+      embedder: s.embedder,
+      index: comparesKinds ? preset.index : s.index,
+      kinds: comparesKinds ? preset.kinds : s.kinds,
+      k: s.k,
+      contextChars: s.contextChars,
+      llm: noLlm ? preset.llm : s.llm,
+    }),
+    kept,
+  };
+}

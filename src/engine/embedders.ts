@@ -104,6 +104,12 @@ export class EmbedderPool {
     if (created && created !== inUse && created !== this.spare?.bridge) created.terminate();
   }
 
+  /** Ends the spare's worker (the session is done with its embedders). */
+  end(): void {
+    this.spare?.bridge.terminate();
+    this.spare = null;
+  }
+
   /** Reloads the active embedder if its worker was terminated (by a cancel) since its ingestion. */
   async ensureLoaded(a: ActiveEmbedder | null): Promise<void> {
     if (!a || (a.embedder.running && a.embedder.generation === a.embedderGen)) return;

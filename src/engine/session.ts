@@ -87,6 +87,32 @@ export class RagSession extends EventTarget {
   private abort: AbortController | null = null;
   private readonly embedders = new EmbedderPool((p) => this.setProgress(p));
 
+  /**
+   * A session of its own for a benchmark run: the same storage and capability record, its own
+   * workers, index and LLM, so the user's session (its index, its answer, its panels) is the same
+   * after the run as before. `dispose()` ends its workers when the run is over.
+   */
+  forBenchmark(): RagSession {
+    const s = new RagSession();
+    s.store = this.store;
+    s.storeFailed = this.storeFailed;
+    s.capabilities = this.capabilities;
+    s.deviceLimits = this.deviceLimits;
+    s.ready = true;
+    return s;
+  }
+
+  /** Ends this session's workers (its embedders, index and LLM); the storage stays open for the others. */
+  dispose(): void {
+    this.abort?.abort();
+    this.active?.embedder.terminate();
+    this.active?.index.terminate();
+    this.active = null;
+    this.embedders.end();
+    void this.generator.unload();
+    this.status = 'idle';
+  }
+
   private changed(): void {
     this.dispatchEvent(new Event('change'));
   }

@@ -178,7 +178,7 @@ export class RagtabApp extends LitElement {
               .unavailable=${a.corpus.source.kind === 'beir' && a.corpus.qrels.size === 0 ? 'no judged query is left in this BEIR dataset: none of its judgments is on a document it contains, or on a query it has (the warnings above say what was left out).' : null} @evaluate=${() => void s.evaluate()}></ragtab-quality>`
           : nothing}
         ${this.partError('llm') ?? html`<ragtab-llm .settings=${this.settings.llm} .load=${s.llmLoad} ?busy=${s.busy}
-          @llm-settings=${(e: CustomEvent<Settings['llm']>) => (this.settings = { ...this.settings, llm: e.detail })}
+          @llm-settings=${(e: CustomEvent<Settings['llm']>) => this.setSettings({ ...this.settings, llm: e.detail })}
           @load-llm=${(e: CustomEvent<Settings['llm']>) => void s.loadLlm(e.detail)}
           @unload-llm=${() => void s.generator.unload().then(() => { s.llmLoad = null; this._tick++; })}></ragtab-llm>`}
         ${a ? html`<ragtab-query .queries=${a.corpus.queries} ?busy=${s.busy} @ask=${this._onAsk}></ragtab-query>` : nothing}
@@ -189,7 +189,7 @@ export class RagtabApp extends LitElement {
           : nothing}
         ${s.lastQuery ? html`<ragtab-timings heading="Query stages" .stages=${s.lastQuery.stages} .total=${s.lastQuery.totalMs}></ragtab-timings>` : nothing}
         ${s.lastQuery ? html`<ragtab-results .result=${s.lastQuery} .relevant=${this._relevant}></ragtab-results>` : nothing}
-        <ragtab-bench .session=${this.session} .store=${this.runStore}></ragtab-bench>
+        <ragtab-bench .session=${this.session} .sessionFactory=${this.benchSession} .setup=${this.settings} .store=${this.runStore}></ragtab-bench>
         ${this.partError('storage') ?? html`<ragtab-storage .source=${s.store?.storage ?? null} .capabilities=${s.capabilities}></ragtab-storage>`}
       </main>
       <footer>ragtab ${__RAGTAB_VERSION__} (${__RAGTAB_COMMIT__}) · every figure is measured in this tab; round trip = main thread, in worker = the worker's own clock.</footer>`;
@@ -201,9 +201,13 @@ export class RagtabApp extends LitElement {
     return e ? html`<ragtab-part-error label=${OPTIONAL_PARTS[name].label} .error=${e} data-part-name=${name}></ragtab-part-error>` : undefined;
   }
 
+  /** A benchmark runs in a session of its own (same storage), so the user's stays as it was. */
+  private readonly benchSession = () => this.session.forBenchmark();
+
   private setSettings(settings: Settings): void {
     this.settings = settings;
     this.writeUrl(settings);
+    this._tick++; // the benchmark panel shows the set-up it runs on
   }
 
   private _onIngest(e: CustomEvent<{ settings: Settings; files: File[] }>): void {

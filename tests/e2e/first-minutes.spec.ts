@@ -4,7 +4,7 @@
  * choosing it puts it in the set-up and in the address, ingesting and asking work, a reload keeps
  * the set-up, and a later visit without parameters opens on the model that worked.
  */
-import { expect, test } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { askViaUi, ingestViaUi, shownError } from './helpers';
 
 test('no hub access: the error offers the local model; chosen, it ingests and answers; the set-up survives a reload and is remembered', async ({ page, context }) => {
@@ -57,4 +57,73 @@ test('settings live in the address: a change is written back; a bad parameter is
   await expect(page.locator('ragtab-setup input[name=chunkSize]')).toHaveValue('64');
   await expect(page.locator('ragtab-setup select[name=model]')).toHaveValue('lsa-wordpiece-256');
   expect(await shownError(page)).toBeNull();
+});
+
+/** Arms a listener for the window event `name` (its detail kept); `armed` waits for it. Armed before the click, so it cannot be missed. */
+async function armEvent(page: Page, name: string): Promise<void> {
+  await page.evaluate((name) => {
+    (window as unknown as { __armed: Promise<string> }).__armed = new Promise((r) => window.addEventListener(name, (e) => r(String((e as CustomEvent).detail)), { once: true }));
+  }, name);
+}
+const armed = (page: Page): Promise<string> => page.evaluate(() => (window as unknown as { __armed: Promise<string> }).__armed);
+
+test('the benchmark runs on the current set-up, in a session of its own: the user\'s session, panels and stored index are the same afterwards', async ({ page, context }) => {
+  await context.route(/^https:\/\/([a-z0-9-]+\.)*(huggingface\.co|hf\.co)\//, (route) => route.abort('internetdisconnected'));
+  // a set-up that differs from the quick preset in model, chunking and LLM
+  await page.goto('./?model=lsa-wordpiece-256&modelBase=models/&chunkSize=64&llm=none');
+  await page.waitForFunction(() => window.ragtab?.ready === true);
+  expect(await ingestViaUi(page)).toBe('ragtab-ingested');
+  expect(await askViaUi(page, 'how is time to first token measured')).toBe('ragtab-query-done');
+  await armEvent(page, 'ragtab-evaluated');
+  await page.locator('ragtab-quality #evaluate').click();
+  await armed(page);
+  // the session as it stands: its objects (kept by identity) and what its panels show
+  const panels = () =>
+    page.evaluate(() => {
+      const text = (sel: string) => (document.querySelector('ragtab-app')!.shadowRoot!.querySelector(sel)?.shadowRoot?.textContent ?? '').replace(/\s+/g, ' ').trim();
+      return { ingest: text('ragtab-ingest-report'), results: text('ragtab-results'), quality: text('ragtab-quality'), setup: text('ragtab-setup') };
+    });
+  const before = await panels();
+  const key = await page.evaluate(() => {
+    const s = window.ragtab!;
+    (window as unknown as { __before: unknown[] }).__before = [s.active, s.lastIngest, s.lastQuery, s.lastEvaluation, s.active!.index, s.active!.embedder];
+    return s.lastIngest!.storage.key;
+  });
+  expect(await page.evaluate((k) => window.ragtab!.store!.indexes.get(k).then((m) => m?.complete), key)).toBe(true);
+
+  // the panel says what it runs on; "full" (a cold start that clears cached model files) asks first, and No runs nothing
+  const bench = page.locator('ragtab-bench');
+  await expect(bench.locator('#on-setup')).toBeChecked();
+  await expect(bench.locator('#setup-line')).toContainText('lsa-wordpiece-256');
+  await expect(bench.locator('#setup-line')).toContainText('64-token chunks');
+  await bench.locator('#preset').selectOption('full');
+  await bench.locator('#run-bench').click();
+  await expect(bench.locator('#bench-confirm-text')).toContainText('deletes the cached files of lsa-wordpiece-256');
+  await bench.locator('#bench-confirm-cancel').click();
+  await expect(bench.locator('#bench-confirm-text')).toHaveCount(0);
+  expect(await page.evaluate(() => window.ragtabBench!.running)).toBe(false);
+
+  await bench.locator('#preset').selectOption('quick');
+  await armEvent(page, 'bench-done');
+  await bench.locator('#run-bench').click();
+  const id = await armed(page);
+  const record = await page.evaluate((id) => window.ragtabBench!.get(id), id);
+  expect(record?.status).toBe('complete');
+  expect(record?.config.embedder.model).toBe('lsa-wordpiece-256');
+  expect(record?.config.chunking).toMatchObject({ mode: 'tokens', size: 64 });
+  expect(record?.config.llm.engine).toBe('none');
+  expect(record?.config.iterations).toBe(5);
+
+  // the same session, by identity; the same panels; the stored index still there and whole
+  expect(
+    await page.evaluate(() => {
+      const s = window.ragtab!;
+      const now = [s.active, s.lastIngest, s.lastQuery, s.lastEvaluation, s.active!.index, s.active!.embedder];
+      return now.map((x, i) => x === (window as unknown as { __before: unknown[] }).__before[i]);
+    }),
+  ).toEqual([true, true, true, true, true, true]);
+  expect(await panels()).toEqual(before);
+  expect(await page.evaluate((k) => window.ragtab!.store!.indexes.get(k).then((m) => m?.complete), key)).toBe(true);
+  // and it still answers, from its own workers
+  expect(await askViaUi(page, 'what does the storage panel show')).toBe('ragtab-query-done');
 });

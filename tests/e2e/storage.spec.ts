@@ -34,14 +34,8 @@ async function callRaw<K extends keyof Api>(page: Page, name: K, arg?: Parameter
 
 async function openBench(page: Page): Promise<void> {
   page.on('pageerror', (e) => console.log(`[page exception] ${e.message}`));
-  // A `vite build` running beside these tests (another checkout's run in the same tree) empties
-  // dist/ for a few seconds: retry a missing page a few times instead of failing on it.
-  for (let attempt = 1; ; attempt++) {
-    const res = await page.goto('./tests/pages/storage.html').catch((e: unknown) => (attempt < 10 ? null : Promise.reject(e)));
-    if (res?.ok()) break;
-    if (attempt >= 10) throw new Error(`tests/pages/storage.html: HTTP ${res?.status() ?? 'error'}`);
-    await page.waitForTimeout(2_000);
-  }
+  const res = await page.goto('./tests/pages/storage.html');
+  if (!res?.ok()) throw new Error(`tests/pages/storage.html: HTTP ${res?.status() ?? 'error'} (is the build made with RAGTAB_TEST_PAGES=1?)`);
   await page.waitForFunction(() => window.storageFixturesReady === true);
 }
 

@@ -29,3 +29,24 @@ test('an unreachable model: the error offers the local model; chosen, it ingests
     expect(await app.run<string>(`await settled($('ragtab-setup')); return $('ragtab-setup', 'select[name=model]').value;`)).toBe('lsa-wordpiece-256');
   });
 });
+
+test("the benchmark runs on the current set-up in a session of its own: the user's session and stored index are the same afterwards", async () => {
+  await withApp(async (app) => {
+    await app.open({ model: 'lsa-wordpiece-256', modelBase: 'models/', chunkSize: 64, llm: 'none', threads: 1 });
+    expect((await app.ingest()).name).toBe('ragtab-ingested');
+    expect((await app.ask('how is time to first token measured')).name).toBe('ragtab-query-done');
+    expect((await app.evaluate()).name).toBe('ragtab-evaluated');
+    const key = await app.run<string>(`const s = window.ragtab; window.__before = [s.active, s.lastIngest, s.lastQuery, s.lastEvaluation, s.active.index, s.active.embedder]; return s.lastIngest.storage.key;`);
+    expect(await app.run<boolean>(`return $('ragtab-bench', '#on-setup').checked;`)).toBe(true);
+    const done = await app.act(['bench-done', 'bench-error'], app.click('ragtab-bench', '#run-bench'));
+    expect(done.name, JSON.stringify(done.detail)).toBe('bench-done');
+    const config = await app.run<{ embedder: { model: string }; chunking: { size: number }; llm: { engine: string } }>(`return (await window.ragtabBench.get(args[0])).config;`, done.detail);
+    expect(config.embedder.model).toBe('lsa-wordpiece-256');
+    expect(config.chunking.size).toBe(64);
+    expect(config.llm.engine).toBe('none');
+    const same = await app.run<boolean[]>(`const s = window.ragtab; return [s.active, s.lastIngest, s.lastQuery, s.lastEvaluation, s.active.index, s.active.embedder].map((x, i) => x === window.__before[i]);`);
+    expect(same).toEqual([true, true, true, true, true, true]);
+    expect(await app.run<boolean>(`return (await window.ragtab.store.indexes.get(args[0]))?.complete === true;`, key)).toBe(true);
+    expect((await app.ask('what does the storage panel show')).name).toBe('ragtab-query-done');
+  });
+});
