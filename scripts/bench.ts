@@ -212,7 +212,10 @@ async function main(argv: string[]): Promise<number> {
       const c = compareRecords(baseline, r, { unknownNoise: 'within-noise', thresholds: o.thresholds });
       console.log(`against baseline ${baseline.id}:\n`);
       console.log(comparisonMarkdown(c));
-      if (c.notComparable.length) {
+      if (c.incomplete.length) {
+        log(`error IncompleteBaseline: ${c.incomplete.join('; ')}: no regression can be judged`);
+        code = 2;
+      } else if (c.notComparable.length) {
         log(`error NotComparable: the baseline ran a different configuration (${c.notComparable.join('; ')}): no regression can be judged`);
         code = 2;
       } else if (c.verdict === 'regression' && code === 0) code = 1;

@@ -212,7 +212,10 @@ export function toMarkdown(record: RunRecord, summary: RecordSummary = summarize
 }
 
 /** A comparison as a Markdown table (CLI and report). */
-export function comparisonMarkdown(c: Comparison & { notComparable?: string[] }): string {
+export function comparisonMarkdown(c: Comparison & { notComparable?: string[]; incomplete?: string[] }): string {
+  if (c.incomplete?.length) {
+    return `**No verdict**: a run did not complete, so its figures are partial.\n\n${c.incomplete.map((d) => `- ${esc(d)}`).join('\n')}\n`;
+  }
   if (c.notComparable?.length) {
     return `**Not comparable**: the two runs measured different configurations, so no change is judged.\n\n${c.notComparable.map((d) => `- ${esc(d)}`).join('\n')}\n`;
   }

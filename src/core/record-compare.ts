@@ -78,13 +78,15 @@ export function recordConfigDifferences(baseline: RunRecord, current: RunRecord)
  * a single sample on either side (a cold start, a reload) is never called a regression or an
  * improvement: its noise is unknown (`unknownNoise: 'within-noise'`). `notComparable` lists the
  * configuration fields the two differ in: when it is not empty, no verdict should be drawn from the
- * metrics (the report and the CLI say "not comparable" instead).
+ * metrics (the report and the CLI say "not comparable" instead). `incomplete` has a line for each
+ * side that did not complete (failed, cancelled, still running): its figures are partial, so no
+ * verdict should be drawn either.
  */
 export function compareRecords(
   baseline: RunRecord,
   current: RunRecord,
   opts: CompareOptions = { unknownNoise: 'within-noise' },
-): Comparison & { onlyIn: { baseline: string[]; current: string[] }; notComparable: string[] } {
+): Comparison & { onlyIn: { baseline: string[]; current: string[] }; notComparable: string[]; incomplete: string[] } {
   const b = recordSeries(baseline);
   const c = recordSeries(current);
   const metrics: MetricSamples[] = [];
@@ -97,5 +99,22 @@ export function compareRecords(
     ...compareRuns(metrics, opts),
     onlyIn: { baseline: [...b.keys()].filter((k) => !c.has(k)), current: [...c.keys()].filter((k) => !b.has(k)) },
     notComparable: recordConfigDifferences(baseline, current),
+    incomplete: [incompleteLine('baseline', baseline), incompleteLine('current', current)].filter((x): x is string => x !== null),
   };
+}
+
+/** Why a run's figures are partial ("the baseline failed: …, 0 samples"), or null when it completed. */
+export function incompleteLine(side: string, r: RunRecord): string | null {
+  if (r.status === 'complete') return null;
+  const e = r.errors[r.errors.length - 1];
+  return `the ${side} run ${r.status === 'running' ? 'did not finish' : r.status === 'failed' ? 'failed' : 'was cancelled'}${e ? ` (${e.name}: ${e.message.slice(0, 160)})` : ''}, with ${r.samples.length} sample${r.samples.length === 1 ? '' : 's'}`;
+}
+
+/**
+ * The run offered as a baseline by default: the newest complete run other than `current`; an
+ * incomplete one only when there is no complete one (the view then warns).
+ */
+export function defaultBaseline(runs: ReadonlyArray<{ id: string; status: string }>, current: string): string {
+  const others = runs.filter((r) => r.id !== current);
+  return (others.find((r) => r.status === 'complete') ?? others[0] ?? runs[0])?.id ?? '';
 }

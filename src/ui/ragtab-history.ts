@@ -1,7 +1,7 @@
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import type { RunStore } from '../core/run-store';
 import type { RunHeader } from '../core/run-record';
-import { compareRecords } from '../core/record-compare';
+import { compareRecords, defaultBaseline } from '../core/record-compare';
 import { DEFAULT_THRESHOLDS } from '../core/compare';
 import { errorInfo } from '../core/errors';
 import { cardStyles } from './shared-styles';
@@ -70,8 +70,8 @@ export class RagtabHistory extends LitElement {
     try {
       this._runs = await this.store.list();
       const ids = new Set(this._runs.map((r) => r.id));
-      if (!ids.has(this._baseline)) this._baseline = this._runs[1]?.id ?? this._runs[0]?.id ?? '';
       if (!ids.has(this._current)) this._current = this._runs[0]?.id ?? '';
+      if (!ids.has(this._baseline)) this._baseline = defaultBaseline(this._runs, this._current);
       this._comparison = null;
     } catch (e) {
       this._error = errorInfo(e).message;
@@ -99,9 +99,9 @@ export class RagtabHistory extends LitElement {
           </table></div>
           <div class="row">
             <label>Baseline <select id="baseline" .value=${this._baseline} @change=${(e: Event) => (this._baseline = (e.target as HTMLSelectElement).value)}>
-              ${runs.map((r) => html`<option value=${r.id} ?selected=${r.id === this._baseline}>${r.name} · ${r.id}</option>`)}</select></label>
+              ${runOptions(runs, this._baseline)}</select></label>
             <label>against <select id="current" .value=${this._current} @change=${(e: Event) => (this._current = (e.target as HTMLSelectElement).value)}>
-              ${runs.map((r) => html`<option value=${r.id} ?selected=${r.id === this._current}>${r.name} · ${r.id}</option>`)}</select></label>
+              ${runOptions(runs, this._current)}</select></label>
             <button id="compare" class="primary" ?disabled=${!this._baseline || !this._current} @click=${this._onCompare}>Compare</button>
           </div>`}
       ${this.renderComparison()}
@@ -111,7 +111,9 @@ export class RagtabHistory extends LitElement {
   private renderComparison() {
     const c = this._comparison;
     if (!c) return nothing;
-    return html`${c.notComparable.length
+    return html`${c.incomplete.length
+        ? html`<p id="verdict" class="regression" data-incomplete role="alert">No verdict: ${c.incomplete.join('; ')}. Its figures are partial; compare complete runs.</p>`
+        : c.notComparable.length
         ? html`<p id="verdict" data-not-comparable>Not comparable: the runs measured different configurations (${c.notComparable.join('; ')}), so no change is judged.</p>`
         : html`<p>Overall: <span class=${c.verdict} id="verdict">${c.verdict}</span>
         ${c.regressions.length ? html` · regressions: ${c.regressions.join(', ')}` : nothing}</p>`}
@@ -156,6 +158,15 @@ export class RagtabHistory extends LitElement {
     }
   }
 }
+/** A run as a person picks it (when, what, which model, how it ended); runs that did not complete apart, marked. */
+function runOptions(runs: readonly RunHeader[], selected: string) {
+  const label = (r: RunHeader) => `${new Date(r.startedAt).toLocaleString()} · ${r.name}${r.sweep ? ` (cell ${r.sweep.index + 1}/${r.sweep.of})` : ''} · ${r.model} · ${r.samples} samples`;
+  const option = (r: RunHeader) => html`<option value=${r.id} ?selected=${r.id === selected}>${label(r)}${r.status === 'complete' ? '' : ` · ${r.status}`}</option>`;
+  const complete = runs.filter((r) => r.status === 'complete');
+  const other = runs.filter((r) => r.status !== 'complete');
+  return html`<optgroup label="complete">${complete.map(option)}</optgroup>${other.length ? html`<optgroup label="did not complete (partial figures, no verdict)">${other.map(option)}</optgroup>` : nothing}`;
+}
+
 customElements.define('ragtab-history', RagtabHistory);
 declare global {
   interface HTMLElementTagNameMap {

@@ -385,3 +385,23 @@ test.describe.serial('benchmark', () => {
     expect(readdirSync(out).filter((f) => f.endsWith('.json') && f.startsWith('ragtab-'))).toHaveLength(1);
   });
 });
+
+test('a run that failed is kept apart: never the default baseline, marked in the pickers, and compared with it there is no verdict', async ({ page }) => {
+  await page.goto(PAGE);
+  await page.waitForFunction(() => !!window.ragtabBench && window.ragtab?.ready === true);
+  // a complete run, then one that fails (a model that is not there), newest last
+  const complete = await page.evaluate((sets) => window.ragtabBench!.run('quick', sets), SETS);
+  const failed = await page.evaluate((sets) => window.ragtabBench!.run('quick', [...sets, 'embedder.model=no-such-model']), SETS);
+  expect((await page.evaluate((id) => window.ragtabBench!.get(id), failed[0]!))?.status).toBe('failed');
+  const history = page.locator('ragtab-history');
+  await expect(history.locator(`tr[data-run="${failed[0]}"]`)).toBeVisible();
+  // the newest run is the current one; the baseline offered is the complete run, not the failed one
+  await history.locator('#current').selectOption(complete[0]!);
+  await expect(history.locator('#baseline')).not.toHaveValue(failed[0]!);
+  await expect(history.locator('#baseline optgroup[label^="did not complete"] option')).toHaveText([/failed$/]);
+  // chosen anyway, the comparison says why it gives no verdict
+  await history.locator('#baseline').selectOption(failed[0]!);
+  await history.locator('#compare').click();
+  await expect(history.locator('#verdict[data-incomplete]')).toContainText('the baseline run failed');
+  await expect(history.locator('#verdict')).toContainText('0 samples');
+});

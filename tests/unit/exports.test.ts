@@ -149,3 +149,23 @@ describe('OpenMetrics', () => {
     expect(exportRecord(r, 'openmetrics')).toBe(toOpenMetrics(r));
   });
 });
+
+describe('a run that did not complete, as a baseline', () => {
+  it('no verdict: the comparison names the failed side, and the default baseline is a complete run', async () => {
+    const { defaultBaseline } = await import('../../src/core/record-compare');
+    const ok = recordOf([sample('search', 1), sample('search', 1.1)]);
+    const failed = recordOf([], { status: 'failed', errors: [{ name: 'FetchFailed', message: 'Could not reach the model', stage: 'ingest', at: 0 } as never] });
+    const c = compareRecords(failed, ok);
+    expect(c.incomplete).toEqual(['the baseline run failed (FetchFailed: Could not reach the model), with 0 samples']);
+    expect(comparisonMarkdown(c)).toMatch(/^\*\*No verdict\*\*/);
+    expect(compareRecords(ok, ok).incomplete).toEqual([]);
+    const runs = [
+      { id: 'newest', status: 'complete' },
+      { id: 'f', status: 'failed' },
+      { id: 'older', status: 'complete' },
+    ];
+    expect(defaultBaseline(runs, 'newest')).toBe('older');
+    expect(defaultBaseline([{ id: 'a', status: 'complete' }, { id: 'f', status: 'failed' }], 'a')).toBe('f');
+    expect(defaultBaseline([], '')).toBe('');
+  });
+});
