@@ -65,6 +65,20 @@ export function quantity(x: number | null | undefined, unit: string, o: DigitsOp
   return withUnit(fixed(x, decimalsFor(x, o)), unit);
 }
 
+/**
+ * A mean time and the half-width of its 95% interval, both in one unit (ms, or s from 10 s up, so
+ * "28.2 ± 8.5 s", never "28.2 s ± 8,517.45"), with the digits the value and the interval allow.
+ */
+export function meanPlusMinus(meanMs: number | null | undefined, ci95?: readonly [number, number] | null, o: DigitsOptions = {}): string {
+  if (meanMs === null || meanMs === undefined || !Number.isFinite(meanMs)) return '—';
+  const k = Math.abs(meanMs) >= 10_000 ? 1000 : 1;
+  const unit = k === 1000 ? 's' : 'ms';
+  const m = meanMs / k;
+  const half = ci95 ? (ci95[1] - ci95[0]) / 2 / k : null;
+  const d = decimalsFor(m, { ...o, ...(o.resolution !== undefined ? { resolution: o.resolution / k } : {}), ...(half !== null && half > 0 ? { uncertainty: half } : {}) });
+  return half !== null && Number.isFinite(half) ? `${fixed(m, d)} ± ${fixed(half, d)} ${unit}` : `${fixed(m, d)} ${unit}`;
+}
+
 /** A signed value ("+1.2 ms", "−0.8 ms", "0 ms"). */
 export function signed(x: number, unit: string, decimals: number): string {
   const body = fixed(x, decimals);

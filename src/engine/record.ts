@@ -86,6 +86,11 @@ export interface RunReports {
   evaluation: EvaluationReport | null;
   /** Every kind's evaluation (the first is `evaluation`); absent: that one only. */
   evaluations?: readonly EvaluationReport[];
+  /**
+   * The corpus's tokens as the ingestion that embedded all of it counted them (a later ingestion
+   * that loaded the vectors from storage embedded nothing, and counts 0); absent: `ingest.tokens`.
+   */
+  corpusTokens?: number | null;
 }
 
 /** The kinds of an ingestion with their evaluations, as the record keeps them. */
@@ -136,7 +141,7 @@ export function fillFromReports(record: RunRecord, state: RunReports): void {
   }
   const ing = state.ingest;
   if (ing) {
-    record.corpus = { name: ing.corpusName, hash: ing.corpusHash, docs: ing.docs, chunks: ing.chunks, tokens: ing.tokens, emptyDocs: ing.emptyDocs, truncatedChunks: ing.truncatedChunks };
+    record.corpus = { name: ing.corpusName, hash: ing.corpusHash, docs: ing.docs, chunks: ing.chunks, tokens: state.corpusTokens ?? ing.tokens, emptyDocs: ing.emptyDocs, truncatedChunks: ing.truncatedChunks };
     const e = ing.embedder;
     record.embedder = {
       model: e.model.id,

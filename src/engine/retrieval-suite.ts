@@ -116,6 +116,8 @@ async function ingest(ctx: StepContext): Promise<Extra> {
   }
   ctx.state.ingest = report;
   ctx.state.questions = null;
+  // the corpus's token count is the one of an ingestion that embedded every chunk (a reload from storage embeds none)
+  if (!report.storage.fromStorage && report.storage.resumedFrom === 0) ctx.state.corpusTokens = report.tokens;
   emitStages(ctx, report.stages, t.start);
   // Where the vectors came from (the session keeps them in IndexedDB when it can): a reload that
   // finds them stored reads them back ('load') instead of chunking and embedding.

@@ -121,6 +121,8 @@ export interface RunState {
   evaluations: EvaluationReport[];
   /** The questions of one iteration, resolved once from the configuration and the corpus. */
   questions: string[] | null;
+  /** The corpus's tokens, counted by the ingestion that embedded all of it (RunReports.corpusTokens). */
+  corpusTokens: number | null;
 }
 
 export interface Step {
@@ -257,7 +259,7 @@ export class Runner {
     const hc = this.opts.hardwareConcurrency ?? (typeof navigator !== 'undefined' ? navigator.hardwareConcurrency : undefined);
     const settings = toSettings(config, hc);
     if (this.opts.corpus) settings.corpus = this.opts.corpus.choice;
-    const state: RunState = { ingest: null, llm: null, evaluation: null, evaluations: [], questions: null };
+    const state: RunState = { ingest: null, llm: null, evaluation: null, evaluations: [], questions: null, corpusTokens: null };
     const memory = new MemorySampler(
       {
         intervalMs: config.memory.intervalMs,

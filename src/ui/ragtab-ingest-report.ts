@@ -68,15 +68,20 @@ export class RagtabIngestReport extends LitElement {
     const r = this.report;
     if (!r) return nothing;
     const embed = r.stages.find((s) => s.name === 'embed');
+    const load = r.stages.find((s) => s.name === 'load' && s.ms > 0);
     const e = r.embedder;
     const fromCache = r.modelLoad.files.filter((f) => f.source === 'cache').length;
     return html`<div class="card">
       <h2>Ingestion <span class="muted">· ${r.corpusName} · ${ms(r.totalMs)}</span></h2>
       <div class="kv">
         <div><b>${num(r.docs)}</b><span>documents</span></div>
-        <div><b>${num(r.chunks)}</b><span>chunks (${num(r.tokens)} tokens embedded)</span></div>
-        <div><b data-figure="chunks-per-second">${num(Number(embed?.extra?.['chunksPerSecond'] ?? NaN), 1)}</b><span>chunks/s embedded</span></div>
-        <div><b>${num(Number(embed?.extra?.['tokensPerSecond'] ?? NaN), 0)}</b><span>tokens/s embedded</span></div>
+        ${r.storage.fromStorage && load
+          ? html`<div><b>${num(r.chunks)}</b><span>chunks, loaded from storage (none embedded)</span></div>
+              <div><b data-figure="load-ms">${ms(load.ms)}</b><span>to load the vectors from IndexedDB</span></div>
+              <div><b data-figure="chunks-per-second-loaded">${num((r.chunks / load.ms) * 1000, 0)}</b><span>chunks/s loaded</span></div>`
+          : html`<div><b>${num(r.chunks)}</b><span>chunks (${num(r.tokens)} tokens embedded${r.storage.resumedFrom > 0 ? ` this time; ${num(r.storage.resumedFrom)} chunks came from storage` : ''})</span></div>
+              <div><b data-figure="chunks-per-second">${num(Number(embed?.extra?.['chunksPerSecond'] ?? NaN), 1)}</b><span>chunks/s embedded</span></div>
+              <div><b>${num(Number(embed?.extra?.['tokensPerSecond'] ?? NaN), 0)}</b><span>tokens/s embedded</span></div>`}
         <div><b data-device=${e.device}>${e.device.toUpperCase()}${e.device === 'wasm' ? ` · ${e.threads} thr` : ''}</b><span>${e.model.id} · ${e.dtype} · ${e.dims} dims</span></div>
         ${r.voyRecall
           ? html`<div><b data-figure="voy-recall">${(r.voyRecall.mean * 100).toFixed(1)}%</b><span>voy recall@${r.voyRecall.k} vs exact (${r.voyRecall.queries} queries)</span></div>`

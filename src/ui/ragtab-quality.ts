@@ -1,7 +1,8 @@
 import { LitElement, css, html, nothing } from 'lit';
 import type { EvaluationReport } from '../engine/session';
 import { cardStyles } from './shared-styles';
-import { ms, num } from './format';
+import { ms } from './format';
+import { meanPlusMinus } from '../core/figure-format';
 
 /**
  * Retrieval quality over the corpus's judged queries, beside the latency of the stages that
@@ -72,7 +73,7 @@ export class RagtabQuality extends LitElement {
                 ${r.latency.map(
                   (l) => html`<tr>
                     <td>${l.stage}</td><td class="n">${ms(l.roundTrip.p50)}</td><td class="n">${ms(l.roundTrip.p90)}</td><td class="n">${ms(l.roundTrip.p99)}</td>
-                    <td class="n">${ms(l.roundTrip.mean)}${l.roundTrip.ci95 ? ` ± ${num((l.roundTrip.ci95[1] - l.roundTrip.ci95[0]) / 2, 2)}` : ''}</td>
+                    <td class="n">${meanPlusMinus(l.roundTrip.mean, l.roundTrip.ci95)}</td>
                     <td class="n">${ms(l.inWorker?.p50)}</td>
                   </tr>`,
                 )}

@@ -8,7 +8,7 @@ import { cardStyles } from './shared-styles';
 import { PALETTE, type ChartSpec } from './ragtab-chart';
 import { bytes, ms, num } from './format';
 import './ragtab-chart';
-import { difference, medianInterval } from '../core/figure-format';
+import { difference, meanPlusMinus, medianInterval } from '../core/figure-format';
 import { roofsView } from '../core/record-roofs';
 import './ragtab-tradeoff';
 import { tradeoffPoints } from '../core/tradeoff';
@@ -173,7 +173,7 @@ export class RagtabReport extends LitElement {
             const d = x.duration;
             return html`<tr data-stage=${x.stage} data-phase=${x.phase} data-noisy=${x.noise.noisy ? 'yes' : 'no'}>
               <td>${x.stage}</td><td>${x.phase}</td><td class="n">${x.count}${x.warmupsExcluded ? html` <span class="fig">+${x.warmupsExcluded}</span>` : nothing}</td>
-              <td class="n">${ms(d.mean)}${d.ci95 ? ` ± ${num((d.ci95[1] - d.ci95[0]) / 2, 2)}` : ''}</td><td class="n">${num(d.sd, 2)}</td>
+              <td class="n">${meanPlusMinus(d.mean, d.ci95)}</td><td class="n">${num(d.sd, 2)}</td>
               <td class="n">${ms(d.min)}</td><td class="n">${ms(d.p50)}</td><td class="n" data-p50-ci>${medianInterval(x.median, digits)}</td><td class="n">${ms(d.p90)}</td><td class="n">${ms(d.p99)}</td><td class="n">${ms(d.max)}</td>
               <td class="n">${num(d.cv, 3)}${x.noise.noisy ? html`<span class="noisy" title=${x.noise.note}>noisy</span>` : nothing}</td><td class="n">${ms(x.inWorker?.p50)}</td>
             </tr>`;

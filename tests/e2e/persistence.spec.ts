@@ -40,6 +40,10 @@ test('a reload loads the vectors from storage instead of embedding, with the sam
   expect(second.stages).not.toContain('chunk');
   expect(second.ids).toEqual(first.ids);
   await expect(page.locator('ragtab-ingest-report [data-storage=loaded]')).toBeVisible();
+  // its tiles show the load, not an embedding of nothing ("0 tokens embedded, — chunks/s")
+  await expect(page.locator('ragtab-ingest-report [data-figure=load-ms]')).toBeVisible();
+  await expect(page.locator('ragtab-ingest-report [data-figure=chunks-per-second]')).toHaveCount(0);
+  await expect(page.locator('ragtab-ingest-report .kv')).not.toContainText('tokens embedded');
   expect(await topHits(page, 'what is the capital of france')).toEqual(hits1);
 
   // Another chunking (or model) must not reuse the stored vectors.

@@ -163,7 +163,8 @@ export class FakeSession extends EventTarget implements BenchSession {
       docs: 2,
       chunks: 4,
       emptyDocs: 0,
-      tokens: 40,
+      // as the real session: a reload that reads the vectors back from storage embeds nothing
+      tokens: this.ingests === 1 ? 40 : 0,
       truncatedChunks: 0,
       embedder: {
         model: settings.model,
@@ -216,7 +217,7 @@ export class FakeSession extends EventTarget implements BenchSession {
         bytesPerVector: 16,
         check: { queries: 2, k: 4, searchMs: summarize([1, 2]), workerMs: summarize([0.5, 1]), recall: kind === 'exact' ? null : { mean: 1, min: 1 } },
       })),
-      storage: { key: 'k', persisted: true, fromStorage: false, resumedFrom: 0, reason: null, vectorsAs: 'Blob', vectorsAsReason: null },
+      storage: { key: 'k', persisted: true, fromStorage: this.ingests > 1, resumedFrom: 0, reason: null, vectorsAs: 'Blob', vectorsAsReason: null },
       totalMs: 81,
     };
   }

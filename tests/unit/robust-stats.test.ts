@@ -11,7 +11,7 @@ import {
   unpairedDifference,
 } from '../../src/core/robust-stats';
 import { comparability, pairedComparison, pathologiesOf } from '../../src/core/comparability';
-import { MINUS, decimalsFor, difference, fixed, medianInterval, medianText, metricChange, percentChange, quantity, ratio, signed } from '../../src/core/figure-format';
+import { MINUS, decimalsFor, meanPlusMinus, difference, fixed, medianInterval, medianText, metricChange, percentChange, quantity, ratio, signed } from '../../src/core/figure-format';
 import { compareMoments } from '../../src/core/compare';
 import { mulberry32 } from '../../src/core/prng';
 
@@ -164,6 +164,13 @@ describe('comparability', () => {
 });
 
 describe('figure formatting', () => {
+  it('a mean and its interval in one unit, with the digits the interval allows', () => {
+    // the report once wrote "28.2 s ± 8,517.45": the mean in seconds, the interval in milliseconds
+    expect(meanPlusMinus(28_200, [28_200 - 8_517.45, 28_200 + 8_517.45])).toBe('28.2 ± 8.5 s');
+    expect(meanPlusMinus(12.34, [12.0, 12.68])).toBe('12.3 ± 0.3 ms');
+    expect(meanPlusMinus(0.4567, null)).toBe('0.457 ms');
+    expect(meanPlusMinus(null)).toBe('—');
+  });
   it('never a negative zero', () => {
     expect(fixed(-0.00001, 1)).toBe('0.0');
     expect(fixed(-0, 0)).toBe('0');

@@ -44,7 +44,8 @@ describe('Runner over the retrieval suite', () => {
       expect(Number.isFinite(s.duration) && s.duration >= 0).toBe(true);
       expect(Number.isFinite(s.start)).toBe(true);
     }
-    expect(r.corpus).toMatchObject({ name: 'fake corpus', docs: 2, chunks: 4 });
+    // the corpus's tokens are the cold ingest's count, not the reload's (it loaded from storage, embedding none)
+    expect(r.corpus).toMatchObject({ name: 'fake corpus', docs: 2, chunks: 4, tokens: 40 });
     expect(r.embedder).toMatchObject({ model: 'lsa-wordpiece-256', threads: 1, device: 'wasm' });
     expect(r.quality?.mean?.ndcg10).toBe(0.75);
     expect(r.quality?.perQuery).toHaveLength(2);
