@@ -2,6 +2,7 @@ import { LitElement, css, html, nothing, type TemplateResult } from 'lit';
 import type { GenerationReport } from '../engine/generation';
 import { cardStyles } from './shared-styles';
 import { ms, num } from './format';
+import { keyboardScrollable } from './scroll-focus';
 
 const FIGURE_LABEL: Record<string, string> = {
   ttftMs: 'time to first token (ms)',
@@ -54,6 +55,11 @@ export class RagtabAnswer extends LitElement {
     }
     out.push(text.slice(last));
     return out;
+  }
+
+  /** Tables that scroll sideways (a phone) are reachable by keyboard. */
+  protected override updated(): void {
+    keyboardScrollable(this.renderRoot);
   }
 
   override render() {

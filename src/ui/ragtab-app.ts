@@ -139,10 +139,10 @@ export class RagtabApp extends LitElement {
     h1 { font-size: 22px; margin: 0; letter-spacing: -0.01em; }
     h1 span { color: var(--accent); }
     .tag { color: var(--muted); font-size: 14px; flex: 1; }
-    .col { display: grid; gap: 14px; }
+    .col { display: grid; grid-template-columns: minmax(0, 1fr); gap: 14px; }
     .col > *, .two > * { min-width: 0; }
-    .two { display: grid; grid-template-columns: 1fr 1fr; gap: 14px; }
-    @media (max-width: 860px) { .two { grid-template-columns: 1fr; } }
+    .two { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 14px; }
+    @media (max-width: 860px) { .two { grid-template-columns: minmax(0, 1fr); } }
     footer { margin-top: 28px; color: var(--muted); font-size: 12px; }
   `;
 

@@ -98,7 +98,7 @@ export class RagtabBench extends LitElement {
   static override styles = [
     cardStyles,
     css`
-      :host { display: grid; gap: 14px; }
+      :host { display: grid; grid-template-columns: minmax(0, 1fr); gap: 14px; }
       .row { display: flex; gap: 10px; align-items: center; flex-wrap: wrap; }
       .bar { height: 8px; border-radius: 99px; background: var(--bar); overflow: hidden; margin-top: 8px; }
       .bar > div { height: 100%; background: var(--accent); }

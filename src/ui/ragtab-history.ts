@@ -7,6 +7,7 @@ import { errorInfo } from '../core/errors';
 import { cardStyles } from './shared-styles';
 import { num } from './format';
 import { metricChange } from '../core/figure-format';
+import { keyboardScrollable } from './scroll-focus';
 
 /**
  * Saved runs: listed, opened, deleted, and any run compared with a baseline, metric by metric
@@ -51,6 +52,8 @@ export class RagtabHistory extends LitElement {
     cardStyles,
     css`
       .row { display: flex; gap: 8px; align-items: center; flex-wrap: wrap; font-size: 13px; margin: 10px 0; }
+      .row label { display: inline-flex; gap: 6px; align-items: center; max-width: 100%; min-width: 0; }
+      .row label select { flex: 1 1 auto; min-width: 0; text-overflow: ellipsis; }
       tr.sel td { background: var(--bar); }
       .regression { color: var(--err); font-weight: 600; }
       .improvement { color: var(--accent-2); font-weight: 600; }
@@ -76,6 +79,11 @@ export class RagtabHistory extends LitElement {
     } catch (e) {
       this._error = errorInfo(e).message;
     }
+  }
+
+  /** Tables that scroll sideways (a phone) are reachable by keyboard. */
+  protected override updated(): void {
+    keyboardScrollable(this.renderRoot);
   }
 
   override render() {

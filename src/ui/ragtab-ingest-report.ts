@@ -2,6 +2,7 @@ import { LitElement, css, html, nothing } from 'lit';
 import type { IngestReport } from '../engine/session';
 import { cardStyles } from './shared-styles';
 import { bytes, ms, num } from './format';
+import { keyboardScrollable } from './scroll-focus';
 
 /**
  * What ingestion did and how fast: corpus, model and the device that actually ran, throughput,
@@ -62,6 +63,11 @@ export class RagtabIngestReport extends LitElement {
       )}</tbody>
     </table>
     <p class="note">Memory: bytes each kind holds in the index worker (exact: the f32 vectors every kind shares); on disk: what IndexedDB keeps of it (exact: the vector blocks). The check runs the corpus's queries (or sampled chunks) through every kind.</p></div>`;
+  }
+
+  /** Tables that scroll sideways (a phone) are reachable by keyboard. */
+  protected override updated(): void {
+    keyboardScrollable(this.renderRoot);
   }
 
   override render() {

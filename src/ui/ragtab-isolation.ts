@@ -1,5 +1,6 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { capabilityRows, usableThreads, type CapabilityRecord } from '../core/browser-capabilities';
+import { keyboardScrollable } from './scroll-focus';
 
 /**
  * Whether the page is cross-origin isolated and how many WebAssembly threads are really usable
@@ -30,6 +31,11 @@ export class RagtabIsolation extends LitElement {
     th { font-weight: 600; white-space: nowrap; }
     h3 { font-size: 12px; margin: 6px 0 4px; }
   `;
+
+  /** Tables that scroll sideways (a phone) are reachable by keyboard. */
+  protected override updated(): void {
+    keyboardScrollable(this.renderRoot);
+  }
 
   override render() {
     const iso = globalThis.crossOriginIsolated === true;

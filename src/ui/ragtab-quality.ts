@@ -3,6 +3,7 @@ import type { EvaluationReport } from '../engine/session';
 import { cardStyles } from './shared-styles';
 import { ms } from './format';
 import { meanPlusMinus } from '../core/figure-format';
+import { keyboardScrollable } from './scroll-focus';
 
 /**
  * Retrieval quality over the corpus's judged queries, beside the latency of the stages that
@@ -41,6 +42,11 @@ export class RagtabQuality extends LitElement {
       .row { display: flex; gap: 12px; align-items: center; }
     `,
   ];
+
+  /** Tables that scroll sideways (a phone) are reachable by keyboard. */
+  protected override updated(): void {
+    keyboardScrollable(this.renderRoot);
+  }
 
   override render() {
     if (!this.canEvaluate) {

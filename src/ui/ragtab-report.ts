@@ -12,6 +12,7 @@ import { difference, meanPlusMinus, medianInterval } from '../core/figure-format
 import { roofsView } from '../core/record-roofs';
 import './ragtab-tradeoff';
 import { tradeoffPoints } from '../core/tradeoff';
+import { keyboardScrollable } from './scroll-focus';
 
 function spec(
   title: string,
@@ -56,7 +57,7 @@ export class RagtabReport extends LitElement {
   static override styles = [
     cardStyles,
     css`
-      .card { display: grid; gap: 16px; }
+      .card { display: grid; grid-template-columns: minmax(0, 1fr); gap: 16px; }
       .head { display: flex; gap: 10px; align-items: baseline; flex-wrap: wrap; }
       .head h2 { margin: 0; flex: 1; }
       .status { font-size: 12px; padding: 2px 8px; border-radius: 99px; border: 1px solid var(--line); }
@@ -69,9 +70,9 @@ export class RagtabReport extends LitElement {
       .stack > div { height: 100%; min-width: 2px; }
       .legend { display: flex; flex-wrap: wrap; gap: 4px 14px; font-size: 12px; margin-top: 6px; }
       .sw { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 5px; vertical-align: -1px; }
-      .charts { display: grid; grid-template-columns: 1fr 1fr; gap: 16px; }
+      .charts { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 16px; }
       .charts > :first-child { grid-column: 1 / -1; }
-      @media (max-width: 860px) { .charts { grid-template-columns: 1fr; } }
+      @media (max-width: 860px) { .charts { grid-template-columns: minmax(0, 1fr); } }
       h3 { font-size: 13px; font-weight: 600; margin: 0 0 6px; }
       .scroll { overflow-x: auto; }
       .note { font-size: 12px; color: var(--muted); margin: 4px 0 0; }
@@ -92,6 +93,11 @@ export class RagtabReport extends LitElement {
   private summary(r: RunRecord): RecordSummary {
     if (this.cache?.record !== r) this.cache = { record: r, summary: summarizeRecord(r) };
     return this.cache.summary;
+  }
+
+  /** Tables that scroll sideways (a phone) are reachable by keyboard. */
+  protected override updated(): void {
+    keyboardScrollable(this.renderRoot);
   }
 
   override render() {
@@ -166,7 +172,7 @@ export class RagtabReport extends LitElement {
     const digits = resolution ? { resolution } : {};
     return html`<div class="scroll">
       <h3>Statistics (ms; warm-ups excluded; cold, reload and warm apart)</h3>
-      <table id="stats" tabindex="0" aria-label="Statistics per stage">
+      <table id="stats" aria-label="Statistics per stage">
         <thead><tr><th>stage</th><th>phase</th><th class="n">n</th><th class="n">mean ± 95% CI</th><th class="n">sd</th><th class="n">min</th><th class="n">p50</th><th class="n" title="order-statistic (sign-test) interval of the median: distribution-free">p50 95% CI</th><th class="n">p90</th><th class="n">p99</th><th class="n">max</th><th class="n">CV</th><th class="n">p50 in worker</th></tr></thead>
         <tbody>
           ${s.stages.map((x) => {

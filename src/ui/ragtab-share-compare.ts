@@ -6,6 +6,7 @@ import type { ShareSummary } from '../core/share-link';
 import { cardStyles } from './shared-styles';
 import { ms, num } from './format';
 import { signed } from '../core/figure-format';
+import { keyboardScrollable } from './scroll-focus';
 
 function ratioText(r: CompareRow, higherIsBetter: boolean, where: string, comparable: boolean): string {
   if (!comparable && r.theirs !== null && r.ours !== null) return 'not comparable';
@@ -51,7 +52,7 @@ export class RagtabShareCompare extends LitElement {
   static override styles = [
     cardStyles,
     css`
-      .card { display: grid; gap: 14px; }
+      .card { display: grid; grid-template-columns: minmax(0, 1fr); gap: 14px; }
       .legend { display: flex; gap: 16px; font-size: 12px; color: var(--muted); align-items: center; }
       .sw { display: inline-block; width: 12px; height: 12px; border-radius: 3px; vertical-align: -2px; margin-right: 5px; }
       .theirs { background: var(--muted); fill: var(--muted); }
@@ -91,6 +92,11 @@ export class RagtabShareCompare extends LitElement {
         </g>`;
       })}
     </svg>`;
+  }
+
+  /** Tables that scroll sideways (a phone) are reachable by keyboard. */
+  protected override updated(): void {
+    keyboardScrollable(this.renderRoot);
   }
 
   override render() {

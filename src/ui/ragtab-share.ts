@@ -100,7 +100,7 @@ export class RagtabShare extends LitElement {
   static override styles = [
     cardStyles,
     css`
-      :host { display: grid; gap: 14px; }
+      :host { display: grid; grid-template-columns: minmax(0, 1fr); gap: 14px; }
       .row { display: flex; gap: 10px; align-items: center; flex-wrap: wrap; }
       input.url { flex: 1; min-width: min(240px, 100%); font: 12px ui-monospace, monospace; padding: 6px 8px; border-radius: 8px; border: 1px solid var(--line); background: var(--bg); color: var(--fg); }
       .note { font-size: 12px; color: var(--muted); }

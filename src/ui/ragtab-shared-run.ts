@@ -9,6 +9,7 @@ import { u } from './user-text';
 import { stageKey, throughputKey, type SummaryProblems } from '../core/summary-check';
 import { visibleControls } from '../core/visible-text';
 import { bytes, ms, num } from './format';
+import { keyboardScrollable } from './scroll-focus';
 
 const VERDICT: Record<FetchTarget['verdict'], string> = {
   'same-origin': 'this site',
@@ -74,7 +75,7 @@ export class RagtabSharedRun extends LitElement {
   static override styles = [
     cardStyles,
     css`
-      .card { display: grid; gap: 12px; border: 2px dashed var(--warn); }
+      .card { display: grid; grid-template-columns: minmax(0, 1fr); gap: 12px; border: 2px dashed var(--warn); }
       .banner { font-size: 13px; font-weight: 600; color: var(--warn); }
       .kv { display: grid; grid-template-columns: max-content minmax(0, 1fr); gap: 4px 14px; font-size: 13px; }
       @media (max-width: 520px) { .kv { grid-template-columns: minmax(0, 1fr); } }
@@ -127,6 +128,11 @@ export class RagtabSharedRun extends LitElement {
     if (k === 'files') return this.fileCheck?.ok === true;
     if (k === 'folder') return this.fileCheck !== null;
     return true;
+  }
+
+  /** Tables that scroll sideways (a phone) are reachable by keyboard. */
+  protected override updated(): void {
+    keyboardScrollable(this.renderRoot);
   }
 
   override render() {

@@ -5,6 +5,7 @@ import { errorInfo, type ErrorInfo } from '../core/errors';
 import { safariStorageNotes, type CapabilityRecord } from '../core/browser-capabilities';
 import { cardStyles } from './shared-styles';
 import { bytes, num } from './format';
+import { keyboardScrollable } from './scroll-focus';
 
 /**
  * The storage panel: the browser's usage and quota estimate, persistent storage (with a button to
@@ -89,6 +90,7 @@ export class RagtabStorage extends LitElement {
 
   protected override updated(changed: PropertyValues<this>): void {
     if (changed.has('source')) void this.refresh();
+    keyboardScrollable(this.renderRoot); // tables that scroll sideways (a phone) are reachable by keyboard
   }
 
   override render() {

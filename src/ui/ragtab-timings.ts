@@ -2,6 +2,7 @@ import { LitElement, css, html, nothing } from 'lit';
 import type { StageTiming } from '../engine/session';
 import { cardStyles } from './shared-styles';
 import { ms, num } from './format';
+import { keyboardScrollable } from './scroll-focus';
 
 const COLORS = ['#2f6fec', '#16a34a', '#d97706', '#9333ea', '#dc2626', '#0891b2', '#65a30d', '#db2777'];
 
@@ -31,6 +32,11 @@ export class RagtabTimings extends LitElement {
       .extra { color: var(--muted); font-size: 12px; }
     `,
   ];
+
+  /** Tables that scroll sideways (a phone) are reachable by keyboard. */
+  protected override updated(): void {
+    keyboardScrollable(this.renderRoot);
+  }
 
   override render() {
     if (!this.stages.length) return nothing;

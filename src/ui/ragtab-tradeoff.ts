@@ -3,6 +3,7 @@ import { bestKind, type TradeoffSet } from '../core/tradeoff';
 import { bytes, ms } from './format';
 import { cardStyles } from './shared-styles';
 import { PALETTE } from './ragtab-chart';
+import { keyboardScrollable } from './scroll-focus';
 
 const KIND_ORDER = ['exact', 'voy', 'int8', 'binary', 'hnsw', 'bm25', 'hybrid'];
 
@@ -36,6 +37,11 @@ export class RagtabTradeoff extends LitElement {
       tr.best td:first-child { font-weight: 650; }
     `,
   ];
+
+  /** Tables that scroll sideways (a phone) are reachable by keyboard. */
+  protected override updated(): void {
+    keyboardScrollable(this.renderRoot);
+  }
 
   override render() {
     const set = this.set;

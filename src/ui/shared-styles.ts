@@ -7,9 +7,11 @@ export const cardStyles = css`
   .muted { color: var(--muted); }
   /* text for screen readers only (a column of buttons still has a header) */
   .sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
-  /* a wide table scrolls inside its card, never the page (phone widths) */
-  table { border-collapse: collapse; width: 100%; font-size: 13px; font-variant-numeric: tabular-nums; display: block; overflow-x: auto; }
+  /* tables keep words and figures whole (no "5. 6 %" breaks); on a phone a wide one scrolls inside its card, never the page */
+  table { border-collapse: collapse; width: 100%; font-size: 13px; font-variant-numeric: tabular-nums; overflow-wrap: normal; position: relative; /* its .sr header text scrolls with it, not with the page */ }
+  @media (max-width: 600px) { table { display: block; overflow-x: auto; } }
   th, td { text-align: left; padding: 5px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
+  td.n, th.n { white-space: nowrap; }
   th { color: var(--muted); font-weight: 550; }
   td.n, th.n { text-align: right; }
   button { font: inherit; border-radius: 8px; border: 1px solid var(--line); background: var(--card); color: var(--fg); padding: 6px 12px; cursor: pointer; }

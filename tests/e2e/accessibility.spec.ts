@@ -14,6 +14,32 @@ async function violations(page: Page): Promise<string[]> {
   return r.violations.map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => JSON.stringify(n.target)).slice(0, 5).join(' ; ')}`);
 }
 
+/** Figures (numeric cells) whose text runs over more than one line: "5. 6 %" broken mid-token. */
+function wrappedFigures(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const out: string[] = [];
+    const walk = (root: ParentNode) => {
+      for (const el of Array.from(root.querySelectorAll('*'))) {
+        if (el.matches('td.n, th.n') && (el.textContent ?? '').trim()) {
+          const range = document.createRange();
+          range.selectNodeContents(el);
+          // a new line starts below the bottom of the one before (a smaller badge on the same line only sits lower)
+          const rects = Array.from(range.getClientRects()).filter((r) => r.width > 0).sort((a, b) => a.top - b.top);
+          let lines = rects.length ? 1 : 0;
+          for (let i = 1, bottom = rects[0]?.bottom ?? 0; i < rects.length; i++) {
+            if (rects[i]!.top >= bottom - 1) lines++;
+            bottom = Math.max(bottom, rects[i]!.bottom);
+          }
+          if (lines > 1) out.push((el.textContent ?? '').trim());
+        }
+        if (el.shadowRoot) walk(el.shadowRoot);
+      }
+    };
+    walk(document);
+    return out;
+  });
+}
+
 const SETS = ['embedder.model=lsa-wordpiece-256', 'embedder.baseUrl=models/', 'llm.engine=none', 'warmups=0', 'iterations=2', 'queries.count=2'];
 
 for (const [colorScheme, width] of [['light', 1280], ['dark', 1280], ['light', 390], ['dark', 390]] as const) {
@@ -36,6 +62,8 @@ for (const [colorScheme, width] of [['light', 1280], ['dark', 1280], ['light', 3
     await expect(page.locator(`ragtab-report [data-run="${ids[0]}"]`)).toBeVisible();
     expect(await violations(page)).toEqual([]);
     expect(await fits()).toBeLessThanOrEqual(width);
+    // figures stay whole: a table too wide for the phone scrolls inside its card instead
+    expect(await wrappedFigures(page)).toEqual([]);
     // a share link of this run, opened in the page
     await page.evaluate(() => new Promise<void>((r) => {
       window.addEventListener('ragtab-share-created', () => r(), { once: true });
