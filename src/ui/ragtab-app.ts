@@ -17,6 +17,8 @@ import './ragtab-answer';
 import './ragtab-part-error';
 import './ragtab-share';
 import './ragtab-bench';
+import './ragtab-headline';
+import type { HeadlineInput } from '../core/headline';
 import { IdbRunStore } from '../storage/run-store';
 import { HandoverRunStore } from '../core/run-store';
 import { heldDuringBenchmarks } from './render-hold';
@@ -167,16 +169,12 @@ export class RagtabApp extends LitElement {
       <main class="col">
         <ragtab-error .error=${s.error} .warnings=${s.warnings} .suggestions=${s.error && this._localModels?.length ? this._localModels : []}
           @use-model=${(e: CustomEvent<string>) => this.useModel(e.detail)} @dismiss=${() => s.clearError()}></ragtab-error>
-        <ragtab-share .session=${s}></ragtab-share>
+        ${this.shareFirst ? html`<ragtab-share .session=${s}></ragtab-share>` : nothing}
+        <ragtab-headline .input=${this.headlineInput()}></ragtab-headline>
         <ragtab-setup .settings=${this.settings} ?busy=${s.busy} @setup-settings=${(e: CustomEvent<Settings>) => this.setSettings(e.detail)} @ingest=${this._onIngest}></ragtab-setup>
         ${s.progress ? html`<ragtab-progress .progress=${s.progress} @cancel=${() => s.cancel()}></ragtab-progress>` : nothing}
         ${a ? html`<ragtab-ingest-report .report=${a.report}></ragtab-ingest-report>` : nothing}
         ${a ? html`<ragtab-timings heading="Ingestion stages" .stages=${a.report.stages} .total=${a.report.totalMs}></ragtab-timings>` : nothing}
-        ${a
-          ? html`<ragtab-quality .report=${s.lastEvaluation} .reports=${s.lastEvaluations} ?canEvaluate=${a.corpus.qrels.size > 0} ?busy=${s.busy}
-              .queries=${a.corpus.queries.filter((q) => a.corpus.qrels.has(q.id)).length}
-              .unavailable=${a.corpus.source.kind === 'beir' && a.corpus.qrels.size === 0 ? 'no judged query is left in this BEIR dataset: none of its judgments is on a document it contains, or on a query it has (the warnings above say what was left out).' : null} @evaluate=${() => void s.evaluate()}></ragtab-quality>`
-          : nothing}
         ${this.partError('llm') ?? html`<ragtab-llm .settings=${this.settings.llm} .load=${s.llmLoad} ?busy=${s.busy}
           @llm-settings=${(e: CustomEvent<Settings['llm']>) => this.setSettings({ ...this.settings, llm: e.detail })}
           @load-llm=${(e: CustomEvent<Settings['llm']>) => void s.loadLlm(e.detail)}
@@ -189,10 +187,31 @@ export class RagtabApp extends LitElement {
           : nothing}
         ${s.lastQuery ? html`<ragtab-timings heading="Query stages" .stages=${s.lastQuery.stages} .total=${s.lastQuery.totalMs}></ragtab-timings>` : nothing}
         ${s.lastQuery ? html`<ragtab-results .result=${s.lastQuery} .relevant=${this._relevant}></ragtab-results>` : nothing}
+        ${a
+          ? html`<ragtab-quality .report=${s.lastEvaluation} .reports=${s.lastEvaluations} ?canEvaluate=${a.corpus.qrels.size > 0} ?busy=${s.busy}
+              .queries=${a.corpus.queries.filter((q) => a.corpus.qrels.has(q.id)).length}
+              .unavailable=${a.corpus.source.kind === 'beir' && a.corpus.qrels.size === 0 ? 'no judged query is left in this BEIR dataset: none of its judgments is on a document it contains, or on a query it has (the warnings above say what was left out).' : null} @evaluate=${() => void s.evaluate()}></ragtab-quality>`
+          : nothing}
         <ragtab-bench .session=${this.session} .sessionFactory=${this.benchSession} .setup=${this.settings} .store=${this.runStore}></ragtab-bench>
+        ${this.shareFirst ? nothing : html`<ragtab-share .session=${s}></ragtab-share>`}
         ${this.partError('storage') ?? html`<ragtab-storage .source=${s.store?.storage ?? null} .capabilities=${s.capabilities}></ragtab-storage>`}
       </main>
       <footer>ragtab ${__RAGTAB_VERSION__} (${__RAGTAB_COMMIT__}) · every figure is measured in this tab; round trip = main thread, in worker = the worker's own clock.</footer>`;
+  }
+
+  /** The session's figures for the headline (plain numbers: the headline's logic is in core). */
+  private headlineInput(): HeadlineInput {
+    const s = this.session;
+    const ing = s.lastIngest;
+    const embed = ing?.stages.find((x) => x.name === 'embed');
+    const load = ing?.stages.find((x) => x.name === 'load');
+    const ev = s.lastEvaluation;
+    const gen = s.lastQuery?.generation ?? null;
+    return {
+      ingest: ing ? { chunks: ing.chunks, embedMs: embed?.ms ?? null, fromStorage: ing.storage.fromStorage, loadMs: load?.ms ?? null } : null,
+      evaluation: ev ? { kind: ev.label, queryStages: ev.queryStages, ndcg10: ev.quality.mean?.ndcg10 ?? null } : null,
+      answer: gen ? { ttftMs: gen.figures.ttftMs, decodeTokensPerS: gen.figures.decodeTokensPerS, generatedTokens: gen.generatedTokens, promptTokens: gen.prompt.tokens } : null,
+    };
   }
 
   /** The named error shown in place of an optional part that failed to load (undefined when it loaded). */
@@ -200,6 +219,12 @@ export class RagtabApp extends LitElement {
     const e = this.failedParts.get(name);
     return e ? html`<ragtab-part-error label=${OPTIONAL_PARTS[name].label} .error=${e} data-part-name=${name}></ragtab-part-error>` : undefined;
   }
+
+  /**
+   * The panels follow the order of the work (set up, ingest, ask, evaluate, benchmark, share,
+   * storage); a page opened on a share link shows that link's view first.
+   */
+  private readonly shareFirst = /[#&]share=/.test(location.hash);
 
   /** A benchmark runs in a session of its own (same storage), so the user's stays as it was. */
   private readonly benchSession = () => this.session.forBenchmark();

@@ -45,6 +45,7 @@ export class RagtabLlm extends LitElement {
       .kv div { background: var(--bg); border: 1px solid var(--line); border-radius: 8px; padding: 6px 9px; }
       .kv b { display: block; font-variant-numeric: tabular-nums; }
       .kv span { font-size: 12px; color: var(--muted); }
+      details.internals summary { cursor: pointer; font-size: 12.5px; color: var(--muted); margin-top: 8px; }
       .actions { margin-top: 12px; display: flex; gap: 10px; align-items: center; }
     `,
   ];
@@ -117,7 +118,10 @@ export class RagtabLlm extends LitElement {
                 <span class="note">greedy (temperature 0), seed ${s.seed}</span>
               </div>`}
       </div>
-      ${caps ? html`<ul data-capabilities>${caps.decisions.map((d) => html`<li><b>${d.topic}</b>: ${d.choice} — ${d.reason}</li>`)}</ul>` : html`<p class="note">Probing WebGPU…</p>`}
+      ${caps
+        ? html`<details class="internals"><summary>How the engine was chosen in this browser (${caps.decisions.length} decisions)</summary>
+            <ul data-capabilities>${caps.decisions.map((d) => html`<li><b>${d.topic}</b>: ${d.choice} — ${d.reason}</li>`)}</ul></details>`
+        : html`<p class="note">Probing WebGPU…</p>`}
       ${s.engine === 'none'
         ? nothing
         : html`<div class="actions">
@@ -135,7 +139,7 @@ export class RagtabLlm extends LitElement {
               <div><b>${ms(l.roundTripMs)}</b><span>${l.switchedFrom ? 'model switch, end to end' : 'load, end to end'}</span></div>
               <div><b>${l.info.contextSize}</b><span>context tokens${l.info.hasChatTemplate ? ' · chat template' : ' · no chat template (plain prompt)'}</span></div>
             </div>
-            <ul>${l.info.why.map((w) => html`<li>${w}</li>`)}</ul>`
+            ${l.info.why.length ? html`<details class="internals"><summary>Engine notes (${l.info.why.length})</summary><ul>${l.info.why.map((w) => html`<li>${w}</li>`)}</ul></details>` : nothing}`
         : nothing}
     </div>`;
   }

@@ -77,6 +77,11 @@ test('the benchmark runs on the current set-up, in a session of its own: the use
   await armEvent(page, 'ragtab-evaluated');
   await page.locator('ragtab-quality #evaluate').click();
   await armed(page);
+  // the headline has the figures measured so far, each with where it came from; the LLM's say what would measure them
+  const headline = page.locator('ragtab-headline');
+  for (const k of ['embed', 'retrieval-p50', 'ndcg10']) await expect(headline.locator(`[data-headline=${k}][data-measured=yes]`)).toBeVisible();
+  await expect(headline.locator('[data-headline=retrieval-p50]')).toContainText('judged queries');
+  await expect(headline.locator('[data-headline=ttft][data-measured=no]')).toContainText('Load an LLM');
   // the session as it stands: its objects (kept by identity) and what its panels show
   const panels = () =>
     page.evaluate(() => {

@@ -36,6 +36,8 @@ test("the benchmark runs on the current set-up in a session of its own: the user
     expect((await app.ingest()).name).toBe('ragtab-ingested');
     expect((await app.ask('how is time to first token measured')).name).toBe('ragtab-query-done');
     expect((await app.evaluate()).name).toBe('ragtab-evaluated');
+    const measured = await app.run<string[]>(`const h = $('ragtab-headline'); await settled(h); return [...h.shadowRoot.querySelectorAll('[data-measured=yes]')].map((t) => t.getAttribute('data-headline'));`);
+    expect(measured).toEqual(['embed', 'retrieval-p50', 'ndcg10']);
     const key = await app.run<string>(`const s = window.ragtab; window.__before = [s.active, s.lastIngest, s.lastQuery, s.lastEvaluation, s.active.index, s.active.embedder]; return s.lastIngest.storage.key;`);
     expect(await app.run<boolean>(`return $('ragtab-bench', '#on-setup').checked;`)).toBe(true);
     const done = await app.act(['bench-done', 'bench-error'], app.click('ragtab-bench', '#run-bench'));
