@@ -177,7 +177,7 @@ export class RagtabBench extends LitElement {
             </select></label>
           <label class="check"><input type="checkbox" id="on-setup" .checked=${this._onSetup} ?disabled=${running}
             @change=${(e: Event) => (this._onSetup = (e.target as HTMLInputElement).checked)} /> on the current set-up</label>
-          <button id="run-bench" class="primary" ?disabled=${running || this._confirm !== null} @click=${this._onRun}>Run benchmark</button>
+          <button id="run-bench" class="primary" aria-disabled=${running || this._confirm !== null ? 'true' : 'false'} @click=${this._onRun}>Run benchmark</button>
           ${running ? html`<button id="cancel-bench" @click=${() => this.runner?.cancel()}>Cancel</button>` : nothing}
         </div>
         <p class="note">quick: 1 warm-up, 5 iterations · standard: both index kinds, 20 iterations, concurrency 4 · full: a BEIR corpus from the hub, 30 iterations, a cold start that clears the cached model files · kinds: every index kind, HNSW's ef swept, no LLM.
@@ -238,7 +238,9 @@ export class RagtabBench extends LitElement {
     this._configError = null;
   }
 
+  /** Run (aria-disabled, not disabled, while a run or its confirmation is on: the keyboard focus stays on the button). */
   private _onRun(): void {
+    if (this.running || this._confirm !== null) return;
     let config: BenchConfig;
     try {
       let data: unknown;

@@ -34,7 +34,7 @@ export class RagtabQuery extends LitElement {
       <form @submit=${this._onSubmit}>
         <input type="text" name="question" placeholder="Type a question about the corpus…" .value=${this._text}
           @input=${(e: Event) => (this._text = (e.target as HTMLInputElement).value)} />
-        <button class="primary" type="submit" ?disabled=${this.busy}>Retrieve</button>
+        <button class="primary" type="submit" aria-disabled=${this.busy ? 'true' : 'false'}>Retrieve</button>
       </form>
       ${this.queries.length
         ? html`<select name="corpusQuery" aria-label="A query of the corpus" @change=${this._onPick}>
@@ -45,17 +45,25 @@ export class RagtabQuery extends LitElement {
     </div>`;
   }
 
+  /**
+   * A corpus query picked fills the question (it does not run it: arrow keys on the list change the
+   * value at every keypress, which ran a query each); Enter or Retrieve runs it, with its id.
+   */
   private _onPick(e: Event): void {
     const id = (e.target as HTMLSelectElement).value;
     const q = this.queries.find((x) => x.id === id);
     if (!q) return;
     this._text = q.text;
-    this.dispatchEvent(new CustomEvent('ask', { detail: { question: q.text, queryId: q.id }, bubbles: true, composed: true }));
+    this.pickedId = q.id;
   }
+
+  private pickedId: string | null = null;
 
   private _onSubmit(e: Event): void {
     e.preventDefault();
-    this.dispatchEvent(new CustomEvent('ask', { detail: { question: this._text }, bubbles: true, composed: true }));
+    if (this.busy) return;
+    const q = this.pickedId !== null ? this.queries.find((x) => x.id === this.pickedId && x.text === this._text) : undefined;
+    this.dispatchEvent(new CustomEvent('ask', { detail: { question: this._text, ...(q ? { queryId: q.id } : {}) }, bubbles: true, composed: true }));
   }
 }
 customElements.define('ragtab-query', RagtabQuery);

@@ -285,7 +285,8 @@ export class RagtabSetup extends LitElement {
         <span></span>${this.kindOptions(s.kindOptions)}
       </div>
       <div class="actions">
-        <button class="primary" id="ingest" ?disabled=${this.busy || refused !== null} @click=${this._onIngest}>Ingest</button>
+        <!-- aria-disabled while busy, not disabled: a disabled button drops the keyboard focus to the page's body -->
+        <button class="primary" id="ingest" ?disabled=${refused !== null} aria-disabled=${this.busy ? 'true' : 'false'} @click=${this._onIngest}>Ingest</button>
         <span class="note">Loads the model, reads, chunks, embeds and indexes the corpus; every stage is timed.</span>
       </div>
     </div>`;
@@ -307,6 +308,7 @@ export class RagtabSetup extends LitElement {
   }
 
   private _onIngest(): void {
+    if (this.busy) return;
     this.dispatchEvent(new CustomEvent('ingest', { detail: { settings: this.settings, files: this._files }, bubbles: true, composed: true }));
   }
 }

@@ -16,7 +16,7 @@ export const cardStyles = css`
   td.n, th.n { text-align: right; }
   button { font: inherit; border-radius: 8px; border: 1px solid var(--line); background: var(--card); color: var(--fg); padding: 6px 12px; cursor: pointer; }
   button.primary { background: var(--accent); color: var(--on-accent, #fff); border-color: var(--accent); }
-  button:disabled { opacity: 0.5; cursor: not-allowed; }
+  button:disabled, button[aria-disabled='true'] { opacity: 0.5; cursor: not-allowed; }
   select, input[type='text'], input[type='number'], input[type='url'] { max-width: 100%; min-width: 0; font: inherit; padding: 5px 8px; border-radius: 8px; border: 1px solid var(--line); background: var(--bg); color: var(--fg); }
 `;
 
