@@ -26,6 +26,7 @@ export class RagtabLlm extends LitElement {
   declare _caps: LlmCapabilities | null;
   declare _catalog: WebLlmModelRecord[];
   private userChoseEngine = false;
+  private userChoseThreads = false;
 
   constructor() {
     super();
@@ -62,6 +63,11 @@ export class RagtabLlm extends LitElement {
     const webllmDefault = this._caps.defaults.webllm;
     if (!this.userChoseEngine && this.settings.engine === 'webllm' && !this.settings.model && webllmDefault) {
       this.emitSettings({ ...this.settings, model: webllmDefault });
+    }
+    // llama.cpp's threads: the probe's choice (half the cores; 1 without isolation) unless the address
+    // or the person set them, so the field and the decision shown beside it say the same number
+    if (!this.userChoseThreads && !new URLSearchParams(location.search).has('llmThreads') && this.settings.threads !== this._caps.wllamaThreads) {
+      this.emitSettings({ ...this.settings, threads: this._caps.wllamaThreads });
     }
     window.dispatchEvent(new CustomEvent('ragtab-capabilities', { detail: this._caps }));
   }
@@ -114,7 +120,10 @@ export class RagtabLlm extends LitElement {
               <label class="k">Generation</label>
               <div class="inline">
                 <label class="note">max new tokens <input type="number" name="maxTokens" min="1" max="4096" .value=${String(s.maxNewTokens)} @change=${(e: Event) => this.emitSettings({ ...s, maxNewTokens: Math.max(1, Number((e.target as HTMLInputElement).value) || 1) })} /></label>
-                ${s.engine === 'wllama' ? html`<label class="note">threads <input type="number" name="llmThreads" min="1" max="64" .value=${String(s.threads)} @change=${(e: Event) => this.emitSettings({ ...s, threads: Math.max(1, Number((e.target as HTMLInputElement).value) || 1) })} /></label>` : nothing}
+                ${s.engine === 'wllama' ? html`<label class="note">threads <input type="number" name="llmThreads" min="1" max="64" .value=${String(s.threads)} @change=${(e: Event) => {
+                  this.userChoseThreads = true;
+                  this.emitSettings({ ...s, threads: Math.max(1, Number((e.target as HTMLInputElement).value) || 1) });
+                }} /></label>` : nothing}
                 <span class="note">greedy (temperature 0), seed ${s.seed}</span>
               </div>`}
       </div>

@@ -132,3 +132,20 @@ test('the benchmark runs on the current set-up, in a session of its own: the use
   // and it still answers, from its own workers
   expect(await askViaUi(page, 'what does the storage panel show')).toBe('ragtab-query-done');
 });
+
+test("the LLM's threads field says the number the probe chose beside it, unless the address sets one", async ({ page }) => {
+  // the probe's choice, as the LLM panel announces it (kept from the page's start, so it cannot be missed)
+  await page.addInitScript(() => window.addEventListener('ragtab-capabilities', (e) => ((window as unknown as { __threads: number }).__threads = (e as CustomEvent<{ wllamaThreads: number }>).detail.wllamaThreads)));
+  const decided = async () => {
+    await page.waitForFunction(() => (window as unknown as { __threads?: number }).__threads !== undefined);
+    return String(await page.evaluate(() => (window as unknown as { __threads: number }).__threads));
+  };
+  const field = page.locator('ragtab-llm input[name=llmThreads]');
+  await page.goto('./?model=lsa-wordpiece-256&modelBase=models/');
+  const decision = await decided();
+  await expect(field).toHaveValue(decision);
+  await expect(page.locator('ragtab-llm [data-capabilities]')).toContainText(`threads: ${decision}`);
+  await page.goto('./?model=lsa-wordpiece-256&modelBase=models/&llmThreads=3');
+  await decided();
+  await expect(field).toHaveValue('3');
+});
