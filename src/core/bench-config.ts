@@ -8,7 +8,7 @@
  * line. Pure: no DOM, no workers.
  *
  * This is the one configuration schema: the app's settings are a view of it (src/core/settings.ts)
- * and the URL is parsed into it (src/core/config-url.ts). One cohesive thing at ~420 lines: the
+ * and the URL is parsed into it (src/core/config-url.ts). One cohesive thing at ~500 lines: the
  * schema, its validation, `--set`, the presets made with it and the sweep cells it expands to.
  */
 import * as v from 'valibot';

@@ -8,7 +8,7 @@
  * Ingestion builds into fresh workers and is swapped in only when it completes, so a cancel or an
  * error (bad file, missing model, ...) leaves the previous corpus and index usable.
  *
- * One file (~420 lines) because it is the one owner of the app's state; the pipelines it runs have files of their own.
+ * One file (~450 lines) because it is the one owner of the app's state; the pipelines it runs have files of their own.
  */
 import type { EmbedderApi, IndexApi } from '../../workers/api';
 import type { Chunk } from '../core/chunking';
@@ -19,7 +19,7 @@ import { STAGE, type Progress, type StageTiming } from '../core/stages';
 import type { IndexKind } from '../core/vocabulary';
 import { kindLabel, needsVector, retrieveOptionsOf } from '../core/index-kinds';
 import { openStore, type RagtabStore } from '../storage/store';
-import { describeRunRecord } from '../storage/run-store';
+import { describeRunRecord } from '../storage/idb-run-store';
 import type { WorkerBridge } from './bridge';
 import { EmbedderPool } from './embedders';
 import { evaluateQueries, judgedQueries } from './evaluate';

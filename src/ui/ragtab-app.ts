@@ -19,7 +19,7 @@ import './ragtab-share';
 import './ragtab-bench';
 import './ragtab-headline';
 import type { HeadlineInput } from '../core/headline';
-import { IdbRunStore } from '../storage/run-store';
+import { IdbRunStore } from '../storage/idb-run-store';
 import { HandoverRunStore } from '../core/run-store';
 import { heldDuringBenchmarks } from './render-hold';
 
