@@ -28,3 +28,31 @@ test('the quick preset writes a record of the same schema', async () => {
     expect(r.embedder?.threads).toBe(1);
   });
 });
+
+test('a run that failed is never the default baseline, and compared with it there is no verdict', async () => {
+  await withApp(async (app) => {
+    await app.open({ model: 'lsa-wordpiece-256', modelBase: 'models/', llm: 'none', threads: 1 });
+    const sets = [...SETS, 'warmups=0', 'iterations=2', 'queries.count=2'];
+    const [complete] = await app.run<string[]>(`return await window.ragtabBench.run('quick', args[0]);`, sets);
+    const [failed] = await app.run<string[]>(`return await window.ragtabBench.run('quick', args[0]);`, [...sets, 'embedder.model=no-such-model']);
+    expect(await app.run<string>(`return (await window.ragtabBench.get(args[0])).status;`, failed)).toBe('failed');
+    const shown = await app.run<{ baseline: string; marked: string[] }>(
+      `const b = $('ragtab-bench'); await settled(b); const h = b.shadowRoot.querySelector('ragtab-history');
+       for (;;) { await settled(h); if (h.shadowRoot.querySelector('tr[data-run="' + args[0] + '"]')) break; await new Promise((r) => requestAnimationFrame(r)); }
+       const cur = h.shadowRoot.querySelector('#current'); cur.value = args[1]; cur.dispatchEvent(new Event('change')); await settled(h);
+       return { baseline: h.shadowRoot.querySelector('#baseline').value, marked: [...h.shadowRoot.querySelectorAll('#baseline optgroup[label^="did not complete"] option')].map((o) => o.value) };`,
+      failed,
+      complete,
+    );
+    expect(shown.baseline).not.toBe(failed);
+    expect(shown.marked).toEqual([failed]);
+    const verdict = await app.run<string>(
+      `const h = $('ragtab-bench').shadowRoot.querySelector('ragtab-history'); const sel = h.shadowRoot.querySelector('#baseline');
+       sel.value = args[0]; sel.dispatchEvent(new Event('change')); await settled(h);
+       h.shadowRoot.querySelector('#compare').click();
+       for (;;) { await settled(h); const v = h.shadowRoot.querySelector('#verdict[data-incomplete]'); if (v) return v.textContent; await new Promise((r) => requestAnimationFrame(r)); }`,
+      failed,
+    );
+    expect(verdict).toContain('the baseline run failed');
+  });
+});
