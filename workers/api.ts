@@ -15,7 +15,7 @@
 
 import type { TokenBound } from '../src/core/token-bound';
 import type { EncoderShape } from '../src/core/roofs';
-import type { Device, Dtype, IndexKind, LlmBackend, LlmEngine, ModelSpec, Pooling, WebLlmModelRecord } from '../src/core/vocabulary';
+import type { Device, Dtype, EmbedOrder, IndexKind, LlmBackend, LlmEngine, ModelSpec, Pooling, WebLlmModelRecord } from '../src/core/vocabulary';
 import type { IndexBuildOptions, KindData, RetrieveOptions, ScoreKind, StoredKind } from '../src/core/index-kinds';
 export type { IndexBuildOptions, KindData, RetrieveOptions, ScoreKind, StoredKind };
 
@@ -121,7 +121,7 @@ export interface Liveness {
 export interface EmbedderApi extends Liveness {
   load(spec: ModelSpec, options: EmbedderLoadOptions, onProgress?: (p: LoadProgress) => void): Promise<EmbedderLoadResult>;
   /** Embeds texts in batches of the loaded batch size. Rejects with EmptyQuery-like codes on bad input. */
-  embed(texts: string[]): Promise<EmbedResult>;
+  embed(texts: string[], opts?: { order?: EmbedOrder }): Promise<EmbedResult>;
   countTokens(texts: string[]): Promise<TokenCountResult>;
   info(): Promise<EmbedderInfo | null>;
   /** This worker's WebAssembly and WebGPU buffer bytes. */

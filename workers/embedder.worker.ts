@@ -21,6 +21,7 @@ import type {
   ModelSpec,
   TokenCountResult,
 } from './api';
+import type { EmbedOrder } from '../src/core/vocabulary';
 import { RagtabError } from '../src/core/errors';
 import { EMBEDDER_CACHE } from '../src/core/cache-names';
 import { encoderShapeFromConfig } from '../src/core/roofs';
@@ -264,7 +265,7 @@ const api: EmbedderApi = {
     return { info: current, files: [...files.values()], workerMs: performance.now() - t0 };
   },
 
-  async embed(texts: string[]): Promise<EmbedResult> {
+  async embed(texts: string[], opts: { order?: EmbedOrder } = {}): Promise<EmbedResult> {
     const t0 = performance.now();
     if (!extractor || !current) throw new RagtabError('ModelNotLoaded', 'The embedding model is not loaded yet.');
     const { dims, batchSize, pooling, normalize } = current;
@@ -275,7 +276,7 @@ const api: EmbedderApi = {
     // batch 32); sorted by token count 0.75% are (bench:retrieval's probe). Tokenising is < 0.5% of
     // the time, so counting first costs little. Rows go back to the caller's order.
     const order = texts.map((_, i) => i);
-    if (texts.length > batchSize) {
+    if (texts.length > batchSize && (opts.order ?? 'length') === 'length') {
       const tk = extractor.tokenizer as unknown as { encode(t: string): number[] };
       const lens = texts.map((t) => tk.encode(t).length);
       order.sort((a, b) => (lens[a] as number) - (lens[b] as number) || a - b);

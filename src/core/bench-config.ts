@@ -15,7 +15,7 @@ import * as v from 'valibot';
 import { RagtabError } from './errors';
 import { DEFAULT_EMBEDDING_MODEL } from './models';
 import { DEFAULT_WLLAMA_MODEL } from './capabilities';
-import { DEVICES, DTYPES, INDEX_KINDS, type IndexKind } from './vocabulary';
+import { DEVICES, DTYPES, EMBED_ORDERS, INDEX_KINDS, type IndexKind } from './vocabulary';
 import { KIND_BOUNDS, VECTOR_KINDS, defaultKindOptions } from './index-kinds';
 
 export const BENCH_CONFIG_VERSION = 1;
@@ -92,6 +92,7 @@ export const SWEEP_AXES = [
   'embedder.dtype',
   'embedder.threads',
   'embedder.batch',
+  'embedder.order',
   'chunking.mode',
   'chunking.size',
   'concurrency',
@@ -139,6 +140,8 @@ const EmbedderSchema = obj({
   device: oneOf(DEVICES),
   threads: v.union([v.literal('auto'), intIn(1, 64)], (i) => `expected an integer from 1 to 64 or "auto", got ${shown(i.input)}`),
   batch: intIn(1, 1024),
+  /** Texts sorted by token count before batching (`length`), or as given: what the sorting wins. */
+  order: v.optional(oneOf(EMBED_ORDERS), 'length'),
 });
 
 const LlmSchema = v.pipe(
@@ -400,7 +403,7 @@ const BASE = {
   version: BENCH_CONFIG_VERSION,
   corpus: { source: 'demo', url: null, name: null, maxDocs: null, hash: null },
   chunking: { mode: 'tokens', size: 128, overlap: 16 },
-  embedder: { model: DEFAULT_EMBEDDING_MODEL, revision: null, baseUrl: null, dtype: 'fp32', device: 'wasm', threads: 'auto', batch: 32 },
+  embedder: { model: DEFAULT_EMBEDDING_MODEL, revision: null, baseUrl: null, dtype: 'fp32', device: 'wasm', threads: 'auto', batch: 32, order: 'length' },
   index: 'exact',
   k: 10,
   contextChars: 4000,

@@ -121,7 +121,7 @@ export function toMarkdown(record: RunRecord, summary: RecordSummary = summarize
   out.push(`- **configuration**: ${r.config.name} (${r.status}), started ${r.startedAt}${r.sweep ? `, sweep cell ${r.sweep.index + 1}/${r.sweep.of}: ${Object.entries(r.sweep.values).map(([k, v]) => `${k}=${String(v)}`).join(', ')}` : ''}`);
   out.push(`- **corpus**: ${r.corpus ? `${r.corpus.name}: ${r.corpus.docs} documents, ${r.corpus.chunks} chunks, ${r.corpus.tokens} tokens (sha256 ${r.corpus.hash.slice(0, 12)}…)` : r.config.corpus.source}`);
   if (r.embedder) {
-    out.push(`- **embedder**: ${r.embedder.model} on ${r.embedder.device}${r.embedder.fallbackReason ? ` (asked for ${r.embedder.requestedDevice}: ${r.embedder.fallbackReason})` : ''}, ${r.embedder.dtype}, ${r.embedder.threads} thread(s), batch ${r.embedder.batchSize}`);
+    out.push(`- **embedder**: ${r.embedder.model} on ${r.embedder.device}${r.embedder.fallbackReason ? ` (asked for ${r.embedder.requestedDevice}: ${r.embedder.fallbackReason})` : ''}, ${r.embedder.dtype}, ${r.embedder.threads} thread(s), batch ${r.embedder.batchSize}${r.config.embedder.order === 'given' ? ', texts in the given order (not sorted by token count)' : ''}`);
   }
   out.push(`- **index**: ${r.config.index}, k ${r.config.k}; **LLM**: ${r.llm ? `${r.llm.engine} ${r.llm.model}` : 'none'}`);
   out.push(`- **method**: ${r.config.warmups} warm-up(s) excluded, ${r.config.iterations} iteration(s) of ${r.config.queries.count} queries${r.config.concurrency > 1 ? `, concurrency ${r.config.concurrency}` : ''}`);

@@ -15,7 +15,7 @@ import { deepFreeze, parseBenchConfig, type BenchConfig } from './bench-config';
 import { DEFAULT_WLLAMA_MODEL } from './capabilities';
 import type { ChunkParams } from './chunking';
 import { DEFAULT_EMBEDDING_MODEL, embeddingModelInfo } from './models';
-import type { Device, Dtype, IndexKind, LlmEngine, ModelSpec } from './vocabulary';
+import type { Device, Dtype, EmbedOrder, IndexKind, LlmEngine, ModelSpec } from './vocabulary';
 import type { KindOptions } from './index-kinds';
 
 export type CorpusChoice =
@@ -43,6 +43,8 @@ export interface Settings {
   dtype: Dtype;
   threads: number;
   batchSize: number;
+  /** Texts embedded sorted by token count (`length`, the default) or as given. */
+  embedOrder: EmbedOrder;
   chunking: ChunkParams;
   /**
    * The index kinds asked for: the first answers queries, the others are built and compared beside
@@ -134,6 +136,7 @@ export function toSettings(config: BenchConfig, hardwareConcurrency?: number): S
     dtype: e.dtype,
     threads: e.threads === 'auto' ? defaultThreads(hardwareConcurrency) : e.threads,
     batchSize: e.batch,
+    embedOrder: e.order,
     chunking: chunkParamsOf(config.chunking),
     indexKinds: indexKindsOf(config.index, config.kinds.compare),
     kindOptions: kindOptionsOf(config.kinds),
@@ -197,6 +200,7 @@ export function configFromSettings(s: Settings, o: FromSettingsOptions = {}): Be
       device: s.device,
       threads: o.threadsAuto?.embedder ? 'auto' : s.threads,
       batch: s.batchSize,
+      order: s.embedOrder,
     },
     index,
     kinds: { compare, ...structuredClone(s.kindOptions) },

@@ -12,6 +12,13 @@ export type Device = (typeof DEVICES)[number];
 /** Weights' number format (transformers.js `dtype`). */
 export const DTYPES = ['fp32', 'fp16', 'q8', 'q4'] as const;
 export type Dtype = (typeof DTYPES)[number];
+/**
+ * The order texts are embedded in: `length`, sorted by token count so that a batch holds texts of
+ * similar length and computes little padding (the default), or `given`, as the caller gave them
+ * (to measure what the sorting wins). The vectors come back in the caller's order either way.
+ */
+export const EMBED_ORDERS = ['length', 'given'] as const;
+export type EmbedOrder = (typeof EMBED_ORDERS)[number];
 
 /** How token vectors become one vector per text. */
 export type Pooling = 'mean' | 'cls';

@@ -58,7 +58,7 @@ export async function embedChunks(g: Ingestion, rec: StageRecorder, from: number
   const per = need(g.emb).info.batchSize * 4;
   for (let i = from; i < chunks.length; i += per) {
     const part = chunks.slice(i, i + per);
-    const r = await embedder.call('embed', (api) => api.embed(part.map((c) => c.text)), g.signal);
+    const r = await embedder.call('embed', (api) => api.embed(part.map((c) => c.text), { order: g.settings.embedOrder }), g.signal);
     workerMs += r.value.workerMs;
     g.tokens += r.value.tokens;
     g.batches.push(...r.value.batches);

@@ -28,6 +28,7 @@ describe('the app URL (short names)', () => {
       dtype: 'q8',
       threads: 3,
       batchSize: 8,
+      embedOrder: 'length',
       chunking: { mode: 'tokens', size: 64, overlap: 8 },
       indexKinds: ['voy'],
       kindOptions: defaultKindOptions(),
@@ -36,6 +37,9 @@ describe('the app URL (short names)', () => {
       llm: { engine: 'wllama', model: 'models/stories260K/stories260K.gguf', threads: 2, maxNewTokens: 32, contextSize: 256, seed: 7 },
     });
     expect(Object.keys(PARAM_ALIASES)).toHaveLength(34);
+    // a field without a short name is set by its path
+    expect(settings('benchSet=embedder.order=given').embedOrder).toBe('given');
+    expect(app('benchSet=embedder.order=random').errors[0]?.message).toMatch(/^embedder\.order: /);
   });
 
   it('keeps the old meanings: a local model reads from models/, a hub name, whole documents, web-llm without a model', () => {
