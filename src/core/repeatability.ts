@@ -6,6 +6,7 @@
 import { summarizeRecord, type Phase, type RunRecord, type StageStats } from './run-record';
 import { summarize } from './stats';
 import { fixed } from './figure-format';
+import { LEVEL, pairedRatio, type PairedRatio } from './robust-stats';
 
 export const REPEAT_TARGET_CV = 0.05;
 export const REPEAT_MIN_MS = 5;
@@ -55,6 +56,74 @@ export function repeatabilityTable(rows: readonly RepeatRow[], o: { targetCv?: n
     r.cv === null ? '—' : fixed(Math.abs(r.cv) * 100, 1),
     r.status === 'short' ? `n/a (≤ ${minMs} ms)` : r.status,
   ]);
+  const all = [head, ...body];
+  const w = head.map((_, c) => Math.max(...all.map((row) => (row[c] ?? '').length)));
+  return all.map((row, i) => row.map((cell, c) => (c < 2 || i === 0 ? cell.padEnd(w[c]!) : cell.padStart(w[c]!))).join('  ')).join('\n');
+}
+
+// ─────────────────────────── A/B: one change, paired runs ───────────────────────────
+
+export interface AbRow {
+  stage: string;
+  phase: Phase;
+  /** Each pair's p50, ms: A (the configuration as given) and B (with the change). */
+  a: number[];
+  b: number[];
+  /** B ÷ A: the median of the per-pair ratios of p50s, with its order-statistic interval. */
+  ratio: PairedRatio | null;
+}
+
+/**
+ * One change measured as pairs of runs (A then B, B then A, alternating, so a drift of the machine
+ * hits both sides alike): per stage, B ÷ A of its p50, the median of the pairs' ratios with its
+ * interval (pairedRatio). A stage missing from a run of a pair leaves that pair out of its row.
+ */
+export function abComparison(a: readonly RunRecord[], b: readonly RunRecord[], level?: number): AbRow[] {
+  if (a.length !== b.length) throw new RangeError(`pairs need as many A runs as B runs, got ${a.length} and ${b.length}`);
+  const p50 = (r: RunRecord) => {
+    const m = new Map<string, number>();
+    for (const s of summarizeRecord(r).stages) if (s.duration.p50 !== null) m.set(`${s.phase}\u0000${s.stage}`, s.duration.p50);
+    return m;
+  };
+  const pa = a.map(p50);
+  const pb = b.map(p50);
+  const keys: string[] = [];
+  for (const m of [...pa, ...pb]) for (const k of m.keys()) if (!keys.includes(k)) keys.push(k);
+  return keys.map((k) => {
+    const [phase, stage] = k.split('\u0000') as [Phase, string];
+    const xs: number[] = [];
+    const ys: number[] = [];
+    pa.forEach((m, i) => {
+      const x = m.get(k);
+      const y = pb[i]!.get(k);
+      if (x !== undefined && y !== undefined && x > 0) {
+        xs.push(x);
+        ys.push(y);
+      }
+    });
+    return { stage, phase, a: xs, b: ys, ratio: xs.length > 0 ? pairedRatio(ys, xs, level) : null };
+  });
+}
+
+/** The A/B rows as a plain-text table: medians of each side, B ÷ A with its interval, or "within noise". */
+export function abTable(rows: readonly AbRow[], level = LEVEL): string {
+  const ms = (p: number) => fixed(p, p >= 100 ? 0 : p >= 10 ? 1 : 2);
+  const med = (xs: number[]) => summarize(xs).p50 ?? undefined;
+  const head = ['stage', 'phase', 'pairs', 'A p50 (ms, median)', 'B p50 (ms, median)', `B ÷ A [${fixed(level * 100, 0)}% CI]`];
+  const body = rows.map((r) => {
+    const q = r.ratio;
+    const verdict =
+      !q || q.median === null
+        ? '—'
+        : q.ci === null
+          ? `${fixed(q.median, 3)} (no interval at n ${q.n})`
+          : q.differs
+            ? `${fixed(q.median, 3)} [${fixed(q.ci.lo, 3)}, ${fixed(q.ci.hi, 3)}]`
+            : `within noise [${fixed(q.ci.lo, 3)}, ${fixed(q.ci.hi, 3)}]`;
+    const ma = med(r.a);
+    const mb = med(r.b);
+    return [r.stage, r.phase, String(r.a.length), ma === undefined ? '—' : ms(ma), mb === undefined ? '—' : ms(mb), verdict];
+  });
   const all = [head, ...body];
   const w = head.map((_, c) => Math.max(...all.map((row) => (row[c] ?? '').length)));
   return all.map((row, i) => row.map((cell, c) => (c < 2 || i === 0 ? cell.padEnd(w[c]!) : cell.padStart(w[c]!))).join('  ')).join('\n');
