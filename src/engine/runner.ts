@@ -26,7 +26,7 @@ import { fillFromReports, newRecord, newRunId } from './record';
 export { newRunId } from './record';
 import { MemorySampler, REASONS, browserMemorySources, unreadableMemory, type MemorySources, type WorkerMemoryReader } from './memory';
 import { collectEnvironment } from './environment';
-import { afterNextFrame, pageHidden } from './settle';
+import { afterNextFrame, pageHidden, tabStartupSettled } from './settle';
 import { CALIBRATION_WORKLOAD, measureCalibration, measureDeviceLimits, type DeviceLimits } from './roofs';
 
 /** The parts of the session the runner uses: its public methods and state (RagSession satisfies it). */
@@ -187,6 +187,12 @@ export interface RunnerOptions {
    * workers); null: not measured (the record then has neither).
    */
   limits?: { start(): Promise<DeviceLimits>; after(): Promise<number[]> } | null;
+  /**
+   * Waits for the tab's own start-up work before the limits and the first step (default:
+   * tabStartupSettled in src/engine/settle.ts); what it could not wait for becomes a warning of the
+   * record. null: no wait.
+   */
+  startup?: (() => Promise<string[]>) | null;
   suiteName?: string;
   /**
    * A corpus the configuration cannot name (the user's files or a BEIR folder: a re-run of a shared
@@ -248,6 +254,10 @@ export class Runner {
     if (this.cancelled) abort.abort();
     const runId = newRunId();
     const record = newRecord({ id: runId, suite: this.opts.suiteName ?? 'retrieval', config, sweep, environment: await (this.opts.environment ?? collectEnvironment)() });
+    const startup = this.opts.startup === undefined ? tabStartupSettled : this.opts.startup;
+    // a Cancel during the wait ends it (the run then stops before its first step)
+    const aborted = new Promise<string[]>((r) => (abort.signal.aborted ? r([]) : abort.signal.addEventListener('abort', () => r([]), { once: true })));
+    if (startup) for (const w of await Promise.race([startup(), aborted])) record.warnings.push(`Started before the tab was quiet: ${w}; the first figures and the calibration before the run may be slower.`);
     const limits = this.opts.limits === undefined ? { start: () => measureDeviceLimits(), after: measureCalibration } : this.opts.limits;
     const start = limits ? await limits.start() : null;
     if (start) {

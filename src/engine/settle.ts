@@ -39,3 +39,58 @@ export function afterNextFrame(timeoutMs = 100): Promise<void> {
 export function pageHidden(): boolean | null {
   return typeof document === 'undefined' ? null : document.visibilityState === 'hidden';
 }
+
+/**
+ * What a run could not wait for before its first measurement, one sentence each (empty: the tab
+ * was quiet). A run started right after the page opened (the CLI does that, and so can a person)
+ * shared the tab with its own start-up: the app opening storage and probing the GPU, and, on a first
+ * visit, the service worker downloading and caching the app's files (tens of MB). Measured (issue 16,
+ * `bench:repeatability`, load ≈ 0 before the run): the calibration taken at the start was up to 2×
+ * slower and noisier than the one at the end, a "drift" of the tab, not of the machine.
+ */
+export async function tabStartupSettled(o: { timeoutMs?: number; appReady?: () => boolean } = {}): Promise<string[]> {
+  const timeoutMs = o.timeoutMs ?? 120_000;
+  const appReady = o.appReady ?? (() => typeof window === 'undefined' || !window.ragtab || window.ragtab.ready);
+  const left: string[] = [];
+  const deadline = Date.now() + timeoutMs;
+  const until = (p: Promise<unknown>): Promise<boolean> =>
+    new Promise<boolean>((resolve) => {
+      const t = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()));
+      p.then(
+        () => {
+          clearTimeout(t);
+          resolve(true);
+        },
+        () => {
+          clearTimeout(t);
+          resolve(true);
+        },
+      );
+    });
+  if (typeof window !== 'undefined' && !appReady()) {
+    const ok = await until(new Promise<void>((r) => window.addEventListener('ragtab-ready', () => r(), { once: true })));
+    if (!ok && !appReady()) left.push(`the app's start-up (storage, capability probe) had not finished after ${Math.round(timeoutMs / 1000)} s`);
+  }
+  const sw = typeof navigator !== 'undefined' ? navigator.serviceWorker : undefined;
+  const reg = sw ? await sw.getRegistration().catch(() => undefined) : undefined;
+  const pending = reg?.installing ?? reg?.waiting ?? null;
+  if (pending) {
+    const settled = new Promise<void>((r) => {
+      const check = (): void => {
+        if (pending.state === 'activated' || pending.state === 'redundant') r();
+      };
+      pending.addEventListener('statechange', check);
+      check();
+    });
+    // a worker that waits for its old version's pages to close never activates here: installed is enough
+    const installed = new Promise<void>((r) => {
+      const check = (): void => {
+        if (pending.state !== 'installing') r();
+      };
+      pending.addEventListener('statechange', check);
+      check();
+    });
+    if (!(await until(Promise.race([settled, installed])))) left.push(`the service worker was still installing (downloading and caching the app's files) after ${Math.round(timeoutMs / 1000)} s`);
+  }
+  return left;
+}

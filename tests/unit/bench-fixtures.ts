@@ -77,6 +77,10 @@ export interface FakeOptions {
   memory?: Partial<Record<'embedder' | 'index' | 'llm', WorkerMemory>>;
   /** The fake generator has no memory() (as the real one before it exposes its worker's). */
   llmWithoutMemory?: boolean;
+  /** The runner's start-up wait (default: none, what it waited for is logged in `order`). */
+  startup?: () => Promise<string[]>;
+  /** Filled with 'startup' and 'limits' in the order the runner called them. */
+  order?: string[];
 }
 
 export const NO_MEMORY: WorkerMemory = { wasmBytes: null, wasmMemories: 0, wasmReason: 'fixture', gpuBufferBytes: null, gpuBufferPeakBytes: null, gpuBufferCreatedBytes: null, gpuReason: 'fixture' };
@@ -347,7 +351,17 @@ export async function runFake(sets: readonly string[] = SMALL, fake: FakeOptions
     memorySources: fakeMemorySources(sources),
     hardwareConcurrency: 2,
     memoryTimeoutMs: 50,
-    limits: { start: async () => ({ roofs: structuredClone(FAKE_ROOFS), calibrationBeforeMs: [2, 2.1, 1.9, 2, 2.05] }), after: async () => [2, 2.02, 1.98, 2.1, 1.95] },
+    limits: {
+      start: async () => {
+        fake.order?.push('limits');
+        return { roofs: structuredClone(FAKE_ROOFS), calibrationBeforeMs: [2, 2.1, 1.9, 2, 2.05] };
+      },
+      after: async () => [2, 2.02, 1.98, 2.1, 1.95],
+    },
+    startup: async () => {
+      fake.order?.push('startup');
+      return fake.startup ? fake.startup() : [];
+    },
   });
   const config: BenchConfig = applySets(PRESETS.quick, sets);
   return { records: await runner.run(config), session };

@@ -181,6 +181,15 @@ describe('Runner over the retrieval suite', () => {
     expect(records[0]!.errors.at(-1)?.name).toBe('Cancelled');
   });
 
+  it("waits for the tab's start-up before the limits and the first step; what it could not wait for is a warning", async () => {
+    const order: string[] = [];
+    const { records } = await runFake(SMALL, { order, startup: async () => ['the service worker was still installing after 120 s'] });
+    expect(order).toEqual(['startup', 'limits']);
+    expect(records[0]!.warnings.some((w) => w.startsWith('Started before the tab was quiet: the service worker was still installing'))).toBe(true);
+    const quiet = await runFake(SMALL, { order: [] });
+    expect(quiet.records[0]!.warnings.filter((w) => w.startsWith('Started before'))).toEqual([]);
+  });
+
   it('runs a sweep: one record per cell, with its coordinates', async () => {
     const { records } = await runFake([...SMALL, 'reload=false', 'iterations=1', 'sweep=[{"path":"k","values":[1,5]},{"path":"embedder.batch","values":[8,16]}]']);
     expect(records).toHaveLength(4);
