@@ -6,6 +6,7 @@
  */
 import { expect, test, type Page } from '@playwright/test';
 import { askViaUi, ingestViaUi, shownError } from './helpers';
+import { decodeShareLink } from '../../src/core/share-link';
 
 test('no hub access: the error offers the local model; chosen, it ingests and answers; the set-up survives a reload and is remembered', async ({ page, context }) => {
   const hub: string[] = [];
@@ -131,6 +132,20 @@ test('the benchmark runs on the current set-up, in a session of its own: the use
   expect(await page.evaluate((k) => window.ragtab!.store!.indexes.get(k).then((m) => m?.complete), key)).toBe(true);
   // and it still answers, from its own workers
   expect(await askViaUi(page, 'what does the storage panel show')).toBe('ragtab-query-done');
+
+  // the report shows the run; a share link made now carries the set-up the newcomer chose
+  const report = page.locator('ragtab-report');
+  await expect(report.locator('[data-status]')).toHaveText('complete');
+  await expect(report.locator('#stats tr[data-stage="embed query"][data-phase="warm"]')).toBeVisible();
+  await armEvent(page, 'ragtab-share-created');
+  await page.locator('ragtab-share #create-share').click();
+  await armed(page);
+  const link = await page.locator('ragtab-share input[data-share-url]').inputValue();
+  expect(link).toMatch(/#share=[A-Za-z0-9_-]+$/);
+  const decoded = await decodeShareLink(link);
+  if (!decoded.ok) throw new Error(decoded.error.message);
+  expect(decoded.payload.config.embedder.model).toBe('lsa-wordpiece-256');
+  expect(decoded.payload.config.chunking).toMatchObject({ mode: 'tokens', size: 64 });
 });
 
 test("the LLM's threads field says the number the probe chose beside it, unless the address sets one", async ({ page }) => {
