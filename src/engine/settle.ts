@@ -75,22 +75,23 @@ export async function tabStartupSettled(o: { timeoutMs?: number; appReady?: () =
   const reg = sw ? await sw.getRegistration().catch(() => undefined) : undefined;
   const pending = reg?.installing ?? reg?.waiting ?? null;
   if (pending) {
-    const settled = new Promise<void>((r) => {
-      const check = (): void => {
-        if (pending.state === 'activated' || pending.state === 'redundant') r();
-      };
-      pending.addEventListener('statechange', check);
-      check();
-    });
-    // a worker that waits for its old version's pages to close never activates here: installed is enough
+    // Settled: installed (a worker that waits for its old version's pages to close never activates
+    // here), activated or redundant. Checked on each statechange and also every 250 ms: WebKitGTK
+    // 2.50 delivered no statechange to an idle page (seen: the worker activated after 4 s, the page
+    // heard nothing for 120 s), while the state read on a timer was right.
+    const done = (): boolean => pending.state !== 'installing' || reg?.installing !== pending;
+    let poll: ReturnType<typeof setInterval> | undefined;
     const installed = new Promise<void>((r) => {
       const check = (): void => {
-        if (pending.state !== 'installing') r();
+        if (done()) r();
       };
       pending.addEventListener('statechange', check);
+      poll = setInterval(check, 250);
       check();
     });
-    if (!(await until(Promise.race([settled, installed])))) left.push(`the service worker was still installing (downloading and caching the app's files) after ${Math.round(timeoutMs / 1000)} s`);
+    const ok = await until(installed);
+    clearInterval(poll);
+    if (!ok) left.push(`the service worker was still installing (downloading and caching the app's files) after ${Math.round(timeoutMs / 1000)} s`);
   }
   return left;
 }

@@ -26,6 +26,8 @@ test('the quick preset writes a record of the same schema', async () => {
     expect(r.samples.length).toBeGreaterThan(0);
     expect(r.environment.capabilities?.engine).toBe('webkit');
     expect(r.embedder?.threads).toBe(1);
+    // the run waited for the tab's start-up (the service worker caching the app) and did not give up on it
+    expect(r.warnings.filter((w) => w.startsWith('Started before the tab was quiet'))).toEqual([]);
   });
 });
 
