@@ -145,6 +145,8 @@ test.describe.serial('benchmark', () => {
     expect(ui.corpus?.name).toBe('ragtab docs (demo)');
     expectEverySample(ui);
     expect(ui.quality?.evaluated).toBe(40);
+    // started at once after the page opened: the run waited for the tab's start-up and did not give up on it
+    expect(ui.warnings.filter((w) => w.startsWith('Started before the tab was quiet'))).toEqual([]);
     const report = page.locator('ragtab-report');
     await expect(report.locator('[data-status]')).toHaveText('complete');
     await expect(report.locator('#stats tr[data-stage="embed query"][data-phase="warm"]')).toBeVisible();
