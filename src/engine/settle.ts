@@ -45,8 +45,9 @@ export function pageHidden(): boolean | null {
  * was quiet). A run started right after the page opened (the CLI does that, and so can a person)
  * shared the tab with its own start-up: the app opening storage and probing the GPU, and, on a first
  * visit, the service worker downloading and caching the app's files (tens of MB). Measured (issue 16,
- * `bench:repeatability`, load ≈ 0 before the run): the calibration taken at the start was up to 2×
- * slower and noisier than the one at the end, a "drift" of the tab, not of the machine.
+ * `bench:repeatability`, load ≈ 0 before the run): the calibration taken at the start was noisy,
+ * single repetitions up to 5× slower than the steady ones at the end: a "drift" of the tab, not of the
+ * machine. With this wait they agree within 3%.
  */
 export async function tabStartupSettled(o: { timeoutMs?: number; appReady?: () => boolean } = {}): Promise<string[]> {
   const timeoutMs = o.timeoutMs ?? 120_000;
