@@ -42,6 +42,16 @@ export function repeatability(records: readonly RunRecord[], o: { targetCv?: num
   });
 }
 
+/** A time in ms with the digits the tables use: none from 100 ms, one from 10, two below. */
+const msText = (p: number): string => fixed(p, p >= 100 ? 0 : p >= 10 ? 1 : 2);
+
+/** A plain-text table: the header and the first two columns (stage, phase) left-aligned, figures right-aligned. */
+function textTable(head: readonly string[], body: readonly string[][]): string {
+  const all = [head, ...body];
+  const w = head.map((_, c) => Math.max(...all.map((row) => (row[c] ?? '').length)));
+  return all.map((row, i) => row.map((cell, c) => (c < 2 || i === 0 ? cell.padEnd(w[c]!) : cell.padStart(w[c]!))).join('  ')).join('\n');
+}
+
 /** The rows as a plain-text table (one unit per column: ms, %). */
 export function repeatabilityTable(rows: readonly RepeatRow[], o: { targetCv?: number; minMs?: number } = {}): string {
   const target = o.targetCv ?? REPEAT_TARGET_CV;
@@ -52,13 +62,11 @@ export function repeatabilityTable(rows: readonly RepeatRow[], o: { targetCv?: n
     r.stage,
     r.phase,
     r.counts.join('/'),
-    ...r.p50s.map((p) => (p === null ? '—' : fixed(p, p >= 100 ? 0 : p >= 10 ? 1 : 2))),
+    ...r.p50s.map((p) => (p === null ? '—' : msText(p))),
     r.cv === null ? '—' : fixed(Math.abs(r.cv) * 100, 1),
     r.status === 'short' ? `n/a (≤ ${minMs} ms)` : r.status,
   ]);
-  const all = [head, ...body];
-  const w = head.map((_, c) => Math.max(...all.map((row) => (row[c] ?? '').length)));
-  return all.map((row, i) => row.map((cell, c) => (c < 2 || i === 0 ? cell.padEnd(w[c]!) : cell.padStart(w[c]!))).join('  ')).join('\n');
+  return textTable(head, body);
 }
 
 // ─────────────────────────── A/B: one change, paired runs ───────────────────────────
@@ -107,7 +115,6 @@ export function abComparison(a: readonly RunRecord[], b: readonly RunRecord[], l
 
 /** The A/B rows as a plain-text table: medians of each side, B ÷ A with its interval, or "within noise". */
 export function abTable(rows: readonly AbRow[], level = LEVEL): string {
-  const ms = (p: number) => fixed(p, p >= 100 ? 0 : p >= 10 ? 1 : 2);
   const med = (xs: number[]) => summarize(xs).p50 ?? undefined;
   const head = ['stage', 'phase', 'pairs', 'A p50 (ms, median)', 'B p50 (ms, median)', `B ÷ A [${fixed(level * 100, 0)}% CI]`];
   const body = rows.map((r) => {
@@ -122,9 +129,7 @@ export function abTable(rows: readonly AbRow[], level = LEVEL): string {
             : `within noise [${fixed(q.ci.lo, 3)}, ${fixed(q.ci.hi, 3)}]`;
     const ma = med(r.a);
     const mb = med(r.b);
-    return [r.stage, r.phase, String(r.a.length), ma === undefined ? '—' : ms(ma), mb === undefined ? '—' : ms(mb), verdict];
+    return [r.stage, r.phase, String(r.a.length), ma === undefined ? '—' : msText(ma), mb === undefined ? '—' : msText(mb), verdict];
   });
-  const all = [head, ...body];
-  const w = head.map((_, c) => Math.max(...all.map((row) => (row[c] ?? '').length)));
-  return all.map((row, i) => row.map((cell, c) => (c < 2 || i === 0 ? cell.padEnd(w[c]!) : cell.padStart(w[c]!))).join('  ')).join('\n');
+  return textTable(head, body);
 }
