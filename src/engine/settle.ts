@@ -49,9 +49,9 @@ export function pageHidden(): boolean | null {
  * single repetitions up to 5× slower than the steady ones at the end: a "drift" of the tab, not of the
  * machine. With this wait they agree within 3%.
  */
-export async function tabStartupSettled(o: { timeoutMs?: number; appReady?: () => boolean } = {}): Promise<string[]> {
+export async function tabStartupSettled(o: { timeoutMs?: number } = {}): Promise<string[]> {
   const timeoutMs = o.timeoutMs ?? 120_000;
-  const appReady = o.appReady ?? (() => typeof window === 'undefined' || !window.ragtab || window.ragtab.ready);
+  const appReady = (): boolean => typeof window === 'undefined' || !window.ragtab || window.ragtab.ready;
   const left: string[] = [];
   const deadline = Date.now() + timeoutMs;
   const until = (p: Promise<unknown>): Promise<boolean> =>
