@@ -30,8 +30,10 @@ interface SummaryCheck {
  * read-only (<ragtab-shared-run>), and after "Run on this device", the side-by-side comparison
  * (<ragtab-share-compare>). Two exported records can be compared the same way.
  * Property: `session` (else `window.ragtab`). Window events: `ragtab-share-opened` (detail
- * {ok, name?, message?}), `ragtab-share-created` ({url, chars, includesRecord, recordOmitted}),
- * `ragtab-share-compared`, `ragtab-share-failed` ({name, message}).
+ * {ok, name?, message?}), `ragtab-share-created` ({url, chars, includesRecord, recordOmitted}) or
+ * `ragtab-share-create-failed` ({name, message}); after "Run on this device": `ragtab-share-asks`
+ * ({for: 'consent' | 'confirmation'}) when it waits for the person first, then
+ * `ragtab-share-compared` or `ragtab-share-failed` ({name, message}).
  */
 export class RagtabShare extends LitElement {
   static override properties = {
@@ -218,6 +220,7 @@ export class RagtabShare extends LitElement {
     } catch (e) {
       this._linkError = errorInfo(e);
       this._link = null;
+      window.dispatchEvent(new CustomEvent('ragtab-share-create-failed', { detail: this._linkError }));
     } finally {
       this._making = false;
     }
@@ -278,12 +281,14 @@ export class RagtabShare extends LitElement {
     const needs = fetchTargets(payload.config, payload.pins, document.baseURI).filter((t) => t.verdict === 'consent' || t.verdict === 'refused');
     if (needs.length > 0 && !this.consented) {
       this._consent = needs;
+      window.dispatchEvent(new CustomEvent('ragtab-share-asks', { detail: { for: 'consent' } }));
       return;
     }
     this._consent = null;
     const concerns = this.factsOf(payload).cost.concerns;
     if (concerns.length > 0 && !this.confirmed) {
       this._confirm = concerns;
+      window.dispatchEvent(new CustomEvent('ragtab-share-asks', { detail: { for: 'confirmation' } }));
       return;
     }
     this._confirm = null;

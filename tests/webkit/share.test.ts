@@ -8,7 +8,7 @@ import { inject } from 'vitest';
 import { chromium, type Page } from '@playwright/test';
 import { BASE_FLAGS, resolveChromium } from '../../scripts/lib/chromium';
 import { withApp } from './lib/session';
-import type { App } from './lib/page';
+import { trace, type App } from './lib/page';
 import { encodeShareData, SHARE_VERSION } from '../../src/core/share-link';
 import { applySets } from '../../src/core/bench-config';
 import { makePins } from '../../src/core/share-summary';
@@ -26,10 +26,32 @@ async function chromiumPage<T>(fn: (page: Page) => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * Arms listeners for the first of `names` in the Chromium page. While it waits, the page's state is
+ * logged every minute (a wait that never ends says where it stopped); each wait is logged.
+ */
 function waitFor(page: Page, names: string[]): Promise<{ name: string; detail: unknown }> {
-  return page.evaluate(
+  const t0 = Date.now();
+  trace(`[chromium] waiting for ${names.join(' | ')}`);
+  const fired = page.evaluate(
     (names) => new Promise<{ name: string; detail: unknown }>((r) => names.forEach((n) => window.addEventListener(n, (e) => r({ name: n, detail: (e as CustomEvent).detail ?? null }), { once: true }))),
     names,
+  );
+  const state = () =>
+    page
+      .evaluate(() => JSON.stringify({ status: window.ragtab?.status, busy: window.ragtab?.busy, url: location.href.slice(0, 80) }))
+      .then(async (s) => `${s} · share status: ${await page.locator('ragtab-share [data-share-status]').textContent({ timeout: 1000 }).catch(() => 'none')}`);
+  const every = setInterval(() => void state().then((s) => trace(`[chromium] still waiting for ${names.join(' | ')} after ${Math.round((Date.now() - t0) / 1000)} s: ${s}`), (e: Error) => trace(`[chromium] page state unreadable: ${e.message}`)), 60_000);
+  return fired.then(
+    (f) => {
+      clearInterval(every);
+      trace(`[chromium] ${f.name} after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      return f;
+    },
+    (e: unknown) => {
+      clearInterval(every);
+      throw e;
+    },
   );
 }
 
@@ -43,16 +65,19 @@ async function runAndShareInChromium(page: Page, base: string): Promise<string> 
   await page.locator('ragtab-query input[name=question]').fill(QUESTION);
   await page.locator('ragtab-query button[type=submit]').click();
   expect((await fired).name).toBe('ragtab-query-done');
-  fired = waitFor(page, ['ragtab-share-created']);
+  fired = waitFor(page, ['ragtab-share-created', 'ragtab-share-create-failed']);
   await page.locator('ragtab-share #create-share').click();
-  return ((await fired).detail as { url: string }).url;
+  const created = await fired;
+  expect(created.name, JSON.stringify(created.detail)).toBe('ragtab-share-created');
+  return (created.detail as { url: string }).url;
 }
 
 async function runAndShareInWebKit(app: App): Promise<string> {
   await app.open(QS);
   expect((await app.ingest()).name).toBe('ragtab-ingested');
   expect((await app.ask(QUESTION)).name).toBe('ragtab-query-done');
-  const created = await app.act(['ragtab-share-created'], app.click('ragtab-share', '#create-share'));
+  const created = await app.act(['ragtab-share-created', 'ragtab-share-create-failed'], app.click('ragtab-share', '#create-share'));
+  expect(created.name, JSON.stringify(created.detail)).toBe('ragtab-share-created');
   return (created.detail as { url: string }).url;
 }
 
@@ -67,7 +92,7 @@ test('a link made in Chromium opens in WebKit, re-runs and compares', async () =
       `for (;;) { if ($('ragtab-share', 'ragtab-shared-run')) return 'run'; const e = $('ragtab-share', '[data-share-error]'); if (e) return 'error ' + e.getAttribute('data-share-error'); await new Promise((r) => requestAnimationFrame(r)); }`,
     );
     expect(verdict).toBe('run');
-    const done = await app.act(['ragtab-share-compared', 'ragtab-share-failed'], app.click('ragtab-share', 'ragtab-shared-run', '[data-run-shared]'));
+    const done = await app.act(['ragtab-share-compared', 'ragtab-share-failed', 'ragtab-share-asks'], app.click('ragtab-share', 'ragtab-shared-run', '[data-run-shared]'));
     expect(done.name, JSON.stringify(done.detail)).toBe('ragtab-share-compared');
     const rows = await app.run<number>(`const c = $('ragtab-share', 'ragtab-share-compare'); await settled(c); return c.shadowRoot.querySelectorAll('tr[data-compare-row]').length;`);
     expect(rows).toBeGreaterThan(0);
@@ -78,10 +103,11 @@ test('a link made in WebKit opens in Chromium, re-runs and compares', async () =
   const link = await withApp((app) => runAndShareInWebKit(app));
   expect(link).toMatch(/#share=[A-Za-z0-9_-]+$/);
   await chromiumPage(async (page) => {
+    trace(`[chromium] opening the link (${link.length} characters)`);
     await page.goto(link);
     await page.waitForFunction(() => !!window.ragtab);
     await page.locator('ragtab-share [data-shared-run]').waitFor({ timeout: 60_000 });
-    const fired = waitFor(page, ['ragtab-share-compared', 'ragtab-share-failed']);
+    const fired = waitFor(page, ['ragtab-share-compared', 'ragtab-share-failed', 'ragtab-share-asks']);
     await page.locator('ragtab-share [data-run-shared]').click();
     const done = await fired;
     expect(done.name, JSON.stringify(done.detail)).toBe('ragtab-share-compared');

@@ -7,6 +7,15 @@
 import type { WebDriver } from 'selenium-webdriver';
 
 /**
+ * One line per wait on the app (what, then what came and when; vitest heads it with the test's
+ * name), so a run that hangs says in its log which step it hung in: a WebDriver script waiting for
+ * an event cannot be asked anything else meanwhile.
+ */
+export function trace(msg: string): void {
+  console.log(`[${new Date().toISOString().slice(11, 19)}] ${msg}`);
+}
+
+/**
  * In-page helpers, prepended to every script. `$(path)`: an element by a path of selectors, each
  * looked up inside the shadow root of the one before (`$('ragtab-setup', '#ingest')`), starting at
  * <ragtab-app>'s shadow root; null when missing. `settled(el)`: waits for a Lit element (and its
@@ -42,19 +51,25 @@ ${LIB}
   /** Opens the app (`?params`) or a path under it, and waits until it is mounted and its storage opened. */
   async open(params: Record<string, string | number> | string = {}, hash = ''): Promise<void> {
     const url = typeof params === 'string' ? new URL(params, this.base).href : `${this.base}?${new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)]))}${hash}`;
+    trace(`opening ${url.length > 120 ? url.slice(0, 120) + '…' : url}`);
     await this.driver.get('about:blank');
     await this.driver.get(url);
     await this.run(`if (!(window.ragtab && window.ragtab.ready)) await new Promise((r) => window.addEventListener('ragtab-ready', () => r(), { once: true }));`);
+    trace('ready');
   }
 
   /** Arms listeners for `events`, runs `action` (a function body using the LIB helpers), and resolves with the first event fired. */
   async act(events: string[], action: string, ...args: unknown[]): Promise<Fired> {
-    return this.run<Fired>(
+    const t0 = Date.now();
+    trace(`waiting for ${events.join(' | ')}`);
+    const fired = await this.run<Fired>(
       `const fired = new Promise((resolve) => { for (const n of ${JSON.stringify(events)}) window.addEventListener(n, (e) => resolve({ name: n, detail: e.detail === undefined ? null : JSON.parse(JSON.stringify(e.detail)) }), { once: true }); });
        await (async () => { ${action} })();
        return await fired;`,
       ...args,
     );
+    trace(`${fired.name} after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    return fired;
   }
 
   /** Clicks an element by its shadow path. */
