@@ -13,7 +13,7 @@ import {
   quantizeInt8,
 } from '../../src/core/quantize';
 import { exactTopK, normalizeRows } from '../../src/core/topk';
-import { BinaryStore, Int8Store, buildQuantModule, quantSimdSupported, rescore, topKOfInts } from '../../workers/lib/quant-scan';
+import { BinaryStore, Int8Store, buildQuantModule, nearestOfSmallInts, quantSimdSupported, rescore, topKOfInts } from '../../workers/lib/quant-scan';
 
 function randomUnit(count: number, dims: number, seed: number, bias = 0): Float32Array {
   const r = rng(seed);
@@ -164,6 +164,22 @@ describe('SIMD kernels (workers/lib/quant-scan.ts)', () => {
       expect(Array.from(i8js.candidates(q, 10).indices)).toEqual(Array.from(wantI8.indices.subarray(0, 10)));
     });
   }
+
+  it('the counting selection of Hamming distances gives what the heap gives, ties to the lower row', () => {
+    let seed = 7;
+    const rnd = (n: number) => (seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n;
+    for (const [count, max] of [[1, 8], [5, 0], [300, 4], [2000, 384], [2000, 24]] as const) {
+      const d = Int32Array.from({ length: count }, () => rnd(max + 1));
+      for (const k of [1, 3, 10, 200, count, count + 5]) {
+        const got = nearestOfSmallInts(d, count, k, max);
+        const want = topKOfInts(d, count, k, -1);
+        expect(Array.from(got.indices), `count ${count} max ${max} k ${k}`).toEqual(Array.from(want.indices));
+        expect(Array.from(got.scores)).toEqual(Array.from(want.scores));
+      }
+    }
+    expect(nearestOfSmallInts(new Int32Array(0), 0, 10, 8).indices.length).toBe(0);
+    expect(() => nearestOfSmallInts(Int32Array.of(3, 9), 2, 1, 8)).toThrow(/score 9 of row 1 is outside \[0, 8\]/);
+  });
 
   it('extreme codes do not overflow the i16 pair sum', () => {
     const dims = 32;

@@ -8,13 +8,21 @@
  * Modules are assembled here with simd-scan.ts's emitter, one per (kind, stride), the stride an
  * immediate. Only SIMD128 instructions are used, never relaxed SIMD (Safari rejects a module with
  * one relaxed instruction):
- *   int8dots(codes, count, stride, query, out)  per row Σ w_j·c_j: i16x8.extmul_{low,high}_i8x16_s,
- *                                               i16x8.add (|c|,|w| ≤ 127: the pair fits an i16),
- *                                               i32x4.extadd_pairwise_i16x8_s, i32x4.add; → i32
+ *   int8dots(codes, count, stride, query, out)  per row Σ w_j·c_j: the codes widened to i16
+ *                                               (i16x8.extend_{low,high}_i8x16_s), times the query's
+ *                                               weights, stored already widened to i16, by
+ *                                               i32x4.dot_i16x8_s (pairs of products summed, exact:
+ *                                               |c|,|w| ≤ 127), i32x4.add; → i32
  *   hamming(codes, count, stride, query, out)   per row popcount(codes ⊕ query): v128.xor,
  *                                               i8x16.popcnt, i8x16.add (flushed to i32 lanes every
  *                                               31 steps: a u8 lane holds 31 × 8); → i32
- * Layout of a store's memory: [query: stride bytes, 64-aligned][codes: capacity × stride][out: capacity i32].
+ * Layout of a store's memory: [query: stride bytes (binary) or stride i16 weights (int8), 64-aligned]
+ * [codes: capacity × stride][out: capacity i32][PREFETCH_BYTES + 64 free: the kernels load ahead].
+ *
+ * Why dot_i16x8 (measured, bench:retrieval --only kinds --quick, Chromium 156 on x64): the earlier
+ * int8 kernel (extmul low and high, i16 add, extadd_pairwise) took more instructions per 16 bytes
+ * than the load it waits for; x64 has one instruction for dot_i16x8_s (pmaddwd) and one or two for
+ * each widening. Figures in bench/README-retrieval.md.
  */
 import { binarize, binaryStride, hammingJs, int8DotsJs, int8Query, int8Stride, quantizeInt8, type Int8Params } from '../../src/core/quantize';
 import { TopKHeap, type TopK } from '../../src/core/topk';
@@ -29,19 +37,28 @@ const ins = {
   xor: simd(0x51),
   popcnt: simd(0x62),
   i8add: simd(0x6e),
-  i16add: simd(0x8e),
   i32x4add: simd(0xae),
-  extmulLowS: simd(0x9c),
-  extmulHighS: simd(0x9d),
+  extendLowS: simd(0x87),
+  extendHighS: simd(0x88),
+  dotI16: simd(0xba),
   pairI8U: simd(0x7d),
-  pairI16S: simd(0x7e),
   pairI16U: simd(0x7f),
   lane: (l: number) => simd(0x1b, l),
   i32store: (offset: number) => [0x36, 2, ...uleb(offset)],
   i32add: [0x6a],
+  load8u: (offset: number) => [0x2d, 0, ...uleb(offset)],
+  drop: [0x1a],
 };
 
 export type QuantKind = 'int8' | 'binary';
+/**
+ * Bytes ahead of the row being scored that each row's kernel step touches (one byte load per 64-byte
+ * line, its value dropped): a software prefetch, which wasm does not have. Measured in Chromium 156
+ * on this x64 VM, 60k × 384 codes read cold from memory, alternating kernels in one page: int8
+ * 3.9 → 3.1 ms, binary 1.0 → 0.8 ms; 1,536 to 12,288 bytes ahead gave the same. The memory keeps
+ * this many bytes (and a line) free after the last score, so a load ahead never leaves it.
+ */
+export const PREFETCH_BYTES = 4096;
 
 /** Horizontal sum of the i32x4 in local `v` onto the stack. */
 function hsumI32(v: number): number[] {
@@ -54,17 +71,17 @@ function hsumI32(v: number): number[] {
 }
 
 function kernelBody(kind: QuantKind, stride: number): number[] {
-  // params: 0 codes, 1 count, 2 stride, 3 query, 4 out; locals: 5.. v128
+  // params: 0 codes, 1 count, 2 stride, 3 query, 4 out; locals: 5..8 v128
   const [P, COUNT, STRIDE, Q, OUT] = [0, 1, 2, 3, 4];
-  const [A0, A1, C, W, A8] = [5, 6, 7, 8, 9];
+  const [A0, A1, C, A8] = [5, 6, 7, 8];
   const steps = stride / 16;
   const row: number[] = [...ins.zero, ...op.set(A0), ...ins.zero, ...op.set(A1)];
+  for (let l = 0; l < Math.ceil(stride / 64); l++) row.push(...op.get(P), ...ins.load8u(PREFETCH_BYTES + 64 * l), ...ins.drop);
   if (kind === 'int8') {
     for (let s = 0; s < steps; s++) {
-      const acc = s % 2 === 0 ? A0 : A1;
-      row.push(...op.get(P), ...ins.load(16 * s), ...op.set(C), ...op.get(Q), ...ins.load(16 * s), ...op.set(W));
-      row.push(...op.get(C), ...op.get(W), ...ins.extmulLowS, ...op.get(C), ...op.get(W), ...ins.extmulHighS, ...ins.i16add);
-      row.push(...ins.pairI16S, ...op.get(acc), ...ins.i32x4add, ...op.set(acc));
+      row.push(...op.get(P), ...ins.load(16 * s), ...op.set(C));
+      row.push(...op.get(C), ...ins.extendLowS, ...op.get(Q), ...ins.load(32 * s), ...ins.dotI16, ...op.get(A0), ...ins.i32x4add, ...op.set(A0));
+      row.push(...op.get(C), ...ins.extendHighS, ...op.get(Q), ...ins.load(32 * s + 16), ...ins.dotI16, ...op.get(A1), ...ins.i32x4add, ...op.set(A1));
     }
   } else {
     const flush = [...op.get(A8), ...ins.pairI8U, ...ins.pairI16U, ...op.get(A0), ...ins.i32x4add, ...op.set(A0), ...ins.zero, ...op.set(A8)];
@@ -89,7 +106,7 @@ function kernelBody(kind: QuantKind, stride: number): number[] {
     ...op.br(0),
     ...op.end, ...op.end,
   ];
-  return [...vec([[5, V128]]), ...code, ...op.end];
+  return [...vec([[4, V128]]), ...code, ...op.end];
 }
 
 /** The module's bytes: one function, `int8dots` or `hamming`, specialised for `stride` bytes. */
@@ -145,6 +162,36 @@ export function topKOfInts(scores: Int32Array, count: number, k: number, sign: 1
   return heap.result();
 }
 
+/**
+ * The `k` smallest of `count` integer scores in [0, max] (Hamming distances), exactly as
+ * topKOfInts(scores, count, k, −1) gives them (scores −distance, best first, ties to the lower
+ * row), by counting instead of a heap: a histogram of the distances finds the cut, one pass
+ * collects the rows under it in row order, a stable sort by distance orders them. Measured in
+ * Chromium 156 (60k rows, k = 200): the heap took about a third of a binary query.
+ */
+export function nearestOfSmallInts(scores: Int32Array, count: number, k: number, max: number): TopK {
+  if (count === 0) return { indices: new Int32Array(0), scores: new Float32Array(0) };
+  const n = Math.max(1, Math.min(k, count));
+  const hist = new Uint32Array(max + 1);
+  for (let r = 0; r < count; r++) {
+    const d = scores[r] as number;
+    if (!(d >= 0 && d <= max)) throw new RangeError(`score ${d} of row ${r} is outside [0, ${max}]`);
+    hist[d] = (hist[d] as number) + 1;
+  }
+  let cut = 0;
+  let below = 0;
+  for (; cut < max && below + (hist[cut] as number) < n; cut++) below += hist[cut] as number;
+  let ties = n - below;
+  const rows = new Int32Array(n);
+  let m = 0;
+  for (let r = 0; r < count && m < n; r++) {
+    const d = scores[r] as number;
+    if (d < cut || (d === cut && ties-- > 0)) rows[m++] = r;
+  }
+  const order = Array.from(rows).sort((a, b) => (scores[a] as number) - (scores[b] as number));
+  return { indices: Int32Array.from(order), scores: Float32Array.from(order, (r) => -(scores[r] as number)) };
+}
+
 // ───────────────────────────── stores ─────────────────────────────
 
 const PAGE = 65536;
@@ -174,7 +221,7 @@ abstract class CodeStore {
     this.dims = dims;
     this.stride = stride;
     this.simd = !opts.forceJs && quantSimdSupported();
-    this.codesPtr = align(stride, 64);
+    this.codesPtr = align(kind === 'int8' ? 2 * stride : stride, 64);
     if (this.simd) {
       this.memory = new WebAssembly.Memory({ initial: 1 });
       this.kernel = instantiate(kind, stride, this.memory);
@@ -204,7 +251,7 @@ abstract class CodeStore {
       next.set(this.js.subarray(0, this.count * this.stride));
       this.js = next;
     } else {
-      const need = this.codesPtr + cap * this.stride + cap * 4;
+      const need = this.codesPtr + cap * this.stride + cap * 4 + PREFETCH_BYTES + 64;
       const have = this.memory.buffer.byteLength;
       if (need > have) {
         try {
@@ -244,7 +291,8 @@ abstract class CodeStore {
         ? int8DotsJs(new Int8Array(codes.buffer, codes.byteOffset, codes.length), this.stride, this.count, new Int8Array(query.buffer, query.byteOffset, query.length))
         : hammingJs(codes, this.stride, this.count, query);
     }
-    new Uint8Array(this.memory.buffer, 0, this.stride).set(query);
+    if (this.kind === 'int8') new Int16Array(this.memory.buffer, 0, this.stride).set(new Int8Array(query.buffer, query.byteOffset, query.length));
+    else new Uint8Array(this.memory.buffer, 0, this.stride).set(query);
     const out = this.outPtr;
     this.kernel(this.codesPtr, this.count, this.stride, 0, out);
     return new Int32Array(this.memory.buffer, out, this.count);
@@ -315,7 +363,7 @@ export class BinaryStore extends CodeStore {
   /** The `n` rows nearest in Hamming distance; scores are −distance (ties to the lower row). */
   candidates(query: Float32Array, n: number): TopK {
     const q = binarize(query, this.dims, new Uint8Array(this.stride), this.stride);
-    return topKOfInts(this.scoreCodes(q), this.count, n, -1);
+    return nearestOfSmallInts(this.scoreCodes(q), this.count, n, this.stride * 8);
   }
 }
 
