@@ -82,6 +82,8 @@ test('a stored index kind (int8 codes) that fails its checksum is built again, s
   await withApp(async (app) => {
     const qs = `${QS}&index=int8`;
     expect((await ingestFresh(app, qs)).fromStorage).toBe(false);
+    // the int8 scan runs in WebAssembly SIMD in WebKit too (a kernel WebKit refused would fall back to JavaScript)
+    expect(await app.run<string | null>(`return window.ragtab.lastIngest.builds.find((b) => b.kind === 'int8')?.detail?.scan ?? null;`)).toBe('wasm-simd');
     const reference = await topIds(app);
     expect(await ingestFresh(app, qs)).toEqual({ fromStorage: true, warnings: [] });
     expect(await app.run<number>(FLIP_INT8)).toBeGreaterThan(0);
