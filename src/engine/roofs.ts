@@ -18,9 +18,48 @@ export interface RoofOptions {
   bandwidthBytes?: number;
 }
 
-function roofsWorker(): { worker: Worker; api: Comlink.Remote<RoofsApi> } {
+type RoofsWorker = { worker: Worker; api: Comlink.Remote<RoofsApi> };
+
+function roofsWorker(): RoofsWorker {
   const worker = new Worker(new URL('../../workers/roofs.worker.ts', import.meta.url), { type: 'module', name: 'roofs' });
   return { worker, api: Comlink.wrap<RoofsApi>(worker) };
+}
+
+function dispose(w: RoofsWorker): void {
+  w.api[Comlink.releaseProxy]();
+  w.worker.terminate();
+}
+
+/**
+ * A roofs worker that has answered its first call (whether it validates SIMD). A worker whose start
+ * fails (an error event before the answer) is replaced once: WebKitGTK 2.50 fires a bare error
+ * event, and never runs the script, for about every other module worker started soon after another
+ * of the same script was terminated (seen in the WebKit lane: six in a row went ok, error, ok,
+ * error, ok, error; 200 ms apart, one of four failed; distinct URLs never). Without this, the
+ * calibration that follows the roofs waited out its deadline (15 s) on every first ingestion in
+ * WebKit, and recorded no calibration.
+ */
+async function startedRoofsWorker(what: string): Promise<RoofsWorker & { simd: boolean }> {
+  for (let attempt = 1; ; attempt++) {
+    const w = roofsWorker();
+    let onError: (e: Event) => void = () => undefined;
+    const failed = new Promise<never>((_, reject) => {
+      onError = (e: Event) => {
+        e.preventDefault();
+        reject(new Error(`${what} failed to start${e instanceof ErrorEvent && e.message ? `: ${e.message}` : ' (an error event without a message)'}`));
+      };
+      w.worker.addEventListener('error', onError);
+    });
+    try {
+      const simd = await bounded(Promise.race([w.api.simd(), failed]), what);
+      return { ...w, simd };
+    } catch (e) {
+      dispose(w);
+      if (attempt >= 2 || !/failed to start/.test((e as Error).message)) throw e;
+    } finally {
+      w.worker.removeEventListener('error', onError);
+    }
+  }
 }
 
 const why = (e: unknown) => (e instanceof Error ? `${e.name}: ${e.message}` : String(e));
@@ -60,14 +99,14 @@ async function measureRoofs(o: RoofOptions): Promise<DeviceRoofs> {
   const ms = o.matmulMs ?? 100;
   const isolated = globalThis.crossOriginIsolated === true;
   const timer = { resolutionMs: timerResolution(), crossOriginIsolated: isolated };
-  const workers: Array<ReturnType<typeof roofsWorker>> = [];
+  const workers: RoofsWorker[] = [];
   let bandwidth: DeviceRoofs['bandwidth'];
   let simd1: DeviceRoofs['simd1'];
   let simdN: DeviceRoofs['simdN'];
   try {
-    const first = roofsWorker();
+    const first = await startedRoofsWorker('the roofs worker');
     workers.push(first);
-    if (!(await bounded(first.api.simd(), 'the roofs worker'))) {
+    if (!first.simd) {
       const reason = 'WebAssembly SIMD does not validate in this browser';
       return { version: 1, durationMs: performance.now() - t0, timer, bandwidth: { available: false, reason }, simd1: { available: false, reason }, simdN: { available: false, reason } };
     }
@@ -86,15 +125,12 @@ async function measureRoofs(o: RoofOptions): Promise<DeviceRoofs> {
     const threads = Math.max(1, Math.min(16, o.threads ?? (typeof navigator !== 'undefined' ? navigator.hardwareConcurrency : 1) ?? 1));
     simdN = await nThreads(threads, ms, isolated, workers);
   } finally {
-    for (const w of workers) {
-      w.api[Comlink.releaseProxy]();
-      w.worker.terminate();
-    }
+    for (const w of workers) dispose(w);
   }
   return { version: 1, durationMs: performance.now() - t0, timer, bandwidth, simd1, simdN };
 }
 
-async function nThreads(threads: number, ms: number, isolated: boolean, workers: Array<ReturnType<typeof roofsWorker>>): Promise<RoofValue<{ threads: number; gflops: number; perThread: number[] }>> {
+async function nThreads(threads: number, ms: number, isolated: boolean, workers: RoofsWorker[]): Promise<RoofValue<{ threads: number; gflops: number; perThread: number[] }>> {
   if (threads < 2) return { available: false, reason: 'this device reports one logical core' };
   if (!isolated || typeof SharedArrayBuffer === 'undefined') {
     return { available: false, reason: isolated ? 'SharedArrayBuffer is not available in this browser (one thread only)' : 'the page is not cross-origin isolated, so there is no SharedArrayBuffer (one thread only)' };
@@ -102,10 +138,9 @@ async function nThreads(threads: number, ms: number, isolated: boolean, workers:
   try {
     const pages = sharedMatmulPages(threads);
     const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
-    while (workers.length < threads) workers.push(roofsWorker());
     // every worker loaded and answering first, so that they then run together (a late one would
     // leave the others running alone for a while, and the sum would overstate)
-    await bounded(Promise.all(workers.map((w) => w.api.simd())), 'the roofs workers');
+    while (workers.length < threads) workers.push(await startedRoofsWorker('a roofs worker'));
     // all at once: each worker on its own region (matmulBytes(ROOF_MATMUL) rounded to pages)
     const runs = await bounded(Promise.all(workers.slice(0, threads).map((w, region) => w.api.matmul({ ms, shared: { memory, region } }))), `the ${threads}-thread multiply on one shared memory`);
     const perThread = runs.map((r) => r.gflops);
@@ -128,18 +163,16 @@ export const CALIBRATION_WORKLOAD = `${CALIBRATION_REPS} repetitions of ${CALIBR
  * repetition. Empty when it cannot run (no worker, no SIMD): the drift is then unknown, never made up.
  */
 export async function measureCalibration(): Promise<number[]> {
-  let w: ReturnType<typeof roofsWorker> | null = null;
+  let w: RoofsWorker | null = null;
   try {
-    w = roofsWorker();
-    if (!(await bounded(w.api.simd(), 'the calibration worker'))) return [];
-    return await bounded(w.api.calibrate({ reps: CALIBRATION_REPS, calls: CALIBRATION_CALLS }), 'the calibration');
+    const started = await startedRoofsWorker('the calibration worker');
+    w = started;
+    if (!started.simd) return [];
+    return await bounded(started.api.calibrate({ reps: CALIBRATION_REPS, calls: CALIBRATION_CALLS }), 'the calibration');
   } catch {
     return [];
   } finally {
-    if (w) {
-      w.api[Comlink.releaseProxy]();
-      w.worker.terminate();
-    }
+    if (w) dispose(w);
   }
 }
 

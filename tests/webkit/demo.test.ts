@@ -48,6 +48,12 @@ test('the demo ingests, answers, and gives the same top-10 and quality figures a
     await app.open(PARAMS);
     const ingested = await app.ingest();
     expect(ingested.name, JSON.stringify(ingested.detail)).toBe('ragtab-ingested');
+    // the first ingestion took the tab's roofs and its calibration (WebKitGTK once lost the
+    // calibration to a roofs worker that failed to start: src/engine/roofs.ts startedRoofsWorker)
+    const limits = await app.run<{ calibration: number; simd1: boolean; bandwidth: boolean }>(
+      `const l = window.ragtab.deviceLimits; return { calibration: l.calibrationBeforeMs.length, simd1: l.roofs.simd1.available, bandwidth: l.roofs.bandwidth.available };`,
+    );
+    expect(limits).toEqual({ calibration: 15, simd1: true, bandwidth: true });
     const asked = await app.ask(QUESTION);
     expect(asked.name, JSON.stringify(asked.detail)).toBe('ragtab-query-done');
     const shown = await app.run<number>(`const r = $('ragtab-results'); await settled(r); return r.shadowRoot.querySelectorAll('li').length;`);
