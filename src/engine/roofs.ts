@@ -69,10 +69,10 @@ const CALL_DEADLINE_MS = 15_000;
 
 /**
  * A roofs call that gives up after `CALL_DEADLINE_MS`, so a roofs measurement never holds an
- * ingestion or a benchmark up. Seen in WebKitGTK: the measurement never returned while each
- * single-thread call answered in a direct probe, which leaves the N-thread multiply on one shared
- * WebAssembly.Memory (which message is lost was not traced). A deadline on every worker call
- * belongs in the worker bridge (src/engine/bridge.ts) with worker liveness (issue 12).
+ * ingestion or a benchmark up. What once ran into it in WebKitGTK (read then as the N-thread
+ * multiply never answering; WebKitGTK has no SharedArrayBuffer, so that multiply never runs there)
+ * was a calibration worker that failed to start: see startedRoofsWorker. A deadline on every
+ * worker call belongs in the worker bridge (src/engine/bridge.ts) with worker liveness (issue 12).
  */
 function bounded<T>(p: Promise<T>, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
