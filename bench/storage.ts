@@ -11,6 +11,9 @@ import type { BlockReadMode } from '../src/storage/blocks-api';
 import type { CommitPolicy } from '../src/storage/commit-policy';
 import { openStore } from '../src/storage/store';
 import { SimdStore } from '../workers/lib/simd-scan';
+import { Int8Store, rescore } from '../workers/lib/quant-scan';
+import { Int8Fit } from '../src/core/quantize';
+import { KIND_SCHEMES, RETRIEVE_DEFAULTS, type KindData } from '../src/core/index-kinds';
 import { probeClear, probeDelete, probeRead, probeWrite } from './lib/storage-probe';
 
 import { deleteIndex, ingest, log, safeApi, store } from './lib/storage-page';
@@ -109,6 +112,50 @@ async function benchLoad(o: { db: string; key: string; k: number; queryRow: numb
   };
 }
 
+/** Stores the int8 kind of a stored index as the app does after an ingestion (fit, quantize, KindsRepo.put). */
+async function benchPutInt8(o: { db: string; key: string }) {
+  const s = await store(o.db);
+  const l = await s.indexes.load(o.key);
+  if (!l) throw new Error(`index ${o.key} not found`);
+  const { dims, committedChunks: count } = l.meta;
+  const t0 = performance.now();
+  const params = new Int8Fit(dims).add(l.vectors).params();
+  const st = new Int8Store(params, { initialCapacity: count });
+  st.add(l.vectors);
+  const buildMs = performance.now() - t0;
+  const own = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength).slice().buffer;
+  const data: KindData = { kind: 'int8', scheme: KIND_SCHEMES.int8, variant: '', count, dims, params: { stride: st.stride }, parts: { lo: own(params.lo), scale: own(params.scale), codes: own(st.codes()) } };
+  const entry = await s.kinds.put(o.key, data, buildMs);
+  return { bytes: entry.bytes, buildMs, count };
+}
+
+/**
+ * Cold load of a stored int8 kind until it answers, as an int8-first reload would do it: open the
+ * database, read the kind's record alone (codes, scales; in the blocks worker, the app's path),
+ * place the codes in an Int8Store, and answer one top-k query, its candidates rescored with the
+ * values the codes stand for (no f32 vector read). The app's reload does not do this yet: it reads
+ * the f32 blocks first (load.coldMs).
+ */
+async function benchLoadInt8(o: { db: string; key: string; k: number; query: number[] }) {
+  const t0 = performance.now();
+  const s = await openStore({ name: o.db });
+  const t1 = performance.now();
+  const read = await s.kinds.read(o.key, [{ kind: 'int8', variant: '' }]);
+  const t2 = performance.now();
+  const data = read.kinds[0];
+  if (!data) throw new Error(`no stored int8 kind for ${o.key}${read.damaged.length ? ' (damaged)' : ''}`);
+  const lo = new Float32Array(data.parts['lo']!);
+  const scale = new Float32Array(data.parts['scale']!);
+  const st = new Int8Store({ dims: data.dims, lo, scale }, { initialCapacity: data.count });
+  st.addStored(new Int8Array(data.parts['codes']!));
+  const t3 = performance.now();
+  const q = Float32Array.from(o.query);
+  const top = rescore(st.candidates(q, RETRIEVE_DEFAULTS.int8Rescore(o.k)).indices, (r) => st.dequantizedDot(r, q), o.k);
+  const t4 = performance.now();
+  s.close();
+  return { openMs: t1 - t0, readMs: t2 - t1, placeMs: t3 - t2, queryMs: t4 - t3, totalMs: t4 - t0, bytes: data.parts['codes']!.byteLength, simd: st.simd, top: Array.from(top.indices) };
+}
+
 /**
  * Reads an index (in the blocks worker, or inline on this page), deletes it and reports how much
  * the usage estimate dropped at once and after `waitMs`: a Blob read inline pins the blocks'
@@ -134,7 +181,7 @@ async function env() {
 
 const api = {
   estimate: () => readEstimate(),
-  ...safeApi({ env, deleteIndex, benchWrite, benchLoad, benchDeleteAfterRead, probeWrite, probeRead, probeDelete, probeClear }),
+  ...safeApi({ env, deleteIndex, benchWrite, benchLoad, benchPutInt8, benchLoadInt8, benchDeleteAfterRead, probeWrite, probeRead, probeDelete, probeClear }),
 };
 
 export type StorageBench = typeof api;

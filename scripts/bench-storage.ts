@@ -264,6 +264,12 @@ async function main(): Promise<void> {
       { name: 'parallel', via: 'simd', read: 'parallel' },
     ] as const;
     const byVariant: Record<string, Load[]> = {};
+    // the same index's int8 kind (issue 14), stored as the app stores it, then loaded alone until
+    // it answers, interleaved with the f32 loads
+    const int8Put = await pageCall(page, 'benchPutInt8', { db: DB, key: keep.key });
+    console.log(`  int8 kind stored: ${(int8Put.bytes / 1e6).toFixed(1)} MB (built in ${fmt(int8Put.buildMs)} ms)`);
+    const query = Array.from(vectors.slice(queryRow * DIMS, (queryRow + 1) * DIMS));
+    const int8Loads: Array<Ok<ReturnType<Api['benchLoadInt8']>>> = [];
     for (let l = 0; l < opts.loads; l++) {
       for (const v of variants) {
         await page.close();
@@ -272,7 +278,13 @@ async function main(): Promise<void> {
         (byVariant[v.name] ??= []).push(r);
         console.log(`  cold load ${l + 1}/${opts.loads} ${v.name.padEnd(8)} (fresh page): ${fmt(r.totalMs)} ms (open ${fmt(r.openMs)}, read ${fmt(r.readMs)}, assemble ${fmt(r.assembleMs)}, query ${fmt(r.queryMs)}${r.simd === false ? ', SIMD unavailable: JS fallback' : ''})`);
       }
+      await page.close();
+      page = await openPage(ctx, served.url);
+      const i8 = await pageCall(page, 'benchLoadInt8', { db: DB, key: keep.key, k: K, query });
+      int8Loads.push(i8);
+      console.log(`  cold load ${l + 1}/${opts.loads} int8     (fresh page): ${fmt(i8.totalMs)} ms (open ${fmt(i8.openMs)}, read ${fmt(i8.readMs)}, place ${fmt(i8.placeMs)}, query ${fmt(i8.queryMs)}${i8.simd ? '' : ', SIMD unavailable: JS fallback'})`);
     }
+    raw['int8Loads'] = int8Loads;
     const loads = byVariant['simd']!;
     // delete right after a read: in the blocks worker (the app's path) and inline on the page
     // (Blob handles alive until garbage collection): how much usage drops at once and 2 s later
@@ -311,6 +323,13 @@ async function main(): Promise<void> {
         note: `${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))}; ` + (v.name === 'array' ? 'one Float32Array (load()), plain-JS scan' : v.name === 'inline' ? 'blocks read on the page (no worker), SIMD store' : `read mode '${v.name}', SIMD store`),
       });
     }
+    const i8tot = int8Loads.map((r) => r.totalMs);
+    const i8recall = int8Loads.length ? int8Loads[0]!.top.filter((r) => expectedTop.includes(r)).length / K : null;
+    target('load.int8.coldMs', median(i8tot), 'ms', '<=', 100, `median of ${int8Loads.length} fresh pages; ${fmt(Math.min(...i8tot))}–${fmt(Math.max(...i8tot))}; the int8 kind's record alone (${(int8Put.bytes / 1e6).toFixed(0)} MB) → Int8Store → top-10 rescored with the dequantized codes. Not the app's reload, which reads the f32 blocks first`);
+    fig('load.int8.readMs', median(int8Loads.map((r) => r.readMs)), 'ms', { note: "KindsRepo.read of the int8 record (the blocks worker)" });
+    fig('load.int8.placeMs', median(int8Loads.map((r) => r.placeMs)), 'ms', { note: 'codes into the WebAssembly store' });
+    fig('load.int8.queryMs', median(int8Loads.map((r) => r.queryMs)), 'ms', { note: 'int8 SIMD scan + 40 candidates rescored with dequantized codes' });
+    fig('load.int8.recallAt10', i8recall, '', { note: 'the cold int8 answer against the exact f32 top-10 of the same query (Node)' });
     fig('load.array.queryMs', median(byVariant['array']!.map((r) => r.queryMs)), 'ms', { note: 'top-10 exact scan, plain JavaScript' });
     fig('load.vectors', loads[0]?.count ?? null, 'vectors');
     fig('load.top10Mismatches', mismatches, 'loads', { note: `of ${all.length}: top-10 ≠ the same scan in Node` });
