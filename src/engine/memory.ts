@@ -23,6 +23,7 @@
  *
  * A figure the browser cannot give is recorded as `{available: false, reason}`, never as 0.
  */
+import { settlesWithin } from '../core/deadline';
 import { gpuFigure, wasmFigure, type MemoryFigure, type MemorySample, type MemoryWorker, type Phase } from '../core/run-record';
 import type { WorkerMemory } from '../../workers/api';
 
@@ -238,7 +239,7 @@ export class MemorySampler {
   async settle(timeoutMs: number): Promise<void> {
     const pending = this.pending;
     if (!pending) return;
-    await Promise.race([pending, new Promise<void>((r) => this.src.setTimeout(() => r(), timeoutMs))]);
+    await settlesWithin(pending, timeoutMs, this.src);
   }
 
   /** Stops sampling and waits (up to `timeoutMs`) for a full measurement still pending. */
@@ -250,11 +251,7 @@ export class MemorySampler {
     const pending = this.pending;
     const at = this.pendingStage;
     if (pending && at) {
-      const timedOut = await Promise.race([
-        pending.then(() => false),
-        new Promise<boolean>((r) => this.src.setTimeout(() => r(true), timeoutMs)),
-      ]);
-      if (timedOut) {
+      if (!(await settlesWithin(pending, timeoutMs, this.src))) {
         this.push('ua-memory', null, `no result within ${Math.round(timeoutMs / 1000)} s (the browser measures after a garbage collection)`, at);
       }
     }

@@ -6,6 +6,7 @@
  * as unavailable with the reason.
  */
 import * as Comlink from 'comlink';
+import { withDeadline } from '../core/deadline';
 import type { DeviceRoofs, RoofValue } from '../core/roofs';
 import { CALIBRATION_MATMUL, sharedMatmulPages, timerResolution, type RoofsApi } from '../../workers/lib/roofs';
 
@@ -75,11 +76,7 @@ const CALL_DEADLINE_MS = 15_000;
  * worker call belongs in the worker bridge (src/engine/bridge.ts) with worker liveness (issue 12).
  */
 function bounded<T>(p: Promise<T>, what: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${CALL_DEADLINE_MS / 1000} s`)), CALL_DEADLINE_MS);
-  });
-  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+  return withDeadline(p, CALL_DEADLINE_MS, () => new Error(`${what} did not answer within ${CALL_DEADLINE_MS / 1000} s`));
 }
 
 /** The roofs, or (when even a roofs worker cannot start) every roof unavailable with the reason: never throws. */

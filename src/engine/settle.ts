@@ -7,6 +7,8 @@
  * page; the worker's own time was the same in slow and fast queries.
  */
 
+import { settlesWithin } from '../core/deadline';
+
 /**
  * Resolves after the next rendering frame has run (a requestAnimationFrame callback, then a task
  * queued from it, which runs after that frame's rendering), or at once where no frame will come: no
@@ -54,20 +56,7 @@ export async function tabStartupSettled(o: { timeoutMs?: number } = {}): Promise
   const appReady = (): boolean => typeof window === 'undefined' || !window.ragtab || window.ragtab.ready;
   const left: string[] = [];
   const deadline = Date.now() + timeoutMs;
-  const until = (p: Promise<unknown>): Promise<boolean> =>
-    new Promise<boolean>((resolve) => {
-      const t = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()));
-      p.then(
-        () => {
-          clearTimeout(t);
-          resolve(true);
-        },
-        () => {
-          clearTimeout(t);
-          resolve(true);
-        },
-      );
-    });
+  const until = (p: Promise<unknown>): Promise<boolean> => settlesWithin(p, deadline - Date.now());
   if (typeof window !== 'undefined' && !appReady()) {
     const ok = await until(new Promise<void>((r) => window.addEventListener('ragtab-ready', () => r(), { once: true })));
     if (!ok && !appReady()) left.push(`the app's start-up (storage, capability probe) had not finished after ${Math.round(timeoutMs / 1000)} s`);
