@@ -4,7 +4,8 @@
  * (the only way to stop work already running inside it) and the next call starts a fresh one.
  * A worker that crashes, or ends without an error event (seen through the Web Lock it holds while it
  * lives), rejects the pending call with WorkerCrashed instead of hanging, and is replaced by a fresh
- * one at the next call (`onCrash` says so; `generation` counts the workers started). Every worker
+ * one at the next call (`onCrash` says so; `generation` counts the workers started). A worker that
+ * fails before it ever answered is replaced at once and the call runs on the new one. Every worker
  * client sits on it: the embedder's and the index's directly, the LLM's through LlmClient.
  */
 import * as Comlink from 'comlink';
@@ -21,6 +22,15 @@ export interface BridgeHooks {
   /** The worker crashed (uncaught error, out of memory): it is gone, with whatever state it held. */
   onCrash?(reason: ErrorInfo): void;
 }
+
+/**
+ * Errors of workers that fired an error event before they ever answered. WebKitGTK 2.50 does this,
+ * without running the script, for about every other module worker started soon after another of
+ * the same script was terminated: seen for the embedder worker when an ingestion follows one that
+ * failed (tests/webkit/first-minutes.test.ts, 3 times in 3), and for the roofs workers
+ * (src/engine/roofs.ts). Nothing ran in such a worker, so the call is given to a fresh one, once.
+ */
+const START_FAILED = new WeakSet<Error>();
 
 export class WorkerBridge<T> {
   private worker: Worker | null = null;
@@ -41,11 +51,20 @@ export class WorkerBridge<T> {
       const w = this.factory();
       this.worker = w;
       this.remote = Comlink.wrap<T>(w);
+      const state = { started: false };
       let fail: (e: Error) => void = () => undefined;
       this.crash = new Promise<never>((_, reject) => {
         fail = reject;
         w.addEventListener('error', (ev) => {
           ev.preventDefault();
+          if (!state.started) {
+            // never ran: nothing was lost, and call() starts one more (see START_FAILED)
+            const err = new RagtabError('WorkerCrashed', `The ${this.name} worker failed to start: ${ev.message || 'an error event without a message'}`);
+            START_FAILED.add(err);
+            reject(err);
+            if (this.worker === w) this.drop();
+            return;
+          }
           const err = new RagtabError('WorkerCrashed', `The ${this.name} worker crashed: ${ev.message || 'no message (often out of memory)'}`);
           reject(err);
           if (this.worker === w) {
@@ -59,7 +78,7 @@ export class WorkerBridge<T> {
       });
       this.crash.catch(() => undefined);
       this.generation++;
-      this.watch(w, this.remote, fail);
+      this.watch(w, this.remote, fail, state);
     }
     return { remote: this.remote, crash: this.crash };
   }
@@ -69,13 +88,14 @@ export class WorkerBridge<T> {
    * would then never settle. Every worker holds a Web Lock while it lives (workers/lib/alive.ts);
    * waiting on it here turns the death into WorkerCrashed at once, however long the call in progress.
    */
-  private watch(w: Worker, remote: Comlink.Remote<T>, fail: (e: Error) => void): void {
+  private watch(w: Worker, remote: Comlink.Remote<T>, fail: (e: Error) => void, state: { started: boolean }): void {
     const locks = typeof navigator !== 'undefined' ? (navigator as Navigator & { locks?: LockManager }).locks : undefined;
     const alive = (remote as unknown as { alive?: () => Promise<string | null> }).alive;
-    if (!locks || !alive) return;
+    if (!alive) return;
     alive()
       .then((lock) => {
-        if (!lock || this.worker !== w) return;
+        state.started = true; // the worker's script runs and answers
+        if (!lock || !locks || this.worker !== w) return;
         return locks.request(lock, () => {
           if (this.worker !== w) return; // ended on purpose (cancel, terminate): not a crash
           const err = new RagtabError('WorkerCrashed', `The ${this.name} worker stopped without an error (closed, terminated, or killed by the browser, often for memory).`);
@@ -84,7 +104,9 @@ export class WorkerBridge<T> {
           this.hooks.onCrash?.(errorInfo(err));
         });
       })
-      .catch(() => undefined); // a worker without alive(): watched by its error event only
+      .catch(() => {
+        state.started = true; // it answered (a worker without alive()): watched by its error event only
+      });
   }
 
   private drop(): void {
@@ -119,7 +141,9 @@ export class WorkerBridge<T> {
         if (onAbort) signal?.removeEventListener('abort', onAbort);
       }
     };
-    const p = this.queue.then(run, run);
+    // A worker that failed to start never ran the call: one more worker runs it (then its error stands).
+    const runOnce = (): Promise<Timed<R>> => run().catch((e: unknown) => (e instanceof Error && START_FAILED.has(e) ? run() : Promise.reject(e)));
+    const p = this.queue.then(runOnce, runOnce);
     this.queue = p.catch(() => undefined);
     return p;
   }

@@ -21,7 +21,8 @@ test('an unreachable model: the error offers the local model; chosen, it ingests
     expect(await app.shownError()).toBeNull();
     expect(await app.run<string>(`return $('ragtab-setup', 'select[name=model]').value;`)).toBe('lsa-wordpiece-256');
     expect(await app.run<string | null>(`return new URL(location.href).searchParams.get('model');`)).toBe('lsa-wordpiece-256');
-    expect((await app.ingest()).name).toBe('ragtab-ingested');
+    const ingested = await app.ingest();
+    expect(ingested.name, JSON.stringify(ingested.detail)).toBe('ragtab-ingested');
     // reload, then a visit without parameters
     await app.open(await app.run<string>(`return location.search;`));
     expect(await app.run<string>(`await settled($('ragtab-setup')); return $('ragtab-setup', 'select[name=model]').value;`)).toBe('lsa-wordpiece-256');
