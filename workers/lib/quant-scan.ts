@@ -19,7 +19,7 @@
  * Layout of a store's memory: [query: stride bytes (binary) or stride i16 weights (int8), 64-aligned]
  * [codes: capacity × stride][out: capacity i32][PREFETCH_BYTES + 64 free: the kernels load ahead].
  *
- * Why dot_i16x8 (measured, bench:retrieval --only kinds --quick, Chromium 156 on x64): the earlier
+ * Why dot_i16x8 (measured, bench:retrieval --only kinds --quick, Chromium 150 on x64): the earlier
  * int8 kernel (extmul low and high, i16 add, extadd_pairwise) took more instructions per 16 bytes
  * than the load it waits for; x64 has one instruction for dot_i16x8_s (pmaddwd) and one or two for
  * each widening. Figures in bench/README-retrieval.md.
@@ -53,7 +53,7 @@ const ins = {
 export type QuantKind = 'int8' | 'binary';
 /**
  * Bytes ahead of the row being scored that each row's kernel step touches (one byte load per 64-byte
- * line, its value dropped): a software prefetch, which wasm does not have. Measured in Chromium 156
+ * line, its value dropped): a software prefetch, which wasm does not have. Measured in Chromium 150
  * on this x64 VM, 60k × 384 codes read cold from memory, alternating kernels in one page: int8
  * 3.9 → 3.1 ms, binary 1.0 → 0.8 ms; 1,536 to 12,288 bytes ahead gave the same. The memory keeps
  * this many bytes (and a line) free after the last score, so a load ahead never leaves it.
@@ -167,7 +167,7 @@ export function topKOfInts(scores: Int32Array, count: number, k: number, sign: 1
  * topKOfInts(scores, count, k, −1) gives them (scores −distance, best first, ties to the lower
  * row), by counting instead of a heap: a histogram of the distances finds the cut, one pass
  * collects the rows under it in row order, a stable sort by distance orders them. Measured in
- * Chromium 156 (60k rows, k = 200): the heap took about a third of a binary query.
+ * Chromium 150 (60k rows, k = 200): the heap took about a third of a binary query.
  */
 export function nearestOfSmallInts(scores: Int32Array, count: number, k: number, max: number): TopK {
   if (count === 0) return { indices: new Int32Array(0), scores: new Float32Array(0) };
