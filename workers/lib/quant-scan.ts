@@ -19,10 +19,10 @@
  * Layout of a store's memory: [query: stride bytes (binary) or stride i16 weights (int8), 64-aligned]
  * [codes: capacity × stride][out: capacity i32][PREFETCH_BYTES + 64 free: the kernels load ahead].
  *
- * Why dot_i16x8 (measured, bench:retrieval --only kinds --quick, Chromium 150 on x64): the earlier
- * int8 kernel (extmul low and high, i16 add, extadd_pairwise) took more instructions per 16 bytes
- * than the load it waits for; x64 has one instruction for dot_i16x8_s (pmaddwd) and one or two for
- * each widening. Figures in bench/README-retrieval.md.
+ * Why dot_i16x8: fewer instructions per 16 bytes than the earlier kernel (extmul low and high, an
+ * i16 add, extadd_pairwise): on x64 dot_i16x8_s is one instruction (pmaddwd) and each widening one
+ * or two. Measured in Chromium 150, alternating the two in one page over 60k × 384 codes read cold:
+ * 4.3 → 3.9 ms per query (the prefetch below took it to 3.1). Figures in bench/README-retrieval.md.
  */
 import { binarize, binaryStride, hammingJs, int8DotsJs, int8Query, int8Stride, quantizeInt8, type Int8Params } from '../../src/core/quantize';
 import { TopKHeap, type TopK } from '../../src/core/topk';
