@@ -167,7 +167,7 @@ export function topKOfInts(scores: Int32Array, count: number, k: number, sign: 1
  * topKOfInts(scores, count, k, −1) gives them (scores −distance, best first, ties to the lower
  * row), by counting instead of a heap: a histogram of the distances finds the cut, one pass
  * collects the rows under it in row order, a stable sort by distance orders them. Measured in
- * Chromium 150 (60k rows, k = 200): the heap took about a third of a binary query.
+ * Chromium 150 (60k rows, k = 200, codes hot): the heap took 0.2 ms of the 0.5 ms candidate selection.
  */
 export function nearestOfSmallInts(scores: Int32Array, count: number, k: number, max: number): TopK {
   if (count === 0) return { indices: new Int32Array(0), scores: new Float32Array(0) };
