@@ -12,8 +12,8 @@ import type { CommitPolicy } from '../src/storage/commit-policy';
 import { openStore } from '../src/storage/store';
 import { SimdStore } from '../workers/lib/simd-scan';
 import { Int8Store, rescore } from '../workers/lib/quant-scan';
-import { Int8Fit } from '../src/core/quantize';
-import { KIND_SCHEMES, RETRIEVE_DEFAULTS, type KindData } from '../src/core/index-kinds';
+import { RetrievalKinds, type VectorSource } from '../workers/lib/retrieval-kinds';
+import { KIND_DEFAULTS, RETRIEVE_DEFAULTS, buildOptionsOf } from '../src/core/index-kinds';
 import { probeClear, probeDelete, probeRead, probeWrite } from './lib/storage-probe';
 
 import { deleteIndex, ingest, log, safeApi, store } from './lib/storage-page';
@@ -112,21 +112,30 @@ async function benchLoad(o: { db: string; key: string; k: number; queryRow: numb
   };
 }
 
-/** Stores the int8 kind of a stored index as the app does after an ingestion (fit, quantize, KindsRepo.put). */
+/**
+ * Stores the int8 kind of a stored index as the app does after an ingestion: built and exported by
+ * the index worker's own RetrievalKinds over the vectors, then KindsRepo.put.
+ */
 async function benchPutInt8(o: { db: string; key: string }) {
   const s = await store(o.db);
   const l = await s.indexes.load(o.key);
   if (!l) throw new Error(`index ${o.key} not found`);
   const { dims, committedChunks: count } = l.meta;
-  const t0 = performance.now();
-  const params = new Int8Fit(dims).add(l.vectors).params();
-  const st = new Int8Store(params, { initialCapacity: count });
-  st.add(l.vectors);
-  const buildMs = performance.now() - t0;
-  const own = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength).slice().buffer;
-  const data: KindData = { kind: 'int8', scheme: KIND_SCHEMES.int8, variant: '', count, dims, params: { stride: st.stride }, parts: { lo: own(params.lo), scale: own(params.scale), codes: own(st.codes()) } };
-  const entry = await s.kinds.put(o.key, data, buildMs);
-  return { bytes: entry.bytes, buildMs, count };
+  const v = l.vectors;
+  const src: VectorSource = {
+    dims,
+    count,
+    row: (i) => v.slice(i * dims, (i + 1) * dims),
+    dot: (i, q) => {
+      let d = 0;
+      for (let j = 0; j < dims; j++) d += (v[i * dims + j] as number) * (q[j] as number);
+      return d;
+    },
+  };
+  const kinds = new RetrievalKinds();
+  const built = await kinds.build('int8', src, [], buildOptionsOf(KIND_DEFAULTS));
+  const entry = await s.kinds.put(o.key, kinds.export('int8', src), built.ms);
+  return { bytes: entry.bytes, buildMs: built.ms, count };
 }
 
 /**
