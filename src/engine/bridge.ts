@@ -6,7 +6,7 @@
  * lives), rejects the pending call with WorkerCrashed instead of hanging, and is replaced by a fresh
  * one at the next call (`onCrash` says so; `generation` counts the workers started). A worker that
  * fails before it ever answered is replaced at once and the call runs on the new one. Every worker
- * client sits on it: the embedder's and the index's directly, the LLM's through LlmClient.
+ * client sits on it: the embedder's, the index's and the roofs' directly, the LLM's through LlmClient.
  */
 import * as Comlink from 'comlink';
 import { RagtabError, errorInfo, type ErrorInfo } from '../core/errors';
@@ -27,8 +27,9 @@ export interface BridgeHooks {
  * Errors of workers that fired an error event before they ever answered. WebKitGTK 2.50 does this,
  * without running the script, for about every other module worker started soon after another of
  * the same script was terminated: seen for the embedder worker when an ingestion follows one that
- * failed (tests/webkit/first-minutes.test.ts, 3 times in 3), and for the roofs workers
- * (src/engine/roofs.ts). Nothing ran in such a worker, so the call is given to a fresh one, once.
+ * failed (tests/webkit/first-minutes.test.ts, 3 times in 3), and for the calibration worker that
+ * follows the roofs workers (src/engine/roofs.ts). Nothing ran in such a worker, so the call is
+ * given to a fresh one, once.
  */
 const START_FAILED = new WeakSet<Error>();
 

@@ -7,6 +7,7 @@
  */
 import * as Comlink from 'comlink';
 import { withDeadline } from '../core/deadline';
+import { WorkerBridge } from './bridge';
 import type { DeviceRoofs, RoofValue } from '../core/roofs';
 import { CALIBRATION_MATMUL, sharedMatmulPages, timerResolution, type RoofsApi } from '../../workers/lib/roofs';
 
@@ -19,48 +20,22 @@ export interface RoofOptions {
   bandwidthBytes?: number;
 }
 
-type RoofsWorker = { worker: Worker; api: Comlink.Remote<RoofsApi> };
+/**
+ * A roofs worker behind the WorkerBridge, so it shares the bridge's handling of a worker that fails
+ * to start (replaced once, the call run on the new one): WebKitGTK 2.50 fails about every other
+ * module worker started soon after another of the same script was terminated, and the calibration
+ * worker starts right after the roofs workers end. Without that, the calibration waited out its
+ * deadline (15 s) on every first ingestion in WebKit, and recorded no calibration.
+ */
+type RoofsWorker = WorkerBridge<RoofsApi>;
 
 function roofsWorker(): RoofsWorker {
-  const worker = new Worker(new URL('../../workers/roofs.worker.ts', import.meta.url), { type: 'module', name: 'roofs' });
-  return { worker, api: Comlink.wrap<RoofsApi>(worker) };
+  return new WorkerBridge<RoofsApi>('roofs', () => new Worker(new URL('../../workers/roofs.worker.ts', import.meta.url), { type: 'module', name: 'roofs' }));
 }
 
-function dispose(w: RoofsWorker): void {
-  w.api[Comlink.releaseProxy]();
-  w.worker.terminate();
-}
-
-/**
- * A roofs worker that has answered its first call (whether it validates SIMD). A worker whose start
- * fails (an error event before the answer) is replaced once: WebKitGTK 2.50 fires a bare error
- * event, and never runs the script, for about every other module worker started soon after another
- * of the same script was terminated (seen in the WebKit lane: six in a row went ok, error, ok,
- * error, ok, error; 200 ms apart, one of four failed; distinct URLs never). Without this, the
- * calibration that follows the roofs waited out its deadline (15 s) on every first ingestion in
- * WebKit, and recorded no calibration.
- */
-async function startedRoofsWorker(what: string): Promise<RoofsWorker & { simd: boolean }> {
-  for (let attempt = 1; ; attempt++) {
-    const w = roofsWorker();
-    let onError: (e: Event) => void = () => undefined;
-    const failed = new Promise<never>((_, reject) => {
-      onError = (e: Event) => {
-        e.preventDefault();
-        reject(new Error(`${what} failed to start${e instanceof ErrorEvent && e.message ? `: ${e.message}` : ' (an error event without a message)'}`));
-      };
-      w.worker.addEventListener('error', onError);
-    });
-    try {
-      const simd = await bounded(Promise.race([w.api.simd(), failed]), what);
-      return { ...w, simd };
-    } catch (e) {
-      dispose(w);
-      if (attempt >= 2 || !/failed to start/.test((e as Error).message)) throw e;
-    } finally {
-      w.worker.removeEventListener('error', onError);
-    }
-  }
+/** One roofs call, bounded by the call deadline. */
+async function roofsCall<R>(w: RoofsWorker, what: string, fn: (api: Comlink.Remote<RoofsApi>) => Promise<R>): Promise<R> {
+  return (await bounded(w.call(what, fn), what)).value;
 }
 
 const why = (e: unknown) => (e instanceof Error ? `${e.name}: ${e.message}` : String(e));
@@ -72,7 +47,7 @@ const CALL_DEADLINE_MS = 15_000;
  * A roofs call that gives up after `CALL_DEADLINE_MS`, so a roofs measurement never holds an
  * ingestion or a benchmark up. What once ran into it in WebKitGTK (read then as the N-thread
  * multiply never answering; WebKitGTK has no SharedArrayBuffer, so that multiply never runs there)
- * was a calibration worker that failed to start: see startedRoofsWorker. A deadline on every
+ * was a calibration worker that failed to start: see RoofsWorker. A deadline on every
  * worker call belongs in the worker bridge (src/engine/bridge.ts) with worker liveness (issue 12).
  */
 function bounded<T>(p: Promise<T>, what: string): Promise<T> {
@@ -101,20 +76,20 @@ async function measureRoofs(o: RoofOptions): Promise<DeviceRoofs> {
   let simd1: DeviceRoofs['simd1'];
   let simdN: DeviceRoofs['simdN'];
   try {
-    const first = await startedRoofsWorker('the roofs worker');
+    const first = roofsWorker();
     workers.push(first);
-    if (!first.simd) {
+    if (!(await roofsCall(first, 'the roofs worker', (api) => api.simd()))) {
       const reason = 'WebAssembly SIMD does not validate in this browser';
       return { version: 1, durationMs: performance.now() - t0, timer, bandwidth: { available: false, reason }, simd1: { available: false, reason }, simdN: { available: false, reason } };
     }
     try {
-      const b = await bounded(first.api.bandwidth({ bytes: o.bandwidthBytes ?? 64 * 1024 * 1024, reps: 5 }), 'the bandwidth read');
+      const b = await roofsCall(first, 'the bandwidth read', (api) => api.bandwidth({ bytes: o.bandwidthBytes ?? 64 * 1024 * 1024, reps: 5 }));
       bandwidth = { available: true, GBps: b.bestGBps, medianGBps: b.medianGBps, bytes: b.bytes, repsMs: b.repsMs };
     } catch (e) {
       bandwidth = { available: false, reason: `the bandwidth read failed: ${why(e)}` };
     }
     try {
-      const r = await bounded(first.api.matmul({ ms }), 'the SIMD multiply');
+      const r = await roofsCall(first, 'the SIMD multiply', (api) => api.matmul({ ms }));
       simd1 = { available: true, gflops: r.gflops, ms: r.ms, warmupMs: r.warmupMs };
     } catch (e) {
       simd1 = { available: false, reason: `the SIMD multiply failed: ${why(e)}` };
@@ -122,7 +97,7 @@ async function measureRoofs(o: RoofOptions): Promise<DeviceRoofs> {
     const threads = Math.max(1, Math.min(16, o.threads ?? (typeof navigator !== 'undefined' ? navigator.hardwareConcurrency : 1) ?? 1));
     simdN = await nThreads(threads, ms, isolated, workers);
   } finally {
-    for (const w of workers) dispose(w);
+    for (const w of workers) w.terminate();
   }
   return { version: 1, durationMs: performance.now() - t0, timer, bandwidth, simd1, simdN };
 }
@@ -135,11 +110,13 @@ async function nThreads(threads: number, ms: number, isolated: boolean, workers:
   try {
     const pages = sharedMatmulPages(threads);
     const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+    while (workers.length < threads) workers.push(roofsWorker());
     // every worker loaded and answering first, so that they then run together (a late one would
     // leave the others running alone for a while, and the sum would overstate)
-    while (workers.length < threads) workers.push(await startedRoofsWorker('a roofs worker'));
+    await Promise.all(workers.map((w) => roofsCall(w, 'the roofs workers', (api) => api.simd())));
     // all at once: each worker on its own region (matmulBytes(ROOF_MATMUL) rounded to pages)
-    const runs = await bounded(Promise.all(workers.slice(0, threads).map((w, region) => w.api.matmul({ ms, shared: { memory, region } }))), `the ${threads}-thread multiply on one shared memory`);
+    const what = `the ${threads}-thread multiply on one shared memory`;
+    const runs = await Promise.all(workers.slice(0, threads).map((w, region) => roofsCall(w, what, (api) => api.matmul({ ms, shared: { memory, region } }))));
     const perThread = runs.map((r) => r.gflops);
     return { available: true, threads, gflops: perThread.reduce((a, b) => a + b, 0), perThread };
   } catch (e) {
@@ -160,16 +137,14 @@ export const CALIBRATION_WORKLOAD = `${CALIBRATION_REPS} repetitions of ${CALIBR
  * repetition. Empty when it cannot run (no worker, no SIMD): the drift is then unknown, never made up.
  */
 export async function measureCalibration(): Promise<number[]> {
-  let w: RoofsWorker | null = null;
+  const w = roofsWorker();
   try {
-    const started = await startedRoofsWorker('the calibration worker');
-    w = started;
-    if (!started.simd) return [];
-    return await bounded(started.api.calibrate({ reps: CALIBRATION_REPS, calls: CALIBRATION_CALLS }), 'the calibration');
+    if (!(await roofsCall(w, 'the calibration worker', (api) => api.simd()))) return [];
+    return await roofsCall(w, 'the calibration', (api) => api.calibrate({ reps: CALIBRATION_REPS, calls: CALIBRATION_CALLS }));
   } catch {
     return [];
   } finally {
-    if (w) dispose(w);
+    w.terminate();
   }
 }
 
