@@ -25,7 +25,7 @@ class StandIn extends EventTarget {
     if (!failsAtStart) Comlink.expose({ alive: () => null, twice: (x: number) => 2 * x } satisfies Api, ch.port2 as unknown as Comlink.Endpoint);
     this.port.addEventListener('message', (e) => this.dispatchEvent(new MessageEvent('message', { data: (e as MessageEvent).data })));
     this.port.start();
-    if (failsAtStart) setTimeout(() => this.dispatchEvent(new Event('error', { cancelable: true })), 0);
+    if (failsAtStart) queueMicrotask(() => this.dispatchEvent(new Event('error', { cancelable: true })));
   }
   postMessage(data: unknown, transfer?: Transferable[]): void {
     if (!this.terminated) this.port.postMessage(data, (transfer ?? []) as never);
