@@ -4,7 +4,7 @@
  * benchmark runner, share links and the UI all read.
  *
  *   ingest: read+parse → model load → (load → load kinds | chunk → embed → persist → commit) → index build
- *           → persist kinds → kind check
+ *           → persist kinds → kind check   (load and load kinds run during the model load: ingest.ts)
  *   query:  embed query → search → format context → build prompt → time to first token → decode
  *
  * The stages that run them are in src/engine (ingest.ts, retrieve.ts, generation.ts); the runner's

@@ -15,10 +15,13 @@ import { IndexDamaged } from '../storage/indexes';
 import { timing, type StageRecorder } from './stages';
 import { need, wantsTexts, type Ingestion } from './ingestion';
 
-/** Reads a stored index (or its committed prefix) into the index worker: the 'load' stage. */
-export async function loadStored(g: Ingestion, rec: StageRecorder | null, label: string): Promise<Chunk[]> {
+/**
+ * Reads a stored index (or its committed prefix) into the index worker: the 'load' stage. `label`
+ * is what the progress bar says meanwhile; null leaves the bar alone (a read while the model loads).
+ */
+export async function loadStored(g: Ingestion, rec: StageRecorder | null, label: string | null): Promise<Chunk[]> {
   const l0 = performance.now();
-  g.hooks.setProgress({ phase: 'load', label, done: 0, total: 1, unit: 'step', startedAt: l0 });
+  if (label !== null) g.hooks.setProgress({ phase: 'load', label, done: 0, total: 1, unit: 'step', startedAt: l0 });
   const l = await g.store!.indexes.load(need(g.key).key);
   if (!l) throw new RagtabError('StorageError', 'The stored index disappeared while it was being read.');
   // blocks are read in the storage layer's worker; the chunks are rebuilt in slices (no long task)
@@ -36,7 +39,7 @@ export async function loadStored(g: Ingestion, rec: StageRecorder | null, label:
  * loadStored, except that a damaged index (blocks that do not add up, or fail their checksums) is
  * never served: it is deleted, the user is told what was wrong, and null says "embed again".
  */
-export async function loadStoredOrSetAside(g: Ingestion, rec: StageRecorder | null, label: string): Promise<Chunk[] | null> {
+export async function loadStoredOrSetAside(g: Ingestion, rec: StageRecorder | null, label: string | null): Promise<Chunk[] | null> {
   try {
     return await loadStored(g, rec, label);
   } catch (e) {

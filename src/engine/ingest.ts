@@ -5,7 +5,9 @@
  * mid-ingest resumes from the last commit, and a corpus ingested before with the same configuration
  * comes back from storage without embedding anything. The index kinds whose built form is stored
  * (int8, binary, bm25) come back too, without building; the others (voy, hnsw) are built again, a
- * timed part of the index build stage.
+ * timed part of the index build stage. A stored index (vectors, then kinds) is read while the model
+ * loads: the load and load kinds stages keep the read's own start and time (`during: model load`),
+ * so a reload's stages add up to more than its end-to-end time.
  *
  * The pipeline builds into a fresh index worker and returns it; the session swaps it in only when
  * the whole pipeline succeeded.
@@ -27,8 +29,8 @@ import type { RagtabStore } from '../storage/store';
 import { WorkerBridge, createIndexWorker } from './bridge';
 import { loadCorpus } from './corpus-loader';
 import type { IngestReport } from './reports';
-import { runStages, type Stage, type StageFigures, type StageRecorder } from './stages';
-import { fromStorage, kindsToBuild, need, storedWanted, type IngestHooks, type IngestOutcome, type Ingestion } from './ingestion';
+import { runStages, timing, type Stage, type StageFigures, type StageRecorder } from './stages';
+import { fromStorage, kindsToBuild, need, storedWanted, type IngestHooks, type IngestOutcome, type Ingestion, type StoredRead } from './ingestion';
 import { embedAndStore, embedChunks, loadStoredOrSetAside } from './ingest-store';
 import { kindCheck, kindReports } from './ingest-check';
 
@@ -41,6 +43,54 @@ function sourceOf(files: ReadonlyArray<{ source: string }>, reused: boolean): st
 }
 
 const CHUNK_BATCH = 256;
+
+/**
+ * Reads the stored index and its stored kinds into the index worker while the model loads: the two
+ * do not depend on each other (the index key comes from the settings and the corpus), so a reload
+ * waits for the longer of the two, not their sum. The progress bar stays on the model; each read
+ * keeps its own start and time (the load and load kinds stages record them), overlapping the model
+ * load's. A damaged index gives null chunks (set aside, as loadStoredOrSetAside says).
+ */
+async function readStoredMeanwhile(g: Ingestion, dims: number): Promise<StoredRead> {
+  await g.index.call('reset', (api) => api.reset(dims), g.signal);
+  let load: StageTiming | null = null;
+  const chunks = await loadStoredOrSetAside(g, { record: (t) => (load = { ...t, extra: { ...t.extra, during: STAGE.modelLoad } }) }, null);
+  if (!chunks || !g.store || storedWanted(g).length === 0) return { chunks, load, kinds: null };
+  const k0 = performance.now();
+  // the chunks are the stored ones: the kinds are read for them (the load stage sets them as the active chunks)
+  const figures = await importStoredKinds(g, false);
+  const t = timing(STAGE.loadKinds, k0, performance.now() - k0, figures);
+  return { chunks, load, kinds: { ...t, extra: { ...t.extra, during: STAGE.modelLoad } } };
+}
+
+/** Reads the stored kinds this ingestion wants and imports them into the index worker (the load kinds stage's work). */
+async function importStoredKinds(g: Ingestion, progress: boolean): Promise<StageFigures> {
+  const store = g.store!;
+  const key = need(g.key).key;
+  const listed = await store.kinds.list(key);
+  const wanted = storedWanted(g).filter((w) => listed.some((e) => e.kind === w.kind && e.variant === w.variant));
+  if (wanted.length === 0) return { extra: { kinds: 0 } };
+  if (progress) g.hooks.setProgress({ phase: 'load', label: `Loading the stored ${wanted.map((w) => w.kind).join(', ')} index`, done: 0, total: wanted.length, unit: 'kinds', startedAt: performance.now() });
+  const r = await store.kinds.read(key, wanted);
+  // a stored kind that fails its checksums is never imported: it is built again below, and stored again
+  for (const d of r.damaged) g.hooks.warn(`The stored ${d.kind} index is damaged (${d.why}): it is built again.`);
+  const parts: StagePart[] = [];
+  let importMs = 0;
+  for (const data of r.kinds as KindData[]) {
+    const entry = listed.find((e) => e.kind === data.kind && e.variant === data.variant)!;
+    try {
+      const b = await g.index.call(`import ${data.kind}`, (api) => api.importKind(Comlink.transfer(data, Object.values(data.parts))), g.signal);
+      g.loadedKinds.set(data.kind, { build: b.value, storedBuildMs: entry.buildMs, diskBytes: entry.bytes });
+      g.kindDisk.set(data.kind, entry.bytes);
+      importMs += b.value.ms;
+      parts.push({ name: kindBuildPart(data.kind), ms: b.roundTripMs, extra: { kind: data.kind, loaded: 'yes', bytes: entry.bytes, savedMs: entry.buildMs } });
+    } catch (e) {
+      // unusable stored data (another format): the kind is built instead, and stored again
+      g.hooks.warn(`The stored ${data.kind} index could not be used (${(e as Error).message}): it is built again.`);
+    }
+  }
+  return { workerMs: importMs, extra: { kinds: g.loadedKinds.size, readMs: r.readMs }, parts };
+}
 
 export const INGEST_STAGES: readonly Stage<Ingestion>[] = Object.freeze([
   {
@@ -70,15 +120,26 @@ export const INGEST_STAGES: readonly Stage<Ingestion>[] = Object.freeze([
     unit: 'ms',
     phase: 'model',
     run: async (g: Ingestion) => {
+      // Which index this configuration keys (from the settings and the corpus, not the model), and
+      // whether it is stored whole: then it is read while the model loads (readStoredMeanwhile).
+      g.key = await indexKey(indexKeyParts(g.settings, need(g.loaded).hash));
+      g.storage = { ...g.storage, key: g.key.key };
+      const meta = g.store ? await g.store.indexes.get(g.key.key) : null;
+      g.storedComplete = meta?.complete === true;
+      if (meta && g.storedComplete) {
+        g.storedRead = readStoredMeanwhile(g, meta.dims);
+        // awaited by the load stage; a failed model load must not leave it unhandled
+        g.storedRead.catch(() => undefined);
+      }
       const emb = await g.hooks.embedderFor(g.settings, g.signal);
       g.emb = emb;
       if (emb.info.fallbackReason) g.hooks.warn(emb.info.fallbackReason);
       for (const f of emb.load.files) if (f.repaired) g.hooks.warn(`The cached copy of ${f.file} was broken (${f.repaired}): it was deleted and downloaded again.`);
-      // Not part of the stage (its time is the load call's): an empty index, and whether the vectors are stored.
-      await g.index.call('reset', (api) => api.reset(emb.info.dims), g.signal);
-      g.key = await indexKey(indexKeyParts(g.settings, need(g.loaded).hash));
-      g.storage = { ...g.storage, key: g.key.key };
-      g.storedComplete = g.store ? (await g.store.indexes.get(g.key.key))?.complete === true : false;
+      if (meta && g.storedComplete && meta.dims !== emb.info.dims) {
+        throw new RagtabError('StorageError', `The stored index of this configuration has ${meta.dims}-dimensional vectors, but the model gives ${emb.info.dims}: delete it in the storage panel (Stored data) and ingest again.`);
+      }
+      // Not part of the stage (its time is the load call's): an empty index for the vectors to come.
+      if (!g.storedRead) await g.index.call('reset', (api) => api.reset(emb.info.dims), g.signal);
       const l = emb.load;
       return { ms: l.ms, workerMs: l.workerMs, extra: { reused: l.reused ? 'yes' : 'no', source: sourceOf(l.files, l.reused), bytes: l.files.reduce((n, f) => n + f.bytes, 0) } };
     },
@@ -89,9 +150,17 @@ export const INGEST_STAGES: readonly Stage<Ingestion>[] = Object.freeze([
     phase: 'load',
     enabled: (g: Ingestion) => g.storedComplete,
     run: async (g: Ingestion, rec: StageRecorder) => {
-      const loaded = await loadStoredOrSetAside(g, rec, 'Loading the stored vectors');
-      // a damaged index was set aside: the chunk and embed stages run as for a new corpus
-      if (!loaded) return void (g.storedComplete = false);
+      // read while the model loaded: what is left of it is waited for here; the timing recorded is the read's own
+      g.hooks.setProgress({ phase: 'load', label: 'Loading the stored vectors', done: 0, total: 1, unit: 'step', startedAt: performance.now() });
+      const read = await need(g.storedRead);
+      if (read.load) rec.record(read.load);
+      const loaded = read.chunks;
+      // a damaged index was set aside: the chunk and embed stages run as for a new corpus, into an empty index
+      if (!loaded) {
+        g.storedComplete = false;
+        await g.index.call('reset', (api) => api.reset(need(g.emb).info.dims), g.signal);
+        return;
+      }
       g.chunks = loaded;
       g.storage = { ...g.storage, persisted: true, fromStorage: true };
     },
@@ -145,34 +214,14 @@ export const INGEST_STAGES: readonly Stage<Ingestion>[] = Object.freeze([
     name: STAGE.loadKinds,
     unit: 'ms',
     phase: 'load',
-    // the stored kinds of this index (int8, binary codes; BM25 postings) instead of building them
+    // the stored kinds of this index (int8, binary codes; BM25 postings) instead of building them,
+    // read after the vectors while the model loaded
     enabled: (g: Ingestion) => g.storage.fromStorage && g.store !== null && storedWanted(g).length > 0,
-    run: async (g: Ingestion): Promise<StageFigures> => {
-      const store = g.store!;
-      const key = need(g.key).key;
-      const listed = await store.kinds.list(key);
-      const wanted = storedWanted(g).filter((w) => listed.some((e) => e.kind === w.kind && e.variant === w.variant));
-      if (wanted.length === 0) return { extra: { kinds: 0 } };
-      g.hooks.setProgress({ phase: 'load', label: `Loading the stored ${wanted.map((w) => w.kind).join(', ')} index`, done: 0, total: wanted.length, unit: 'kinds', startedAt: performance.now() });
-      const r = await store.kinds.read(key, wanted);
-      // a stored kind that fails its checksums is never imported: it is built again below, and stored again
-      for (const d of r.damaged) g.hooks.warn(`The stored ${d.kind} index is damaged (${d.why}): it is built again.`);
-      const parts: StagePart[] = [];
-      let importMs = 0;
-      for (const data of r.kinds as KindData[]) {
-        const entry = listed.find((e) => e.kind === data.kind && e.variant === data.variant)!;
-        try {
-          const b = await g.index.call(`import ${data.kind}`, (api) => api.importKind(Comlink.transfer(data, Object.values(data.parts))), g.signal);
-          g.loadedKinds.set(data.kind, { build: b.value, storedBuildMs: entry.buildMs, diskBytes: entry.bytes });
-          g.kindDisk.set(data.kind, entry.bytes);
-          importMs += b.value.ms;
-          parts.push({ name: kindBuildPart(data.kind), ms: b.roundTripMs, extra: { kind: data.kind, loaded: 'yes', bytes: entry.bytes, savedMs: entry.buildMs } });
-        } catch (e) {
-          // unusable stored data (another format): the kind is built instead, and stored again
-          g.hooks.warn(`The stored ${data.kind} index could not be used (${(e as Error).message}): it is built again.`);
-        }
-      }
-      return { workerMs: importMs, extra: { kinds: g.loadedKinds.size, readMs: r.readMs }, parts };
+    run: async (g: Ingestion, rec: StageRecorder) => {
+      const read = g.storedRead ? await g.storedRead : null;
+      if (!read?.kinds) return importStoredKinds(g, true);
+      rec.record(read.kinds);
+      return undefined;
     },
   },
   {
@@ -256,6 +305,7 @@ export async function runIngest(hooks: IngestHooks, settings: Settings, files: F
     emb: null,
     key: null,
     storedComplete: false,
+    storedRead: null,
     chunks: [],
     batches: [],
     tokens: 0,

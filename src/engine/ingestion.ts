@@ -8,7 +8,7 @@ import { type Chunk } from '../core/chunking';
 import { RagtabError } from '../core/errors';
 import { type IndexKey } from '../core/index-key';
 import type { Settings } from '../core/settings';
-import { type Progress } from '../core/stages';
+import { type Progress, type StageTiming } from '../core/stages';
 import { builtKinds, isStoredKind, kindVariant, needsText, type StoredKind } from '../core/index-kinds';
 import type { IndexKind } from '../core/vocabulary';
 import type { Corpus } from '../core/documents';
@@ -44,6 +44,11 @@ export interface Ingestion {
   emb: { bridge: WorkerBridge<EmbedderApi>; info: EmbedderInfo; load: ModelLoadReport } | null;
   key: IndexKey | null;
   storedComplete: boolean;
+  /**
+   * The stored index read while the model loads (started by the model load stage when the index
+   * is stored whole; awaited by the load and load kinds stages, which record its own timings).
+   */
+  storedRead: Promise<StoredRead> | null;
   chunks: Chunk[];
   batches: BatchTiming[];
   tokens: number;
@@ -57,6 +62,13 @@ export interface Ingestion {
   kindDisk: Map<IndexKind, number>;
   checks: Map<IndexKind, KindCheck>;
   voyRecall: IngestReport['voyRecall'];
+}
+
+/** What the read of a stored index during the model load gave: the chunks (null: damaged, set aside) and its stages' timings. */
+export interface StoredRead {
+  chunks: Chunk[] | null;
+  load: StageTiming | null;
+  kinds: StageTiming | null;
 }
 
 /** The kinds this ingestion builds (asked for, the exact scan, a hybrid's parts). */

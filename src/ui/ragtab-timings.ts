@@ -9,6 +9,7 @@ const COLORS = ['#2f6fec', '#16a34a', '#d97706', '#9333ea', '#dc2626', '#0891b2'
 /**
  * Each stage's time as a stacked bar and a table: main-thread round trip, time inside the worker,
  * and their difference (the cost of the worker boundary). Properties: `stages`, `heading`, `total`.
+ * A stage that ran beside another (its `extra.during` names which) is said to, when the sum exceeds the total.
  */
 export class RagtabTimings extends LitElement {
   static override properties = { stages: { attribute: false }, heading: { type: String }, total: { type: Number } };
@@ -41,8 +42,10 @@ export class RagtabTimings extends LitElement {
   override render() {
     if (!this.stages.length) return nothing;
     const sum = this.stages.reduce((s, x) => s + x.ms, 0);
+    const overlap = this.stages.some((s) => s.extra?.['during'] !== undefined) && this.total > 0 && sum > this.total;
     return html`<div class="card">
       <h2>${this.heading} <span class="muted">· ${ms(this.total || sum)} end to end</span></h2>
+      ${overlap ? html`<p class="extra" data-overlap>Some stages ran at the same time (marked "during …"): their times add up to ${ms(sum)}, more than end to end.</p>` : nothing}
       <div class="stack" role="img" aria-label="Share of each stage">
         ${this.stages.map((s, i) => html`<div title="${s.name}: ${ms(s.ms)}" style="width:${sum > 0 ? (s.ms / sum) * 100 : 0}%;background:${COLORS[i % COLORS.length]}"></div>`)}
       </div>

@@ -12,7 +12,7 @@ const BIG = { ...SMALL, maxDocs: 5000, chunkSize: 48, chunkOverlap: 0 } as const
 async function report(page: Page) {
   return page.evaluate(() => {
     const r = window.ragtab!.lastIngest!;
-    return { stages: r.stages.map((s) => s.name), storage: r.storage, chunks: r.chunks, ids: window.ragtab!.active!.chunks.map((c) => c.id) };
+    return { stages: r.stages.map((s) => s.name), during: r.stages.find((s) => s.name === 'load')?.extra?.['during'] ?? null, storage: r.storage, chunks: r.chunks, ids: window.ragtab!.active!.chunks.map((c) => c.id) };
   });
 }
 
@@ -36,6 +36,8 @@ test('a reload loads the vectors from storage instead of embedding, with the sam
   const second = await report(page);
   expect(second.storage.fromStorage).toBe(true);
   expect(second.stages).toContain('load');
+  // read while the model loaded (ingest.ts readStoredMeanwhile), its own time recorded
+  expect(second.during).toBe('model load');
   expect(second.stages).not.toContain('embed');
   expect(second.stages).not.toContain('chunk');
   expect(second.ids).toEqual(first.ids);

@@ -23,11 +23,12 @@ interface KindRow {
   recall: number | null;
 }
 
-async function ingestReport(app: App): Promise<{ fromStorage: boolean; stages: string[]; kinds: KindRow[]; loadKinds: string[] }> {
+async function ingestReport(app: App): Promise<{ fromStorage: boolean; stages: string[]; during: Record<string, string>; kinds: KindRow[]; loadKinds: string[] }> {
   return app.run(`const r = window.ragtab.lastIngest;
     return {
       fromStorage: r.storage.fromStorage,
       stages: r.stages.map((s) => s.name),
+      during: Object.fromEntries(r.stages.filter((s) => s.extra && s.extra.during !== undefined).map((s) => [s.name, s.extra.during])),
       kinds: r.kinds.map((k) => ({ kind: k.kind, role: k.role, loaded: !!k.loaded, built: k.build !== null, scan: k.build?.detail?.scan ?? k.build?.scan ?? null, queries: k.check ? k.check.queries : null, recall: k.check?.recall?.mean ?? null })),
       loadKinds: r.stages.find((s) => s.name === 'load kinds')?.parts?.map((p) => p.name) ?? [],
     };`);
@@ -96,6 +97,8 @@ test('every kind builds, answers and has its quality in WebKit; a reload reads i
     const second = await ingestReport(app);
     expect(second.fromStorage).toBe(true);
     expect(second.stages).toEqual(['read+parse', 'model load', 'load', 'load kinds', 'index build']);
+    // the stored vectors and kinds were read while the model loaded
+    expect(second.during).toEqual({ load: 'model load', 'load kinds': 'model load' });
     expect(second.loadKinds.sort()).toEqual(['build (binary)', 'build (bm25)', 'build (int8)']);
     for (const k of second.kinds) expect(k.loaded, k.kind).toBe(['int8', 'binary', 'bm25'].includes(k.kind));
     expect(await answers(app)).toEqual(before);
