@@ -38,6 +38,14 @@ test('a reload loads the vectors from storage instead of embedding, with the sam
   expect(second.stages).toContain('load');
   // read while the model loaded (ingest.ts readStoredMeanwhile), its own time recorded
   expect(second.during).toBe('model load');
+  // the timings card says so exactly when the stages add up to more than the end-to-end time
+  const sums = await page.evaluate(() => {
+    const r = window.ragtab!.lastIngest!;
+    return { sum: r.stages.reduce((n, s) => n + s.ms, 0), total: r.totalMs };
+  });
+  console.log(`reload: stages add up to ${Math.round(sums.sum)} ms, end to end ${Math.round(sums.total)} ms`);
+  await expect(page.locator('ragtab-timings[heading="Ingestion stages"] h2')).toBeVisible();
+  await expect(page.locator('ragtab-timings[heading="Ingestion stages"] [data-overlap]')).toHaveCount(sums.sum > sums.total ? 1 : 0);
   expect(second.stages).not.toContain('embed');
   expect(second.stages).not.toContain('chunk');
   expect(second.ids).toEqual(first.ids);
