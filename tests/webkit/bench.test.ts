@@ -13,7 +13,7 @@ const SETS = ['embedder.model=lsa-wordpiece-256', 'embedder.baseUrl=models/', 'e
 test('the quick preset writes a record of the same schema', async () => {
   await withApp(async (app) => {
     await app.open(`./?${['bench=quick', ...SETS.map((s) => `benchSet=${encodeURIComponent(s)}`)].join('&')}`);
-    const done = await app.act(['bench-done', 'bench-error'], `while (!window.ragtabBench) await new Promise((r) => setTimeout(r, 20)); ${app.click('ragtab-bench', '#run-bench')}`);
+    const done = await app.act(['bench-done', 'bench-error'], `if (!window.ragtabBench) await new Promise((r) => window.addEventListener('bench-ready', r, { once: true })); ${app.click('ragtab-bench', '#run-bench')}`);
     expect(done.name, JSON.stringify(done.detail)).toBe('bench-done');
     const json = await app.run<string>(`return await window.ragtabBench.export(args[0], 'json');`, done.detail);
     const r = parseRunRecord(JSON.parse(json));

@@ -16,7 +16,7 @@ test('wllama generates the same greedy tokens as native llama.cpp', async () => 
   await withApp(async (app) => {
     await app.driver.get(new URL('bench/llm.html', app.base).href);
     const r = await app.run<{ load: { info?: { why: string[]; backend: string; threads: number }; error?: { name: string; message: string } }; caps: { jspi: boolean; memory64: boolean; opfs: boolean } }>(
-      `while (!window.llmBench) await new Promise((r) => setTimeout(r, 20));
+      `if (!window.llmBench) await new Promise((r) => window.addEventListener('bench-ready', r, { once: true }));
        const load = await window.llmBench.load({ engine: 'wllama', model: '/models/stories260K/stories260K.gguf', threads: 1, contextSize: 512, gpuLayers: 0 });
        const v = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 5, 3, 1, 4, 1]);
        return { load, caps: { jspi: !!WebAssembly.Suspending, memory64: WebAssembly.validate(v), opfs: !!(navigator.storage && navigator.storage.getDirectory) } };`,
