@@ -141,7 +141,9 @@ export const INGEST_STAGES: readonly Stage<Ingestion>[] = Object.freeze([
       // Not part of the stage (its time is the load call's): an empty index for the vectors to come.
       if (!g.storedRead) await g.index.call('reset', (api) => api.reset(emb.info.dims), g.signal);
       const l = emb.load;
-      return { ms: l.ms, workerMs: l.workerMs, extra: { reused: l.reused ? 'yes' : 'no', source: sourceOf(l.files, l.reused), bytes: l.files.reduce((n, f) => n + f.bytes, 0) } };
+      // `alongside`: the stored index was read at the same time (its time and memory share the machine with this stage's)
+      const extra = { reused: l.reused ? 'yes' : 'no', source: sourceOf(l.files, l.reused), bytes: l.files.reduce((n, f) => n + f.bytes, 0), ...(g.storedRead ? { alongside: 'stored index read' } : {}) };
+      return { ms: l.ms, workerMs: l.workerMs, extra };
     },
   },
   {
