@@ -69,3 +69,20 @@ export async function shownError(page: Page): Promise<string | null> {
   await expect(el).toBeVisible();
   return el.getAttribute('data-error-name');
 }
+
+/**
+ * How an ingestion's embedding batches were ordered, from the ingest report's batch timings: each
+ * `embed` call of `perCall` batches (ingest-store.ts: 4 × batch size texts per call) either ran its
+ * batches shortest first (order `length`: the mean tokens per text never falls within a call) or
+ * not (order `given`, on a corpus whose texts vary in length).
+ */
+export function batchOrder(batches: ReadonlyArray<{ size: number; tokens: number }>, perCall: number): { sortedCalls: number; calls: number; tokens: number; sizes: number[] } {
+  let sortedCalls = 0;
+  let calls = 0;
+  for (let i = 0; i < batches.length; i += perCall) {
+    const means = batches.slice(i, i + perCall).map((b) => b.tokens / b.size);
+    calls++;
+    if (means.every((m, j) => j === 0 || m >= means[j - 1]!)) sortedCalls++;
+  }
+  return { sortedCalls, calls, tokens: batches.reduce((n, b) => n + b.tokens, 0), sizes: batches.map((b) => b.size) };
+}
