@@ -1,9 +1,11 @@
 /**
  * The newcomer's way forward in WebKit: a model that cannot be reached fails with its error, which
  * offers the local model this site serves; choosing it sets the model and the address, ingesting
- * works, a reload keeps the set-up, and a later visit without parameters opens on it.
+ * works, a reload keeps the set-up, and a later visit without parameters opens on it. Then the
+ * benchmark on that set-up in a session of its own, its report, and a share link carrying the set-up.
  */
 import { expect, test } from 'vitest';
+import { decodeShareLink } from '../../src/core/share-link';
 import { withApp } from './lib/session';
 
 test('an unreachable model: the error offers the local model; chosen, it ingests; the choice survives a reload and is remembered', async () => {
@@ -31,7 +33,7 @@ test('an unreachable model: the error offers the local model; chosen, it ingests
   });
 });
 
-test("the benchmark runs on the current set-up in a session of its own: the user's session and stored index are the same afterwards", async () => {
+test("the benchmark runs on the current set-up in a session of its own: the user's session and stored index are the same afterwards; a share link carries the set-up", async () => {
   await withApp(async (app) => {
     await app.open({ model: 'lsa-wordpiece-256', modelBase: 'models/', chunkSize: 64, llm: 'none', threads: 1 });
     expect((await app.ingest()).name).toBe('ragtab-ingested');
@@ -51,5 +53,16 @@ test("the benchmark runs on the current set-up in a session of its own: the user
     expect(same).toEqual([true, true, true, true, true, true]);
     expect(await app.run<boolean>(`return (await window.ragtab.store.indexes.get(args[0]))?.complete === true;`, key)).toBe(true);
     expect((await app.ask('what does the storage panel show')).name).toBe('ragtab-query-done');
+
+    // the report shows the run; a share link made now carries the set-up the newcomer chose
+    expect(await app.run<string>(`const r = $('ragtab-bench', 'ragtab-report'); await settled(r); return r.shadowRoot.querySelector('[data-status]')?.textContent.trim() ?? '';`)).toBe('complete');
+    const created = await app.act(['ragtab-share-created', 'ragtab-share-create-failed'], app.click('ragtab-share', '#create-share'));
+    expect(created.name, JSON.stringify(created.detail)).toBe('ragtab-share-created');
+    const link = await app.run<string>(`return $('ragtab-share', 'input[data-share-url]').value;`);
+    expect(link).toMatch(/#share=[A-Za-z0-9_-]+$/);
+    const decoded = await decodeShareLink(link);
+    if (!decoded.ok) throw new Error(decoded.error.message);
+    expect(decoded.payload.config.embedder.model).toBe('lsa-wordpiece-256');
+    expect(decoded.payload.config.chunking).toMatchObject({ mode: 'tokens', size: 64 });
   });
 });
