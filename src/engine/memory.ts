@@ -53,6 +53,8 @@ export interface MemorySources {
   setInterval(fn: () => void, ms: number): unknown;
   clearInterval(handle: unknown): void;
   setTimeout(fn: () => void, ms: number): unknown;
+  /** Clears a setTimeout handle (a measurement's deadline once the measurement settled). */
+  clearTimeout(handle: unknown): void;
 }
 
 interface PerformanceWithMemory {
@@ -72,6 +74,7 @@ export function browserMemorySources(origin: number): MemorySources {
     setInterval: (fn, ms) => setInterval(fn, ms),
     clearInterval: (h) => clearInterval(h as ReturnType<typeof setInterval>),
     setTimeout: (fn, ms) => setTimeout(fn, ms),
+    clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
   };
 }
 

@@ -44,6 +44,7 @@ export function fakeMemorySources(over: Partial<MemorySources> = {}): (origin: n
       setInterval: () => 0,
       clearInterval: () => undefined,
       setTimeout: (fn, ms) => setTimeout(fn, ms),
+      clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
       ...over,
     };
   };

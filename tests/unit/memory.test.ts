@@ -82,6 +82,28 @@ describe('MemorySampler', () => {
     expect(h[0]!.available === false && h[0]!.reason).toContain('no result within 0 s');
   });
 
+  it('clears the deadline of a full measurement that came in time', async () => {
+    const live = new Set<unknown>();
+    let next = 0;
+    const src = fakeMemorySources({
+      crossOriginIsolated: true,
+      measureUserAgentSpecificMemory: async () => ua,
+      setTimeout: () => {
+        const h = ++next;
+        live.add(h);
+        return h;
+      },
+      clearTimeout: (h) => live.delete(h),
+    })(0);
+    const m = new MemorySampler({ intervalMs: 100, full: true }, src);
+    await m.between({ stage: 'ingest', phase: 'cold' });
+    await m.settle(60_000);
+    await m.between({ stage: 'query', phase: 'warm' });
+    await m.stop(60_000);
+    expect(next).toBeGreaterThan(0);
+    expect(live.size).toBe(0);
+  });
+
   it('tags cheap samples with the stage running', () => {
     const m = new MemorySampler({ intervalMs: 100, full: false }, fakeMemorySources()(0));
     m.start();
