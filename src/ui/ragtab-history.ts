@@ -52,8 +52,11 @@ export class RagtabHistory extends LitElement {
     cardStyles,
     css`
       .row { display: flex; gap: 8px; align-items: center; flex-wrap: wrap; font-size: 13px; margin: 10px 0; }
-      .row label { display: inline-flex; gap: 6px; align-items: center; max-width: 100%; min-width: 0; }
-      .row label select { flex: 1 1 auto; min-width: 0; text-overflow: ellipsis; }
+      /* each picker takes a share of the row and its select the rest of the label, whatever its
+         longest option; WebKit counts a select's text past its box in the page's width (a phone then
+         scrolls sideways), which paint containment clips */
+      .row label { display: inline-flex; flex: 1 1 16rem; gap: 6px; align-items: center; max-width: 100%; min-width: 0; }
+      .row label select { flex: 1 1 0; width: 0; min-width: 0; contain: paint; text-overflow: ellipsis; }
       tr.sel td { background: var(--bar); }
       .regression { color: var(--err); font-weight: 600; }
       .improvement { color: var(--accent-2); font-weight: 600; }

@@ -2,11 +2,13 @@
  * axe-core (the engine, from npm: node_modules/axe-core/axe.min.js, injected into the page) in
  * WebKit on the main views: the page after ingesting, asking and evaluating, and after a small
  * benchmark run (its report and the history). The same rule set as the Chromium spec
- * (tests/e2e/accessibility.spec.ts, all of axe's default rules): no violation.
+ * (tests/e2e/accessibility.spec.ts, all of axe's default rules): no violation. Then the same views
+ * at a phone's width (390 px, Safari on an iPhone): no violation and no sideways scroll of the page.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { expect, test } from 'vitest';
+import { By } from 'selenium-webdriver';
 import { withApp } from './lib/session';
 import type { App } from './lib/page';
 
@@ -34,5 +36,70 @@ test('no axe violation on the main views in WebKit', async () => {
     expect(ids).toHaveLength(1);
     await app.run(`const b = $('ragtab-bench'); await settled(b); await settled(b.shadowRoot.querySelector('ragtab-report')); await settled(b.shadowRoot.querySelector('ragtab-history'));`);
     expect(await violations(app)).toEqual([]);
+  });
+});
+
+const PHONE = { width: 390, height: 844 };
+
+test('at a phone width (390 px) in WebKit: no axe violation and no sideways scroll on the main views', async () => {
+  await withApp(async (app) => {
+    const params = { model: 'lsa-wordpiece-256', modelBase: 'models/', llm: 'none', threads: 1 };
+    await app.open(params);
+    // MiniBrowser's window is at least 447 px wide, so the app runs in a same-origin frame of the
+    // phone's size (its own viewport: media queries and layout as on a 390 px screen); the page
+    // around it keeps nothing of the app
+    await app.run(
+      `document.querySelector('ragtab-app').remove();
+       const f = document.createElement('iframe');
+       f.id = 'phone'; f.title = 'ragtab at a phone width'; f.src = location.href;
+       f.style.cssText = 'width:' + args[0].width + 'px;height:' + args[0].height + 'px;border:0;display:block';
+       document.body.replaceChildren(f);
+       await new Promise((r) => f.addEventListener('load', r, { once: true }));
+       const w = f.contentWindow;
+       if (!(w.ragtab && w.ragtab.ready)) await new Promise((r) => w.addEventListener('ragtab-ready', r, { once: true }));`,
+      PHONE,
+    );
+    await app.driver.switchTo().frame(await app.driver.findElement(By.id('phone')));
+    // the page's width, and the elements reaching past the viewport, named (to find the cause)
+    const wide = () =>
+      app.run<{ inner: number; scroll: number; over: string[] }>(
+        `const over = [];
+         const name = (el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.classList.length ? '.' + [...el.classList].join('.') : '');
+         // the deepest elements whose box, or content spilling out of it (a long unbroken text), reaches past the right edge
+         const walk = (root, path) => { let found = false; for (const el of root.children) {
+           const r = el.getBoundingClientRect();
+           const st = getComputedStyle(el);
+           if (st.position === 'fixed' || st.display === 'none') continue;
+           const right = Math.max(r.right, st.overflowX === 'visible' ? r.left + el.scrollWidth : r.right);
+           if (right <= innerWidth + 0.5) continue;
+           found = true;
+           const here = path + ' > ' + name(el);
+           // content that scrolls inside its box (a wide table in its card) is not the page's
+           // (both walked: a host's shadow tree and its light children)
+           const deeper = st.overflowX === 'visible' && ((el.shadowRoot && walk(el.shadowRoot, here)) | walk(el, here));
+           if (!deeper) over.push(here + ' (' + Math.round(right) + ' px: ' + (el.textContent || '').trim().slice(0, 60) + ')');
+         } return found; };
+         walk(document.body, 'body');
+         return { inner: innerWidth, scroll: document.documentElement.scrollWidth, over: over.slice(0, 8) };`,
+      );
+    const fits = async () => {
+      const w = await wide();
+      expect(w.over, 'elements past the right edge').toEqual([]);
+      expect(w.scroll).toBeLessThanOrEqual(PHONE.width);
+    };
+    expect((await wide()).inner).toBe(PHONE.width);
+    expect(await violations(app)).toEqual([]);
+    await fits();
+    expect((await app.ingest()).name).toBe('ragtab-ingested');
+    expect((await app.ask('how is time to first token measured')).name).toBe('ragtab-query-done');
+    expect((await app.evaluate()).name).toBe('ragtab-evaluated');
+    expect(await violations(app)).toEqual([]);
+    await fits();
+    const ids = await app.run<string[]>(`return await window.ragtabBench.run('quick', args[0]);`, SETS);
+    expect(ids).toHaveLength(1);
+    await app.run(`const b = $('ragtab-bench'); await settled(b); await settled(b.shadowRoot.querySelector('ragtab-report')); await settled(b.shadowRoot.querySelector('ragtab-history'));`);
+    expect(await violations(app)).toEqual([]);
+    await fits();
+    await app.driver.switchTo().defaultContent();
   });
 });
