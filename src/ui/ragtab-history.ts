@@ -53,10 +53,9 @@ export class RagtabHistory extends LitElement {
     css`
       .row { display: flex; gap: 8px; align-items: center; flex-wrap: wrap; font-size: 13px; margin: 10px 0; }
       /* each picker takes a share of the row and its select the rest of the label, whatever its
-         longest option; WebKit counts a select's text past its box in the page's width (a phone then
-         scrolls sideways), which paint containment clips */
+         longest option (its text past the box is clipped: cardStyles) */
       .row label { display: inline-flex; flex: 1 1 16rem; gap: 6px; align-items: center; max-width: 100%; min-width: 0; }
-      .row label select { flex: 1 1 0; width: 0; min-width: 0; contain: paint; text-overflow: ellipsis; }
+      .row label select { flex: 1 1 0; width: 0; min-width: 0; text-overflow: ellipsis; }
       tr.sel td { background: var(--bar); }
       .regression { color: var(--err); font-weight: 600; }
       .improvement { color: var(--accent-2); font-weight: 600; }

@@ -18,6 +18,8 @@ export const cardStyles = css`
   button.primary { background: var(--accent); color: var(--on-accent, #fff); border-color: var(--accent); }
   button:disabled, button[aria-disabled='true'] { opacity: 0.5; cursor: not-allowed; }
   select, input[type='text'], input[type='number'], input[type='url'] { max-width: 100%; min-width: 0; font: inherit; padding: 5px 8px; border-radius: 8px; border: 1px solid var(--line); background: var(--bg); color: var(--fg); }
+  /* WebKit counts a select's option text past its box in the page's width (a phone then scrolls sideways): clipped */
+  select { contain: paint; }
 `;
 
 /** A form of labelled rows (label column, field column), one column on a phone. */
