@@ -48,18 +48,28 @@ test('at a phone width (390 px) in WebKit: no axe violation and no sideways scro
     // MiniBrowser's window is at least 447 px wide, so the app runs in a same-origin frame of the
     // phone's size (its own viewport: media queries and layout as on a 390 px screen); the page
     // around it keeps nothing of the app
-    await app.run(
-      `document.querySelector('ragtab-app').remove();
-       const f = document.createElement('iframe');
-       f.id = 'phone'; f.title = 'ragtab at a phone width'; f.src = location.href;
-       f.style.cssText = 'width:' + args[0].width + 'px;height:' + args[0].height + 'px;border:0;display:block';
-       document.body.replaceChildren(f);
-       await new Promise((r) => f.addEventListener('load', r, { once: true }));
-       const w = f.contentWindow;
-       if (!(w.ragtab && w.ragtab.ready)) await new Promise((r) => w.addEventListener('ragtab-ready', r, { once: true }));`,
-      PHONE,
-    );
-    await app.driver.switchTo().frame(await app.driver.findElement(By.id('phone')));
+    await app.run(`document.querySelector('ragtab-app').remove();`);
+    /**
+     * Opens `url` in a new phone-sized frame (from the page around it; a new frame, so that a link
+     * differing only in its #hash still loads the page) and moves WebDriver into it once the app is ready.
+     */
+    const phoneOpens = async (url: string) => {
+      await app.driver.switchTo().defaultContent();
+      await app.run(
+        `const f = document.createElement('iframe');
+         f.id = 'phone'; f.title = 'ragtab at a phone width'; f.src = args[0];
+         f.style.cssText = 'width:' + args[1].width + 'px;height:' + args[1].height + 'px;border:0;display:block';
+         const loaded = new Promise((r) => f.addEventListener('load', r, { once: true }));
+         document.body.replaceChildren(f);
+         await loaded;
+         const w = f.contentWindow;
+         if (!(w.ragtab && w.ragtab.ready)) await new Promise((r) => w.addEventListener('ragtab-ready', r, { once: true }));`,
+        url,
+        PHONE,
+      );
+      await app.driver.switchTo().frame(await app.driver.findElement(By.id('phone')));
+    };
+    await phoneOpens(await app.run<string>(`return location.href;`));
     // the page's width, and the elements reaching past the viewport, named (to find the cause)
     const wide = () =>
       app.run<{ inner: number; scroll: number; over: string[] }>(
@@ -98,6 +108,18 @@ test('at a phone width (390 px) in WebKit: no axe violation and no sideways scro
     const ids = await app.run<string[]>(`return await window.ragtabBench.run('quick', args[0]);`, SETS);
     expect(ids).toHaveLength(1);
     await app.run(`const b = $('ragtab-bench'); await settled(b); await settled(b.shadowRoot.querySelector('ragtab-report')); await settled(b.shadowRoot.querySelector('ragtab-history'));`);
+    expect(await violations(app)).toEqual([]);
+    await fits();
+    // a share link of this run, opened in the phone frame
+    const created = await app.act(['ragtab-share-created', 'ragtab-share-create-failed'], app.click('ragtab-share', '#create-share'));
+    expect(created.name, JSON.stringify(created.detail)).toBe('ragtab-share-created');
+    const link = await app.run<string>(`return $('ragtab-share', 'input[data-share-url]').value;`);
+    await phoneOpens(link);
+    // the shared run's view appears (or the share element's error), frame by frame
+    const view = await app.run<string>(
+      `for (;;) { const v = $('ragtab-share', 'ragtab-shared-run'); if (v) { await settled(v); return 'run'; } const e = $('ragtab-share', '[data-share-error]'); if (e) return 'error ' + e.getAttribute('data-share-error'); await new Promise((r) => requestAnimationFrame(r)); }`,
+    );
+    expect(view).toBe('run');
     expect(await violations(app)).toEqual([]);
     await fits();
     await app.driver.switchTo().defaultContent();
