@@ -33,9 +33,13 @@ async function tabTo(app: App, target: string): Promise<void> {
   throw new Error(`Tab never reached ${target} (last: ${await focused(app)})`);
 }
 
-/** Arms listeners for the first of `names` in the page; `fired` waits for it. */
-const arm = (app: App, names: string[]) => app.run(`window.__next = new Promise((r) => ${JSON.stringify(names)}.forEach((n) => window.addEventListener(n, () => r(n), { once: true })));`);
-const fired = (app: App) => app.run<string>(`return await window.__next;`);
+/** Presses Enter on the focused control and resolves with the first of `names` the page fires after it. */
+async function enterFires(app: App, names: string[]): Promise<string> {
+  // armed in the page before the key goes down: an event fired at once is not missed
+  await app.run(`window.__next = new Promise((r) => ${JSON.stringify(names)}.forEach((n) => window.addEventListener(n, () => r(n), { once: true })));`);
+  await press(app, Key.ENTER);
+  return app.run<string>(`return await window.__next;`);
+}
 
 test('keyboard only in WebKit: ingest, ask, pick a corpus query, evaluate and run the benchmark, with the focus kept', async () => {
   await withApp(async (app) => {
@@ -43,16 +47,12 @@ test('keyboard only in WebKit: ingest, ask, pick a corpus query, evaluate and ru
     await app.run(`window.__queries = 0; window.addEventListener('ragtab-query-done', () => window.__queries++);`);
 
     await tabTo(app, 'button#ingest');
-    await arm(app, ['ragtab-ingested', 'ragtab-error']);
-    await press(app, Key.ENTER);
-    expect(await fired(app)).toBe('ragtab-ingested');
+    expect(await enterFires(app, ['ragtab-ingested', 'ragtab-error'])).toBe('ragtab-ingested');
     expect(await focused(app)).toBe('button#ingest');
 
     await tabTo(app, 'input[question]');
     await press(app, 'how is time to first token measured');
-    await arm(app, ['ragtab-query-done', 'ragtab-error']);
-    await press(app, Key.ENTER);
-    expect(await fired(app)).toBe('ragtab-query-done');
+    expect(await enterFires(app, ['ragtab-query-done', 'ragtab-error'])).toBe('ragtab-query-done');
     expect(await focused(app)).toBe('input[question]');
 
     // arrow keys through the corpus's queries fill the question; none runs until Enter
@@ -67,20 +67,14 @@ test('keyboard only in WebKit: ingest, ask, pick a corpus query, evaluate and ru
     expect(picked.queries).toBe(1);
     await app.driver.actions().keyDown(Key.SHIFT).sendKeys(Key.TAB, Key.TAB).keyUp(Key.SHIFT).perform();
     expect(await focused(app)).toBe('input[question]');
-    await arm(app, ['ragtab-query-done', 'ragtab-error']);
-    await press(app, Key.ENTER);
-    expect(await fired(app)).toBe('ragtab-query-done');
+    expect(await enterFires(app, ['ragtab-query-done', 'ragtab-error'])).toBe('ragtab-query-done');
     expect(await app.run<string>(`return window.ragtab.lastQuery.question;`)).toBe(picked.option);
 
     await tabTo(app, 'button#evaluate');
-    await arm(app, ['ragtab-evaluated', 'ragtab-error']);
-    await press(app, Key.ENTER);
-    expect(await fired(app)).toBe('ragtab-evaluated');
+    expect(await enterFires(app, ['ragtab-evaluated', 'ragtab-error'])).toBe('ragtab-evaluated');
 
     await tabTo(app, 'button#run-bench');
-    await arm(app, ['bench-done', 'bench-error']);
-    await press(app, Key.ENTER);
-    expect(await fired(app)).toBe('bench-done');
+    expect(await enterFires(app, ['bench-done', 'bench-error'])).toBe('bench-done');
     expect(await focused(app)).toBe('button#run-bench');
   });
 });
