@@ -16,6 +16,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { summarize } from '../src/core/stats';
 import { BASE_FLAGS, resolveChromium } from './lib/chromium';
 import { serveApp } from './lib/server';
 
@@ -98,8 +99,8 @@ async function main(): Promise<void> {
       totals.push(r.totalMs);
       console.log(`reload ${i + 1}: ${Math.round(r.totalMs)} ms end to end; ${r.stages.map((s) => `${s.name} ${Math.round(s.ms)}${s.during ? ` (during ${s.during})` : ''}`).join(', ')}`);
     }
-    const sorted = [...totals].sort((a, b) => a - b);
-    console.log(`median of ${reloads} reloads: ${Math.round(sorted[Math.floor((reloads - 1) / 2)]!)} ms end to end (range ${Math.round(sorted[0]!)}–${Math.round(sorted[reloads - 1]!)}); load average now ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+    const s = summarize(totals);
+    console.log(`median of ${reloads} reloads: ${Math.round(s.p50!)} ms end to end (range ${Math.round(s.min!)}–${Math.round(s.max!)}); load average now ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   } finally {
     rmSync(profile, { recursive: true, force: true });
     await served.close();
