@@ -123,8 +123,25 @@ export class WorkerBridge<T> {
 
   /** Runs `fn` against the worker after every earlier call has settled. */
   call<R>(label: string, fn: (api: Comlink.Remote<T>) => Promise<R>, signal?: AbortSignal): Promise<Timed<R>> {
+    return this.queued(label, fn, signal, null);
+  }
+
+  /**
+   * The calls of worker `generation` only: a call that would reach another worker (the one of that
+   * generation is gone, or replaced: a fresh one holds none of its state, no model, no index) fails
+   * with WorkerCrashed instead of running there. For callers that read state loaded into a worker
+   * earlier: the worker's loss can be learnt (through its lock) after they checked it was there.
+   */
+  pinned(generation: number): Pick<WorkerBridge<T>, 'call'> {
+    return { call: (label, fn, signal) => this.queued(label, fn, signal, generation) };
+  }
+
+  private queued<R>(label: string, fn: (api: Comlink.Remote<T>) => Promise<R>, signal: AbortSignal | undefined, pin: number | null): Promise<Timed<R>> {
     const run = async (): Promise<Timed<R>> => {
       if (signal?.aborted) throw new RagtabError('Cancelled', `${label}: cancelled.`);
+      if (pin !== null && (!this.worker || this.generation !== pin)) {
+        throw new RagtabError('WorkerCrashed', `The ${this.name} worker stopped before "${label}" ran: what it held was lost with it.`);
+      }
       const { remote, crash } = this.ensure();
       const start = performance.now();
       let onAbort: (() => void) | null = null;

@@ -40,17 +40,25 @@ export interface RetrievalSource {
   readonly contextChars: number;
 }
 
-/** An ingestion's workers, chunks and titles as a retrieval source (the query prefix from the model card). */
+/**
+ * An ingestion's workers, chunks and titles as a retrieval source (the query prefix from the model
+ * card). Given the generations of the workers that hold the ingestion's model and index (the
+ * session's `embedderGen`, `indexGen`), its calls are pinned to those workers: a worker lost after
+ * the caller checked it fails the call with WorkerCrashed, rather than a fresh worker answering
+ * without the model or with an empty index.
+ */
 export function retrievalSource(a: {
-  embedder: RetrievalSource['embedder'];
-  index: RetrievalSource['index'];
+  embedder: RetrievalSource['embedder'] & Partial<Pick<WorkerBridge<EmbedderApi>, 'pinned'>>;
+  index: RetrievalSource['index'] & Partial<Pick<WorkerBridge<IndexApi>, 'pinned'>>;
+  embedderGen?: number;
+  indexGen?: number;
   chunks: RetrievalSource['chunks'];
   titles: RetrievalSource['titles'];
   settings: Pick<Settings, 'model' | 'contextChars'>;
 }): RetrievalSource {
   return {
-    embedder: a.embedder,
-    index: a.index,
+    embedder: a.embedder.pinned && a.embedderGen !== undefined ? a.embedder.pinned(a.embedderGen) : a.embedder,
+    index: a.index.pinned && a.indexGen !== undefined ? a.index.pinned(a.indexGen) : a.index,
     chunks: a.chunks,
     titles: a.titles,
     queryPrefix: embeddingModelInfo(a.settings.model.id)?.queryPrefix ?? '',

@@ -298,12 +298,34 @@ export class RagSession extends EventTarget {
     this.progress = null;
   }
 
+  /** The active embedder or index worker is gone, or another one took its place (without its model or index). */
+  private workersLost(a: Active): boolean {
+    return !a.index.running || a.index.generation !== a.indexGen || !a.embedder.running || a.embedder.generation !== a.embedderGen;
+  }
+
+  /**
+   * Runs `fn` (calls pinned to the active workers: `retrievalSource`) after `ensureEmbedder`. A
+   * worker that ends without an error event is learnt of through its lock, a moment later: a loss
+   * before `fn`'s calls reach it, or while they run, fails them with WorkerCrashed. Then the
+   * workers are restored (said in the warnings) and `fn` runs once more from its start; a loss
+   * during that run stands.
+   */
+  private async onActiveWorkers<R>(a: Active, fn: () => Promise<R>): Promise<R> {
+    await this.ensureEmbedder(a);
+    try {
+      return await fn();
+    } catch (e) {
+      if (!(e instanceof RagtabError && e.code === 'WorkerCrashed' && this.workersLost(a))) throw e;
+      await this.ensureEmbedder(a);
+      return fn();
+    }
+  }
+
   /** Embeds texts with the active embedder (as documents: no query prefix). For tests and the CLI. */
   async embedTexts(texts: string[]): Promise<{ vectors: Float32Array; dims: number; device: string }> {
     const a = this.active;
     if (!a) throw new RagtabError('IndexEmpty', 'Nothing is ingested yet: no embedder is loaded.');
-    await this.ensureEmbedder(a);
-    const r = await a.embedder.call('embed texts', (api) => api.embed(texts));
+    const r = await this.onActiveWorkers(a, () => a.embedder.pinned(a.embedderGen).call('embed texts', (api) => api.embed(texts)));
     return { vectors: r.value.vectors, dims: r.value.dims, device: a.report.embedder.device };
   }
 
@@ -326,23 +348,25 @@ export class RagSession extends EventTarget {
       if (missing.length) throw new RagtabError('InvalidArgument', `${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not built for this corpus: ingest with ${missing.length === 1 ? 'it' : 'them'} to evaluate.`);
       this.abort = abort;
       this.begin('querying');
-      await this.ensureEmbedder(a);
-      const reports: EvaluationReport[] = [];
-      for (const kind of list) {
-        const label = kindLabel(kind, a.settings.kindOptions);
-        reports.push(
-          await evaluateQueries({
-            source: retrievalSource(a),
-            corpus: a.corpus,
-            kind,
-            label,
-            options: retrieveOptionsOf(kind, a.settings.kindOptions),
-            depth: Math.min(a.chunks.length, a.settings.chunking.mode === 'document' ? 100 : 500),
-            signal: abort.signal,
-            onProgress: (done, total, startedAt) => this.setProgress({ phase: 'check', label: `Evaluating the corpus queries on ${label}${list.length > 1 ? ` (${list.indexOf(kind) + 1} of ${list.length})` : ''}`, done, total, unit: 'queries', startedAt }),
-          }),
-        );
-      }
+      const reports = await this.onActiveWorkers(a, async () => {
+        const out: EvaluationReport[] = [];
+        for (const kind of list) {
+          const label = kindLabel(kind, a.settings.kindOptions);
+          out.push(
+            await evaluateQueries({
+              source: retrievalSource(a),
+              corpus: a.corpus,
+              kind,
+              label,
+              options: retrieveOptionsOf(kind, a.settings.kindOptions),
+              depth: Math.min(a.chunks.length, a.settings.chunking.mode === 'document' ? 100 : 500),
+              signal: abort.signal,
+              onProgress: (done, total, startedAt) => this.setProgress({ phase: 'check', label: `Evaluating the corpus queries on ${label}${list.length > 1 ? ` (${list.indexOf(kind) + 1} of ${list.length})` : ''}`, done, total, unit: 'queries', startedAt }),
+            }),
+          );
+        }
+        return out;
+      });
       this.lastEvaluations = reports;
       this.lastEvaluation = reports[0]!;
       return this.finished('ragtab-evaluated', reports[0]!);
@@ -368,17 +392,18 @@ export class RagSession extends EventTarget {
       const text = question.trim();
       if (!text) throw new RagtabError('EmptyQuery', 'The question is empty: type a question or pick one of the corpus queries.');
       this.begin('querying');
-      await this.ensureEmbedder(a);
       const k = Math.max(1, Math.min(opts.k ?? a.settings.k, a.chunks.length));
       const kind = opts.kind ?? (a.settings.indexKinds[0] as IndexKind);
-      const t0 = performance.now();
-      const r = await retrieve(retrievalSource(a), { text, k, kind, options: retrieveOptionsOf(kind, a.settings.kindOptions) });
+      const { r, t0, totalMs, cmp } = await this.onActiveWorkers(a, async () => {
+        const t0 = performance.now();
+        const r = await retrieve(retrievalSource(a), { text, k, kind, options: retrieveOptionsOf(kind, a.settings.kindOptions) });
+        const totalMs = performance.now() - t0;
+        return { r, t0, totalMs, cmp: await this.compareKinds(a, text, r.vector, k, kind, r.searchHits) };
+      });
       if (r.vector?.every((x) => x === 0)) {
         this.warnings = [`No token of "${text.slice(0, 60)}" is known to the model: its vector is zero, so every score is 0.`];
       }
       const stages: StageTiming[] = [...r.stages];
-      const totalMs = performance.now() - t0;
-      const cmp = await this.compareKinds(a, text, r.vector, k, kind, r.searchHits);
       const result: QueryResult = { question: text, k, kind, stages, hits: r.hits, compare: cmp.compare, recallAgainstExact: cmp.recall, context: r.context!, generation: null, generationError: null, totalMs };
       this.lastQuery = result;
       if (opts.generate !== false && this.generator.ready) await this.generate(result, t0);
@@ -398,9 +423,10 @@ export class RagSession extends EventTarget {
     const others = a.settings.indexKinds.filter((x) => x !== kind);
     const approximate = (x: IndexKind) => x !== 'exact' && x !== 'hybrid' && needsVector(x);
     if (others.length === 0 && !approximate(kind)) return { compare: [], recall: null };
+    const index = a.index.pinned(a.indexGen);
     let exact: Set<number> | null = null;
     if (vector && (approximate(kind) || others.some(approximate))) {
-      const e = await a.index.call('search exact', (api) => api.retrieve({ kind: 'exact', k, vector }));
+      const e = await index.call('search exact', (api) => api.retrieve({ kind: 'exact', k, vector }));
       exact = new Set(e.value.hits.map((h) => h.index));
     }
     const recallOf = (x: IndexKind, list: ReadonlyArray<{ index: number }>) => (exact && approximate(x) ? list.filter((h) => exact!.has(h.index)).length / Math.max(1, exact.size) : null);
@@ -408,7 +434,7 @@ export class RagSession extends EventTarget {
     for (const other of others) {
       if (needsVector(other) && !vector) continue;
       const t0 = performance.now();
-      const o = await a.index.call(`search ${other}`, (api) =>
+      const o = await index.call(`search ${other}`, (api) =>
         api.retrieve({ kind: other, k, text, ...(vector && needsVector(other) ? { vector } : {}), options: retrieveOptionsOf(other, a.settings.kindOptions) }),
       );
       compare.push({ kind: other, ids: o.value.hits.map((h) => h.id), ms: performance.now() - t0, recallAgainstExact: recallOf(other, o.value.hits) });

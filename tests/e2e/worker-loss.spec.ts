@@ -4,7 +4,8 @@
  * answers; the embedder lost in the middle of an ingestion fails that ingestion with WorkerCrashed
  * naming the worker (it used to freeze at the same count), and the app goes on. The loss is made by
  * terminating the worker from the page: no error event reaches the page, as when the browser ends
- * a worker. The bridge learns of it from the Web Lock each worker holds while it lives.
+ * a worker. The bridge learns of it from the Web Lock each worker holds while it lives, a moment
+ * later: a worker lost just after the app checked it was there is restored and the query run again.
  */
 import { expect, test, type Page } from '@playwright/test';
 import { askViaUi, ingestViaUi, waitForApp } from './pwa-helpers';
@@ -37,6 +38,28 @@ test('an index worker lost after ingesting is started again and its index restor
   // and again: no second restore (the session keeps its warnings until the next ingestion)
   const again = await topIds(page);
   expect(again).toEqual({ ids: before.ids, warnings: after.warnings });
+});
+
+test('a worker lost as a query starts, after the app checked it was there: restored, and the query answered', async ({ page }) => {
+  await page.goto(QS);
+  await waitForApp(page);
+  expect(await ingestViaUi(page)).toBe('ragtab-ingested');
+  const before = await topIds(page);
+  for (const which of ['index', 'embedder'] as const) {
+    // ended as the query begins: the page learns of it (the worker's lock) only after its check
+    await page.evaluate((which) => {
+      const s = window.ragtab!;
+      const kill = () => {
+        if (s.status !== 'querying') return;
+        s.removeEventListener('change', kill);
+        (s.active as unknown as Record<string, { worker: Worker }>)[which]!.worker.terminate();
+      };
+      s.addEventListener('change', kill);
+    }, which);
+    const after = await topIds(page);
+    expect(after.ids, which).toEqual(before.ids);
+    if (which === 'index') expect(after.warnings.join(' ')).toMatch(/The index worker had stopped: a new one was started and the index restored \([\d,]+ vectors read back from IndexedDB/);
+  }
 });
 
 test('the embedder lost in the middle of an ingestion: WorkerCrashed naming it, not a freeze; the app goes on', async ({ page }) => {

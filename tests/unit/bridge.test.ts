@@ -2,7 +2,8 @@
  * WorkerBridge with stand-in workers (a MessageChannel behind Comlink, in Node): a worker that
  * fails before it ever answered is replaced and the call runs on the next one; one that fails again
  * gives WorkerCrashed naming the failed start; a worker that crashes after it ran is WorkerCrashed
- * with the crash hook, and is not silently run again.
+ * with the crash hook, and is not silently run again; a call pinned to one worker never runs on
+ * the next.
  */
 import * as Comlink from 'comlink';
 import { describe, expect, it } from 'vitest';
@@ -92,6 +93,25 @@ describe('WorkerBridge', () => {
     expect((e as Error).message).toBe('The test worker crashed: no message (often out of memory)');
     expect(crashes).toEqual(['The test worker crashed: no message (often out of memory)']);
     expect(made.length).toBe(1);
+    b.terminate();
+  });
+
+  it('a pinned call runs on its own worker only: once that worker is gone or replaced, WorkerCrashed and no fresh worker', async () => {
+    const { b, made } = bridgeOf([false, false]);
+    expect((await b.call('twice', (api) => api.twice(4))).value).toBe(8);
+    const gen = b.generation;
+    const own = b.pinned(gen);
+    expect((await own.call('twice', (api) => api.twice(5))).value).toBe(10);
+    made[0]!.crash();
+    const e = await own.call('twice', (api) => api.twice(6)).catch((x: unknown) => x);
+    expect((e as RagtabError).code).toBe('WorkerCrashed');
+    expect((e as Error).message).toBe('The test worker stopped before "twice" ran: what it held was lost with it.');
+    expect(made.length).toBe(1);
+    // an unpinned call starts the next worker; the old pin still refuses it, a pin on the new one runs
+    expect((await b.call('twice', (api) => api.twice(7))).value).toBe(14);
+    expect(made.length).toBe(2);
+    expect(((await own.call('twice', (api) => api.twice(8)).catch((x: unknown) => x)) as RagtabError).code).toBe('WorkerCrashed');
+    expect((await b.pinned(b.generation).call('twice', (api) => api.twice(9))).value).toBe(18);
     b.terminate();
   });
 });

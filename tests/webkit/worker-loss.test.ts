@@ -3,7 +3,9 @@
  * started again and its index restored from IndexedDB (same answers); the embedder lost in the
  * middle of an ingestion fails it with WorkerCrashed naming the worker, instead of a freeze. The
  * loss is a `terminate()` from the page, which sends no error event; the bridge learns of it from
- * the Web Lock the worker held.
+ * the Web Lock the worker held, a moment later: a worker lost just after the app checked it was
+ * there is restored and the query run again (CI once saw IndexEmpty here: the index worker's lock
+ * released between that check and the search, which then reached a fresh, empty worker).
  */
 import { expect, test } from 'vitest';
 import { withApp } from './lib/session';
@@ -17,6 +19,21 @@ async function topIds(app: App): Promise<{ ids: string[]; warnings: string[] }> 
   expect(fired.name, JSON.stringify(fired.detail)).toBe('ragtab-query-done');
   return app.run(`return { ids: window.ragtab.lastQuery.hits.map((h) => h.id), warnings: [...window.ragtab.warnings] };`);
 }
+
+test('a worker lost as a query starts, after the app checked it was there: restored, and the query answered', async () => {
+  await withApp(async (app) => {
+    await app.open(QS);
+    expect((await app.ingest()).name).toBe('ragtab-ingested');
+    const before = await topIds(app);
+    for (const which of ['index', 'embedder'] as const) {
+      // ended as the query begins: the page learns of it (the worker's lock) only after its check
+      await app.run(`const s = window.ragtab; const kill = () => { if (s.status !== 'querying') return; s.removeEventListener('change', kill); s.active[${JSON.stringify(which)}].worker.terminate(); }; s.addEventListener('change', kill);`);
+      const after = await topIds(app);
+      expect(after.ids, which).toEqual(before.ids);
+      if (which === 'index') expect(after.warnings.join(' ')).toMatch(/The index worker had stopped: a new one was started and the index restored \([\d,]+ vectors read back from IndexedDB/);
+    }
+  });
+});
 
 test('an index worker lost after ingesting is restored; the embedder lost mid-ingestion is WorkerCrashed, named', async () => {
   await withApp(async (app) => {
