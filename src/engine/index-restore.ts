@@ -38,6 +38,8 @@ export async function restoreIndex(t: RestoreTarget, store: RagtabStore | null, 
   const ids = t.chunks.map((c) => c.id);
   const texts = builtKinds(t.settings.indexKinds, t.settings.kindOptions).some(needsText) ? t.chunks.map((c) => c.text) : undefined;
   await t.index.call('reset', (api) => api.reset(t.dims));
+  // the rest on the worker that reset ran on: lost meanwhile, the restore fails rather than fill a later, empty one
+  const index = t.index.pinned(t.index.generation);
   let from: RestoreResult['from'] = 'embedding';
   let stored = null;
   if (t.storedKey && store) {
@@ -54,7 +56,7 @@ export async function restoreIndex(t: RestoreTarget, store: RagtabStore | null, 
     const storedIds = stored.refs.toArray().map((r) => r.id);
     if (storedIds.some((id, i) => id !== ids[i])) throw new RagtabError('StorageError', 'The stored vectors no longer match the active chunks: ingest again.');
     const v = stored.vectors;
-    await t.index.call('add stored', (api) => api.add(ids, Comlink.transfer(v, [v.buffer]), texts));
+    await index.call('add stored', (api) => api.add(ids, Comlink.transfer(v, [v.buffer]), texts));
     from = 'storage';
   } else {
     const per = 256;
@@ -63,11 +65,11 @@ export async function restoreIndex(t: RestoreTarget, store: RagtabStore | null, 
       setProgress({ phase: 'embed', label: 'Restarting the index worker: embedding the chunks again (they were not stored)', done: i, total: t.chunks.length, unit: 'chunks', startedAt: t0 });
       const r = await t.embedder.call('embed', (api) => api.embed(part.map((c) => c.text)));
       const v = r.value.vectors;
-      await t.index.call('add', (api) => api.add(ids.slice(i, i + per), Comlink.transfer(v, [v.buffer]), texts?.slice(i, i + per)));
+      await index.call('add', (api) => api.add(ids.slice(i, i + per), Comlink.transfer(v, [v.buffer]), texts?.slice(i, i + per)));
     }
   }
   const kinds = builtKinds(t.settings.indexKinds, t.settings.kindOptions);
   setProgress({ phase: 'index', label: `Restarting the index worker: building ${kinds.join(' + ')}`, done: 0, total: kinds.length, unit: 'kinds', startedAt: t0 });
-  await t.index.call('build', (api) => api.build(kinds, buildOptionsOf(t.settings.kindOptions)));
+  await index.call('build', (api) => api.build(kinds, buildOptionsOf(t.settings.kindOptions)));
   return { from, vectors: t.chunks.length, ms: performance.now() - t0 };
 }

@@ -49,8 +49,8 @@ export interface BenchSession extends EventTarget {
     corpus: Corpus;
     chunks: ReadonlyArray<{ readonly id: string; readonly docId: string; readonly text: string; readonly start: number; readonly end: number }>;
     titles: ReadonlyMap<string, string>;
-    embedder: Pick<WorkerBridge<EmbedderApi>, 'call' | 'terminate' | 'running'>;
-    index: Pick<WorkerBridge<IndexApi>, 'call' | 'running'>;
+    embedder: Pick<WorkerBridge<EmbedderApi>, 'call' | 'pinned' | 'generation' | 'terminate' | 'running'>;
+    index: Pick<WorkerBridge<IndexApi>, 'call' | 'pinned' | 'generation' | 'running'>;
   } | null;
   /** The session's LLM (the concurrency mode drives it directly; its worker's memory is read between stages). */
   readonly generator?: BenchGenerator;
@@ -77,8 +77,9 @@ export function workerMemoryReaders(session: BenchSession): WorkerMemoryReader[]
   const a = session.active;
   if (a) {
     const { embedder, index } = a;
-    out.push({ worker: 'embedder', read: async () => (embedder.running ? (await embedder.call('memory', (api) => api.memory())).value : unreadableMemory(REASONS.notRunning('embedder'))) });
-    out.push({ worker: 'index', read: async () => (index.running ? (await index.call('memory', (api) => api.memory())).value : unreadableMemory(REASONS.notRunning('index'))) });
+    // pinned to the worker seen running: one lost before the read reaches it is unreadable, not a fresh worker's figure
+    out.push({ worker: 'embedder', read: async () => (embedder.running ? (await embedder.pinned(embedder.generation).call('memory', (api) => api.memory())).value : unreadableMemory(REASONS.notRunning('embedder'))) });
+    out.push({ worker: 'index', read: async () => (index.running ? (await index.pinned(index.generation).call('memory', (api) => api.memory())).value : unreadableMemory(REASONS.notRunning('index'))) });
   }
   const g = session.generator;
   if (g?.ready) out.push({ worker: 'llm', read: () => (g.memory ? g.memory() : Promise.resolve(unreadableMemory(REASONS.llmNoMemory))) });

@@ -58,14 +58,12 @@ const QUERIES = [
 
 /** Calls through a "worker": the function runs at once, timed like WorkerBridge.call. */
 function bridge(api: Record<string, (...a: never[]) => unknown>) {
-  return {
-    async call<R>(_label: string, fn: (api: never) => Promise<R>) {
-      const start = performance.now();
-      const value = await fn(api as never);
-      return { value, roundTripMs: performance.now() - start, start };
-    },
-    terminate: () => undefined,
+  const call = async <R>(_label: string, fn: (api: never) => Promise<R>) => {
+    const start = performance.now();
+    const value = await fn(api as never);
+    return { value, roundTripMs: performance.now() - start, start };
   };
+  return { call, generation: 1, pinned: () => ({ call }), terminate: () => undefined };
 }
 
 export interface FakeOptions {
