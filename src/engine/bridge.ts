@@ -37,6 +37,8 @@ export class WorkerBridge<T> {
   private worker: Worker | null = null;
   private remote: Comlink.Remote<T> | null = null;
   private crash: Promise<never> | null = null;
+  /** Rejects `crash` (the call in progress on the current worker, if any). */
+  private failCurrent: ((e: Error) => void) | null = null;
   private queue: Promise<unknown> = Promise.resolve();
   /** Increments every time a fresh worker is started: callers use it to know state was lost. */
   generation = 0;
@@ -78,6 +80,7 @@ export class WorkerBridge<T> {
         });
       });
       this.crash.catch(() => undefined);
+      this.failCurrent = fail;
       this.generation++;
       this.watch(w, this.remote, fail, state);
     }
@@ -110,11 +113,20 @@ export class WorkerBridge<T> {
       });
   }
 
+  /**
+   * Ends the current worker. A call still running on it rejects (Cancelled, naming the worker) when
+   * nothing else settled it first: a terminated worker never answers, and its pending promise
+   * would otherwise wait forever (then be garbage-collected with it).
+   */
   private drop(): void {
+    const fail = this.failCurrent;
+    const name = this.worker ? this.name : null;
     this.worker?.terminate();
     this.worker = null;
     this.remote = null;
     this.crash = null;
+    this.failCurrent = null;
+    if (fail && name) fail(new RagtabError('Cancelled', `The ${name} worker was ended while a call to it was running.`));
   }
 
   get running(): boolean {
@@ -147,8 +159,8 @@ export class WorkerBridge<T> {
       let onAbort: (() => void) | null = null;
       const aborted = new Promise<never>((_, reject) => {
         onAbort = () => {
-          this.drop();
           reject(new RagtabError('Cancelled', `${label}: cancelled.`));
+          this.drop();
         };
         signal?.addEventListener('abort', onAbort, { once: true });
       });

@@ -96,6 +96,43 @@ describe('WorkerBridge', () => {
     b.terminate();
   });
 
+  it('a call running when its worker is ended on purpose rejects, Cancelled, instead of waiting forever; the next call starts a fresh worker', async () => {
+    const { b, made, crashes } = bridgeOf([false, false]);
+    let inFlight: () => void = () => undefined;
+    const running = new Promise<void>((r) => (inFlight = r));
+    const pending = b.call('never', () => {
+      inFlight();
+      return new Promise<number>(() => undefined);
+    });
+    await running;
+    b.terminate();
+    const e = await pending.catch((x: unknown) => x);
+    expect((e as RagtabError).code).toBe('Cancelled');
+    expect((e as Error).message).toBe('The test worker was ended while a call to it was running.');
+    expect(made[0]!.terminated).toBe(true);
+    expect(crashes).toEqual([]);
+    expect((await b.call('twice', (api) => api.twice(10))).value).toBe(20);
+    expect(made.length).toBe(2);
+    // ended with nothing running: nothing to reject, nothing thrown
+    b.terminate();
+    b.terminate();
+  });
+
+  it('a call cancelled through its signal rejects with its own label', async () => {
+    const { b } = bridgeOf([false]);
+    const abort = new AbortController();
+    let inFlight: () => void = () => undefined;
+    const running = new Promise<void>((r) => (inFlight = r));
+    const pending = b.call('slow thing', () => {
+      inFlight();
+      return new Promise<number>(() => undefined);
+    }, abort.signal);
+    await running;
+    abort.abort();
+    await expect(pending).rejects.toMatchObject({ code: 'Cancelled', message: 'slow thing: cancelled.' });
+    b.terminate();
+  });
+
   it('a pinned call runs on its own worker only: once that worker is gone or replaced, WorkerCrashed and no fresh worker', async () => {
     const { b, made } = bridgeOf([false, false]);
     expect((await b.call('twice', (api) => api.twice(4))).value).toBe(8);
