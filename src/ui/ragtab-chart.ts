@@ -133,7 +133,7 @@ export class RagtabChart extends LitElement {
     const target = this.renderRoot.querySelector<HTMLElement>('.plot');
     if (!target) return;
     const cs = getComputedStyle(this);
-    const fg = cs.getPropertyValue('--muted').trim() || '#6e6e73';
+    const fg = cs.getPropertyValue('--muted').trim() || '#636368';
     const grid = cs.getPropertyValue('--line').trim() || '#e3e3e8';
     const xs = s.data[0] ?? [];
     const ys = s.data.slice(1).flat();

@@ -2,12 +2,14 @@
  * axe-core (the engine, from npm) on the app's views in real Chromium, light and dark, at a
  * laptop's width and a phone's (issue 15, items 6 and 9): the main page after ingesting, asking,
  * evaluating and a small benchmark run (set-up, ingest report, stages, results, quality, benchmark
- * report and history, storage), and a share link's view. No violation of any rule, and at 390 px
- * no sideways scroll of the page (a wide table scrolls inside its card).
+ * report and history, storage), and a share link's view; then the views that need more set-up:
+ * the LLM panel with a model loaded and its streamed answer, a sweep's table and chart, two runs
+ * compared in the history, and a share link re-run here and compared. No violation of any rule,
+ * and at 390 px no sideways scroll of the page (a wide table scrolls inside its card).
  */
 import { expect, test, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
-import { askViaUi, ingestViaUi } from './helpers';
+import { askViaUi, ingestViaUi, openApp } from './helpers';
 
 async function violations(page: Page): Promise<string[]> {
   const r = await new AxeBuilder({ page }).analyze();
@@ -76,5 +78,71 @@ for (const [colorScheme, width] of [['light', 1280], ['dark', 1280], ['light', 3
     await expect(page.locator('ragtab-share [data-shared-run]')).toBeVisible();
     expect(await violations(page)).toEqual([]);
     expect(await fits()).toBeLessThanOrEqual(width);
+  });
+}
+
+/** Arms a listener for the first of the named window events; `firstFired` awaits it ("name detail"). */
+async function armFirst(page: Page, names: string[]): Promise<void> {
+  await page.evaluate((names) => {
+    (window as unknown as { __first?: Promise<string> }).__first = new Promise<string>((r) => {
+      for (const n of names) window.addEventListener(n, (e) => r(`${n} ${JSON.stringify((e as CustomEvent).detail ?? null)}`), { once: true });
+    });
+  }, names);
+}
+function firstFired(page: Page): Promise<string> {
+  return page.evaluate(() => (window as unknown as { __first: Promise<string> }).__first);
+}
+
+const LLM_APP = { model: 'lsa-wordpiece-256', modelBase: 'models/', device: 'wasm', llm: 'wllama', llmModel: 'models/stories260K/stories260K.gguf', llmThreads: 1, maxTokens: 24 } as const;
+
+for (const [colorScheme, width] of [['dark', 390], ['light', 1280]] as const) {
+  test(`no axe violation and no sideways scroll with an LLM loaded, a sweep, and runs compared: ${colorScheme}, ${width} px wide`, async ({ page, browser }, info) => {
+    await page.setViewportSize({ width, height: 844 });
+    await page.emulateMedia({ colorScheme });
+    const fits = () => page.evaluate(() => document.documentElement.scrollWidth);
+    const check = async (where: string) => {
+      expect(await violations(page), where).toEqual([]);
+      expect(await fits(), where).toBeLessThanOrEqual(width);
+      expect(await wrappedFigures(page), where).toEqual([]);
+    };
+    await openApp(page, LLM_APP);
+    expect(await ingestViaUi(page)).toBe('ragtab-ingested');
+    // the LLM panel with its model loaded, then an answer streamed through it
+    await armFirst(page, ['ragtab-llm-loaded', 'ragtab-error']);
+    await page.locator('ragtab-llm #load-llm').click();
+    expect(await firstFired(page)).toMatch(/^ragtab-llm-loaded /);
+    await expect(page.locator('ragtab-llm [data-llm-loaded=wllama]')).toBeVisible();
+    expect(await askViaUi(page, 'how is time to first token measured')).toBe('ragtab-query-done');
+    expect(await page.evaluate(() => window.ragtab!.lastQuery!.generation !== null)).toBe(true);
+    await check('LLM loaded, answer generated');
+    // a sweep over k: its table and chart; then the two cells compared in the history
+    const ids = await page.evaluate((sets) => window.ragtabBench!.run('quick', sets), [...SETS, 'sweep=[{"path":"k","values":[3,5]}]']);
+    expect(ids).toHaveLength(2);
+    await expect(page.locator('ragtab-report #sweep tbody tr')).toHaveCount(2);
+    await check('sweep report');
+    const history = page.locator('ragtab-history');
+    await history.locator('#current').selectOption(ids[1]!);
+    await history.locator('#baseline').selectOption(ids[0]!);
+    await history.locator('#compare').click();
+    await expect(history.locator('#verdict')).toBeVisible();
+    await check('two runs compared in the history');
+    // a share link of the answered query, opened in a fresh context, run there and compared
+    await page.evaluate(() => new Promise<void>((r) => {
+      window.addEventListener('ragtab-share-created', () => r(), { once: true });
+      document.querySelector('ragtab-app')!.shadowRoot!.querySelector('ragtab-share')!.shadowRoot!.querySelector<HTMLButtonElement>('#create-share')!.click();
+    }));
+    const link = await page.locator('ragtab-share input[data-share-url]').inputValue();
+    const other = await browser.newContext({ baseURL: info.project.use.baseURL, viewport: { width, height: 844 }, colorScheme });
+    const page2 = await other.newPage();
+    await page2.goto(link);
+    await page2.waitForFunction(() => window.ragtab?.ready === true);
+    await armFirst(page2, ['ragtab-share-compared', 'ragtab-share-failed', 'ragtab-share-asks']);
+    await page2.locator('ragtab-shared-run [data-run-shared]').click();
+    expect(await firstFired(page2)).toMatch(/^ragtab-share-compared /);
+    await expect(page2.locator('ragtab-share-compare tr[data-compare-row]').first()).toBeVisible();
+    const r = await new AxeBuilder({ page: page2 }).analyze();
+    expect(r.violations.map((v) => `${v.id}: ${v.help} — ${v.nodes.map((n) => JSON.stringify(n.target)).slice(0, 5).join(' ; ')}`), 'share link compared').toEqual([]);
+    expect(await page2.evaluate(() => document.documentElement.scrollWidth), 'share link compared').toBeLessThanOrEqual(width);
+    await other.close();
   });
 }
