@@ -143,15 +143,22 @@ async function runInBrowser(o: CliOptions, config: BenchConfig, dirs: Record<str
     await page.waitForFunction(() => !!window.ragtabBench, null, { timeout: 60_000 }).catch(() => {
       throw new RagtabError('InvalidArgument', `${url} has no benchmark panel (window.ragtabBench): is <ragtab-bench> on that page?`);
     });
-    const result = await page.evaluate(async (cfg) => {
-      try {
-        const ids = await window.ragtabBench!.run(cfg);
-        return { ok: true as const, exports: await Promise.all(ids.map((id) => window.ragtabBench!.export(id, 'json'))) };
-      } catch (e) {
-        const err = e as { name?: string; message?: string };
-        return { ok: false as const, name: err?.name ?? 'Error', message: err?.message ?? String(e) };
-      }
+    type CliResult = { ok: true; exports: string[] } | { ok: false; name: string; message: string };
+    // the run's promise is held by the page (window) and awaited from there: V8's inspector holds a
+    // promise that page.evaluate awaits only weakly, and the tests once saw a run's promise reported
+    // "garbage collected" while the run went on (tests/e2e/helpers.ts, runBench)
+    await page.evaluate((cfg) => {
+      (window as unknown as { __ragtabCliRun?: Promise<CliResult> }).__ragtabCliRun = (async (): Promise<CliResult> => {
+        try {
+          const ids = await window.ragtabBench!.run(cfg);
+          return { ok: true as const, exports: await Promise.all(ids.map((id) => window.ragtabBench!.export(id, 'json'))) };
+        } catch (e) {
+          const err = e as { name?: string; message?: string };
+          return { ok: false as const, name: err?.name ?? 'Error', message: err?.message ?? String(e) };
+        }
+      })();
     }, config as object);
+    const result = await page.evaluate(() => (window as unknown as { __ragtabCliRun: Promise<CliResult> }).__ragtabCliRun);
     if (!result.ok) {
       const named = new Error(result.message);
       named.name = result.name;

@@ -9,7 +9,7 @@
  */
 import { expect, test, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
-import { askViaUi, ingestViaUi, openApp } from './helpers';
+import { askViaUi, ingestViaUi, openApp, runBench } from './helpers';
 
 async function violations(page: Page): Promise<string[]> {
   const r = await new AxeBuilder({ page }).analyze();
@@ -60,7 +60,7 @@ for (const [colorScheme, width] of [['light', 1280], ['dark', 1280], ['light', 3
       void window.ragtab!.evaluate();
     }));
     // a small benchmark run: its report and the history
-    const ids = await page.evaluate((sets) => window.ragtabBench!.run('quick', sets), SETS);
+    const ids = await runBench(page, 'quick', SETS);
     await expect(page.locator(`ragtab-report [data-run="${ids[0]}"]`)).toBeVisible();
     expect(await violations(page)).toEqual([]);
     expect(await fits()).toBeLessThanOrEqual(width);
@@ -116,7 +116,7 @@ for (const [colorScheme, width] of [['dark', 390], ['light', 1280]] as const) {
     expect(await page.evaluate(() => window.ragtab!.lastQuery!.generation !== null)).toBe(true);
     await check('LLM loaded, answer generated');
     // a sweep over k: its table and chart; then the two cells compared in the history
-    const ids = await page.evaluate((sets) => window.ragtabBench!.run('quick', sets), [...SETS, 'sweep=[{"path":"k","values":[3,5]}]']);
+    const ids = await runBench(page, 'quick', [...SETS, 'sweep=[{"path":"k","values":[3,5]}]']);
     expect(ids).toHaveLength(2);
     await expect(page.locator('ragtab-report #sweep tbody tr')).toHaveCount(2);
     await check('sweep report');

@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import { join } from 'node:path';
 import type { RunRecord } from '../../src/core/run-record';
 import type {} from '../../src/engine/bench-api'; // declares window.ragtabBench
-import { SHARED } from './helpers';
+import { SHARED, runBench } from './helpers';
 
 /** The page with the benchmark panel (see scripts/lib/bench-args.ts DEFAULT_BENCH_PAGE). */
 const PAGE = './';
@@ -172,7 +172,7 @@ test.describe.serial('benchmark', () => {
     await page.goto(PAGE);
     await page.waitForFunction(() => !!window.ragtabBench);
     const sets = [...SETS, 'embedder.device=webgpu', 'index=voy', 'warmups=0', 'iterations=1', 'queries.count=2', 'reload=false', 'quality=false'];
-    const ids = await page.evaluate((sets) => window.ragtabBench!.run('quick', sets), sets);
+    const ids = await runBench(page, 'quick', sets);
     const r = (await page.evaluate((id) => window.ragtabBench!.get(id), ids[0]!))!;
     expect(r.status, JSON.stringify(r.errors)).toBe('complete');
     expect(r.embedder, 'the embedder fell back from WebGPU').toMatchObject({ device: 'webgpu', fallbackReason: null });
@@ -210,7 +210,7 @@ test.describe.serial('benchmark', () => {
       'queries.count=2',
       'quality=false',
     ];
-    const ids = await page.evaluate((sets) => window.ragtabBench!.run('quick', sets), sets);
+    const ids = await runBench(page, 'quick', sets);
     const r = (await page.evaluate((id) => window.ragtabBench!.get(id), ids[0]!))!;
     expect(r.status, JSON.stringify(r.errors)).toBe('complete');
     // cold (its cached GGUF cleared first) and a reload from the cache, each its own sample
@@ -392,8 +392,8 @@ test('a run that failed is kept apart: never the default baseline, marked in the
   await page.goto(PAGE);
   await page.waitForFunction(() => !!window.ragtabBench && window.ragtab?.ready === true);
   // a complete run, then one that fails (a model that is not there), newest last
-  const complete = await page.evaluate((sets) => window.ragtabBench!.run('quick', sets), SETS);
-  const failed = await page.evaluate((sets) => window.ragtabBench!.run('quick', [...sets, 'embedder.model=no-such-model']), SETS);
+  const complete = await runBench(page, 'quick', SETS);
+  const failed = await runBench(page, 'quick', [...SETS, 'embedder.model=no-such-model']);
   expect((await page.evaluate((id) => window.ragtabBench!.get(id), failed[0]!))?.status).toBe('failed');
   const history = page.locator('ragtab-history');
   await expect(history.locator(`tr[data-run="${failed[0]}"]`)).toBeVisible();

@@ -62,6 +62,25 @@ export async function askViaUi(page: Page, question: string): Promise<string> {
   return awaitArmed(page, 120_000);
 }
 
+/**
+ * Runs a benchmark through `window.ragtabBench.run` and returns the saved runs' ids. The run's
+ * promise is kept on `window` and awaited from there: V8's inspector holds a promise it awaits for
+ * `page.evaluate` only weakly (ProtocolPromiseHandler), and Chromium 150 once reported a run's
+ * promise "garbage collected" while the run went on to save its records (seen twice, in the
+ * accessibility spec, 2026-12-07: the page's snapshot after the error shows the last record kept).
+ * Held by `window`, it cannot be collected; a run that really never ends still fails the test, by
+ * its timeout.
+ */
+export async function runBench(page: Page, preset: string, sets: readonly string[]): Promise<string[]> {
+  await page.evaluate(
+    ({ preset, sets }) => {
+      (window as unknown as { __benchRun?: Promise<string[]> }).__benchRun = window.ragtabBench!.run(preset, [...sets]);
+    },
+    { preset, sets },
+  );
+  return page.evaluate(() => (window as unknown as { __benchRun: Promise<string[]> }).__benchRun);
+}
+
 /** The error banner's name, as the user sees it. */
 export async function shownError(page: Page): Promise<string | null> {
   const el = page.locator('ragtab-error [role=alert]');
