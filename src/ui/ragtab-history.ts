@@ -14,7 +14,8 @@ import { keyboardScrollable } from './scroll-focus';
  * (change, noise and verdict; a regression when latency rises or throughput drops by more than
  * 10%, or quality drops by more than 5%, beyond the runs' own noise). Properties: `store`
  * (a RunStore), `version` (bump to reload the list), `selected` (the run shown). Fires `open-run`
- * and `run-deleted` with `{id}`.
+ * and `run-deleted` with `{id}`; on the window, once a comparison is shown, `ragtab-runs-compared`
+ * (`{baseline, current, verdict}`), or `ragtab-runs-compare-failed` (`{message}`).
  */
 export class RagtabHistory extends LitElement {
   static override properties = {
@@ -161,10 +162,14 @@ export class RagtabHistory extends LitElement {
     try {
       const [b, c] = await Promise.all([this.store.get(this._baseline), this.store.get(this._current)]);
       if (!b || !c) throw new Error('A selected run is no longer saved.');
-      this._comparison = compareRecords(b, c);
+      const comparison = compareRecords(b, c);
+      this._comparison = comparison;
       this._error = null;
+      await this.updateComplete;
+      window.dispatchEvent(new CustomEvent('ragtab-runs-compared', { detail: { baseline: b.id, current: c.id, verdict: comparison.verdict } }));
     } catch (e) {
       this._error = errorInfo(e).message;
+      window.dispatchEvent(new CustomEvent('ragtab-runs-compare-failed', { detail: { message: this._error } }));
     }
   }
 }

@@ -153,7 +153,8 @@ test('at a phone width in WebKit, with an LLM loaded, a sweep and runs compared:
     await fits(app, 'sweep report');
     await app.set(['ragtab-bench', 'ragtab-history', '#current'], ids[1]!);
     await app.set(['ragtab-bench', 'ragtab-history', '#baseline'], ids[0]!);
-    await app.run(`${app.click('ragtab-bench', 'ragtab-history', '#compare')}; await settled($('ragtab-bench', 'ragtab-history'));`);
+    const compared = await app.act(['ragtab-runs-compared', 'ragtab-runs-compare-failed'], app.click('ragtab-bench', 'ragtab-history', '#compare'));
+    expect(compared.name, JSON.stringify(compared.detail)).toBe('ragtab-runs-compared');
     expect(await app.run<boolean>(`return !!$('ragtab-bench', 'ragtab-history', '#verdict');`)).toBe(true);
     expect(await violations(app)).toEqual([]);
     await fits(app, 'two runs compared in the history');
