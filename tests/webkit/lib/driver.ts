@@ -101,8 +101,13 @@ export async function startDriver(): Promise<RunningDriver> {
     proc = spawn(xvfb, ['-a', bin, `--port=${port}`], { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, LANG: 'en_US.UTF-8', LC_ALL: 'en_US.UTF-8' } });
   }
   let output = '';
+  // what the WebDriver and the browser it starts print (a browser that dies says so here), kept for
+  // a failed start and echoed to the log as it comes, stamped, so a test that hangs can be read
+  // against it
   const keep = (b: Buffer) => {
-    output = (output + b.toString()).slice(-4000);
+    const text = b.toString();
+    output = (output + text).slice(-4000);
+    for (const line of text.split('\n')) if (line.trim()) console.log(`[webdriver ${new Date().toISOString().slice(11, 19)}] ${line.slice(0, 400)}`);
   };
   proc.stdout?.on('data', keep);
   proc.stderr?.on('data', keep);
