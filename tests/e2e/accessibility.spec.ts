@@ -67,11 +67,7 @@ for (const [colorScheme, width] of [['light', 1280], ['dark', 1280], ['light', 3
     // figures stay whole: a table too wide for the phone scrolls inside its card instead
     expect(await wrappedFigures(page)).toEqual([]);
     // a share link of this run, opened in the page
-    await page.evaluate(() => new Promise<void>((r) => {
-      window.addEventListener('ragtab-share-created', () => r(), { once: true });
-      document.querySelector('ragtab-app')!.shadowRoot!.querySelector('ragtab-share')!.shadowRoot!.querySelector<HTMLButtonElement>('#create-share')!.click();
-    }));
-    const link = await page.locator('ragtab-share input[data-share-url]').inputValue();
+    const link = await createShareLink(page);
     await page.goto('about:blank');
     await page.goto(link);
     await page.waitForFunction(() => window.ragtab?.ready === true);
@@ -91,6 +87,15 @@ async function armFirst(page: Page, names: string[]): Promise<void> {
 }
 function firstFired(page: Page): Promise<string> {
   return page.evaluate(() => (window as unknown as { __first: Promise<string> }).__first);
+}
+
+/** Clicks "create share link" and returns the link once it is made. */
+async function createShareLink(page: Page): Promise<string> {
+  await page.evaluate(() => new Promise<void>((r) => {
+    window.addEventListener('ragtab-share-created', () => r(), { once: true });
+    document.querySelector('ragtab-app')!.shadowRoot!.querySelector('ragtab-share')!.shadowRoot!.querySelector<HTMLButtonElement>('#create-share')!.click();
+  }));
+  return page.locator('ragtab-share input[data-share-url]').inputValue();
 }
 
 const LLM_APP = { model: 'lsa-wordpiece-256', modelBase: 'models/', device: 'wasm', llm: 'wllama', llmModel: 'models/stories260K/stories260K.gguf', llmThreads: 1, maxTokens: 24 } as const;
@@ -127,11 +132,7 @@ for (const [colorScheme, width] of [['dark', 390], ['light', 1280]] as const) {
     await expect(history.locator('#verdict')).toBeVisible();
     await check('two runs compared in the history');
     // a share link of the answered query, opened in a fresh context, run there and compared
-    await page.evaluate(() => new Promise<void>((r) => {
-      window.addEventListener('ragtab-share-created', () => r(), { once: true });
-      document.querySelector('ragtab-app')!.shadowRoot!.querySelector('ragtab-share')!.shadowRoot!.querySelector<HTMLButtonElement>('#create-share')!.click();
-    }));
-    const link = await page.locator('ragtab-share input[data-share-url]').inputValue();
+    const link = await createShareLink(page);
     const other = await browser.newContext({ baseURL: info.project.use.baseURL, viewport: { width, height: 844 }, colorScheme });
     const page2 = await other.newPage();
     await page2.goto(link);

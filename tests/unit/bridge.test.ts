@@ -55,6 +55,18 @@ function bridgeOf(plan: boolean[]) {
   return { b, made, crashes };
 }
 
+/** Starts a call that never answers on `b`; resolves, with the call's promise, once it is running on the worker. */
+async function hangingCall(b: WorkerBridge<Api>, label: string, signal?: AbortSignal): Promise<{ pending: Promise<unknown> }> {
+  let inFlight: () => void = () => undefined;
+  const running = new Promise<void>((r) => (inFlight = r));
+  const pending = b.call(label, () => {
+    inFlight();
+    return new Promise<number>(() => undefined);
+  }, signal);
+  await running;
+  return { pending };
+}
+
 describe('WorkerBridge', () => {
   it('a worker that fails to start is replaced and the call runs on the next one', async () => {
     const { b, made, crashes } = bridgeOf([true, false]);
@@ -81,13 +93,7 @@ describe('WorkerBridge', () => {
   it('a worker that crashes after it ran: WorkerCrashed and the crash hook, the call not run again', async () => {
     const { b, made, crashes } = bridgeOf([false, false]);
     expect((await b.call('twice', (api) => api.twice(3))).value).toBe(6);
-    let inFlight: () => void = () => undefined;
-    const running = new Promise<void>((r) => (inFlight = r));
-    const pending = b.call('never', () => {
-      inFlight();
-      return new Promise<number>(() => undefined);
-    });
-    await running;
+    const { pending } = await hangingCall(b, 'never');
     made[0]!.crash();
     const e = await pending.catch((x: unknown) => x);
     expect((e as Error).message).toBe('The test worker crashed: no message (often out of memory)');
@@ -98,13 +104,7 @@ describe('WorkerBridge', () => {
 
   it('a call running when its worker is ended on purpose rejects, Cancelled, instead of waiting forever; the next call starts a fresh worker', async () => {
     const { b, made, crashes } = bridgeOf([false, false]);
-    let inFlight: () => void = () => undefined;
-    const running = new Promise<void>((r) => (inFlight = r));
-    const pending = b.call('never', () => {
-      inFlight();
-      return new Promise<number>(() => undefined);
-    });
-    await running;
+    const { pending } = await hangingCall(b, 'never');
     b.terminate();
     const e = await pending.catch((x: unknown) => x);
     expect((e as RagtabError).code).toBe('Cancelled');
@@ -121,13 +121,7 @@ describe('WorkerBridge', () => {
   it('a call cancelled through its signal rejects with its own label', async () => {
     const { b } = bridgeOf([false]);
     const abort = new AbortController();
-    let inFlight: () => void = () => undefined;
-    const running = new Promise<void>((r) => (inFlight = r));
-    const pending = b.call('slow thing', () => {
-      inFlight();
-      return new Promise<number>(() => undefined);
-    }, abort.signal);
-    await running;
+    const { pending } = await hangingCall(b, 'slow thing', abort.signal);
     abort.abort();
     await expect(pending).rejects.toMatchObject({ code: 'Cancelled', message: 'slow thing: cancelled.' });
     b.terminate();

@@ -103,6 +103,17 @@ async function fits(app: App, where: string): Promise<void> {
   expect(w.scroll, where).toBeLessThanOrEqual(PHONE.width);
 }
 
+/** Makes a share link of the page's run, opens it in a new phone frame and waits for the shared run's view (or the share element's error, frame by frame). */
+async function shareOpensInPhone(app: App): Promise<void> {
+  const created = await app.act(['ragtab-share-created', 'ragtab-share-create-failed'], app.click('ragtab-share', '#create-share'));
+  expect(created.name, JSON.stringify(created.detail)).toBe('ragtab-share-created');
+  await phoneOpens(app, await app.run<string>(`return $('ragtab-share', 'input[data-share-url]').value;`));
+  const view = await app.run<string>(
+    `for (;;) { const v = $('ragtab-share', 'ragtab-shared-run'); if (v) { await settled(v); return 'run'; } const e = $('ragtab-share', '[data-share-error]'); if (e) return 'error ' + e.getAttribute('data-share-error'); await new Promise((r) => requestAnimationFrame(r)); }`,
+  );
+  expect(view).toBe('run');
+}
+
 test('at a phone width (390 px) in WebKit: no axe violation and no sideways scroll on the main views', async () => {
   await withApp(async (app) => {
     await openPhone(app, { model: 'lsa-wordpiece-256', modelBase: 'models/', llm: 'none', threads: 1 });
@@ -120,15 +131,7 @@ test('at a phone width (390 px) in WebKit: no axe violation and no sideways scro
     expect(await violations(app)).toEqual([]);
     await fits(app, 'after a benchmark run');
     // a share link of this run, opened in the phone frame
-    const created = await app.act(['ragtab-share-created', 'ragtab-share-create-failed'], app.click('ragtab-share', '#create-share'));
-    expect(created.name, JSON.stringify(created.detail)).toBe('ragtab-share-created');
-    const link = await app.run<string>(`return $('ragtab-share', 'input[data-share-url]').value;`);
-    await phoneOpens(app, link);
-    // the shared run's view appears (or the share element's error), frame by frame
-    const view = await app.run<string>(
-      `for (;;) { const v = $('ragtab-share', 'ragtab-shared-run'); if (v) { await settled(v); return 'run'; } const e = $('ragtab-share', '[data-share-error]'); if (e) return 'error ' + e.getAttribute('data-share-error'); await new Promise((r) => requestAnimationFrame(r)); }`,
-    );
-    expect(view).toBe('run');
+    await shareOpensInPhone(app);
     expect(await violations(app)).toEqual([]);
     await fits(app, "a share link's view");
     await app.driver.switchTo().defaultContent();
@@ -159,14 +162,7 @@ test('at a phone width in WebKit, with an LLM loaded, a sweep and runs compared:
     expect(await violations(app)).toEqual([]);
     await fits(app, 'two runs compared in the history');
     // a share link of the answered query, opened in a new phone frame, run there and compared
-    const created = await app.act(['ragtab-share-created', 'ragtab-share-create-failed'], app.click('ragtab-share', '#create-share'));
-    expect(created.name, JSON.stringify(created.detail)).toBe('ragtab-share-created');
-    const link = await app.run<string>(`return $('ragtab-share', 'input[data-share-url]').value;`);
-    await phoneOpens(app, link);
-    const view = await app.run<string>(
-      `for (;;) { const v = $('ragtab-share', 'ragtab-shared-run'); if (v) { await settled(v); return 'run'; } const e = $('ragtab-share', '[data-share-error]'); if (e) return 'error ' + e.getAttribute('data-share-error'); await new Promise((r) => requestAnimationFrame(r)); }`,
-    );
-    expect(view).toBe('run');
+    await shareOpensInPhone(app);
     const done = await app.act(['ragtab-share-compared', 'ragtab-share-failed', 'ragtab-share-asks'], app.click('ragtab-share', 'ragtab-shared-run', '[data-run-shared]'));
     expect(done.name, JSON.stringify(done.detail)).toBe('ragtab-share-compared');
     expect(await app.run<number>(`const c = $('ragtab-share', 'ragtab-share-compare'); await settled(c); return c.shadowRoot.querySelectorAll('tr[data-compare-row]').length;`)).toBeGreaterThan(0);
